@@ -1,0 +1,63 @@
+import Logging
+
+/// Everything `arbiter serve` can be told, with defaults that work on one machine.
+///
+/// Built from the YAML file, then `ARBITER_*` environment variables, then flags, each overriding the
+/// one before (see ``ConfigurationLoader``). Every key is listed in ``ConfigurationSchema``.
+public struct ArbiterConfiguration: Sendable, Equatable {
+    /// Address and port the HTTP server listens on (API, `/metrics`, health).
+    public var listen = ListenAddress(host: "127.0.0.1", port: 3000)
+    /// Directory for Arbiter's files; created if missing.
+    public var dataDirectory = "./data"
+    /// Minimum level of log events written.
+    public var logLevel: Logger.Level = .info
+    /// How log events are written on stderr.
+    public var logFormat: LogFormat = .logfmt
+    /// How long a graceful shutdown may take before in-flight work is cancelled.
+    public var shutdownGracePeriod: Duration = .seconds(30)
+    /// How long `/readyz` answers 503 before the server stops accepting connections, so load
+    /// balancers stop sending traffic first.
+    public var shutdownDelay: Duration = .zero
+    /// Series one metric family may hold before new label values are dropped.
+    public var metricsSeriesLimit = 10_000
+    /// Bucket bounds for histograms that do not set their own.
+    public var metricsHistogramBuckets: [Double] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
+
+    /// The built-in defaults.
+    public init() {}
+}
+
+/// Log line formats.
+public enum LogFormat: String, Sendable, CaseIterable {
+    /// `ts=… level=info msg="…" key=value`
+    case logfmt
+    /// One JSON object per line.
+    case json
+}
+
+/// A `host:port` to listen on; port 0 asks the kernel for a free one.
+public struct ListenAddress: Sendable, Equatable, CustomStringConvertible {
+    /// Host name or IP address (IPv6 without brackets).
+    public var host: String
+    /// TCP port.
+    public var port: Int
+
+    public init(host: String, port: Int) {
+        self.host = host
+        self.port = port
+    }
+
+    /// Parses `host:port` or `[v6]:port`.
+    /// - Parameter text: The address.
+    /// - Returns: `nil` when it is not `host:port` with a port from 0 to 65535.
+    public init?(parsing text: String) {
+        guard let colon = text.lastIndex(of: ":") else { return nil }
+        var host = String(text[..<colon])
+        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        guard !host.isEmpty, let port = Int(text[text.index(after: colon)...]), (0...65535).contains(port) else { return nil }
+        self.host = host
+        self.port = port
+    }
+
+    public var description: String { self.host.contains(":") ? "[\(self.host)]:\(self.port)" : "\(self.host):\(self.port)" }
+}

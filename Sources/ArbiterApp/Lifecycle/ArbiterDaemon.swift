@@ -1,0 +1,102 @@
+import ArbiterCore
+import ArbiterHTTP
+import ArbiterMetrics
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import ServiceLifecycle
+import UnixSignals
+
+/// The composition root of `arbiter serve`: builds every service from the configuration and runs
+/// them in one `ServiceGroup` until SIGTERM or SIGINT.
+///
+/// - Important: On SIGTERM/SIGINT `/readyz` turns 503 at once, the listener closes after
+///   `shutdown.delay`, in-flight requests finish, and `run()` returns normally. Work still running
+///   when `shutdown.grace_period` ends is cancelled.
+public struct ArbiterDaemon: Sendable {
+    let loaded: LoadedConfiguration
+    let registry: MetricRegistry
+    let logger: Logger
+
+    /// - Parameters:
+    ///   - loaded: The checked configuration.
+    ///   - registry: The process's metrics registry (bootstrapped into swift-metrics by `main`).
+    ///   - logger: The root logger.
+    public init(loaded: LoadedConfiguration, registry: MetricRegistry, logger: Logger) {
+        self.loaded = loaded
+        self.registry = registry
+        self.logger = logger
+    }
+
+    /// Runs until a shutdown signal, then drains and returns.
+    /// - Throws: ``StartupError`` when the data directory or the listen address cannot be used.
+    public func run() async throws {
+        let configuration = self.loaded.configuration
+        for warning in self.loaded.warnings {
+            self.logger.warning("\(warning)")
+        }
+        let dataDirectory = DataDirectory(path: configuration.dataDirectory)
+        try dataDirectory.prepare()
+
+        let readiness = Readiness()
+        let listener = ListenerHealth()
+        let router = try ArbiterRouter.build(.init(
+            registry: self.registry,
+            readiness: readiness,
+            healthChecks: [listener, dataDirectory, RegistryHealth(registry: self.registry)]
+        ))
+        let logger = self.logger
+        let app = Application(
+            router: router,
+            configuration: .init(address: .hostname(configuration.listen.host, port: configuration.listen.port), serverName: "Arbiter"),
+            onServerRunning: { channel in
+                let address = channel.localAddress.map(Self.describe) ?? "\(configuration.listen)"
+                listener.markBound(address)
+                readiness.markReady()
+                logger.info("arbiter is ready", metadata: ["address": "\(address)", "version": "\(ArbiterVersion.version)"])
+            },
+            logger: logger
+        )
+        var groupConfiguration = ServiceGroupConfiguration(
+            services: [
+                .init(service: app, successTerminationBehavior: .gracefullyShutdownGroup),
+                .init(service: ReadinessGate(readiness: readiness, delay: configuration.shutdownDelay, logger: logger), successTerminationBehavior: .ignore),
+            ],
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger
+        )
+        groupConfiguration.maximumGracefulShutdownDuration = configuration.shutdownGracePeriod
+        groupConfiguration.maximumCancellationDuration = .seconds(5)
+        logger.info(
+            "starting arbiter",
+            metadata: [
+                "listen": "\(configuration.listen)", "data_dir": "\(configuration.dataDirectory)",
+                "config": "\(self.loaded.file ?? "none")", "version": "\(ArbiterVersion.version)",
+            ]
+        )
+        do {
+            try await ServiceGroup(configuration: groupConfiguration).run()
+        } catch let error as IOError where readiness.current == .starting {
+            throw StartupError("cannot listen on \(configuration.listen): \(String(cString: strerror(error.errnoCode)))")
+        } catch where readiness.current == .starting {
+            throw StartupError("cannot listen on \(configuration.listen): \(error)")
+        }
+        logger.info("arbiter stopped")
+    }
+
+    private static func describe(_ address: SocketAddress) -> String {
+        guard let ip = address.ipAddress, let port = address.port else { return "\(address)" }
+        return ip.contains(":") ? "[\(ip)]:\(port)" : "\(ip):\(port)"
+    }
+}
+
+/// Arbiter could not start; the message names what it could not use and why.
+public struct StartupError: Error, CustomStringConvertible {
+    /// What went wrong.
+    public let description: String
+
+    init(_ description: String) {
+        self.description = description
+    }
+}

@@ -1,0 +1,19 @@
+import ArbiterHTTP
+import Synchronization
+
+/// The HTTP listener on `/health/detailed`: the address it is bound to.
+final class ListenerHealth: HealthCheck {
+    private let bound = Mutex<String?>(nil)
+    var name: String { "http" }
+
+    func markBound(_ address: String) {
+        self.bound.withLock { $0 = address }
+    }
+
+    func check() async -> ComponentHealth {
+        if let address = self.bound.withLock({ $0 }) {
+            return ComponentHealth(.ok, "listening on \(address)")
+        }
+        return ComponentHealth(.degraded, "not listening yet")
+    }
+}

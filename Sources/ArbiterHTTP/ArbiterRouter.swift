@@ -1,0 +1,39 @@
+import ArbiterMetrics
+import Hummingbird
+
+/// Builds the HTTP routes: health, readiness and `/metrics` (later issues add the API under `/api/v1`).
+public enum ArbiterRouter {
+    /// What the routes need from the rest of the daemon.
+    public struct Dependencies: Sendable {
+        /// The metrics registry that `/metrics` renders and the HTTP metrics land in.
+        public var registry: MetricRegistry
+        /// Startup and shutdown state for `/readyz`.
+        public var readiness: Readiness
+        /// Components reported on `/health/detailed`.
+        public var healthChecks: [any HealthCheck]
+        /// When the daemon started, for the uptime on `/health/detailed`.
+        public var startedAt: ContinuousClock.Instant
+
+        public init(registry: MetricRegistry, readiness: Readiness, healthChecks: [any HealthCheck], startedAt: ContinuousClock.Instant = .now) {
+            self.registry = registry
+            self.readiness = readiness
+            self.healthChecks = healthChecks
+            self.startedAt = startedAt
+        }
+    }
+
+    /// Builds the router.
+    /// - Parameter dependencies: Registry, readiness and health checks.
+    /// - Returns: A router whose every request is counted and timed.
+    /// - Throws: ``MetricsError`` when the HTTP metrics cannot be registered.
+    public static func build(_ dependencies: Dependencies) throws -> Router<BasicRequestContext> {
+        let router = Router(context: BasicRequestContext.self)
+        router.add(middleware: try HTTPMetricsMiddleware(registry: dependencies.registry))
+        // Hummingbird's own request metrics, landing in the registry through the swift-metrics bridge.
+        router.add(middleware: MetricsMiddleware())
+        HealthEndpoints(readiness: dependencies.readiness, checks: dependencies.healthChecks, startedAt: dependencies.startedAt)
+            .register(on: router)
+        try MetricsEndpoint(registry: dependencies.registry).register(on: router)
+        return router
+    }
+}

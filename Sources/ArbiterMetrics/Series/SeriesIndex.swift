@@ -1,0 +1,67 @@
+import Synchronization
+
+/// Finds or creates the series of one family by label values.
+///
+/// Lookups and creation take only this family's lock, never a registry-wide one. Creation is O(1)
+/// amortised: one dictionary insert and one table append. Beyond the family's series limit no series
+/// is created: the caller gets a detached series whose updates go nowhere, and `onDrop` is told.
+final class SeriesIndex<Series: AnyObject & Sendable>: Sendable {
+    /// The longest label value accepted, in UTF-8 bytes.
+    static var maxLabelValueBytes: Int { 4096 }
+
+    let family: String
+    let labelNames: [String]
+    let table: SeriesTable<Series>
+    private let index: Mutex<[[String]: Series]>
+    private let detached: Series
+    private let make: @Sendable ([UInt8]) -> Series
+    private let onDrop: @Sendable () -> Void
+
+    init(
+        family: String,
+        labelNames: [String],
+        limit: Int,
+        make: @escaping @Sendable ([UInt8]) -> Series,
+        onDrop: @escaping @Sendable () -> Void
+    ) {
+        self.family = family
+        self.labelNames = labelNames
+        self.table = SeriesTable(capacity: labelNames.isEmpty ? 1 : limit)
+        self.index = Mutex([:])
+        self.detached = make([])
+        self.make = make
+        self.onDrop = onDrop
+    }
+
+    /// The series for these label values, created on first use.
+    /// - Throws: ``MetricsError`` when the number of values differs from the label names or a value is
+    ///   too long.
+    func series(_ values: [String]) throws(MetricsError) -> Series {
+        if let found = self.index.withLock({ $0[values] }) { return found }
+        try self.validate(values)
+        let (series, dropped) = self.index.withLock { index -> (Series, Bool) in
+            if let found = index[values] { return (found, false) }
+            let created = self.make(LabelText.pairs(names: self.labelNames, values: values))
+            guard self.table.append(created) else { return (self.detached, true) }
+            index[values] = created
+            return (created, false)
+        }
+        if dropped { self.onDrop() }
+        return series
+    }
+
+    private func validate(_ values: [String]) throws(MetricsError) {
+        guard values.count == self.labelNames.count else {
+            throw MetricsError(
+                .invalidLabelValue,
+                "metric \(self.family): expected \(self.labelNames.count) label values (\(self.labelNames.joined(separator: ", "))), got \(values.count)"
+            )
+        }
+        for (name, value) in zip(self.labelNames, values) where value.utf8.count > Self.maxLabelValueBytes {
+            throw MetricsError(
+                .invalidLabelValue,
+                "metric \(self.family): value of label \(name) is \(value.utf8.count) bytes, more than the \(Self.maxLabelValueBytes) allowed"
+            )
+        }
+    }
+}

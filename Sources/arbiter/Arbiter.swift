@@ -1,0 +1,11 @@
+import ArgumentParser
+
+/// `arbiter`: the daemon and its client commands.
+@main
+struct Arbiter: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "arbiter",
+        abstract: "A job-orchestration daemon whose scheduler is steered by its own metrics.",
+        subcommands: [ServeCommand.self, ConfigCommand.self, VersionCommand.self]
+    )
+}
