@@ -10,7 +10,7 @@ struct YAMLConfigurationReader {
         do {
             root = try Yams.compose(yaml: self.text)
         } catch let error as YamlError {
-            throw ConfigurationError(location: self.file, key: nil, problem: "not valid YAML: \(error)")
+            throw self.error(from: error)
         } catch {
             throw ConfigurationError(location: self.file, key: nil, problem: "not valid YAML: \(error)")
         }
@@ -75,6 +75,22 @@ struct YAMLConfigurationReader {
             return .list(items)
         case .mapping, .alias:
             throw self.error(at: node, key: field.path, "expected \(field.isList ? "a list" : "a single value"), got \(Self.kind(node))")
+        }
+    }
+
+    /// Locates a YAML syntax error at its line and column.
+    private func error(from error: YamlError) -> ConfigurationError {
+        func located(_ mark: Mark, _ problem: String) -> ConfigurationError {
+            ConfigurationError(location: "\(self.file):\(mark.line):\(mark.column)", key: nil, problem: "not valid YAML: \(problem)")
+        }
+        switch error {
+        case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
+            .composer(let context, let problem, let mark, _):
+            return located(mark, [context.map { "\($0.text)" }, problem].compactMap { $0 }.joined(separator: ": "))
+        case .duplicatedKeysInMapping(let duplicates, let context):
+            return located(context.mark, "duplicate key \(duplicates.joined(separator: ", ")) in this mapping")
+        default:
+            return ConfigurationError(location: self.file, key: nil, problem: "not valid YAML: \(error)")
         }
     }
 

@@ -77,9 +77,9 @@ public struct ArbiterDaemon: Sendable {
         )
         do {
             try await ServiceGroup(configuration: groupConfiguration).run()
-        } catch let error as IOError where readiness.current == .starting {
+        } catch let error as IOError where !listener.isBound {
             throw StartupError("cannot listen on \(configuration.listen): \(String(cString: strerror(error.errnoCode)))")
-        } catch where readiness.current == .starting {
+        } catch where !listener.isBound {
             throw StartupError("cannot listen on \(configuration.listen): \(error)")
         }
         logger.info("arbiter stopped")

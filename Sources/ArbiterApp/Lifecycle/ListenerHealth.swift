@@ -10,6 +10,9 @@ final class ListenerHealth: HealthCheck {
         self.bound.withLock { $0 = address }
     }
 
+    /// Whether the listener was ever bound.
+    var isBound: Bool { self.bound.withLock { $0 != nil } }
+
     func check() async -> ComponentHealth {
         if let address = self.bound.withLock({ $0 }) {
             return ComponentHealth(.ok, "listening on \(address)")

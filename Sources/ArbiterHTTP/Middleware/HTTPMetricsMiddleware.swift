@@ -43,7 +43,8 @@ struct HTTPMetricsMiddleware: RouterMiddleware {
     }
 
     private func record(_ method: String, _ route: String?, _ status: HTTPResponse.Status, since start: ContinuousClock.Instant) {
-        let route = route ?? "unmatched"
+        // Hummingbird reports "NotFound" when no route matched.
+        let route = (route == nil || (route == "NotFound" && status == .notFound)) ? "unmatched" : route!
         try? self.requests.labels(method, route, String(status.code)).increment()
         try? self.durations.labels(method, route).observe(start.duration(to: .now))
     }

@@ -1,0 +1,122 @@
+import Foundation
+
+/// A real `arbiter serve` process for tests: JSON logs, a temporary data directory, a kernel-picked
+/// port read back from its "ready" log line.
+public final class ArbiterServer: Sendable {
+    /// The running process.
+    public let process: ChildProcess
+    /// The test's scratch directory (data dir, config files, logs).
+    public let directory: TemporaryDirectory
+    /// `127.0.0.1:PORT` as the server reported it.
+    public let address: String
+
+    /// `http://127.0.0.1:PORT`
+    public var baseURL: String { "http://\(self.address)" }
+
+    /// The `arbiter` executable built next to the test bundle (or `$ARBITER_BINARY`).
+    public static var binary: String {
+        if let path = ProcessInfo.processInfo.environment["ARBITER_BINARY"] { return path }
+        let runner = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        var directory = runner.deletingLastPathComponent()
+        // The test runner may sit inside a bundle directory; walk up to the build products folder.
+        for _ in 0..<4 {
+            let candidate = directory.appendingPathComponent("arbiter").path
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+            directory = directory.deletingLastPathComponent()
+        }
+        return runner.deletingLastPathComponent().appendingPathComponent("arbiter").path
+    }
+
+    private init(process: ChildProcess, directory: TemporaryDirectory, address: String) {
+        self.process = process
+        self.directory = directory
+        self.address = address
+    }
+
+    /// Starts `arbiter serve` on a free loopback port and waits until it reports ready.
+    /// - Parameters:
+    ///   - arguments: Extra arguments after `serve`.
+    ///   - environment: Extra environment variables.
+    ///   - config: YAML written to `arbiter.yaml` and passed with `--config`.
+    /// - Returns: The running server.
+    /// - Throws: ``TestingError`` when it exits or is not ready within 30 seconds.
+    public static func start(arguments: [String] = [], environment: [String: String] = [:], config: String? = nil) async throws -> ArbiterServer {
+        let directory = try TemporaryDirectory(prefix: "arbiter-serve")
+        var all = ["serve", "--listen", "127.0.0.1:0", "--data-dir", directory.file("data"), "--log-format", "json"]
+        if let config {
+            all += ["--config", try directory.write("arbiter.yaml", config)]
+        }
+        all += arguments
+        let process = try ChildProcess(executable: self.binary, arguments: all, environment: environment, directory: directory.path, name: "arbiter")
+        let log = try await process.waitForStderr(timeout: .seconds(30)) { $0.contains("\"msg\":\"arbiter is ready\"") }
+        guard let address = Self.readyAddress(in: log) else {
+            await process.stop()
+            throw TestingError("no address in the ready line:\n\(log)")
+        }
+        return ArbiterServer(process: process, directory: directory, address: address)
+    }
+
+    /// Stops the server (SIGTERM) and removes its directory.
+    public func stop() async {
+        await self.process.stop()
+        self.directory.remove()
+    }
+
+    /// The log lines written so far, each decoded from JSON.
+    public var logLines: [[String: String]] {
+        self.process.stderr.split(separator: "\n").compactMap { line in
+            (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: String]
+        }
+    }
+
+    static func readyAddress(in log: String) -> String? {
+        for line in log.split(separator: "\n") where line.contains("\"msg\":\"arbiter is ready\"") {
+            if let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: String] {
+                return object["address"]
+            }
+        }
+        return nil
+    }
+}
+
+extension ArbiterServer {
+    /// What a finished `arbiter` command printed.
+    public struct CommandResult: Sendable {
+        public let status: Int32
+        public let stdout: String
+        public let stderr: String
+    }
+
+    /// Runs an `arbiter` command to completion (or kills it after `timeout`).
+    /// - Parameters:
+    ///   - arguments: The command line after `arbiter`.
+    ///   - environment: Extra environment variables.
+    ///   - directory: Working directory.
+    ///   - timeout: How long it may run.
+    /// - Returns: Exit status and output; status -1 when it had to be killed.
+    public static func run(
+        _ arguments: [String], environment: [String: String] = [:], in directory: TemporaryDirectory, timeout: Duration = .seconds(30)
+    ) async throws -> CommandResult {
+        let process = try ChildProcess(executable: self.binary, arguments: arguments, environment: environment, directory: directory.path, name: "command")
+        let status = await process.waitForExit(timeout: timeout)
+        if status == nil { await process.stop() }
+        return CommandResult(status: status ?? -1, stdout: process.stdout, stderr: process.stderr)
+    }
+}
+
+extension ArbiterServer {
+    /// Starts a server, runs `body` with it and stops it afterwards, whether `body` throws or not.
+    public static func with<T>(
+        arguments: [String] = [], environment: [String: String] = [:], config: String? = nil, _ body: (ArbiterServer) async throws -> T
+    ) async throws -> T {
+        let server = try await ArbiterServer.start(arguments: arguments, environment: environment, config: config)
+        do {
+            let result = try await body(server)
+            await server.stop()
+            return result
+        } catch {
+            await server.stop()
+            throw error
+        }
+    }
+}

@@ -1,0 +1,109 @@
+import Foundation
+
+/// A real Prometheus (the Debian package, 2.42 here) on a loopback port with its own TSDB directory.
+public final class PrometheusServer: Sendable {
+    /// The running process.
+    public let process: ChildProcess
+    /// Scratch directory holding the config, the TSDB and the logs.
+    public let directory: TemporaryDirectory
+    /// `http://127.0.0.1:PORT`
+    public let baseURL: String
+
+    private init(process: ChildProcess, directory: TemporaryDirectory, baseURL: String) {
+        self.process = process
+        self.directory = directory
+        self.baseURL = baseURL
+    }
+
+    /// Starts Prometheus and waits for `/-/ready`.
+    /// - Parameters:
+    ///   - scrapeConfigs: YAML list items for `scrape_configs:`, indented by two spaces.
+    ///   - scrapeInterval: The global scrape interval.
+    ///   - arguments: Extra command-line flags.
+    /// - Returns: The running server.
+    /// - Throws: ``TestingError`` when the binary is missing or it does not become ready.
+    public static func start(scrapeConfigs: String, scrapeInterval: String = "1s", arguments: [String] = []) async throws -> PrometheusServer {
+        let binary = try ExternalTool.prometheus.require()
+        let directory = try TemporaryDirectory(prefix: "prometheus")
+        let config = """
+            global:
+              scrape_interval: \(scrapeInterval)
+              evaluation_interval: \(scrapeInterval)
+            scrape_configs:
+            \(scrapeConfigs)
+            """
+        let configPath = try directory.write("prometheus.yml", config)
+        let port = try FreePort.next()
+        let process = try ChildProcess(
+            executable: binary,
+            arguments: [
+                "--config.file=\(configPath)", "--storage.tsdb.path=\(directory.file("tsdb"))",
+                "--web.listen-address=127.0.0.1:\(port)", "--web.enable-remote-write-receiver",
+            ] + arguments,
+            directory: directory.path, name: "prometheus"
+        )
+        let server = PrometheusServer(process: process, directory: directory, baseURL: "http://127.0.0.1:\(port)")
+        let deadline = ContinuousClock.now + .seconds(30)
+        while ContinuousClock.now < deadline {
+            if let response = try? await HTTPProbe.get("\(server.baseURL)/-/ready"), response.status == 200 { return server }
+            if !process.isRunning { break }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        let log = process.stderr
+        await server.stop()
+        throw TestingError("prometheus did not become ready:\n\(log)")
+    }
+
+    /// One element of an instant vector.
+    public struct VectorSample: Sendable {
+        /// The series' labels, `__name__` included.
+        public let labels: [String: String]
+        /// The value as Prometheus printed it.
+        public let value: String
+    }
+
+    /// Runs an instant query.
+    /// - Parameter promql: The expression.
+    /// - Returns: The vector's samples.
+    /// - Throws: ``TestingError`` when Prometheus answers with an error.
+    public func query(_ promql: String) async throws -> [VectorSample] {
+        var components = URLComponents(string: "\(self.baseURL)/api/v1/query")!
+        components.queryItems = [URLQueryItem(name: "query", value: promql)]
+        let response = try await HTTPProbe.get(components.url!.absoluteString)
+        guard response.status == 200,
+            let object = try JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any],
+            let data = object["data"] as? [String: Any], let result = data["result"] as? [[String: Any]]
+        else {
+            throw TestingError("query \(promql) failed: \(response.status) \(response.text)")
+        }
+        return result.compactMap { item in
+            guard let metric = item["metric"] as? [String: String], let value = item["value"] as? [Any], value.count == 2,
+                let text = value[1] as? String
+            else { return nil }
+            return VectorSample(labels: metric, value: text)
+        }
+    }
+
+    /// Polls a query until `predicate` accepts its result.
+    /// - Returns: The accepted result.
+    /// - Throws: ``TestingError`` with the last result when the deadline passes.
+    @discardableResult
+    public func waitForQuery(
+        _ promql: String, timeout: Duration = .seconds(30), until predicate: ([VectorSample]) -> Bool
+    ) async throws -> [VectorSample] {
+        let deadline = ContinuousClock.now + timeout
+        var last: [VectorSample] = []
+        while ContinuousClock.now < deadline {
+            last = (try? await self.query(promql)) ?? []
+            if predicate(last) { return last }
+            try await Task.sleep(for: .milliseconds(250))
+        }
+        throw TestingError("query \(promql) never matched; last result: \(last.map { "\($0.labels) \($0.value)" })")
+    }
+
+    /// Stops Prometheus and removes its directory.
+    public func stop() async {
+        await self.process.stop()
+        self.directory.remove()
+    }
+}

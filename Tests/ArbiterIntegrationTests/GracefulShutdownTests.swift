@@ -1,0 +1,65 @@
+import ArbiterTesting
+import Foundation
+import Testing
+
+/// SIGTERM drains: readiness turns off first, requests in flight finish, the process exits 0 within
+/// the grace period.
+@Suite struct GracefulShutdownTests {
+    @Test func sigtermUnderLoadExitsZeroWithinTheGracePeriod() async throws {
+        let server = try await ArbiterServer.start(arguments: ["--shutdown-grace-period", "10s"])
+        defer { server.directory.remove() }
+        let stop = LoadSwitch()
+        let load = Task {
+            await withTaskGroup(of: (Int, Int).self) { group in
+                for _ in 0..<4 {
+                    group.addTask {
+                        var ok = 0
+                        var failed = 0
+                        while stop.isOn {
+                            do {
+                                let response = try await HTTPProbe.get(server.baseURL + "/metrics")
+                                if response.status == 200 { ok += 1 } else { failed += 1 }
+                            } catch {
+                                // Connections refused once the listener has closed are expected.
+                                failed += 1
+                            }
+                        }
+                        return (ok, failed)
+                    }
+                }
+                return await group.reduce((0, 0)) { ($0.0 + $1.0, $0.1 + $1.1) }
+            }
+        }
+        try await Task.sleep(for: .milliseconds(500))
+        let sent = ContinuousClock.now
+        server.process.signal(SIGTERM)
+        let status = await server.process.waitForExit(timeout: .seconds(15))
+        let took = sent.duration(to: .now)
+        stop.turnOff()
+        let (ok, failed) = await load.value
+        #expect(status == 0, "stderr:\n\(server.process.stderr)")
+        #expect(took < .seconds(10))
+        #expect(ok > 0, "\(ok) requests answered, \(failed) failed")
+        #expect(server.process.stderr.contains("\"msg\":\"arbiter stopped\""))
+    }
+
+    @Test func readinessTurnsOffBeforeTheListenerCloses() async throws {
+        let server = try await ArbiterServer.start(config: "shutdown:\n  delay: 2s\n")
+        defer { server.directory.remove() }
+        #expect(try await HTTPProbe.get(server.baseURL + "/readyz").status == 200)
+        server.process.signal(SIGTERM)
+        try await server.process.waitForStderr(timeout: .seconds(5)) { $0.contains("shutdown started") }
+        let during = try await HTTPProbe.get(server.baseURL + "/readyz")
+        #expect(during.status == 503)
+        #expect(during.text == #"{"status":"stopping"}"#)
+        #expect(try await HTTPProbe.get(server.baseURL + "/livez").status == 200)
+        #expect(await server.process.waitForExit(timeout: .seconds(10)) == 0)
+    }
+}
+
+final class LoadSwitch: @unchecked Sendable {
+    private let lock = NSLock()
+    private var off = false
+    func turnOff() { self.lock.withLock { self.off = true } }
+    var isOn: Bool { self.lock.withLock { !self.off } }
+}
