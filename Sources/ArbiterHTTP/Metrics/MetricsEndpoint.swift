@@ -3,16 +3,18 @@ import CompressNIO
 import HTTPTypes
 import Hummingbird
 import NIOCore
+import Synchronization
 
 /// `GET /metrics`: the registry in the format the scraper asks for, gzip-compressed when it accepts it.
 ///
 /// `?format=text|openmetrics` overrides the `Accept` header, so a scraper that cannot choose its
 /// `Accept` (Prometheus 2.42 always prefers OpenMetrics) can still be pointed at text 0.0.4.
-struct MetricsEndpoint: Sendable {
+final class MetricsEndpoint: Sendable {
     let registry: MetricRegistry
     let scrapes: CounterFamily
     let renderDuration: HistogramFamily
-    let pool = RenderBufferPool()
+    /// The size of the last render, so the next one starts with a buffer that fits.
+    let lastSize = Atomic<Int>(64 * 1024)
 
     init(registry: MetricRegistry) throws {
         self.registry = registry
@@ -42,10 +44,11 @@ struct MetricsEndpoint: Sendable {
         }
         let gzip = ExpositionFormat.acceptsGzip(request.headers[.acceptEncoding])
         let start = ContinuousClock.now
-        var body = self.pool.withBuffer { buffer -> ByteBuffer in
-            self.registry.render(format, into: &buffer)
-            return ByteBuffer(bytes: buffer)
-        }
+        // One allocation per scrape, sized from the last one; the series are written straight into it
+        // and the buffer becomes the response body without a copy.
+        var body = ByteBufferAllocator().buffer(capacity: self.lastSize.load(ordering: .relaxed) + 4096)
+        self.registry.render(format, into: &body)
+        self.lastSize.store(body.readableBytes, ordering: .relaxed)
         var headers = HTTPFields()
         headers[.contentType] = format.contentType
         headers[.vary] = "Accept, Accept-Encoding"

@@ -1,3 +1,5 @@
+import NIOCore
+
 /// Series sharing a name, a type and label names, one series per label-value combination.
 ///
 /// Use the aliases ``CounterFamily``, ``GaugeFamily`` and ``HistogramFamily``; families come from
@@ -6,18 +8,20 @@ public final class MetricFamily<Series: AnyObject & Sendable>: RenderableFamily 
     /// What the family is.
     public let descriptor: FamilyDescriptor
     let series: SeriesIndex<Series>
-    private let renderSeries: @Sendable (Series, inout [UInt8], ExpositionFormat) -> Void
+    private let writeSeries: @Sendable (Series, ExpositionFormat, UnsafeMutablePointer<UInt8>) -> Int
 
     init(
         descriptor: FamilyDescriptor,
         limit: Int,
         make: @escaping @Sendable ([UInt8]) -> Series,
-        render: @escaping @Sendable (Series, inout [UInt8], ExpositionFormat) -> Void,
+        measure: @escaping @Sendable (Series) -> Int,
+        write: @escaping @Sendable (Series, ExpositionFormat, UnsafeMutablePointer<UInt8>) -> Int,
         onDrop: @escaping @Sendable () -> Void
     ) {
         self.descriptor = descriptor
-        self.renderSeries = render
-        self.series = SeriesIndex(family: descriptor.name, labelNames: descriptor.labelNames, limit: limit, make: make, onDrop: onDrop)
+        self.writeSeries = write
+        self.series = SeriesIndex(
+            family: descriptor.name, labelNames: descriptor.labelNames, limit: limit, make: make, measure: measure, onDrop: onDrop)
     }
 
     /// The series for these label values, created on first use. Keep it: a lookup costs a hash.
@@ -39,14 +43,32 @@ public final class MetricFamily<Series: AnyObject & Sendable>: RenderableFamily 
     /// The number of series created so far.
     public var seriesCount: Int { self.series.table.count }
 
-    func render(into out: inout [UInt8], format: ExpositionFormat) {
-        guard self.series.table.count > 0 else { return }
+    func render(into out: inout ByteBuffer, format: ExpositionFormat) {
+        let count = self.series.table.count
+        guard count > 0 else { return }
         switch format {
-        case .text: out.append(contentsOf: self.descriptor.textHeader)
-        case .openMetrics: out.append(contentsOf: self.descriptor.openMetricsHeader)
+        case .text: out.writeBytes(self.descriptor.textHeader)
+        case .openMetrics: out.writeBytes(self.descriptor.openMetricsHeader)
         }
-        self.series.table.forEach { self.renderSeries($0, &out, format) }
+        // Series are written in chunks straight into the buffer's memory: one reservation per chunk,
+        // not per series.
+        let largest = self.series.maxRenderedBytes
+        let chunk = max(Self.chunkBytes, largest)
+        var next = 0
+        while next < count {
+            out.writeExposition(maxBytes: chunk) { base in
+                var written = 0
+                next = self.series.table.forEach(from: next, to: count) { series in
+                    guard chunk - written >= largest else { return false }
+                    written += self.writeSeries(series, format, base + written)
+                    return true
+                }
+                return written
+            }
+        }
     }
+
+    private static var chunkBytes: Int { 256 * 1024 }
 }
 
 /// Counters sharing a name and label names.

@@ -1,4 +1,5 @@
 import Logging
+import NIOCore
 import Synchronization
 
 /// Arbiter's metrics: families of counters, gauges and histograms, rendered for scrapes.
@@ -57,8 +58,8 @@ public final class MetricRegistry: Sendable {
         let family = CounterFamily(
             descriptor: descriptor,
             limit: max(options.seriesLimit, 1000),
-            make: { Counter(prefix: LabelText.samplePrefix(name: "arbiter_metrics_series_dropped_total", pairs: $0)) },
-            render: { $0.render(into: &$1, format: $2) },
+            make: { [arena = TextArena()] in Counter(prefix: LabelText.samplePrefix(name: "arbiter_metrics_series_dropped_total", pairs: $0), arena: arena) },
+            measure: { $0.maxRenderedBytes }, write: { $0.write($1, to: $2) },
             onDrop: {}
         )
         self.droppedSeries = family
@@ -89,8 +90,8 @@ public final class MetricRegistry: Sendable {
         return try self.register(descriptor, seriesLimit: seriesLimit) { limit, onDrop in
             CounterFamily(
                 descriptor: descriptor, limit: limit,
-                make: { Counter(prefix: LabelText.samplePrefix(name: sample, pairs: $0)) },
-                render: { $0.render(into: &$1, format: $2) },
+                make: { [arena = TextArena()] in Counter(prefix: LabelText.samplePrefix(name: sample, pairs: $0), arena: arena) },
+                measure: { $0.maxRenderedBytes }, write: { $0.write($1, to: $2) },
                 onDrop: onDrop
             )
         }
@@ -112,8 +113,8 @@ public final class MetricRegistry: Sendable {
         return try self.register(descriptor, seriesLimit: seriesLimit) { limit, onDrop in
             GaugeFamily(
                 descriptor: descriptor, limit: limit,
-                make: { Gauge(prefix: LabelText.samplePrefix(name: name, pairs: $0)) },
-                render: { $0.render(into: &$1, format: $2) },
+                make: { [arena = TextArena()] in Gauge(prefix: LabelText.samplePrefix(name: name, pairs: $0), arena: arena) },
+                measure: { $0.maxRenderedBytes }, write: { $0.write($1, to: $2) },
                 onDrop: onDrop
             )
         }
@@ -138,8 +139,8 @@ public final class MetricRegistry: Sendable {
         return try self.register(descriptor, seriesLimit: seriesLimit) { limit, onDrop in
             HistogramFamily(
                 descriptor: descriptor, limit: limit,
-                make: { Histogram(buckets: buckets, pairs: $0) },
-                render: { $0.render(into: &$1, name: name, format: $2) },
+                make: { [arena = TextArena()] in Histogram(name: name, buckets: buckets, pairs: $0, arena: arena) },
+                measure: { $0.maxRenderedBytes }, write: { $0.write($1, to: $2) },
                 onDrop: onDrop
             )
         }
@@ -172,18 +173,32 @@ public final class MetricRegistry: Sendable {
     // MARK: Rendering
 
     /// Writes every family with at least one series, sorted by name, in the given format.
+    ///
+    /// Series are written straight into the buffer's memory from text rendered when they were
+    /// created; nothing is allocated per series, and writers are never blocked.
     /// - Parameters:
     ///   - format: Text 0.0.4 or OpenMetrics 1.0.0.
-    ///   - out: The buffer to append to; reuse it between renders to avoid growing it again.
-    public func render(_ format: ExpositionFormat, into out: inout [UInt8]) {
+    ///   - out: The buffer to append to. Reuse one (`clear()` keeps its capacity) and a render
+    ///     allocates nothing at all.
+    public func render(_ format: ExpositionFormat, into out: inout ByteBuffer) {
         let (families, collectors) = self.state.withLock { ($0.sorted, $0.collectors) }
         for collector in collectors { collector.collect() }
         for family in families {
             family.render(into: &out, format: format)
         }
         if format == .openMetrics {
-            out.append(contentsOf: "# EOF\n".utf8)
+            out.writeString("# EOF\n")
         }
+    }
+
+    /// Writes the exposition into a byte array; see ``render(_:into:)-(_,ByteBuffer)``.
+    /// - Parameters:
+    ///   - format: Text 0.0.4 or OpenMetrics 1.0.0.
+    ///   - out: The array to append to.
+    public func render(_ format: ExpositionFormat, into out: inout [UInt8]) {
+        var buffer = ByteBufferAllocator().buffer(capacity: 64 * 1024)
+        self.render(format, into: &buffer)
+        out.append(contentsOf: buffer.readableBytesView)
     }
 
     /// The number of registered families.

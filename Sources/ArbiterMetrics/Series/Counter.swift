@@ -3,14 +3,17 @@ import Synchronization
 /// A monotonically increasing count. Keep the handle: updating it is a single atomic add.
 public final class Counter: Sendable {
     /// Whole-number increments, the common case, take a plain atomic add.
-    private let whole = Atomic<UInt64>(0)
+    @usableFromInline let whole = Atomic<UInt64>(0)
     /// Fractional increments accumulate here as `Double` bits through a compare-and-swap loop.
     private let fraction = Atomic<UInt64>(0)
     /// `name_total{labels} `, rendered once.
-    let prefix: [UInt8]
+    let prefix: FixedText
+    /// Owns the memory `prefix` points into.
+    private let arena: TextArena
 
-    init(prefix: [UInt8]) {
-        self.prefix = prefix
+    init(prefix: [UInt8], arena: TextArena) {
+        self.arena = arena
+        self.prefix = arena.store(prefix)
     }
 
     /// Adds one.
@@ -61,17 +64,18 @@ public final class Counter: Sendable {
         self.fraction.store(value.bitPattern, ordering: .relaxed)
     }
 
-    @usableFromInline
+    @inlinable
     func add(_ amount: UInt64) {
         self.whole.wrappingAdd(amount, ordering: .relaxed)
     }
 
-    func render(into out: inout [UInt8], format: ExpositionFormat) {
-        out.append(contentsOf: self.prefix)
-        switch format {
-        case .text: NumberFormatting.appendText(self.value, to: &out)
-        case .openMetrics: NumberFormatting.appendOpenMetrics(self.value, to: &out)
-        }
-        out.append(UInt8(ascii: "\n"))
+    /// The most bytes ``write(_:to:)`` writes.
+    var maxRenderedBytes: Int { self.prefix.count + NumberFormatting.maxLength }
+
+    /// Writes the sample line; `buffer` must have ``maxRenderedBytes`` free.
+    @inline(__always)
+    func write(_ format: ExpositionFormat, to buffer: UnsafeMutablePointer<UInt8>) -> Int {
+        let written = self.prefix.write(to: buffer)
+        return written + NumberFormatting.writeSampleValue(self.value, format: format, to: buffer + written)
     }
 }

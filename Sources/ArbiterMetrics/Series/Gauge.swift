@@ -4,10 +4,13 @@ import Synchronization
 public final class Gauge: Sendable {
     private let bits = Atomic<UInt64>(0)
     /// `name{labels} `, rendered once.
-    let prefix: [UInt8]
+    let prefix: FixedText
+    /// Owns the memory `prefix` points into.
+    private let arena: TextArena
 
-    init(prefix: [UInt8]) {
-        self.prefix = prefix
+    init(prefix: [UInt8], arena: TextArena) {
+        self.arena = arena
+        self.prefix = arena.store(prefix)
     }
 
     /// Sets the value.
@@ -38,12 +41,13 @@ public final class Gauge: Sendable {
     /// The current value.
     public var value: Double { Double(bitPattern: self.bits.load(ordering: .relaxed)) }
 
-    func render(into out: inout [UInt8], format: ExpositionFormat) {
-        out.append(contentsOf: self.prefix)
-        switch format {
-        case .text: NumberFormatting.appendText(self.value, to: &out)
-        case .openMetrics: NumberFormatting.appendOpenMetrics(self.value, to: &out)
-        }
-        out.append(UInt8(ascii: "\n"))
+    /// The most bytes ``write(_:to:)`` writes.
+    var maxRenderedBytes: Int { self.prefix.count + NumberFormatting.maxLength }
+
+    /// Writes the sample line; `buffer` must have ``maxRenderedBytes`` free.
+    @inline(__always)
+    func write(_ format: ExpositionFormat, to buffer: UnsafeMutablePointer<UInt8>) -> Int {
+        let written = self.prefix.write(to: buffer)
+        return written + NumberFormatting.writeSampleValue(self.value, format: format, to: buffer + written)
     }
 }

@@ -10,15 +10,21 @@ import Synchronization
 public final class Histogram: @unchecked Sendable {
     let buckets: HistogramBuckets
     private let bounds: UnsafeMutablePointer<Double>
-    private let boundCount: Int
+    let boundCount: Int
     private let counts: UnsafeMutablePointer<Atomic<UInt64>>
     private let sumBits = Atomic<UInt64>(0)
-    /// `a="x",b="y"` (empty without labels).
-    let pairs: [UInt8]
+    /// Sample names with labels, rendered once.
+    let names: RenderedNames
+    let maxRenderedBytes: Int
 
-    init(buckets: HistogramBuckets, pairs: [UInt8]) {
+    /// Owns the memory `names` points into.
+    private let arena: TextArena
+
+    init(name: String, buckets: HistogramBuckets, pairs: [UInt8], arena: TextArena) {
         self.buckets = buckets
-        self.pairs = pairs
+        self.arena = arena
+        self.names = RenderedNames(name: name, pairs: pairs, arena: arena)
+        self.maxRenderedBytes = self.names.maxRenderedBytes(buckets: buckets)
         self.boundCount = buckets.bounds.count
         self.bounds = .allocate(capacity: self.boundCount)
         _ = UnsafeMutableBufferPointer(start: self.bounds, count: self.boundCount).initialize(from: buckets.bounds)
@@ -74,6 +80,11 @@ public final class Histogram: @unchecked Sendable {
         }
     }
 
+    @inline(__always)
+    func bucketCount(_ index: Int) -> UInt64 {
+        self.counts[index].load(ordering: .relaxed)
+    }
+
     /// Sets everything back to zero.
     public func reset() {
         for index in 0...self.boundCount { self.counts[index].store(0, ordering: .relaxed) }
@@ -95,51 +106,5 @@ public final class Histogram: @unchecked Sendable {
             if self.bounds[mid] < value { low = mid + 1 } else { high = mid }
         }
         return low
-    }
-
-    func render(into out: inout [UInt8], name: String, format: ExpositionFormat) {
-        let les = format == .text ? self.buckets.textLE : self.buckets.openMetricsLE
-        var running: UInt64 = 0
-        for index in 0...self.boundCount {
-            running &+= self.counts[index].load(ordering: .relaxed)
-            out.append(contentsOf: name.utf8)
-            out.append(contentsOf: "_bucket{".utf8)
-            if !self.pairs.isEmpty {
-                out.append(contentsOf: self.pairs)
-                out.append(UInt8(ascii: ","))
-            }
-            out.append(contentsOf: les[index])
-            Self.appendCount(running, to: &out, format: format)
-        }
-        self.appendSeriesName(name, suffix: "_sum", to: &out)
-        switch format {
-        case .text: NumberFormatting.appendText(self.sum, to: &out)
-        case .openMetrics: NumberFormatting.appendOpenMetrics(self.sum, to: &out)
-        }
-        out.append(UInt8(ascii: "\n"))
-        self.appendSeriesName(name, suffix: "_count", to: &out)
-        Self.appendCount(running, to: &out, format: format)
-    }
-
-    /// `name_sum{labels} `
-    private func appendSeriesName(_ name: String, suffix: StaticString, to out: inout [UInt8]) {
-        out.append(contentsOf: name.utf8)
-        let bytes = UnsafeBufferPointer(start: suffix.utf8Start, count: suffix.utf8CodeUnitCount)
-        out.append(contentsOf: bytes)
-        if !self.pairs.isEmpty {
-            out.append(UInt8(ascii: "{"))
-            out.append(contentsOf: self.pairs)
-            out.append(UInt8(ascii: "}"))
-        }
-        out.append(UInt8(ascii: " "))
-    }
-
-    /// Counts are integers in OpenMetrics; text 0.0.4 writes every value as a Go float.
-    private static func appendCount(_ count: UInt64, to out: inout [UInt8], format: ExpositionFormat) {
-        switch format {
-        case .text: NumberFormatting.appendText(Double(count), to: &out)
-        case .openMetrics: NumberFormatting.appendUnsigned(count, to: &out)
-        }
-        out.append(UInt8(ascii: "\n"))
     }
 }

@@ -5,10 +5,8 @@ public struct HistogramBuckets: Sendable, Equatable {
 
     /// Finite upper bounds, strictly increasing; `+Inf` is implicit.
     public let bounds: [Double]
-    /// `le="0.005"} ` for each bound and then `+Inf`, as text 0.0.4 writes it.
-    let textLE: [[UInt8]]
-    /// The same in OpenMetrics' canonical form (`le="1.0"`).
-    let openMetricsLE: [[UInt8]]
+    /// The `le` labels, rendered once for both formats.
+    let labels: BucketLabels
 
     /// Validates and prepares bucket bounds.
     /// - Parameter bounds: Strictly increasing finite numbers; a trailing `+Inf` is dropped.
@@ -39,8 +37,10 @@ public struct HistogramBuckets: Sendable, Equatable {
             out.append(contentsOf: "\"} ".utf8)
             return out
         }
-        self.textLE = (bounds + [.infinity]).map { le($0, openMetrics: false) }
-        self.openMetricsLE = (bounds + [.infinity]).map { le($0, openMetrics: true) }
+        self.labels = BucketLabels(
+            text: (bounds + [.infinity]).map { le($0, openMetrics: false) },
+            openMetrics: (bounds + [.infinity]).map { le($0, openMetrics: true) }
+        )
     }
 
     /// The default Prometheus buckets.
@@ -50,4 +50,21 @@ public struct HistogramBuckets: Sendable, Equatable {
     }
 
     public static func == (lhs: Self, rhs: Self) -> Bool { lhs.bounds == rhs.bounds }
+}
+
+/// `le="0.005"} ` for each bound and then `+Inf`, in text 0.0.4 form and in OpenMetrics' canonical
+/// form (`le="1.0"`), shared by every series of a family.
+final class BucketLabels: Sendable {
+    let text: [FixedText]
+    let openMetrics: [FixedText]
+    /// The longest label of either form.
+    let maxCount: Int
+    /// Owns the memory the labels point into.
+    private let arena = TextArena()
+
+    init(text: [[UInt8]], openMetrics: [[UInt8]]) {
+        self.text = text.map(self.arena.store)
+        self.openMetrics = openMetrics.map(self.arena.store)
+        self.maxCount = (text + openMetrics).map(\.count).max() ?? 0
+    }
 }

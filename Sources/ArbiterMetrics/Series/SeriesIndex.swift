@@ -15,13 +15,17 @@ final class SeriesIndex<Series: AnyObject & Sendable>: Sendable {
     private let index: Mutex<[[String]: Series]>
     private let detached: Series
     private let make: @Sendable ([UInt8]) -> Series
+    private let measure: @Sendable (Series) -> Int
     private let onDrop: @Sendable () -> Void
+    /// The most bytes any published series renders to; raised before a series is published.
+    private let largestRender = Atomic<Int>(0)
 
     init(
         family: String,
         labelNames: [String],
         limit: Int,
         make: @escaping @Sendable ([UInt8]) -> Series,
+        measure: @escaping @Sendable (Series) -> Int,
         onDrop: @escaping @Sendable () -> Void
     ) {
         self.family = family
@@ -30,8 +34,12 @@ final class SeriesIndex<Series: AnyObject & Sendable>: Sendable {
         self.index = Mutex([:])
         self.detached = make([])
         self.make = make
+        self.measure = measure
         self.onDrop = onDrop
     }
+
+    /// The most bytes one published series can render to. Read it after the table's count.
+    var maxRenderedBytes: Int { self.largestRender.load(ordering: .relaxed) }
 
     /// The series for these label values, created on first use.
     /// - Throws: ``MetricsError`` when the number of values differs from the label names or a value is
@@ -41,8 +49,11 @@ final class SeriesIndex<Series: AnyObject & Sendable>: Sendable {
         try self.validate(values)
         let (series, dropped) = self.index.withLock { index -> (Series, Bool) in
             if let found = index[values] { return (found, false) }
+            guard self.table.count < self.table.capacity else { return (self.detached, true) }
             let created = self.make(LabelText.pairs(names: self.labelNames, values: values))
-            guard self.table.append(created) else { return (self.detached, true) }
+            let size = self.measure(created)
+            if size > self.largestRender.load(ordering: .relaxed) { self.largestRender.store(size, ordering: .relaxed) }
+            _ = self.table.append(created)
             index[values] = created
             return (created, false)
         }

@@ -1,3 +1,4 @@
+import CArbiterShims
 import Synchronization
 
 /// An append-only table of series that one writer fills and any number of readers walk without a lock.
@@ -13,6 +14,7 @@ import Synchronization
 final class SeriesTable<Element: AnyObject & Sendable>: @unchecked Sendable {
     private static var segmentShift: Int { 9 }
     private static var segmentSize: Int { 1 << segmentShift }
+    private static var prefetchDistance: Int { 8 }
 
     private let directory: UnsafeMutablePointer<UnsafeMutablePointer<Unmanaged<Element>>?>
     private let directoryCapacity: Int
@@ -58,16 +60,35 @@ final class SeriesTable<Element: AnyObject & Sendable>: @unchecked Sendable {
     /// Calls `body` on every published element, in insertion order.
     @inline(__always)
     func forEach(_ body: (Element) throws -> Void) rethrows {
-        let count = self.published.load(ordering: .acquiring)
-        var index = 0
-        while index < count {
-            let segment = self.directory[index >> Self.segmentShift]!
-            let end = min(count, (index | (Self.segmentSize - 1)) + 1)
-            for offset in (index & (Self.segmentSize - 1))..<(end - (index & ~(Self.segmentSize - 1))) {
-                try body(segment[offset].takeUnretainedValue())
-            }
-            index = end
+        _ = try self.forEach(from: 0, to: self.count) { element in
+            try body(element)
+            return true
         }
+    }
+
+    /// Calls `body` on the elements from `start` up to `end` (at most the published count) until it
+    /// returns `false`.
+    /// - Returns: The index of the first element `body` did not accept.
+    @inline(__always)
+    func forEach(from start: Int, to end: Int, _ body: (Element) throws -> Bool) rethrows -> Int {
+        var index = start
+        while index < end {
+            let segment = self.directory[index >> Self.segmentShift]!
+            let segmentEnd = min(end, (index | (Self.segmentSize - 1)) + 1)
+            while index < segmentEnd {
+                // Series objects are scattered over the heap; asking for one a few steps ahead hides
+                // most of the cache misses a scrape would otherwise wait for one by one.
+                if index + Self.prefetchDistance < segmentEnd {
+                    CArbiterShims_prefetch(segment[(index + Self.prefetchDistance) & (Self.segmentSize - 1)].toOpaque())
+                }
+                // The table holds a reference for as long as it lives, so the element can be lent
+                // without a retain/release pair (which would dirty every series' cache line).
+                let accepted = try segment[index & (Self.segmentSize - 1)]._withUnsafeGuaranteedRef { try body($0) }
+                if !accepted { return index }
+                index += 1
+            }
+        }
+        return index
     }
 
     private func slot(_ index: Int) -> UnsafeMutablePointer<Unmanaged<Element>> {

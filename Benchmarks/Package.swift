@@ -1,0 +1,30 @@
+// swift-tools-version:6.1
+import Foundation
+import PackageDescription
+
+// Arbiter's own package is the parent directory; a path dependency's identity is that directory's
+// name, which depends on where the repository was cloned.
+let arbiterPackage = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().lastPathComponent
+
+let package = Package(
+    name: "arbiter-benchmarks",
+    platforms: [.macOS(.v15)],
+    dependencies: [
+        .package(path: ".."),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", exact: "2.4.1"),
+        .package(url: "https://github.com/ordo-one/malloc-interposer.git", from: "1.6.1"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.3"),
+    ],
+    targets: [
+        .executableTarget(
+            name: "MetricsBenchmark",
+            dependencies: [
+                .product(name: "ArbiterMetrics", package: arbiterPackage),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "MallocInterposerSwift", package: "malloc-interposer"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: [.enableUpcomingFeature("ExistentialAny")]
+        )
+    ]
+)
