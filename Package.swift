@@ -36,15 +36,11 @@ let package = Package(
         .systemLibrary(name: "CSnappy", pkgConfig: "snappy", providers: [.apt(["libsnappy-dev"])]),
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
 
-        // Arbiter's own C shims for what Swift cannot spell (a cache prefetch).
-        .target(name: "CArbiterShims"),
-
         .target(name: "ArbiterCore", swiftSettings: swiftSettings),
         .target(
             name: "ArbiterMetrics",
             dependencies: [
                 "ArbiterCore",
-                "CArbiterShims",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -1,5 +1,5 @@
 /// Bytes rendered once (a series' name and labels, a bucket's `le`) and copied into every scrape with
-/// one `memcpy`. The memory belongs to a ``TextArena``.
+/// one `memcpy`. The memory belongs to a ``SeriesArena``.
 // Safety (@unchecked Sendable): the bytes are written once before the view is shared and never again.
 struct FixedText: @unchecked Sendable {
     let base: UnsafeMutablePointer<UInt8>

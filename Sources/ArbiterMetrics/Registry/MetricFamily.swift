@@ -8,20 +8,22 @@ public final class MetricFamily<Series: AnyObject & Sendable>: RenderableFamily 
     /// What the family is.
     public let descriptor: FamilyDescriptor
     let series: SeriesIndex<Series>
-    private let writeSeries: @Sendable (Series, ExpositionFormat, UnsafeMutablePointer<UInt8>) -> Int
+    private let writeSeries: @Sendable (UnsafeMutableRawPointer, ExpositionFormat, UnsafeMutablePointer<UInt8>) -> Int
 
     init(
         descriptor: FamilyDescriptor,
         limit: Int,
         make: @escaping @Sendable ([UInt8]) -> Series,
         measure: @escaping @Sendable (Series) -> Int,
-        write: @escaping @Sendable (Series, ExpositionFormat, UnsafeMutablePointer<UInt8>) -> Int,
+        handle: @escaping @Sendable (Series) -> UnsafeMutableRawPointer,
+        write: @escaping @Sendable (UnsafeMutableRawPointer, ExpositionFormat, UnsafeMutablePointer<UInt8>) -> Int,
         onDrop: @escaping @Sendable () -> Void
     ) {
         self.descriptor = descriptor
         self.writeSeries = write
         self.series = SeriesIndex(
-            family: descriptor.name, labelNames: descriptor.labelNames, limit: limit, make: make, measure: measure, onDrop: onDrop)
+            family: descriptor.name, labelNames: descriptor.labelNames, limit: limit, make: make, measure: measure, handle: handle,
+            onDrop: onDrop)
     }
 
     /// The series for these label values, created on first use. Keep it: a lookup costs a hash.

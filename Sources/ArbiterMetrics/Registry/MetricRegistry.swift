@@ -58,8 +58,8 @@ public final class MetricRegistry: Sendable {
         let family = CounterFamily(
             descriptor: descriptor,
             limit: max(options.seriesLimit, 1000),
-            make: { [arena = TextArena()] in Counter(prefix: LabelText.samplePrefix(name: "arbiter_metrics_series_dropped_total", pairs: $0), arena: arena) },
-            measure: { $0.maxRenderedBytes }, write: { $0.write($1, to: $2) },
+            make: { [arena = SeriesArena()] in Counter(prefix: LabelText.samplePrefix(name: "arbiter_metrics_series_dropped_total", pairs: $0), arena: arena) },
+            measure: { $0.maxRenderedBytes }, handle: { $0.record }, write: { Counter.write(record: $0, format: $1, to: $2) },
             onDrop: {}
         )
         self.droppedSeries = family
@@ -90,8 +90,8 @@ public final class MetricRegistry: Sendable {
         return try self.register(descriptor, seriesLimit: seriesLimit) { limit, onDrop in
             CounterFamily(
                 descriptor: descriptor, limit: limit,
-                make: { [arena = TextArena()] in Counter(prefix: LabelText.samplePrefix(name: sample, pairs: $0), arena: arena) },
-                measure: { $0.maxRenderedBytes }, write: { $0.write($1, to: $2) },
+                make: { [arena = SeriesArena()] in Counter(prefix: LabelText.samplePrefix(name: sample, pairs: $0), arena: arena) },
+                measure: { $0.maxRenderedBytes }, handle: { $0.record }, write: { Counter.write(record: $0, format: $1, to: $2) },
                 onDrop: onDrop
             )
         }
@@ -113,8 +113,8 @@ public final class MetricRegistry: Sendable {
         return try self.register(descriptor, seriesLimit: seriesLimit) { limit, onDrop in
             GaugeFamily(
                 descriptor: descriptor, limit: limit,
-                make: { [arena = TextArena()] in Gauge(prefix: LabelText.samplePrefix(name: name, pairs: $0), arena: arena) },
-                measure: { $0.maxRenderedBytes }, write: { $0.write($1, to: $2) },
+                make: { [arena = SeriesArena()] in Gauge(prefix: LabelText.samplePrefix(name: name, pairs: $0), arena: arena) },
+                measure: { $0.maxRenderedBytes }, handle: { $0.record }, write: { Gauge.write(record: $0, format: $1, to: $2) },
                 onDrop: onDrop
             )
         }
@@ -139,8 +139,9 @@ public final class MetricRegistry: Sendable {
         return try self.register(descriptor, seriesLimit: seriesLimit) { limit, onDrop in
             HistogramFamily(
                 descriptor: descriptor, limit: limit,
-                make: { [arena = TextArena()] in Histogram(name: name, buckets: buckets, pairs: $0, arena: arena) },
-                measure: { $0.maxRenderedBytes }, write: { $0.write($1, to: $2) },
+                make: { [arena = SeriesArena()] in Histogram(name: name, buckets: buckets, pairs: $0, arena: arena) },
+                measure: { $0.maxRenderedBytes }, handle: { Unmanaged.passUnretained($0).toOpaque() },
+                write: { handle, format, buffer in Histogram.write(handle: handle, format: format, to: buffer) },
                 onDrop: onDrop
             )
         }

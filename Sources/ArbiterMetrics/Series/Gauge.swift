@@ -1,31 +1,42 @@
 import Synchronization
 
 /// A value that goes up and down. Keep the handle: `set` is a single atomic store.
-public final class Gauge: Sendable {
-    private let bits = Atomic<UInt64>(0)
-    /// `name{labels} `, rendered once.
-    let prefix: FixedText
-    /// Owns the memory `prefix` points into.
-    private let arena: TextArena
+///
+/// The value lives in the family's ``SeriesArena`` record, next to the series' rendered name:
+/// `[Double bits][text length][name{labels} ]`.
+// Safety (@unchecked Sendable): the record's cell is only accessed through atomics; its text is
+// written once in init.
+public final class Gauge: @unchecked Sendable {
+    /// The record in the arena; the handle the family renders from.
+    let record: UnsafeMutableRawPointer
+    /// Owns the memory `record` points into.
+    private let arena: SeriesArena
 
-    init(prefix: [UInt8], arena: TextArena) {
+    static var headerSize: Int { 16 }
+
+    init(prefix: [UInt8], arena: SeriesArena) {
         self.arena = arena
-        self.prefix = arena.store(prefix)
+        self.record = arena.allocateRecord(header: Self.headerSize, text: prefix)
+        self.record.initializeMemory(as: Atomic<UInt64>.self, to: Atomic(0))
+        (self.record + 8).storeBytes(of: prefix.count, as: Int.self)
     }
+
+    private var bits: UnsafeMutablePointer<Atomic<UInt64>> { self.record.assumingMemoryBound(to: Atomic<UInt64>.self) }
 
     /// Sets the value.
     /// - Parameter value: The new value.
     public func set(_ value: Double) {
-        self.bits.store(value.bitPattern, ordering: .relaxed)
+        self.bits.pointee.store(value.bitPattern, ordering: .relaxed)
     }
 
     /// Adds to the value (a negative amount subtracts).
     /// - Parameter amount: How much to add.
     public func add(_ amount: Double) {
-        var current = self.bits.load(ordering: .relaxed)
+        let bits = self.bits
+        var current = bits.pointee.load(ordering: .relaxed)
         while true {
             let next = (Double(bitPattern: current) + amount).bitPattern
-            let (exchanged, seen) = self.bits.weakCompareExchange(
+            let (exchanged, seen) = bits.pointee.weakCompareExchange(
                 expected: current, desired: next, successOrdering: .relaxed, failureOrdering: .relaxed)
             if exchanged { return }
             current = seen
@@ -39,15 +50,18 @@ public final class Gauge: Sendable {
     public func decrement() { self.add(-1) }
 
     /// The current value.
-    public var value: Double { Double(bitPattern: self.bits.load(ordering: .relaxed)) }
+    public var value: Double { Double(bitPattern: self.bits.pointee.load(ordering: .relaxed)) }
 
-    /// The most bytes ``write(_:to:)`` writes.
-    var maxRenderedBytes: Int { self.prefix.count + NumberFormatting.maxLength }
+    /// The most bytes ``write(record:format:to:)`` writes for this series.
+    var maxRenderedBytes: Int { (self.record + 8).load(as: Int.self) + NumberFormatting.maxLength }
 
-    /// Writes the sample line; `buffer` must have ``maxRenderedBytes`` free.
+    /// Writes the sample line of the gauge whose record this is; `buffer` must have
+    /// ``maxRenderedBytes`` free.
     @inline(__always)
-    func write(_ format: ExpositionFormat, to buffer: UnsafeMutablePointer<UInt8>) -> Int {
-        let written = self.prefix.write(to: buffer)
-        return written + NumberFormatting.writeSampleValue(self.value, format: format, to: buffer + written)
+    static func write(record: UnsafeMutableRawPointer, format: ExpositionFormat, to buffer: UnsafeMutablePointer<UInt8>) -> Int {
+        let length = (record + 8).load(as: Int.self)
+        buffer.update(from: (record + 16).assumingMemoryBound(to: UInt8.self), count: length)
+        let value = Double(bitPattern: record.assumingMemoryBound(to: Atomic<UInt64>.self).pointee.load(ordering: .relaxed))
+        return length + NumberFormatting.writeSampleValue(value, format: format, to: buffer + length)
     }
 }

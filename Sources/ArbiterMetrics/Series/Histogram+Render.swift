@@ -8,7 +8,7 @@ extension Histogram {
         /// `name_count{labels} `
         let count: FixedText
 
-        init(name: String, pairs: [UInt8], arena: TextArena) {
+        init(name: String, pairs: [UInt8], arena: SeriesArena) {
             var bucket = Array("\(name)_bucket{".utf8)
             if !pairs.isEmpty {
                 bucket.append(contentsOf: pairs)
@@ -43,6 +43,12 @@ extension Histogram {
         written += self.names.count.write(to: buffer + written)
         written += Self.writeCount(running, format: format, to: buffer + written)
         return written
+    }
+
+    /// Writes the histogram behind an unretained handle (the family's index keeps it alive).
+    @inline(__always)
+    static func write(handle: UnsafeMutableRawPointer, format: ExpositionFormat, to buffer: UnsafeMutablePointer<UInt8>) -> Int {
+        Unmanaged<Histogram>.fromOpaque(handle)._withUnsafeGuaranteedRef { $0.write(format, to: buffer) }
     }
 
     /// Counts are integers in OpenMetrics; text 0.0.4 writes every value as a Go float.

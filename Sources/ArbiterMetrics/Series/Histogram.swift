@@ -18,9 +18,9 @@ public final class Histogram: @unchecked Sendable {
     let maxRenderedBytes: Int
 
     /// Owns the memory `names` points into.
-    private let arena: TextArena
+    private let arena: SeriesArena
 
-    init(name: String, buckets: HistogramBuckets, pairs: [UInt8], arena: TextArena) {
+    init(name: String, buckets: HistogramBuckets, pairs: [UInt8], arena: SeriesArena) {
         self.buckets = buckets
         self.arena = arena
         self.names = RenderedNames(name: name, pairs: pairs, arena: arena)

@@ -60,7 +60,7 @@ final class BucketLabels: Sendable {
     /// The longest label of either form.
     let maxCount: Int
     /// Owns the memory the labels point into.
-    private let arena = TextArena()
+    private let arena = SeriesArena()
 
     init(text: [[UInt8]], openMetrics: [[UInt8]]) {
         self.text = text.map(self.arena.store)

@@ -5,17 +5,19 @@ import Synchronization
 /// Lookups and creation take only this family's lock, never a registry-wide one. Creation is O(1)
 /// amortised: one dictionary insert and one table append. Beyond the family's series limit no series
 /// is created: the caller gets a detached series whose updates go nowhere, and `onDrop` is told.
+/// Series are never removed, so the index holds every series for the family's whole life.
 final class SeriesIndex<Series: AnyObject & Sendable>: Sendable {
     /// The longest label value accepted, in UTF-8 bytes.
     static var maxLabelValueBytes: Int { 4096 }
 
     let family: String
     let labelNames: [String]
-    let table: SeriesTable<Series>
+    let table: SeriesTable
     private let index: Mutex<[[String]: Series]>
     private let detached: Series
     private let make: @Sendable ([UInt8]) -> Series
     private let measure: @Sendable (Series) -> Int
+    private let handle: @Sendable (Series) -> UnsafeMutableRawPointer
     private let onDrop: @Sendable () -> Void
     /// The most bytes any published series renders to; raised before a series is published.
     private let largestRender = Atomic<Int>(0)
@@ -26,6 +28,7 @@ final class SeriesIndex<Series: AnyObject & Sendable>: Sendable {
         limit: Int,
         make: @escaping @Sendable ([UInt8]) -> Series,
         measure: @escaping @Sendable (Series) -> Int,
+        handle: @escaping @Sendable (Series) -> UnsafeMutableRawPointer,
         onDrop: @escaping @Sendable () -> Void
     ) {
         self.family = family
@@ -35,6 +38,7 @@ final class SeriesIndex<Series: AnyObject & Sendable>: Sendable {
         self.detached = make([])
         self.make = make
         self.measure = measure
+        self.handle = handle
         self.onDrop = onDrop
     }
 
@@ -53,7 +57,8 @@ final class SeriesIndex<Series: AnyObject & Sendable>: Sendable {
             let created = self.make(LabelText.pairs(names: self.labelNames, values: values))
             let size = self.measure(created)
             if size > self.largestRender.load(ordering: .relaxed) { self.largestRender.store(size, ordering: .relaxed) }
-            _ = self.table.append(created)
+            // The index keeps the series alive for the family's life, so the table's handle stays valid.
+            _ = self.table.append(self.handle(created))
             index[values] = created
             return (created, false)
         }
