@@ -18,9 +18,9 @@ struct LogLine {
             self.appendLogfmtValue(value)
         case .json:
             if self.bytes.count > 1 { self.bytes.append(UInt8(ascii: ",")) }
-            self.appendJSONString(key)
+            self.appendQuoted(key)
             self.bytes.append(UInt8(ascii: ":"))
-            self.appendJSONString(value)
+            self.appendQuoted(value)
         }
     }
 
@@ -41,21 +41,12 @@ struct LogLine {
             self.bytes.append(contentsOf: value.utf8)
             return
         }
-        self.bytes.append(UInt8(ascii: "\""))
-        for byte in value.utf8 {
-            switch byte {
-            case UInt8(ascii: "\""): self.bytes.append(contentsOf: "\\\"".utf8)
-            case UInt8(ascii: "\\"): self.bytes.append(contentsOf: "\\\\".utf8)
-            case UInt8(ascii: "\n"): self.bytes.append(contentsOf: "\\n".utf8)
-            case UInt8(ascii: "\r"): self.bytes.append(contentsOf: "\\r".utf8)
-            case UInt8(ascii: "\t"): self.bytes.append(contentsOf: "\\t".utf8)
-            default: self.bytes.append(byte)
-            }
-        }
-        self.bytes.append(UInt8(ascii: "\""))
+        self.appendQuoted(value)
     }
 
-    private mutating func appendJSONString(_ value: String) {
+    /// A double-quoted string with `"`, `\` and control characters escaped: valid JSON, and a quoted
+    /// logfmt value.
+    private mutating func appendQuoted(_ value: String) {
         self.bytes.append(UInt8(ascii: "\""))
         for byte in value.utf8 {
             switch byte {
@@ -64,7 +55,7 @@ struct LogLine {
             case UInt8(ascii: "\n"): self.bytes.append(contentsOf: "\\n".utf8)
             case UInt8(ascii: "\r"): self.bytes.append(contentsOf: "\\r".utf8)
             case UInt8(ascii: "\t"): self.bytes.append(contentsOf: "\\t".utf8)
-            case 0..<0x20:
+            case 0..<0x20, 0x7F:
                 let hex = Array("0123456789abcdef".utf8)
                 self.bytes.append(contentsOf: "\\u00".utf8)
                 self.bytes.append(hex[Int(byte >> 4)])

@@ -21,64 +21,52 @@ public struct ArbiterMetricsFactory: MetricsFactory {
     }
 
     public func makeCounter(label: String, dimensions: [(String, String)]) -> any CounterHandler {
-        let (names, values) = Self.labels(dimensions)
-        let name = Self.name(label)
-        do {
-            let family = try self.registry.counterFamily(name, help: Self.help(label, "counter"), labelNames: names)
-            return BridgedCounter(try family.labels(values))
-        } catch {
-            self.refuse(label, error)
-            return BridgedCounter(nil)
+        self.bridge(label, dimensions, fallback: BridgedCounter(nil)) { names, values in
+            BridgedCounter(try self.registry.counterFamily(Self.name(label), help: Self.help(label, "counter"), labelNames: names).labels(values))
         }
     }
 
     public func makeFloatingPointCounter(label: String, dimensions: [(String, String)]) -> any FloatingPointCounterHandler {
-        let (names, values) = Self.labels(dimensions)
-        do {
-            let family = try self.registry.counterFamily(Self.name(label), help: Self.help(label, "counter"), labelNames: names)
-            return BridgedCounter(try family.labels(values))
-        } catch {
-            self.refuse(label, error)
-            return BridgedCounter(nil)
+        self.bridge(label, dimensions, fallback: BridgedCounter(nil)) { names, values in
+            BridgedCounter(try self.registry.counterFamily(Self.name(label), help: Self.help(label, "counter"), labelNames: names).labels(values))
         }
     }
 
     public func makeRecorder(label: String, dimensions: [(String, String)], aggregate: Bool) -> any RecorderHandler {
-        let (names, values) = Self.labels(dimensions)
-        do {
+        self.bridge(label, dimensions, fallback: BridgedGauge(nil) as any RecorderHandler) { names, values in
+            let help = Self.help(label, "recorder")
             if aggregate {
-                let family = try self.registry.histogramFamily(Self.name(label), help: Self.help(label, "recorder"), labelNames: names)
-                return BridgedHistogram(try family.labels(values), scale: 1)
+                return BridgedHistogram(try self.registry.histogramFamily(Self.name(label), help: help, labelNames: names).labels(values), scale: 1)
             }
-            let family = try self.registry.gaugeFamily(Self.name(label), help: Self.help(label, "recorder"), labelNames: names)
-            return BridgedGauge(try family.labels(values))
-        } catch {
-            self.refuse(label, error)
-            return BridgedGauge(nil)
+            return BridgedGauge(try self.registry.gaugeFamily(Self.name(label), help: help, labelNames: names).labels(values))
         }
     }
 
     public func makeMeter(label: String, dimensions: [(String, String)]) -> any MeterHandler {
-        let (names, values) = Self.labels(dimensions)
-        do {
-            let family = try self.registry.gaugeFamily(Self.name(label), help: Self.help(label, "meter"), labelNames: names)
-            return BridgedGauge(try family.labels(values))
-        } catch {
-            self.refuse(label, error)
-            return BridgedGauge(nil)
+        self.bridge(label, dimensions, fallback: BridgedGauge(nil)) { names, values in
+            BridgedGauge(try self.registry.gaugeFamily(Self.name(label), help: Self.help(label, "meter"), labelNames: names).labels(values))
         }
     }
 
     public func makeTimer(label: String, dimensions: [(String, String)]) -> any TimerHandler {
-        let (names, values) = Self.labels(dimensions)
         var name = Self.name(label)
         if !name.hasSuffix("_seconds") { name += "_seconds" }
-        do {
+        return self.bridge(label, dimensions, fallback: BridgedHistogram(nil, scale: 1e-9)) { names, values in
             let family = try self.registry.histogramFamily(name, help: Self.help(label, "timer"), labelNames: names, unit: "seconds")
             return BridgedHistogram(try family.labels(values), scale: 1e-9)
+        }
+    }
+
+    /// Registers a library's metric, or logs why it cannot and hands back a handler that drops updates.
+    private func bridge<Handler>(
+        _ label: String, _ dimensions: [(String, String)], fallback: Handler, _ make: ([String], [String]) throws -> Handler
+    ) -> Handler {
+        let (names, values) = Self.labels(dimensions)
+        do {
+            return try make(names, values)
         } catch {
-            self.refuse(label, error)
-            return BridgedHistogram(nil, scale: 1e-9)
+            self.registry.logger.error("swift-metrics metric not recorded", metadata: ["metric": "\(label)", "error": "\(error)"])
+            return fallback
         }
     }
 
@@ -88,11 +76,6 @@ public struct ArbiterMetricsFactory: MetricsFactory {
     public func destroyFloatingPointCounter(_ handler: any FloatingPointCounterHandler) {}
     public func destroyRecorder(_ handler: any RecorderHandler) {}
     public func destroyTimer(_ handler: any TimerHandler) {}
-
-    private func refuse(_ label: String, _ error: any Error) {
-        self.registry.logger.error(
-            "swift-metrics metric not recorded", metadata: ["metric": "\(label)", "error": "\(error)"])
-    }
 
     static func name(_ label: String) -> String {
         var bytes = Array(label.utf8)

@@ -50,15 +50,7 @@ public final class Counter: @unchecked Sendable {
             self.whole.pointee.wrappingAdd(UInt64(amount), ordering: .relaxed)
             return
         }
-        let fraction = self.fraction
-        var bits = fraction.pointee.load(ordering: .relaxed)
-        while true {
-            let next = (Double(bitPattern: bits) + amount).bitPattern
-            let (exchanged, current) = fraction.pointee.weakCompareExchange(
-                expected: bits, desired: next, successOrdering: .relaxed, failureOrdering: .relaxed)
-            if exchanged { return }
-            bits = current
-        }
+        self.fraction.pointee.addDouble(amount)
     }
 
     /// The current value.

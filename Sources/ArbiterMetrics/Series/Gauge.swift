@@ -32,15 +32,7 @@ public final class Gauge: @unchecked Sendable {
     /// Adds to the value (a negative amount subtracts).
     /// - Parameter amount: How much to add.
     public func add(_ amount: Double) {
-        let bits = self.bits
-        var current = bits.pointee.load(ordering: .relaxed)
-        while true {
-            let next = (Double(bitPattern: current) + amount).bitPattern
-            let (exchanged, seen) = bits.pointee.weakCompareExchange(
-                expected: current, desired: next, successOrdering: .relaxed, failureOrdering: .relaxed)
-            if exchanged { return }
-            current = seen
-        }
+        self.bits.pointee.addDouble(amount)
     }
 
     /// Adds one.

@@ -44,14 +44,7 @@ public final class Histogram: @unchecked Sendable {
     /// - Parameter value: The observed value.
     public func observe(_ value: Double) {
         self.counts[self.bucketIndex(value)].wrappingAdd(1, ordering: .relaxed)
-        var current = self.sumBits.load(ordering: .relaxed)
-        while true {
-            let next = (Double(bitPattern: current) + value).bitPattern
-            let (exchanged, seen) = self.sumBits.weakCompareExchange(
-                expected: current, desired: next, successOrdering: .relaxed, failureOrdering: .relaxed)
-            if exchanged { return }
-            current = seen
-        }
+        self.sumBits.addDouble(value)
     }
 
     /// Records a duration in seconds.
