@@ -13,6 +13,8 @@ let package = Package(
         .executable(name: "arbiter", targets: ["arbiter"]),
         .library(name: "ArbiterCore", targets: ["ArbiterCore"]),
         .library(name: "ArbiterMetrics", targets: ["ArbiterMetrics"]),
+        .library(name: "ArbiterJobs", targets: ["ArbiterJobs"]),
+        .library(name: "ArbiterStorage", targets: ["ArbiterStorage"]),
         .library(name: "ArbiterHTTP", targets: ["ArbiterHTTP"]),
         .library(name: "ArbiterApp", targets: ["ArbiterApp"]),
         .library(name: "ArbiterTesting", targets: ["ArbiterTesting"]),
@@ -47,6 +49,8 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .target(name: "ArbiterJobs", dependencies: ["ArbiterCore"], swiftSettings: swiftSettings),
+        .target(name: "ArbiterStorage", dependencies: ["ArbiterCore", "CSQLite"], swiftSettings: swiftSettings),
         .target(
             name: "ArbiterHTTP",
             dependencies: [
@@ -65,6 +69,8 @@ let package = Package(
                 "ArbiterCore",
                 "ArbiterMetrics",
                 "ArbiterHTTP",
+                "ArbiterStorage",
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -80,6 +86,7 @@ let package = Package(
             dependencies: [
                 "ArbiterApp",
                 "ArbiterCore",
+                "ArbiterStorage",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -111,6 +118,8 @@ let package = Package(
             resources: [.copy("Golden")],
             swiftSettings: swiftSettings
         ),
+        .testTarget(name: "ArbiterJobsTests", dependencies: ["ArbiterJobs"], swiftSettings: swiftSettings),
+        .testTarget(name: "ArbiterStorageTests", dependencies: ["ArbiterStorage", "ArbiterTesting"], swiftSettings: swiftSettings),
         .testTarget(
             name: "ArbiterAppTests",
             dependencies: [

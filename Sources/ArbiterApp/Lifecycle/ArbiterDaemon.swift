@@ -1,6 +1,7 @@
 import ArbiterCore
 import ArbiterHTTP
 import ArbiterMetrics
+import ArbiterStorage
 import Foundation
 import Hummingbird
 import Logging
@@ -38,13 +39,23 @@ public struct ArbiterDaemon: Sendable {
         }
         let dataDirectory = DataDirectory(path: configuration.dataDirectory)
         try dataDirectory.prepare()
+        let store = StoreMigration(dataDirectory: configuration.dataDirectory)
+        let migrated: SQLiteMigrator.Report
+        do {
+            migrated = try await store.run()
+        } catch {
+            throw StartupError("cannot prepare the store: \(error)")
+        }
+        store.log(migrated, to: self.logger)
 
         let readiness = Readiness()
         let listener = ListenerHealth()
         let router = try ArbiterRouter.build(.init(
             registry: self.registry,
             readiness: readiness,
-            healthChecks: [listener, dataDirectory, RegistryHealth(registry: self.registry)]
+            healthChecks: [
+                listener, dataDirectory, StoreHealth(path: store.path, version: migrated.version), RegistryHealth(registry: self.registry),
+            ]
         ))
         let logger = self.logger
         let app = Application(

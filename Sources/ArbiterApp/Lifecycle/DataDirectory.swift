@@ -3,13 +3,19 @@ import Foundation
 
 /// Arbiter's directory on disk: created at start when missing, checked for writing on
 /// `/health/detailed`.
-struct DataDirectory: HealthCheck {
-    let path: String
-    var name: String { "data_dir" }
+public struct DataDirectory: HealthCheck {
+    /// The directory.
+    public let path: String
+    public var name: String { "data_dir" }
+
+    /// - Parameter path: The configured data directory.
+    public init(path: String) {
+        self.path = path
+    }
 
     /// Creates the directory (and its parents) when missing and checks it can be written.
     /// - Throws: ``ConfigurationError`` naming the path and the reason.
-    func prepare() throws(ConfigurationError) {
+    public func prepare() throws(ConfigurationError) {
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: self.path, isDirectory: &isDirectory) {
             guard isDirectory.boolValue else {
@@ -27,7 +33,7 @@ struct DataDirectory: HealthCheck {
         }
     }
 
-    func check() async -> ComponentHealth {
+    public func check() async -> ComponentHealth {
         access(self.path, W_OK | X_OK) == 0
             ? ComponentHealth(.ok, "\(self.path) is writable")
             : ComponentHealth(.down, "\(self.path) is not writable: \(String(cString: strerror(errno)))")

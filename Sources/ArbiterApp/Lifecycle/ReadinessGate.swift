@@ -1,3 +1,4 @@
+import ArbiterCore
 import ArbiterHTTP
 import Logging
 import ServiceLifecycle
@@ -14,7 +15,7 @@ struct ReadinessGate: Service {
     func run() async throws {
         try? await gracefulShutdown()
         self.readiness.markStopping()
-        self.logger.info("shutdown started; readiness turned off", metadata: ["delay": "\(self.delay)"])
+        self.logger.info("shutdown started; readiness turned off", metadata: ["delay": "\(PrometheusDuration.format(self.delay))"])
         if self.delay > .zero {
             try? await Task.sleep(for: self.delay)
         }
