@@ -50,7 +50,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(name: "ArbiterJobs", dependencies: ["ArbiterCore"], swiftSettings: swiftSettings),
-        .target(name: "ArbiterStorage", dependencies: ["ArbiterCore", "CSQLite"], swiftSettings: swiftSettings),
+        .target(
+            name: "ArbiterStorage",
+            dependencies: ["ArbiterCore", "ArbiterJobs", "CSQLite", .product(name: "NIOPosix", package: "swift-nio")],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "ArbiterHTTP",
             dependencies: [
@@ -118,8 +122,9 @@ let package = Package(
             resources: [.copy("Golden")],
             swiftSettings: swiftSettings
         ),
+        .testTarget(name: "ArbiterCoreTests", dependencies: ["ArbiterCore"], swiftSettings: swiftSettings),
         .testTarget(name: "ArbiterJobsTests", dependencies: ["ArbiterJobs"], swiftSettings: swiftSettings),
-        .testTarget(name: "ArbiterStorageTests", dependencies: ["ArbiterStorage", "ArbiterTesting"], swiftSettings: swiftSettings),
+        .testTarget(name: "ArbiterStorageTests", dependencies: ["ArbiterStorage", "ArbiterJobs", "ArbiterTesting"], swiftSettings: swiftSettings),
         .testTarget(
             name: "ArbiterAppTests",
             dependencies: [

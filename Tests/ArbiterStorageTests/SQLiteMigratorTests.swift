@@ -10,7 +10,7 @@ import Testing
         let first = try SQLiteMigrator().migrate(connection)
         #expect(first.applied.map(\.label) == ["0001_initial"])
         #expect(first.version == 1)
-        let tables = Set(try connection.query("SELECT name FROM sqlite_master WHERE type = 'table'").compactMap { $0[0] })
+        let tables = Set(try connection.query("SELECT name FROM sqlite_master WHERE type = 'table'").compactMap { $0[0].text })
         for table in ["jobs", "job_attempts", "job_type_state", "workers", "audit_logs", "user_consents", "credentials", "api_tokens", "schema_migrations"] {
             #expect(tables.contains(table), "missing table \(table)")
         }
@@ -27,7 +27,7 @@ import Testing
         _ = try SQLiteMigrator().migrate(connection)
         let plan = try connection.query(
             "EXPLAIN QUERY PLAN SELECT id FROM jobs WHERE state = 'queued' AND type = ? ORDER BY priority DESC, run_at, id LIMIT 10", ["email"])
-        #expect(plan.contains { ($0.last ?? nil)?.contains("jobs_dispatch") == true }, "\(plan)")
+        #expect(plan.contains { $0.last?.text?.contains("jobs_dispatch") == true }, "\(plan)")
     }
 
     @Test func aFailingMigrationRollsBackAndNamesItself() throws {
@@ -41,10 +41,10 @@ import Testing
         let error = #expect(throws: MigrationError.self) { try SQLiteMigrator(migrations: migrations).migrate(connection) }
         #expect(error?.description.hasPrefix("migration 0002_bad: ") == true)
         #expect(error?.description.contains("table a already exists") == true)
-        let tables = Set(try connection.query("SELECT name FROM sqlite_master WHERE type = 'table'").compactMap { $0[0] })
+        let tables = Set(try connection.query("SELECT name FROM sqlite_master WHERE type = 'table'").compactMap { $0[0].text })
         #expect(tables.contains("a"))
         #expect(!tables.contains("b"), "the failed migration's first statement was not rolled back")
-        #expect(try connection.query("SELECT version FROM schema_migrations") == [["1"]])
+        #expect(try connection.query("SELECT version FROM schema_migrations") == [[1]])
     }
 
     @Test func anEditedMigrationIsRefused() throws {

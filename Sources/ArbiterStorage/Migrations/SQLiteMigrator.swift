@@ -36,7 +36,7 @@ public struct SQLiteMigrator: Sendable {
         var recorded: [Int: String] = [:]
         do {
             for row in try connection.query("SELECT version, checksum FROM schema_migrations") {
-                if let version = row[0].flatMap({ Int($0) }) { recorded[version] = row[1] ?? "" }
+                if let version = row[0].integer { recorded[Int(version)] = row[1].text ?? "" }
             }
         } catch {
             throw MigrationError(migration: nil, reason: "\(error)")
@@ -50,16 +50,11 @@ public struct SQLiteMigrator: Sendable {
                 continue
             }
             do {
-                try connection.execute("BEGIN IMMEDIATE")
-                do {
+                try connection.transaction {
                     try connection.execute(migration.sql)
-                    _ = try connection.query(
+                    try connection.query(
                         "INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES (?, ?, ?, ?)",
-                        [String(migration.version), migration.name, migration.checksum, String(WallClock.nowMilliseconds())])
-                    try connection.execute("COMMIT")
-                } catch {
-                    try? connection.execute("ROLLBACK")
-                    throw error
+                        [.integer(Int64(migration.version)), .text(migration.name), .text(migration.checksum), .integer(WallClock.nowMilliseconds())])
                 }
             } catch {
                 throw MigrationError(migration: migration, reason: "\(error)")

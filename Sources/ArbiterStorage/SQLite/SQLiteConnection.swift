@@ -51,9 +51,10 @@ public final class SQLiteConnection: @unchecked Sendable {
         }
     }
 
-    /// Runs a query with text parameters and returns every row as text columns (`nil` for NULL).
+    /// Runs one statement with parameters and returns every row.
     /// - Throws: ``SQLiteError``.
-    public func query(_ sql: String, _ parameters: [String?] = []) throws(SQLiteError) -> [[String?]] {
+    @discardableResult
+    public func query(_ sql: String, _ parameters: [SQLiteValue] = []) throws(SQLiteError) -> [[SQLiteValue]] {
         var statement: OpaquePointer?
         let prepared = sqlite3_prepare_v2(self.handle, sql, -1, &statement, nil)
         guard prepared == SQLITE_OK, let statement else {
@@ -62,13 +63,20 @@ public final class SQLiteConnection: @unchecked Sendable {
         defer { sqlite3_finalize(statement) }
         for (index, parameter) in parameters.enumerated() {
             let position = Int32(index + 1)
-            // SQLITE_TRANSIENT: SQLite copies the text before this call returns.
-            let bound = parameter.map { sqlite3_bind_text(statement, position, $0, -1, Self.transient) } ?? sqlite3_bind_null(statement, position)
+            // SQLITE_TRANSIENT: SQLite copies text and blobs before the bind call returns.
+            let bound: Int32
+            switch parameter {
+            case .integer(let value): bound = sqlite3_bind_int64(statement, position, value)
+            case .real(let value): bound = sqlite3_bind_double(statement, position, value)
+            case .text(let value): bound = sqlite3_bind_text(statement, position, value, -1, Self.transient)
+            case .blob(let value): bound = value.withUnsafeBytes { sqlite3_bind_blob(statement, position, $0.baseAddress, Int32($0.count), Self.transient) }
+            case .null: bound = sqlite3_bind_null(statement, position)
+            }
             guard bound == SQLITE_OK else {
                 throw SQLiteError(code: bound, handle: self.handle, operation: "bind on \(self.path)")
             }
         }
-        var rows: [[String?]] = []
+        var rows: [[SQLiteValue]] = []
         while true {
             let step = sqlite3_step(statement)
             if step == SQLITE_DONE { return rows }
@@ -76,9 +84,36 @@ public final class SQLiteConnection: @unchecked Sendable {
                 throw SQLiteError(code: step, handle: self.handle, operation: "query on \(self.path)")
             }
             let columns = sqlite3_column_count(statement)
-            rows.append((0..<columns).map { column in
-                sqlite3_column_text(statement, column).map { String(cString: $0) }
-            })
+            rows.append((0..<columns).map { Self.column(statement, $0) })
+        }
+    }
+
+    /// Rows changed by the last INSERT, UPDATE or DELETE.
+    public var changes: Int { Int(sqlite3_changes(self.handle)) }
+
+    /// Runs `body` in a transaction (`BEGIN IMMEDIATE`, so writers queue up front), rolling back if it throws.
+    public func transaction<T>(_ body: () throws -> T) throws -> T {
+        try self.execute("BEGIN IMMEDIATE")
+        do {
+            let result = try body()
+            try self.execute("COMMIT")
+            return result
+        } catch {
+            try? self.execute("ROLLBACK")
+            throw error
+        }
+    }
+
+    private static func column(_ statement: OpaquePointer, _ index: Int32) -> SQLiteValue {
+        switch sqlite3_column_type(statement, index) {
+        case SQLITE_INTEGER: return .integer(sqlite3_column_int64(statement, index))
+        case SQLITE_FLOAT: return .real(sqlite3_column_double(statement, index))
+        case SQLITE_TEXT: return .text(String(cString: sqlite3_column_text(statement, index)))
+        case SQLITE_BLOB:
+            let count = Int(sqlite3_column_bytes(statement, index))
+            guard count > 0, let bytes = sqlite3_column_blob(statement, index) else { return .blob([]) }
+            return .blob(Array(UnsafeRawBufferPointer(start: bytes, count: count)))
+        default: return .null
         }
     }
 

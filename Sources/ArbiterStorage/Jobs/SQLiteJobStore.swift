@@ -1,0 +1,202 @@
+import ArbiterCore
+import ArbiterJobs
+import NIOPosix
+
+/// The embedded job store: jobs in SQLite, every operation one transaction, run on a thread of its
+/// own so the Swift concurrency pool never blocks on disk.
+///
+/// - Important: Call ``close()`` before dropping the store; it stops the store's thread.
+// Safety (@unchecked Sendable): the connection is only touched by the single thread of `executor`.
+public final class SQLiteJobStore: JobStore, @unchecked Sendable {
+    private let connection: SQLiteConnection
+    private let executor: NIOThreadPool
+
+    /// Opens the store at `path`; the schema must already be migrated (see ``SQLiteMigrator``).
+    /// - Throws: ``SQLiteError`` naming the file.
+    public init(path: String) throws {
+        self.connection = try SQLiteConnection(path: path)
+        self.executor = NIOThreadPool(numberOfThreads: 1)
+        self.executor.start()
+    }
+
+    /// Stops the store's thread after the operations already submitted.
+    public func close() async throws {
+        try await self.executor.shutdownGracefully()
+    }
+
+    private func run<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) throws -> T) async throws -> T {
+        try await self.executor.runIfActive { try body(self.connection) }
+    }
+
+    // MARK: JobStore
+
+    public func submit(_ submission: JobSubmission, now: Int64) async throws -> JobSubmitOutcome {
+        try await self.run { connection in
+            try connection.transaction {
+                if let key = submission.idempotencyKey {
+                    let rows = try connection.query("SELECT \(JobRow.columns), request_hash FROM jobs WHERE idempotency_key = ?", [.text(key)])
+                    if let row = rows.first {
+                        guard row.last?.text == submission.requestHash else {
+                            throw JobStoreError(.idempotencyConflict, "idempotency_key \"\(key)\" was already used for a different request")
+                        }
+                        return .existing(try JobRow.decode(row))
+                    }
+                }
+                let id = UUIDv7.generate(now: now)
+                let state: JobState = submission.runAt > now ? .scheduled : .queued
+                try connection.query(
+                    """
+                    INSERT INTO jobs (id, type, payload, priority, state, run_at, attempt, max_attempts, backoff_initial_ms, backoff_max_ms,
+                        timeout_ms, idempotency_key, request_hash, user_id, consent_scope, tags, created_at, updated_at, queued_at)
+                    VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                    [
+                        .text(id), .text(submission.type), .text(submission.payload), .integer(Int64(submission.priority)),
+                        .text(state.rawValue), .integer(submission.runAt), .integer(Int64(submission.retry.maxAttempts)),
+                        .integer(JobRow.milliseconds(submission.retry.initialBackoff)), .integer(JobRow.milliseconds(submission.retry.maxBackoff)),
+                        .integer(JobRow.milliseconds(submission.retry.timeout)), SQLiteValue(submission.idempotencyKey),
+                        SQLiteValue(submission.requestHash), SQLiteValue(submission.userID), SQLiteValue(submission.consentScope),
+                        .text(JobRow.encodeTags(submission.tags)), .integer(now), .integer(now), state == .queued ? .integer(now) : .null,
+                    ])
+                return .created(try Self.load(id, connection))
+            }
+        }
+    }
+
+    public func job(id: String) async throws -> JobRecord? {
+        try await self.run { connection in
+            try connection.query("SELECT \(JobRow.columns) FROM jobs WHERE id = ?", [.text(id)]).first.map(JobRow.decode)
+        }
+    }
+
+    public func lease(types: [String], workerID: String, limit: Int, leaseMilliseconds: Int64, now: Int64) async throws -> [JobRecord] {
+        guard !types.isEmpty, limit > 0 else { return [] }
+        return try await self.run { connection in
+            try connection.transaction {
+                let placeholders = Array(repeating: "?", count: types.count).joined(separator: ", ")
+                let candidates = try connection.query(
+                    "SELECT \(JobRow.columns) FROM jobs WHERE state = 'queued' AND type IN (\(placeholders)) ORDER BY priority DESC, run_at, id LIMIT ?",
+                    types.map { .text($0) } + [.integer(Int64(limit))])
+                var leased: [JobRecord] = []
+                for row in candidates {
+                    var job = try JobRow.decode(row)
+                    var lifecycle = job.lifecycle
+                    guard (try? lifecycle.apply(.leased)) != nil else { continue }
+                    let token = Int64.random(in: 1...Int64.max)
+                    try connection.query(
+                        """
+                        UPDATE jobs SET state = 'running', attempt = ?, lease_worker_id = ?, lease_token = ?, lease_expires_at = ?,
+                            started_at = ?, updated_at = ? WHERE id = ? AND state = 'queued'
+                        """,
+                        [.integer(Int64(lifecycle.attempts)), .text(workerID), .integer(token), .integer(now + leaseMilliseconds),
+                         .integer(now), .integer(now), .text(job.id)])
+                    try connection.query(
+                        "INSERT INTO job_attempts (job_id, attempt, worker_id, lease_token, started_at) VALUES (?, ?, ?, ?, ?)",
+                        [.text(job.id), .integer(Int64(lifecycle.attempts)), .text(workerID), .integer(token), .integer(now)])
+                    job.state = .running
+                    job.attempt = lifecycle.attempts
+                    job.lease = JobLease(workerID: workerID, token: token, expiresAt: now + leaseMilliseconds)
+                    job.updatedAt = now
+                    leased.append(job)
+                }
+                return leased
+            }
+        }
+    }
+
+    public func complete(id: String, token: Int64, result: String?, now: Int64) async throws -> JobRecord {
+        try await self.run { connection in
+            try connection.transaction {
+                let job = try Self.leasedJob(id, token: token, connection)
+                var lifecycle = job.lifecycle
+                _ = try lifecycle.apply(.succeeded)
+                try connection.query(
+                    """
+                    UPDATE jobs SET state = 'succeeded', result = ?, lease_worker_id = NULL, lease_token = NULL, lease_expires_at = NULL,
+                        finished_at = ?, updated_at = ? WHERE id = ?
+                    """,
+                    [SQLiteValue(result), .integer(now), .integer(now), .text(id)])
+                try Self.finishAttempt(job, outcome: "succeeded", error: nil, now: now, connection)
+                return try Self.load(id, connection)
+            }
+        }
+    }
+
+    public func fail(id: String, token: Int64, error: String, retryDelay: Int64, now: Int64) async throws -> JobRecord {
+        try await self.run { connection in
+            try connection.transaction {
+                let job = try Self.leasedJob(id, token: token, connection)
+                var lifecycle = job.lifecycle
+                _ = try lifecycle.apply(.failed)
+                let dead = lifecycle.state == .dead
+                try connection.query(
+                    """
+                    UPDATE jobs SET state = ?, run_at = ?, last_error = ?, lease_worker_id = NULL, lease_token = NULL,
+                        lease_expires_at = NULL, finished_at = ?, updated_at = ? WHERE id = ?
+                    """,
+                    [.text(lifecycle.state.rawValue), .integer(dead ? job.runAt : now + max(retryDelay, 0)), .text(error),
+                     dead ? .integer(now) : .null, .integer(now), .text(id)])
+                try Self.finishAttempt(job, outcome: "failed", error: error, now: now, connection)
+                return try Self.load(id, connection)
+            }
+        }
+    }
+
+    public func expireLeases(now: Int64) async throws -> [JobRecord] {
+        try await self.run { connection in
+            try connection.transaction {
+                let expired = try connection.query(
+                    "SELECT \(JobRow.columns) FROM jobs WHERE state = 'running' AND lease_expires_at <= ? ORDER BY lease_expires_at", [.integer(now)])
+                var changed: [JobRecord] = []
+                for row in expired {
+                    let job = try JobRow.decode(row)
+                    var lifecycle = job.lifecycle
+                    _ = try lifecycle.apply(.leaseExpired)
+                    let dead = lifecycle.state == .dead
+                    try connection.query(
+                        """
+                        UPDATE jobs SET state = ?, last_error = 'lease expired', lease_worker_id = NULL, lease_token = NULL,
+                            lease_expires_at = NULL, queued_at = ?, finished_at = ?, updated_at = ? WHERE id = ?
+                        """,
+                        [.text(lifecycle.state.rawValue), dead ? .null : .integer(now), dead ? .integer(now) : .null, .integer(now), .text(job.id)])
+                    try Self.finishAttempt(job, outcome: "lease_expired", error: "lease expired", now: now, connection)
+                    changed.append(try Self.load(job.id, connection))
+                }
+                return changed
+            }
+        }
+    }
+
+    public func promoteDueJobs(now: Int64) async throws -> Int {
+        try await self.run { connection in
+            try connection.query(
+                "UPDATE jobs SET state = 'queued', queued_at = ?, updated_at = ? WHERE state = 'scheduled' AND run_at <= ?",
+                [.integer(now), .integer(now), .integer(now)])
+            return connection.changes
+        }
+    }
+
+    // MARK: Helpers (on the store's thread)
+
+    private static func load(_ id: String, _ connection: SQLiteConnection) throws -> JobRecord {
+        guard let row = try connection.query("SELECT \(JobRow.columns) FROM jobs WHERE id = ?", [.text(id)]).first else {
+            throw JobStoreError(.notFound, "job \(id) does not exist")
+        }
+        return try JobRow.decode(row)
+    }
+
+    /// The job, if `token` is its current lease; otherwise the report is stale and refused.
+    private static func leasedJob(_ id: String, token: Int64, _ connection: SQLiteConnection) throws -> JobRecord {
+        let job = try self.load(id, connection)
+        guard job.state == .running, let lease = job.lease, lease.token == token else {
+            throw JobStoreError(.staleLease, "lease token \(token) is not the current lease of job \(id) (the job is \(job.state.rawValue))")
+        }
+        return job
+    }
+
+    private static func finishAttempt(_ job: JobRecord, outcome: String, error: String?, now: Int64, _ connection: SQLiteConnection) throws {
+        try connection.query(
+            "UPDATE job_attempts SET finished_at = ?, outcome = ?, error = ? WHERE job_id = ? AND attempt = ?",
+            [.integer(now), .text(outcome), SQLiteValue(error), .text(job.id), .integer(Int64(job.attempt))])
+    }
+}
