@@ -73,6 +73,7 @@ let package = Package(
                 "ArbiterCore",
                 "ArbiterMetrics",
                 "ArbiterHTTP",
+                "ArbiterJobs",
                 "ArbiterStorage",
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -128,7 +129,7 @@ let package = Package(
         .testTarget(
             name: "ArbiterAppTests",
             dependencies: [
-                "ArbiterApp", "ArbiterHTTP", "ArbiterMetrics", "ArbiterTesting",
+                "ArbiterApp", "ArbiterHTTP", "ArbiterJobs", "ArbiterMetrics", "ArbiterTesting",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings

@@ -1,4 +1,5 @@
 @testable import ArbiterApp
+import ArbiterJobs
 import ArbiterTesting
 import Logging
 import Testing
@@ -112,5 +113,61 @@ import Testing
         #expect(printed.contains("  level: debug"))
         #expect(printed.contains("arbiter.yaml:2"))
         #expect(printed.contains("  grace_period: 30s"))
+    }
+}
+
+/// `job_types.<name>` sections: per-type retry, limits and consent, with the same located errors.
+@Suite struct JobTypeConfigurationTests {
+    func load(_ yaml: String) throws -> LoadedConfiguration {
+        let directory = try TemporaryDirectory(prefix: "config")
+        defer { directory.remove() }
+        return try ConfigurationLoader.load(file: try directory.write("arbiter.yaml", yaml), environment: [:], flags: [:])
+    }
+
+    func failure(_ yaml: String) -> String {
+        do {
+            _ = try self.load(yaml)
+            return "no error"
+        } catch {
+            return "\(error)"
+        }
+    }
+
+    @Test func policiesAreReadPerType() throws {
+        let yaml = """
+            job_types:
+              email:
+                max_attempts: 5
+                backoff: { initial: 1s, max: 5m }
+                timeout: 30s
+                concurrency: 10
+                rate_limit: 100/s
+              fetch_odds:
+                requires_consent: odds.read
+              noop:
+            """
+        let types = try self.load(yaml).configuration.jobTypes
+        #expect(types["email"]?.retry == RetryPolicy(maxAttempts: 5, initialBackoff: .seconds(1), maxBackoff: .seconds(300), timeout: .seconds(30)))
+        #expect(types["email"]?.concurrency == 10)
+        #expect(types["email"]?.rateLimit == RateLimit(count: 100, per: .seconds(1)))
+        #expect(types["fetch_odds"]?.requiresConsent == "odds.read")
+        #expect(types["fetch_odds"]?.retry == .default)
+        #expect(types["noop"] == JobTypePolicy())
+    }
+
+    @Test func mistakesNameTheTypeAndLine() {
+        #expect(self.failure("job_types:\n  email:\n    max_atempts: 5\n").contains("arbiter.yaml:3:5: job_types.email.max_atempts: unknown key (did you mean max_attempts?)"))
+        #expect(self.failure("job_types:\n  email:\n    rate_limit: fast\n").contains("arbiter.yaml:3:17: job_types.email.rate_limit: expected a rate such as 10/s"))
+        #expect(self.failure("job_types:\n  \"bad name\":\n    timeout: 1s\n").contains("job_types.bad name: job type names hold letters"))
+        #expect(self.failure("job_types:\n  email:\n    backoff: { initial: 10m, max: 1m }\n").contains("job_types.email.backoff: initial (10m) is longer than max (1m)"))
+        #expect(self.failure("job_types: [email]\n").contains("job_types: expected a mapping with keys <job type name>"))
+    }
+
+    @Test func checkPrintsEachType() throws {
+        let printed = ConfigurationPrinter.render(try self.load("job_types:\n  email:\n    concurrency: 2\n"))
+        #expect(printed.contains("job_types:\n  email:\n    max_attempts: 3"))
+        #expect(printed.contains("    backoff:\n      initial: 1s"))
+        #expect(printed.contains("    concurrency: 2"))
+        #expect(printed.contains("arbiter.yaml:3"))
     }
 }

@@ -1,3 +1,4 @@
+import ArbiterJobs
 import Logging
 
 /// Everything `arbiter serve` can be told, with defaults that work on one machine.
@@ -22,6 +23,9 @@ public struct ArbiterConfiguration: Sendable, Equatable {
     public var metricsSeriesLimit = 10_000
     /// Bucket bounds for histograms that do not set their own.
     public var metricsHistogramBuckets: [Double] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
+
+    /// Per-job-type policies (`job_types.<name>`); types not listed get ``JobTypePolicy``'s defaults.
+    public var jobTypes: [String: JobTypePolicy] = [:]
 
     /// The built-in defaults.
     public init() {}

@@ -45,7 +45,7 @@ public enum ConfigurationLoader {
                 continue
             }
             let location = "environment variable \(name)"
-            if let problem = field.apply(&loaded.configuration, field.isList ? .list(Self.splitList(value)) : .scalar(value)) {
+            if let problem = field.apply(&loaded.configuration, field.isList ? .list(Self.splitList(value)) : .scalar(value), "") {
                 throw ConfigurationError(location: location, key: nil, problem: "\(problem) (got \"\(value)\")")
             }
             loaded.sources[field.path] = "env \(name)"
@@ -54,7 +54,7 @@ public enum ConfigurationLoader {
             guard let field = ConfigurationSchema.fields.first(where: { $0.flag == flag }) else {
                 throw ConfigurationError(location: "flag \(flag)", key: nil, problem: "not a configuration flag")
             }
-            if let problem = field.apply(&loaded.configuration, .scalar(value)) {
+            if let problem = field.apply(&loaded.configuration, .scalar(value), "") {
                 throw ConfigurationError(location: "flag \(flag)", key: nil, problem: "\(problem) (got \"\(value)\")")
             }
             loaded.sources[field.path] = "flag \(flag)"

@@ -5,20 +5,38 @@ public enum ConfigurationPrinter {
     public static func render(_ loaded: LoadedConfiguration) -> String {
         var lines = ["# configuration is valid; file: \(loaded.file ?? "none (defaults)")"]
         for warning in loaded.warnings { lines.append("# warning: \(warning)") }
-        var section = ""
-        for field in ConfigurationSchema.fields {
-            let parts = field.path.split(separator: ".").map(String.init)
-            let fieldSection = parts.count > 1 ? parts[0] : ""
-            if fieldSection != section {
-                section = fieldSection
-                if !section.isEmpty { lines.append("\(section):") }
+        var open: [String] = []
+        for (segments, value) in self.entries(loaded.configuration) {
+            let section = Array(segments.dropLast())
+            var common = 0
+            while common < min(open.count, section.count), open[common] == section[common] { common += 1 }
+            for depth in common..<section.count {
+                lines.append(String(repeating: "  ", count: depth) + "\(section[depth]):")
             }
-            let indent = section.isEmpty ? "" : "  "
-            let source = loaded.sources[field.path] ?? "default"
-            let entry = "\(indent)\(parts.last!): \(field.render(loaded.configuration))"
-            lines.append(entry.padding(to: 44) + "# \(source)")
+            open = section
+            let path = segments.joined(separator: ".")
+            let entry = String(repeating: "  ", count: section.count) + "\(segments.last!): \(value)"
+            lines.append(entry.padding(to: 44) + "# \(loaded.sources[path] ?? "default")")
+        }
+        if loaded.configuration.jobTypes.isEmpty {
+            lines.append("job_types: {}".padding(to: 44) + "# default")
         }
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// Every set value as (path segments, YAML text), in schema order, job types by name.
+    private static func entries(_ configuration: ArbiterConfiguration) -> [([String], String)] {
+        var entries: [([String], String)] = []
+        for field in ConfigurationSchema.fields where !field.path.contains("*") {
+            if let value = field.render(configuration, "") { entries.append((field.path.split(separator: ".").map(String.init), value)) }
+        }
+        for name in configuration.jobTypes.keys.sorted() {
+            for field in ConfigurationSchema.fields where field.path.contains("*") {
+                guard let value = field.render(configuration, name) else { continue }
+                entries.append((field.path.split(separator: ".").map { $0 == "*" ? name : String($0) }, value))
+            }
+        }
+        return entries
     }
 }
 

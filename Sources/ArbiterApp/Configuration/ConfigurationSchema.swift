@@ -1,4 +1,5 @@
 import ArbiterCore
+import ArbiterJobs
 import Foundation
 import ArbiterMetrics
 import Logging
@@ -19,14 +20,17 @@ struct ConfigField: Sendable {
     let flag: String?
     /// Whether the YAML value is a list.
     let isList: Bool
-    /// Applies a value, or returns what is wrong with it.
-    let apply: @Sendable (inout ArbiterConfiguration, ConfigValue) -> String?
-    /// The effective value as YAML text.
-    let render: @Sendable (ArbiterConfiguration) -> String
+    /// Applies a value, or returns what is wrong with it. The string is the name standing for `*` in
+    /// the path (a job type's name), empty for paths without one.
+    let apply: @Sendable (inout ArbiterConfiguration, ConfigValue, String) -> String?
+    /// The effective value as YAML text (for the name standing for `*`), or `nil` when it is unset.
+    let render: @Sendable (ArbiterConfiguration, String) -> String?
 
-    /// `ARBITER_` and the path in capitals with `_` for `.`: `ARBITER_LOG_LEVEL`.
-    var environmentVariable: String {
-        "ARBITER_" + self.path.uppercased().map { $0 == "." ? "_" : $0 }.map(String.init).joined()
+    /// `ARBITER_` and the path in capitals with `_` for `.`: `ARBITER_LOG_LEVEL`; `nil` for paths
+    /// with a `*` (per-job-type keys are set in the file only).
+    var environmentVariable: String? {
+        guard !self.path.contains("*") else { return nil }
+        return "ARBITER_" + self.path.uppercased().map { $0 == "." ? "_" : $0 }.map(String.init).joined()
     }
 }
 
@@ -35,29 +39,29 @@ enum ConfigurationSchema {
     static let fields: [ConfigField] = [
         ConfigField(
             path: "listen", summary: "HTTP listen address, host:port (port 0 picks a free port)", flag: "--listen", isList: false,
-            apply: { config, value in
+            apply: { config, value, _ in
                 scalar(value) { text in
                     guard let address = ListenAddress(parsing: text) else { return "expected host:port with a port from 0 to 65535" }
                     config.listen = address
                     return nil
                 }
             },
-            render: { "\($0.listen)" }
+            render: { config, _ in "\(config.listen)" }
         ),
         ConfigField(
             path: "data_dir", summary: "directory for Arbiter's files, created if missing", flag: "--data-dir", isList: false,
-            apply: { config, value in
+            apply: { config, value, _ in
                 scalar(value) { text in
                     guard !text.isEmpty else { return "expected a directory path" }
                     config.dataDirectory = text
                     return nil
                 }
             },
-            render: { $0.dataDirectory }
+            render: { config, _ in config.dataDirectory }
         ),
         ConfigField(
             path: "log.level", summary: "trace, debug, info, notice, warning, error or critical", flag: "--log-level", isList: false,
-            apply: { config, value in
+            apply: { config, value, _ in
                 scalar(value) { text in
                     guard let level = Logger.Level(rawValue: text.lowercased()) else {
                         return "expected one of trace, debug, info, notice, warning, error, critical"
@@ -66,45 +70,45 @@ enum ConfigurationSchema {
                     return nil
                 }
             },
-            render: { $0.logLevel.rawValue }
+            render: { config, _ in config.logLevel.rawValue }
         ),
         ConfigField(
             path: "log.format", summary: "logfmt or json, one event per line on stderr", flag: "--log-format", isList: false,
-            apply: { config, value in
+            apply: { config, value, _ in
                 scalar(value) { text in
                     guard let format = LogFormat(rawValue: text.lowercased()) else { return "expected logfmt or json" }
                     config.logFormat = format
                     return nil
                 }
             },
-            render: { $0.logFormat.rawValue }
+            render: { config, _ in config.logFormat.rawValue }
         ),
         ConfigField(
             path: "shutdown.grace_period",
             summary: "how long SIGTERM/SIGINT may take to drain before in-flight work is cancelled", flag: "--shutdown-grace-period",
             isList: false,
-            apply: { config, value in
+            apply: { config, value, _ in
                 duration(value) { duration in
                     guard duration > .zero else { return "must be longer than 0s" }
                     config.shutdownGracePeriod = duration
                     return nil
                 }
             },
-            render: { PrometheusDuration.format($0.shutdownGracePeriod) }
+            render: { config, _ in PrometheusDuration.format(config.shutdownGracePeriod) }
         ),
         ConfigField(
             path: "shutdown.delay", summary: "how long /readyz answers 503 before the listener closes", flag: nil, isList: false,
-            apply: { config, value in
+            apply: { config, value, _ in
                 duration(value) { duration in
                     config.shutdownDelay = duration
                     return nil
                 }
             },
-            render: { PrometheusDuration.format($0.shutdownDelay) }
+            render: { config, _ in PrometheusDuration.format(config.shutdownDelay) }
         ),
         ConfigField(
             path: "metrics.series_limit", summary: "series per metric family before new label values are dropped", flag: nil, isList: false,
-            apply: { config, value in
+            apply: { config, value, _ in
                 scalar(value) { text in
                     guard let limit = Int(text), (1...100_000_000).contains(limit) else {
                         return "expected a whole number from 1 to 100000000"
@@ -113,11 +117,11 @@ enum ConfigurationSchema {
                     return nil
                 }
             },
-            render: { "\($0.metricsSeriesLimit)" }
+            render: { config, _ in "\(config.metricsSeriesLimit)" }
         ),
         ConfigField(
             path: "metrics.histogram_buckets", summary: "default histogram bucket bounds, strictly increasing", flag: nil, isList: true,
-            apply: { config, value in
+            apply: { config, value, _ in
                 let items: [String]
                 switch value {
                 case .list(let list): items = list
@@ -136,30 +140,159 @@ enum ConfigurationSchema {
                 config.metricsHistogramBuckets = bounds
                 return nil
             },
-            render: { "[" + $0.metricsHistogramBuckets.map { "\($0)" }.joined(separator: ", ") + "]" }
+            render: { config, _ in "[" + config.metricsHistogramBuckets.map { "\($0)" }.joined(separator: ", ") + "]" }
+        ),
+        ConfigField(
+            path: "job_types.*.max_attempts", summary: "attempts allowed per job of the type (default 3)", flag: nil, isList: false,
+            apply: { config, value, name in
+                scalar(value) { text in
+                    guard let attempts = Int(text), (1...1000).contains(attempts) else { return "expected a whole number from 1 to 1000" }
+                    config.jobTypes[name, default: JobTypePolicy()].retry.maxAttempts = attempts
+                    return nil
+                }
+            },
+            render: { config, name in config.jobTypes[name].map { "\($0.retry.maxAttempts)" } }
+        ),
+        ConfigField(
+            path: "job_types.*.backoff.initial", summary: "backoff cap after the first failure (default 1s)", flag: nil, isList: false,
+            apply: { config, value, name in
+                duration(value) { duration in
+                    config.jobTypes[name, default: JobTypePolicy()].retry.initialBackoff = duration
+                    return nil
+                }
+            },
+            render: { config, name in config.jobTypes[name].map { PrometheusDuration.format($0.retry.initialBackoff) } }
+        ),
+        ConfigField(
+            path: "job_types.*.backoff.max", summary: "largest backoff cap (default 5m); retries wait a random time up to the cap",
+            flag: nil, isList: false,
+            apply: { config, value, name in
+                duration(value) { duration in
+                    config.jobTypes[name, default: JobTypePolicy()].retry.maxBackoff = duration
+                    return nil
+                }
+            },
+            render: { config, name in config.jobTypes[name].map { PrometheusDuration.format($0.retry.maxBackoff) } }
+        ),
+        ConfigField(
+            path: "job_types.*.timeout", summary: "how long one attempt may run (default 5m)", flag: nil, isList: false,
+            apply: { config, value, name in
+                duration(value) { duration in
+                    guard duration > .zero else { return "must be longer than 0s" }
+                    config.jobTypes[name, default: JobTypePolicy()].retry.timeout = duration
+                    return nil
+                }
+            },
+            render: { config, name in config.jobTypes[name].map { PrometheusDuration.format($0.retry.timeout) } }
+        ),
+        ConfigField(
+            path: "job_types.*.concurrency", summary: "most jobs of the type running at once across all workers (default: no limit)",
+            flag: nil, isList: false,
+            apply: { config, value, name in
+                scalar(value) { text in
+                    guard let limit = Int(text), limit >= 1 else { return "expected a whole number of at least 1" }
+                    config.jobTypes[name, default: JobTypePolicy()].concurrency = limit
+                    return nil
+                }
+            },
+            render: { config, name in config.jobTypes[name]?.concurrency.map { "\($0)" } }
+        ),
+        ConfigField(
+            path: "job_types.*.rate_limit", summary: "most jobs of the type started per second, minute or hour: 10/s, 600/m (default: none)",
+            flag: nil, isList: false,
+            apply: { config, value, name in
+                scalar(value) { text in
+                    guard let rate = RateLimit(parsing: text) else { return "expected a rate such as 10/s, 600/m or 100/h" }
+                    config.jobTypes[name, default: JobTypePolicy()].rateLimit = rate
+                    return nil
+                }
+            },
+            render: { config, name in config.jobTypes[name]?.rateLimit.map { "\($0)" } }
+        ),
+        ConfigField(
+            path: "job_types.*.requires_consent", summary: "consent scope a job of the type needs from its user (default: none)",
+            flag: nil, isList: false,
+            apply: { config, value, name in
+                scalar(value) { text in
+                    guard !text.isEmpty else { return "expected a consent scope" }
+                    config.jobTypes[name, default: JobTypePolicy()].requiresConsent = text
+                    return nil
+                }
+            },
+            render: { config, name in config.jobTypes[name]?.requiresConsent }
         ),
     ]
 
-    /// The field at a dotted path.
-    static func field(_ path: String) -> ConfigField? {
-        self.fields.first { $0.path == path }
+    /// The field at a dotted path, with the name standing for `*` in its pattern.
+    static func field(_ path: String) -> (ConfigField, String)? {
+        for field in self.fields {
+            if let capture = self.match(pattern: field.path, path: path, prefixOnly: false) { return (field, capture) }
+        }
+        return nil
     }
 
-    /// Whether a dotted path is a section holding other keys (`log`, `shutdown`, `metrics`).
+    /// Whether a dotted path is a section holding other keys (`log`, `job_types`, `job_types.email`).
     static func isSection(_ path: String) -> Bool {
-        self.fields.contains { $0.path.hasPrefix(path + ".") }
+        self.fields.contains { self.match(pattern: $0.path, path: path, prefixOnly: true) != nil }
     }
 
-    /// Keys valid directly under a section ("" for the top level), for "did you mean" hints.
+    /// Keys valid directly under a section ("" for the top level), for "did you mean" hints; `*` stands
+    /// for a name the user chooses.
     static func keys(under section: String) -> [String] {
-        let prefix = section.isEmpty ? "" : section + "."
+        let depth = section.isEmpty ? 0 : section.split(separator: ".").count
         var keys: [String] = []
-        for field in self.fields where field.path.hasPrefix(prefix) {
-            let rest = field.path.dropFirst(prefix.count)
-            let key = String(rest.prefix { $0 != "." })
+        for field in self.fields where section.isEmpty || self.match(pattern: field.path, path: section, prefixOnly: true) != nil {
+            let segments = field.path.split(separator: ".")
+            guard segments.count > depth else { continue }
+            let key = String(segments[depth])
             if !keys.contains(key) { keys.append(key) }
         }
         return keys
+    }
+
+    /// Matches a dotted path against a pattern whose `*` segments match any one name. With
+    /// `prefixOnly`, the path must be a proper prefix of the pattern.
+    /// - Returns: The name matched by `*` ("" when none), or `nil` when it does not match.
+    private static func match(pattern: String, path: String, prefixOnly: Bool) -> String? {
+        let patternSegments = pattern.split(separator: ".")
+        let pathSegments = path.split(separator: ".")
+        guard prefixOnly ? pathSegments.count < patternSegments.count : pathSegments.count == patternSegments.count else { return nil }
+        var capture = ""
+        for (expected, actual) in zip(patternSegments, pathSegments) {
+            if expected == "*" {
+                capture = String(actual)
+            } else if expected != actual {
+                return nil
+            }
+        }
+        return capture
+    }
+
+    /// Called when the reader enters a section; declares a job type even when its section is empty.
+    /// - Returns: What is wrong with the section's name, if anything.
+    static func enterSection(_ path: String, in configuration: inout ArbiterConfiguration) -> String? {
+        let segments = path.split(separator: ".")
+        guard segments.count == 2, segments[0] == "job_types" else { return nil }
+        let name = String(segments[1])
+        guard self.isValidJobTypeName(name) else { return "job type names hold letters, digits and _ . : - (at most 128)" }
+        if configuration.jobTypes[name] == nil { configuration.jobTypes[name] = JobTypePolicy() }
+        return nil
+    }
+
+    /// Checks that need more than one key: a job type's backoff must not start above its maximum.
+    static func validate(_ configuration: ArbiterConfiguration) -> (key: String, problem: String)? {
+        for (name, policy) in configuration.jobTypes.sorted(by: { $0.key < $1.key }) where policy.retry.initialBackoff > policy.retry.maxBackoff {
+            return ("job_types.\(name).backoff", "initial (\(PrometheusDuration.format(policy.retry.initialBackoff))) is longer than max (\(PrometheusDuration.format(policy.retry.maxBackoff)))")
+        }
+        return nil
+    }
+
+    /// A job type name: what `*` stands for under `job_types`.
+    static func isValidJobTypeName(_ name: String) -> Bool {
+        !name.isEmpty && name.utf8.count <= 128
+            && name.utf8.allSatisfy { byte in
+                (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A) || "_.:-".utf8.contains(byte)
+            }
     }
 
     private static func scalar(_ value: ConfigValue, _ body: (String) -> String?) -> String? {

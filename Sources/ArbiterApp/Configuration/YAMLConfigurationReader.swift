@@ -17,11 +17,14 @@ struct YAMLConfigurationReader {
         guard let root else { return }
         if case .scalar(let scalar) = root, scalar.string.isEmpty || scalar.tag == .init(.null) { return }
         try self.walk(root, section: "", into: &loaded)
+        if let (key, problem) = ConfigurationSchema.validate(loaded.configuration) {
+            throw ConfigurationError(location: self.file, key: key, problem: problem)
+        }
     }
 
     private func walk(_ node: Node, section: String, into loaded: inout LoadedConfiguration) throws(ConfigurationError) {
         guard case .mapping(let mapping) = node else {
-            let keys = ConfigurationSchema.keys(under: section).joined(separator: ", ")
+            let keys = ConfigurationSchema.keys(under: section).map { $0 == "*" ? "<job type name>" : $0 }.joined(separator: ", ")
             throw self.error(at: node, key: section.isEmpty ? nil : section, "expected a mapping with keys \(keys), got \(Self.kind(node))")
         }
         var seen = Set<String>()
@@ -34,20 +37,23 @@ struct YAMLConfigurationReader {
             guard seen.insert(key).inserted else {
                 throw self.error(at: keyNode, key: path, "duplicate key")
             }
-            if let field = ConfigurationSchema.field(path) {
+            if let (field, name) = ConfigurationSchema.field(path) {
                 let value = try self.value(of: valueNode, for: field)
-                if let problem = field.apply(&loaded.configuration, value) {
+                if let problem = field.apply(&loaded.configuration, value, name) {
                     throw self.error(at: valueNode, key: path, "\(problem) (got \(Self.shown(valueNode)))")
                 }
                 loaded.sources[path] = "\(self.file):\(valueNode.mark?.line ?? 0)"
             } else if ConfigurationSchema.isSection(path) {
+                if let problem = ConfigurationSchema.enterSection(path, in: &loaded.configuration) {
+                    throw self.error(at: keyNode, key: path, problem)
+                }
                 if case .scalar(let scalar) = valueNode, scalar.tag == .init(.null) || scalar.string.isEmpty, scalar.style == .plain {
                     continue
                 }
                 try self.walk(valueNode, section: path, into: &loaded)
             } else {
                 var problem = "unknown key"
-                let candidates = ConfigurationSchema.keys(under: section)
+                let candidates = ConfigurationSchema.keys(under: section).filter { $0 != "*" }
                 if let close = candidates.min(by: { Self.distance($0, key) < Self.distance($1, key) }), Self.distance(close, key) <= 2 {
                     problem += " (did you mean \(close)?)"
                 } else {
