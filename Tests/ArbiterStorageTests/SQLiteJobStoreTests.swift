@@ -112,3 +112,49 @@ import Testing
         }
     }
 }
+
+/// Cancelling, retrying and listing on the embedded store.
+@Suite struct SQLiteJobStoreOperatorTests {
+    let fixture = SQLiteJobStoreTests()
+
+    @Test func cancelAndRetryFollowTheLifecycle() async throws {
+        try await self.fixture.withStore { store in
+            let queued = try await store.submit(self.fixture.submission(), now: 1000).job
+            let (cancelled, lease) = try await store.cancel(id: queued.id, reason: "not needed", now: 1100)
+            #expect(cancelled.state == .cancelled && cancelled.cancelReason == "not needed" && lease == nil)
+            let again = await #expect(throws: JobStoreError.self) { try await store.cancel(id: queued.id, reason: "x", now: 1200) }
+            #expect(again?.code == .illegalTransition)
+            let retried = try await store.retry(id: queued.id, now: 1300)
+            #expect(retried.state == .queued && retried.attempt == 0 && retried.cancelReason == nil && retried.finishedAt == nil)
+            let running = try #require(try await store.lease(types: ["email"], workerID: "w1", limit: 1, leaseMilliseconds: 1000, now: 1400).first)
+            let (stopped, revoked) = try await store.cancel(id: running.id, reason: "operator", now: 1500)
+            #expect(stopped.state == .cancelled && revoked == running.lease)
+            let notRetryable = await #expect(throws: JobStoreError.self) {
+                let fresh = try await store.submit(self.fixture.submission(), now: 1600).job
+                _ = try await store.retry(id: fresh.id, now: 1700)
+            }
+            #expect(notRetryable?.code == .illegalTransition)
+            let missing = await #expect(throws: JobStoreError.self) { try await store.cancel(id: "nope", reason: "x", now: 1) }
+            #expect(missing?.code == .notFound)
+        }
+    }
+
+    @Test func listingFiltersAndPagesInCreationOrder() async throws {
+        try await self.fixture.withStore { store in
+            var ids: [String] = []
+            for index in 0..<7 {
+                var submission = self.fixture.submission(index.isMultiple(of: 2) ? "email" : "sms", runAt: 1000)
+                submission.tags = index == 3 ? ["vip"] : []
+                ids.append(try await store.submit(submission, now: Int64(1000 + index)).job.id)
+            }
+            let firstPage = try await store.list(JobFilter(), after: nil, limit: 3)
+            #expect(firstPage.map(\.id) == Array(ids[0..<3]))
+            let secondPage = try await store.list(JobFilter(), after: firstPage.last?.id, limit: 3)
+            #expect(secondPage.map(\.id) == Array(ids[3..<6]))
+            #expect(try await store.list(JobFilter(type: "sms"), after: nil, limit: 10).map(\.id) == [ids[1], ids[3], ids[5]])
+            #expect(try await store.list(JobFilter(tag: "vip"), after: nil, limit: 10).map(\.id) == [ids[3]])
+            #expect(try await store.list(JobFilter(createdAfter: 1002, createdBefore: 1004), after: nil, limit: 10).map(\.id) == [ids[2], ids[3]])
+            #expect(try await store.list(JobFilter(state: .running), after: nil, limit: 10).isEmpty)
+        }
+    }
+}

@@ -25,6 +25,42 @@ public protocol JobStore: Sendable {
 
     /// Queues scheduled jobs whose `run_at` has come; returns how many.
     func promoteDueJobs(now: Int64) async throws -> Int
+
+    /// Cancels a scheduled, queued or running job.
+    /// - Returns: The job, and the lease it had if it was running (its worker must be told to stop).
+    /// - Throws: ``JobStoreError`` `notFound`, or `illegalTransition` for a finished job.
+    func cancel(id: String, reason: String, now: Int64) async throws -> (job: JobRecord, revokedLease: JobLease?)
+
+    /// Queues a dead or cancelled job again with a fresh set of attempts.
+    /// - Throws: ``JobStoreError`` `notFound`, or `illegalTransition` for a job that is not dead or cancelled.
+    func retry(id: String, now: Int64) async throws -> JobRecord
+
+    /// A page of jobs matching `filter`, oldest first, after the job `cursor` (an id from a previous page).
+    func list(_ filter: JobFilter, after cursor: String?, limit: Int) async throws -> [JobRecord]
+}
+
+/// Which jobs a listing returns; every set field must match.
+public struct JobFilter: Sendable, Equatable {
+    public var state: JobState?
+    public var type: String?
+    public var userID: String?
+    public var tag: String?
+    /// Created at or after (Unix ms).
+    public var createdAfter: Int64?
+    /// Created before (Unix ms).
+    public var createdBefore: Int64?
+
+    public init(
+        state: JobState? = nil, type: String? = nil, userID: String? = nil, tag: String? = nil, createdAfter: Int64? = nil,
+        createdBefore: Int64? = nil
+    ) {
+        self.state = state
+        self.type = type
+        self.userID = userID
+        self.tag = tag
+        self.createdAfter = createdAfter
+        self.createdBefore = createdBefore
+    }
 }
 
 /// What a submission did.

@@ -176,6 +176,75 @@ public final class SQLiteJobStore: JobStore, @unchecked Sendable {
         }
     }
 
+    public func cancel(id: String, reason: String, now: Int64) async throws -> (job: JobRecord, revokedLease: JobLease?) {
+        try await self.run { connection in
+            try connection.transaction {
+                let job = try Self.load(id, connection)
+                var lifecycle = job.lifecycle
+                do {
+                    _ = try lifecycle.apply(.cancel)
+                } catch {
+                    throw JobStoreError(.illegalTransition, "job \(id) is \(job.state.rawValue) and cannot be cancelled")
+                }
+                try connection.query(
+                    """
+                    UPDATE jobs SET state = 'cancelled', cancel_reason = ?, lease_worker_id = NULL, lease_token = NULL,
+                        lease_expires_at = NULL, finished_at = ?, updated_at = ? WHERE id = ?
+                    """,
+                    [.text(reason), .integer(now), .integer(now), .text(id)])
+                if job.state == .running {
+                    try Self.finishAttempt(job, outcome: "cancelled", error: reason, now: now, connection)
+                }
+                return (try Self.load(id, connection), job.lease)
+            }
+        }
+    }
+
+    public func retry(id: String, now: Int64) async throws -> JobRecord {
+        try await self.run { connection in
+            try connection.transaction {
+                let job = try Self.load(id, connection)
+                var lifecycle = job.lifecycle
+                do {
+                    _ = try lifecycle.apply(.retry)
+                } catch {
+                    throw JobStoreError(.illegalTransition, "job \(id) is \(job.state.rawValue); only dead or cancelled jobs can be retried")
+                }
+                try connection.query(
+                    """
+                    UPDATE jobs SET state = 'queued', attempt = 0, run_at = ?, cancel_reason = NULL, finished_at = NULL,
+                        queued_at = ?, updated_at = ? WHERE id = ?
+                    """,
+                    [.integer(now), .integer(now), .integer(now), .text(id)])
+                return try Self.load(id, connection)
+            }
+        }
+    }
+
+    public func list(_ filter: JobFilter, after cursor: String?, limit: Int) async throws -> [JobRecord] {
+        var conditions: [String] = []
+        var parameters: [SQLiteValue] = []
+        func add(_ condition: String, _ value: SQLiteValue?) {
+            guard let value else { return }
+            conditions.append(condition)
+            parameters.append(value)
+        }
+        add("state = ?", filter.state.map { .text($0.rawValue) })
+        add("type = ?", filter.type.map { .text($0) })
+        add("user_id = ?", filter.userID.map { .text($0) })
+        add("EXISTS (SELECT 1 FROM json_each(jobs.tags) WHERE json_each.value = ?)", filter.tag.map { .text($0) })
+        add("created_at >= ?", filter.createdAfter.map { .integer($0) })
+        add("created_at < ?", filter.createdBefore.map { .integer($0) })
+        // Ids are UUIDv7, so id order is creation order and the cursor is just the last id seen.
+        add("id > ?", cursor.map { .text($0) })
+        let condition = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+        let sql = "SELECT \(JobRow.columns) FROM jobs \(condition) ORDER BY id LIMIT ?"
+        let bound = parameters + [.integer(Int64(max(limit, 0)))]
+        return try await self.run { connection in
+            try connection.query(sql, bound).map(JobRow.decode)
+        }
+    }
+
     // MARK: Helpers (on the store's thread)
 
     private static func load(_ id: String, _ connection: SQLiteConnection) throws -> JobRecord {
