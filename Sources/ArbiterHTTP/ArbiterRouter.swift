@@ -1,7 +1,8 @@
+import ArbiterJobs
 import ArbiterMetrics
 import Hummingbird
 
-/// Builds the HTTP routes: health, readiness and `/metrics` (later issues add the API under `/api/v1`).
+/// Builds the HTTP routes: health, readiness, `/metrics` and the API under `/api/v1`.
 public enum ArbiterRouter {
     /// What the routes need from the rest of the daemon.
     public struct Dependencies: Sendable {
@@ -13,12 +14,24 @@ public enum ArbiterRouter {
         public var healthChecks: [any HealthCheck]
         /// When the daemon started, for the uptime on `/health/detailed`.
         public var startedAt: ContinuousClock.Instant
+        /// Where jobs are kept.
+        public var jobStore: any JobStore
+        /// Per-type defaults from the configuration.
+        public var jobTypes: [String: JobTypePolicy]
+        /// Submission size limits.
+        public var jobLimits: JobLimits
 
-        public init(registry: MetricRegistry, readiness: Readiness, healthChecks: [any HealthCheck], startedAt: ContinuousClock.Instant = .now) {
+        public init(
+            registry: MetricRegistry, readiness: Readiness, healthChecks: [any HealthCheck], startedAt: ContinuousClock.Instant = .now,
+            jobStore: any JobStore, jobTypes: [String: JobTypePolicy], jobLimits: JobLimits = JobLimits()
+        ) {
             self.registry = registry
             self.readiness = readiness
             self.healthChecks = healthChecks
             self.startedAt = startedAt
+            self.jobStore = jobStore
+            self.jobTypes = jobTypes
+            self.jobLimits = jobLimits
         }
     }
 
@@ -34,6 +47,9 @@ public enum ArbiterRouter {
         HealthEndpoints(readiness: dependencies.readiness, checks: dependencies.healthChecks, startedAt: dependencies.startedAt)
             .register(on: router)
         try MetricsEndpoint(registry: dependencies.registry).register(on: router)
+        try JobsEndpoints(
+            store: dependencies.jobStore, policies: dependencies.jobTypes, limits: dependencies.jobLimits, registry: dependencies.registry
+        ).register(on: router)
         return router
     }
 }

@@ -40,9 +40,12 @@ public final class ArbiterServer: Sendable {
     ///   - config: YAML written to `arbiter.yaml` and passed with `--config`.
     /// - Returns: The running server.
     /// - Throws: ``TestingError`` when it exits or is not ready within 30 seconds.
-    public static func start(arguments: [String] = [], environment: [String: String] = [:], config: String? = nil) async throws -> ArbiterServer {
+    ///   - dataDirectory: The data directory to use (to restart on the same store); a fresh one if `nil`.
+    public static func start(
+        arguments: [String] = [], environment: [String: String] = [:], config: String? = nil, dataDirectory: String? = nil
+    ) async throws -> ArbiterServer {
         let directory = try TemporaryDirectory(prefix: "arbiter-serve")
-        var all = ["serve", "--listen", "127.0.0.1:0", "--data-dir", directory.file("data"), "--log-format", "json"]
+        var all = ["serve", "--listen", "127.0.0.1:0", "--data-dir", dataDirectory ?? directory.file("data"), "--log-format", "json"]
         if let config {
             all += ["--config", try directory.write("arbiter.yaml", config)]
         }
@@ -107,9 +110,10 @@ extension ArbiterServer {
 extension ArbiterServer {
     /// Starts a server, runs `body` with it and stops it afterwards, whether `body` throws or not.
     public static func with<T>(
-        arguments: [String] = [], environment: [String: String] = [:], config: String? = nil, _ body: (ArbiterServer) async throws -> T
+        arguments: [String] = [], environment: [String: String] = [:], config: String? = nil, dataDirectory: String? = nil,
+        _ body: (ArbiterServer) async throws -> T
     ) async throws -> T {
-        let server = try await ArbiterServer.start(arguments: arguments, environment: environment, config: config)
+        let server = try await ArbiterServer.start(arguments: arguments, environment: environment, config: config, dataDirectory: dataDirectory)
         do {
             let result = try await body(server)
             await server.stop()

@@ -274,7 +274,7 @@ enum ConfigurationSchema {
         let segments = path.split(separator: ".")
         guard segments.count == 2, segments[0] == "job_types" else { return nil }
         let name = String(segments[1])
-        guard self.isValidJobTypeName(name) else { return "job type names hold letters, digits and _ . : - (at most 128)" }
+        guard JobTypeName.isValid(name) else { return "job type names hold \(JobTypeName.rule)" }
         if configuration.jobTypes[name] == nil { configuration.jobTypes[name] = JobTypePolicy() }
         return nil
     }
@@ -285,14 +285,6 @@ enum ConfigurationSchema {
             return ("job_types.\(name).backoff", "initial (\(PrometheusDuration.format(policy.retry.initialBackoff))) is longer than max (\(PrometheusDuration.format(policy.retry.maxBackoff)))")
         }
         return nil
-    }
-
-    /// A job type name: what `*` stands for under `job_types`.
-    static func isValidJobTypeName(_ name: String) -> Bool {
-        !name.isEmpty && name.utf8.count <= 128
-            && name.utf8.allSatisfy { byte in
-                (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A) || "_.:-".utf8.contains(byte)
-            }
     }
 
     private static func scalar(_ value: ConfigValue, _ body: (String) -> String?) -> String? {

@@ -47,6 +47,12 @@ public struct ArbiterDaemon: Sendable {
             throw StartupError("cannot prepare the store: \(error)")
         }
         store.log(migrated, to: self.logger)
+        let jobStore: SQLiteJobStore
+        do {
+            jobStore = try SQLiteJobStore(path: store.path)
+        } catch {
+            throw StartupError("cannot open the store: \(error)")
+        }
 
         let readiness = Readiness()
         let listener = ListenerHealth()
@@ -55,7 +61,9 @@ public struct ArbiterDaemon: Sendable {
             readiness: readiness,
             healthChecks: [
                 listener, dataDirectory, StoreHealth(path: store.path, version: migrated.version), RegistryHealth(registry: self.registry),
-            ]
+            ],
+            jobStore: jobStore,
+            jobTypes: configuration.jobTypes
         ))
         let logger = self.logger
         let app = Application(
@@ -71,6 +79,8 @@ public struct ArbiterDaemon: Sendable {
         )
         var groupConfiguration = ServiceGroupConfiguration(
             services: [
+                // Started first and stopped last: the store outlives every request.
+                .init(service: JobStoreService(store: jobStore), successTerminationBehavior: .ignore),
                 .init(service: app, successTerminationBehavior: .gracefullyShutdownGroup),
                 .init(service: ReadinessGate(readiness: readiness, delay: configuration.shutdownDelay, logger: logger), successTerminationBehavior: .ignore),
             ],

@@ -1,0 +1,38 @@
+import ArbiterCore
+import ArbiterJobs
+import Foundation
+
+/// How a job looks in API responses. The lease token is never shown here: only the worker holding
+/// the lease gets it.
+enum JobResource {
+    static func object(_ job: JobRecord) -> [String: Any] {
+        var object: [String: Any] = [
+            "id": job.id, "type": job.type, "priority": job.priority, "state": job.state.rawValue, "run_at": self.timestamp(job.runAt),
+            "attempt": job.attempt, "max_attempts": job.retry.maxAttempts, "tags": job.tags,
+            "timeout": PrometheusDuration.format(job.retry.timeout),
+            "backoff": ["initial": PrometheusDuration.format(job.retry.initialBackoff), "max": PrometheusDuration.format(job.retry.maxBackoff)],
+            "created_at": self.timestamp(job.createdAt), "updated_at": self.timestamp(job.updatedAt),
+        ]
+        object["payload"] = self.json(job.payload) ?? NSNull()
+        object["idempotency_key"] = job.idempotencyKey ?? NSNull()
+        object["user_id"] = job.userID ?? NSNull()
+        object["consent_scope"] = job.consentScope ?? NSNull()
+        object["result"] = job.result.flatMap(self.json) ?? NSNull()
+        object["last_error"] = job.lastError ?? NSNull()
+        object["cancel_reason"] = job.cancelReason ?? NSNull()
+        object["finished_at"] = job.finishedAt.map(self.timestamp) ?? NSNull()
+        object["lease"] = job.lease.map { ["worker_id": $0.workerID, "expires_at": self.timestamp($0.expiresAt)] as [String: Any] } ?? NSNull()
+        return object
+    }
+
+    static func json(_ text: String) -> Any? {
+        try? JSONSerialization.jsonObject(with: Data(text.utf8), options: [.fragmentsAllowed])
+    }
+
+    /// RFC 3339 in UTC with milliseconds.
+    static func timestamp(_ milliseconds: Int64) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return formatter.string(from: Date(timeIntervalSince1970: Double(milliseconds) / 1000))
+    }
+}

@@ -1,0 +1,159 @@
+import ArbiterCore
+import ArbiterJobs
+import Crypto
+import Foundation
+import HTTPTypes
+
+/// `POST /api/v1/jobs`'s body, checked field by field so every refusal names the field at fault.
+struct JobSubmissionRequest {
+    static let fields: Set<String> = [
+        "type", "payload", "priority", "run_at", "delay", "max_attempts", "backoff", "timeout", "idempotency_key", "user_id", "tags",
+    ]
+
+    /// Parses and checks a body into a submission, with the job type's policy filling the gaps.
+    /// - Throws: ``APIError`` (400, or 413 for a payload over the limit).
+    static func parse(_ body: [UInt8], policies: [String: JobTypePolicy], limits: JobLimits, now: Int64) throws -> JobSubmission {
+        guard let object = (try? JSONSerialization.jsonObject(with: Data(body), options: [.fragmentsAllowed])) as? [String: Any] else {
+            throw APIError(.badRequest, code: "invalid_json", message: "the request body must be a JSON object")
+        }
+        return try self.parse(object, policies: policies, limits: limits, now: now, field: { $0 })
+    }
+
+    /// Checks one job object; `field` prefixes field names (`jobs[3].type` in a batch).
+    static func parse(
+        _ object: [String: Any], policies: [String: JobTypePolicy], limits: JobLimits, now: Int64, field: (String) -> String
+    ) throws -> JobSubmission {
+        if let unknown = object.keys.sorted().first(where: { !self.fields.contains($0) }) {
+            throw APIError(.badRequest, code: "unknown_field", message: "\(field(unknown)) is not a job field", field: field(unknown))
+        }
+        guard let type = object["type"] as? String else {
+            throw APIError(.badRequest, code: "invalid_field", message: "\(field("type")) is required and must be a string", field: field("type"))
+        }
+        guard JobTypeName.isValid(type) else {
+            throw APIError(.badRequest, code: "invalid_field", message: "\(field("type")) must hold \(JobTypeName.rule)", field: field("type"))
+        }
+        guard let payloadValue = object["payload"] else {
+            throw APIError(.badRequest, code: "invalid_field", message: "\(field("payload")) is required (any JSON value)", field: field("payload"))
+        }
+        let payload = String(decoding: try JSONSerialization.data(withJSONObject: payloadValue, options: [.fragmentsAllowed, .sortedKeys]), as: UTF8.self)
+        guard payload.utf8.count <= limits.maxPayloadBytes else {
+            throw APIError(
+                .contentTooLarge, code: "payload_too_large",
+                message: "\(field("payload")) is \(payload.utf8.count) bytes; the limit is \(limits.maxPayloadBytes)", field: field("payload"))
+        }
+        let policy = policies[type] ?? JobTypePolicy()
+        var retry = policy.retry
+        if let value = object["max_attempts"] {
+            guard let attempts = self.integer(value), (1...1000).contains(attempts) else {
+                throw APIError(.badRequest, code: "invalid_field", message: "\(field("max_attempts")) must be a whole number from 1 to 1000", field: field("max_attempts"))
+            }
+            retry.maxAttempts = attempts
+        }
+        if let value = object["timeout"] {
+            retry.timeout = try self.duration(value, name: field("timeout"), allowZero: false)
+        }
+        if let value = object["backoff"] {
+            guard let backoff = value as? [String: Any], Set(backoff.keys).isSubset(of: ["initial", "max"]) else {
+                throw APIError(.badRequest, code: "invalid_field", message: "\(field("backoff")) must be an object with initial and max", field: field("backoff"))
+            }
+            if let initial = backoff["initial"] { retry.initialBackoff = try self.duration(initial, name: field("backoff.initial"), allowZero: true) }
+            if let max = backoff["max"] { retry.maxBackoff = try self.duration(max, name: field("backoff.max"), allowZero: true) }
+            guard retry.initialBackoff <= retry.maxBackoff else {
+                throw APIError(.badRequest, code: "invalid_field", message: "\(field("backoff")).initial is longer than its max", field: field("backoff"))
+            }
+        }
+        var priority = 0
+        if let value = object["priority"] {
+            guard let number = self.integer(value), (-1_000_000...1_000_000).contains(number) else {
+                throw APIError(.badRequest, code: "invalid_field", message: "\(field("priority")) must be a whole number from -1000000 to 1000000", field: field("priority"))
+            }
+            priority = number
+        }
+        var runAt = now
+        switch (object["run_at"], object["delay"]) {
+        case (.some, .some):
+            throw APIError(.badRequest, code: "invalid_field", message: "give \(field("run_at")) or \(field("delay")), not both", field: field("delay"))
+        case (.some(let value), nil):
+            guard let text = value as? String, let date = Self.parseTimestamp(text) else {
+                throw APIError(.badRequest, code: "invalid_field", message: "\(field("run_at")) must be an RFC 3339 timestamp such as 2026-11-24T12:00:00Z", field: field("run_at"))
+            }
+            runAt = Int64((date.timeIntervalSince1970 * 1000).rounded())
+        case (nil, .some(let value)):
+            let delay = try self.duration(value, name: field("delay"), allowZero: true)
+            runAt = now + delay.components.seconds * 1000 + delay.components.attoseconds / 1_000_000_000_000_000
+        case (nil, nil):
+            break
+        }
+        let key = try self.optionalString(object["idempotency_key"], name: field("idempotency_key"), maxBytes: 255)
+        let userID = try self.optionalString(object["user_id"], name: field("user_id"), maxBytes: 255)
+        var tags: [String] = []
+        if let value = object["tags"] {
+            guard let list = value as? [String], list.count <= 32, list.allSatisfy({ !$0.isEmpty && $0.utf8.count <= 128 }) else {
+                throw APIError(.badRequest, code: "invalid_field", message: "\(field("tags")) must be a list of up to 32 non-empty strings of at most 128 bytes", field: field("tags"))
+            }
+            tags = list
+        }
+        // The same key with a different request is a conflict; the digest covers every field as sent.
+        let canonical = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .fragmentsAllowed])
+        let digest = SHA256.hash(data: canonical).map { String(format: "%02x", $0) }.joined()
+        return JobSubmission(
+            type: type, payload: payload, priority: priority, runAt: runAt, retry: retry, idempotencyKey: key, requestHash: digest,
+            userID: userID, consentScope: policy.requiresConsent, tags: tags)
+    }
+
+    private static func integer(_ value: Any) -> Int? {
+        guard let number = self.number(value) else { return nil }
+        let double = number.doubleValue
+        guard double.rounded() == double, abs(double) < 1e15 else { return nil }
+        return Int(double)
+    }
+
+    /// A JSON number that is not a boolean (Foundation gives both as `NSNumber`; booleans have type `c`).
+    private static func number(_ value: Any) -> NSNumber? {
+        guard let number = value as? NSNumber, String(cString: number.objCType) != "c" else { return nil }
+        return number
+    }
+
+    /// A duration as a Prometheus duration string (`30s`) or a number of seconds.
+    private static func duration(_ value: Any, name: String, allowZero: Bool) throws -> Duration {
+        var result: Duration?
+        if let text = value as? String {
+            result = PrometheusDuration.parse(text)
+        } else if let number = self.number(value), number.doubleValue >= 0, number.doubleValue < 1e9 {
+            result = .milliseconds(Int64((number.doubleValue * 1000).rounded()))
+        }
+        guard let result, result >= .zero, allowZero || result > .zero else {
+            throw APIError(.badRequest, code: "invalid_field", message: "\(name) must be a duration such as \"30s\" or a number of seconds\(allowZero ? "" : " above 0")", field: name)
+        }
+        return result
+    }
+
+    private static func optionalString(_ value: Any?, name: String, maxBytes: Int) throws -> String? {
+        guard let value else { return nil }
+        guard let text = value as? String, !text.isEmpty, text.utf8.count <= maxBytes else {
+            throw APIError(.badRequest, code: "invalid_field", message: "\(name) must be a non-empty string of at most \(maxBytes) bytes", field: name)
+        }
+        return text
+    }
+
+    static func parseTimestamp(_ text: String) -> Date? {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        if let date = formatter.date(from: text) { return date }
+        formatter.formatOptions = [.withInternetDateTime]
+        return formatter.date(from: text)
+    }
+}
+
+/// Size limits on job submissions.
+public struct JobLimits: Sendable {
+    /// Largest payload, in bytes of compact JSON.
+    public var maxPayloadBytes: Int
+    /// Largest request body, in bytes.
+    public var maxBodyBytes: Int
+
+    public init(maxPayloadBytes: Int = 1 << 20, maxBodyBytes: Int = 8 << 20) {
+        self.maxPayloadBytes = maxPayloadBytes
+        self.maxBodyBytes = maxBodyBytes
+    }
+}

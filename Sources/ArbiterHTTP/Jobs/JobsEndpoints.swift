@@ -1,0 +1,144 @@
+import ArbiterCore
+import ArbiterJobs
+import ArbiterMetrics
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+
+/// The jobs API under `/api/v1/jobs`: submit, get, list, cancel, retry.
+struct JobsEndpoints: Sendable {
+    let store: any JobStore
+    let policies: [String: JobTypePolicy]
+    let limits: JobLimits
+    let submitted: CounterFamily
+
+    init(store: any JobStore, policies: [String: JobTypePolicy], limits: JobLimits, registry: MetricRegistry) throws {
+        self.store = store
+        self.policies = policies
+        self.limits = limits
+        self.submitted = try registry.counterFamily(
+            "arbiter_jobs_submitted_total", help: "Jobs accepted by the API (idempotent repeats not counted).", labelNames: ["job_type"])
+    }
+
+    func register(on router: Router<BasicRequestContext>) {
+        let jobs = router.group("/api/v1/jobs")
+        jobs.post { request, context in try await self.submit(request, context) }
+        jobs.get { request, _ in try await self.list(request) }
+        jobs.get("{id}") { _, context in try await self.get(context) }
+        jobs.post("{id}/cancel") { request, context in try await self.cancel(request, context) }
+        jobs.post("{id}/retry") { _, context in try await self.retry(context) }
+    }
+
+    private func submit(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+        let body = try await self.body(request)
+        let submission = try JobSubmissionRequest.parse(body, policies: self.policies, limits: self.limits, now: WallClock.nowMilliseconds())
+        let outcome = try await self.perform { try await self.store.submit(submission, now: WallClock.nowMilliseconds()) }
+        switch outcome {
+        case .created(let job):
+            try? self.submitted.labels(job.type).increment()
+            return try Self.json(.created, JobResource.object(job))
+        case .existing(let job):
+            return try Self.json(.ok, JobResource.object(job))
+        }
+    }
+
+    private func get(_ context: BasicRequestContext) async throws -> Response {
+        let id = try context.parameters.require("id")
+        guard let job = try await self.store.job(id: id) else {
+            throw APIError(.notFound, code: "not_found", message: "job \(id) does not exist", field: "id")
+        }
+        return try Self.json(.ok, JobResource.object(job))
+    }
+
+    private func list(_ request: Request) async throws -> Response {
+        let query = request.uri.queryParameters
+        var filter = JobFilter()
+        if let state = query.get("state") {
+            guard let parsed = JobState(rawValue: state) else {
+                throw APIError(.badRequest, code: "invalid_parameter", message: "state must be one of \(JobState.allCases.map(\.rawValue).joined(separator: ", "))", field: "state")
+            }
+            filter.state = parsed
+        }
+        filter.type = query.get("type")
+        filter.userID = query.get("user_id")
+        filter.tag = query.get("tag")
+        filter.createdAfter = try Self.timestampParameter(query.get("created_after"), name: "created_after")
+        filter.createdBefore = try Self.timestampParameter(query.get("created_before"), name: "created_before")
+        var limit = 100
+        if let text = query.get("limit") {
+            guard let value = Int(text), (1...1000).contains(value) else {
+                throw APIError(.badRequest, code: "invalid_parameter", message: "limit must be a whole number from 1 to 1000", field: "limit")
+            }
+            limit = value
+        }
+        let page = try await self.store.list(filter, after: query.get("cursor"), limit: limit + 1)
+        let jobs = page.prefix(limit)
+        var object: [String: Any] = ["jobs": jobs.map(JobResource.object)]
+        object["next_cursor"] = page.count > limit ? (jobs.last?.id ?? NSNull()) : NSNull()
+        return try Self.json(.ok, object)
+    }
+
+    private func cancel(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+        let id = try context.parameters.require("id")
+        let body = try await self.body(request)
+        var reason = "cancelled"
+        if !body.isEmpty {
+            guard let object = (try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any] else {
+                throw APIError(.badRequest, code: "invalid_json", message: "the request body must be a JSON object or empty")
+            }
+            if let value = object["reason"] {
+                guard let text = value as? String, !text.isEmpty, text.utf8.count <= 1024 else {
+                    throw APIError(.badRequest, code: "invalid_field", message: "reason must be a non-empty string of at most 1024 bytes", field: "reason")
+                }
+                reason = text
+            }
+        }
+        let (job, _) = try await self.perform { try await self.store.cancel(id: id, reason: reason, now: WallClock.nowMilliseconds()) }
+        return try Self.json(.ok, JobResource.object(job))
+    }
+
+    private func retry(_ context: BasicRequestContext) async throws -> Response {
+        let id = try context.parameters.require("id")
+        let job = try await self.perform { try await self.store.retry(id: id, now: WallClock.nowMilliseconds()) }
+        return try Self.json(.ok, JobResource.object(job))
+    }
+
+    /// Runs a store call, turning its refusals into API errors.
+    private func perform<T>(_ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch let error as JobStoreError {
+            switch error.code {
+            case .notFound: throw APIError(.notFound, code: "not_found", message: error.message, field: "id")
+            case .idempotencyConflict: throw APIError(.conflict, code: "idempotency_conflict", message: error.message, field: "idempotency_key")
+            case .illegalTransition: throw APIError(.conflict, code: "illegal_transition", message: error.message)
+            case .staleLease: throw APIError(.conflict, code: "stale_lease", message: error.message, field: "token")
+            }
+        }
+    }
+
+    private func body(_ request: Request) async throws -> [UInt8] {
+        do {
+            let buffer = try await request.body.collect(upTo: self.limits.maxBodyBytes)
+            return Array(buffer.readableBytesView)
+        } catch {
+            throw APIError(.contentTooLarge, code: "body_too_large", message: "the request body is larger than the limit of \(self.limits.maxBodyBytes) bytes")
+        }
+    }
+
+    private static func timestampParameter(_ text: String?, name: String) throws -> Int64? {
+        guard let text else { return nil }
+        guard let date = JobSubmissionRequest.parseTimestamp(text) else {
+            throw APIError(.badRequest, code: "invalid_parameter", message: "\(name) must be an RFC 3339 timestamp", field: name)
+        }
+        return Int64((date.timeIntervalSince1970 * 1000).rounded())
+    }
+
+    static func json(_ status: HTTPResponse.Status, _ object: [String: Any]) throws -> Response {
+        let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
+        var headers = HTTPFields()
+        headers[.contentType] = "application/json; charset=utf-8"
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+}
