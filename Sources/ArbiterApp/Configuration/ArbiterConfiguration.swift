@@ -24,6 +24,12 @@ public struct ArbiterConfiguration: Sendable, Equatable {
     /// Bucket bounds for histograms that do not set their own.
     public var metricsHistogramBuckets: [Double] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
 
+    /// Largest job payload accepted, in bytes of compact JSON.
+    public var maxPayloadBytes = 1 << 20
+    /// Largest request body accepted, in bytes.
+    public var maxBodyBytes = 8 << 20
+    /// Most jobs in one batch submission.
+    public var maxBatchJobs = 1000
     /// Per-job-type policies (`job_types.<name>`); types not listed get ``JobTypePolicy``'s defaults.
     public var jobTypes: [String: JobTypePolicy] = [:]
 

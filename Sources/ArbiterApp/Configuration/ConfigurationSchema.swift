@@ -143,6 +143,27 @@ enum ConfigurationSchema {
             render: { config, _ in "[" + config.metricsHistogramBuckets.map { "\($0)" }.joined(separator: ", ") + "]" }
         ),
         ConfigField(
+            path: "limits.max_payload_bytes", summary: "largest job payload, bytes of compact JSON (413 beyond)", flag: nil, isList: false,
+            apply: { config, value, _ in
+                positive(value, upTo: 1 << 30) { config.maxPayloadBytes = $0 }
+            },
+            render: { config, _ in "\(config.maxPayloadBytes)" }
+        ),
+        ConfigField(
+            path: "limits.max_body_bytes", summary: "largest request body, bytes (413 beyond)", flag: nil, isList: false,
+            apply: { config, value, _ in
+                positive(value, upTo: 1 << 30) { config.maxBodyBytes = $0 }
+            },
+            render: { config, _ in "\(config.maxBodyBytes)" }
+        ),
+        ConfigField(
+            path: "limits.max_batch_jobs", summary: "most jobs in one batch submission (413 beyond)", flag: nil, isList: false,
+            apply: { config, value, _ in
+                positive(value, upTo: 100_000) { config.maxBatchJobs = $0 }
+            },
+            render: { config, _ in "\(config.maxBatchJobs)" }
+        ),
+        ConfigField(
             path: "job_types.*.max_attempts", summary: "attempts allowed per job of the type (default 3)", flag: nil, isList: false,
             apply: { config, value, name in
                 scalar(value) { text in
@@ -290,6 +311,14 @@ enum ConfigurationSchema {
     private static func scalar(_ value: ConfigValue, _ body: (String) -> String?) -> String? {
         guard case .scalar(let text) = value else { return "expected a single value, not a list" }
         return body(text)
+    }
+
+    private static func positive(_ value: ConfigValue, upTo maximum: Int, _ set: (Int) -> Void) -> String? {
+        scalar(value) { text in
+            guard let number = Int(text), (1...maximum).contains(number) else { return "expected a whole number from 1 to \(maximum)" }
+            set(number)
+            return nil
+        }
     }
 
     private static func duration(_ value: ConfigValue, _ body: (Duration) -> String?) -> String? {

@@ -63,7 +63,9 @@ public struct ArbiterDaemon: Sendable {
                 listener, dataDirectory, StoreHealth(path: store.path, version: migrated.version), RegistryHealth(registry: self.registry),
             ],
             jobStore: jobStore,
-            jobTypes: configuration.jobTypes
+            jobTypes: configuration.jobTypes,
+            jobLimits: JobLimits(
+                maxPayloadBytes: configuration.maxPayloadBytes, maxBodyBytes: configuration.maxBodyBytes, maxBatchJobs: configuration.maxBatchJobs)
         ))
         let logger = self.logger
         let app = Application(
@@ -81,6 +83,7 @@ public struct ArbiterDaemon: Sendable {
             services: [
                 // Started first and stopped last: the store outlives every request.
                 .init(service: JobStoreService(store: jobStore), successTerminationBehavior: .ignore),
+                .init(service: JobClock(store: jobStore, interval: .seconds(1), logger: logger), successTerminationBehavior: .ignore),
                 .init(service: app, successTerminationBehavior: .gracefullyShutdownGroup),
                 .init(service: ReadinessGate(readiness: readiness, delay: configuration.shutdownDelay, logger: logger), successTerminationBehavior: .ignore),
             ],

@@ -151,9 +151,12 @@ public struct JobLimits: Sendable {
     public var maxPayloadBytes: Int
     /// Largest request body, in bytes.
     public var maxBodyBytes: Int
+    /// Most jobs in one batch submission.
+    public var maxBatchJobs: Int
 
-    public init(maxPayloadBytes: Int = 1 << 20, maxBodyBytes: Int = 8 << 20) {
+    public init(maxPayloadBytes: Int = 1 << 20, maxBodyBytes: Int = 8 << 20, maxBatchJobs: Int = 1000) {
         self.maxPayloadBytes = maxPayloadBytes
         self.maxBodyBytes = maxBodyBytes
+        self.maxBatchJobs = maxBatchJobs
     }
 }

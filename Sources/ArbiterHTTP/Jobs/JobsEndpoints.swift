@@ -24,6 +24,7 @@ struct JobsEndpoints: Sendable {
     func register(on router: Router<BasicRequestContext>) {
         let jobs = router.group("/api/v1/jobs")
         jobs.post { request, context in try await self.submit(request, context) }
+        jobs.post("batch") { request, _ in try await self.submitBatch(request) }
         jobs.get { request, _ in try await self.list(request) }
         jobs.get("{id}") { _, context in try await self.get(context) }
         jobs.post("{id}/cancel") { request, context in try await self.cancel(request, context) }
@@ -41,6 +42,45 @@ struct JobsEndpoints: Sendable {
         case .existing(let job):
             return try Self.json(.ok, JobResource.object(job))
         }
+    }
+
+    /// All or nothing: every job is checked first (errors name `jobs[i].field`), then all are stored in
+    /// one transaction.
+    private func submitBatch(_ request: Request) async throws -> Response {
+        let body = try await self.body(request)
+        guard let object = (try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any], let items = object["jobs"] as? [Any],
+            object.count == 1
+        else {
+            throw APIError(.badRequest, code: "invalid_json", message: "the request body must be {\"jobs\": [ … ]}", field: "jobs")
+        }
+        guard !items.isEmpty else {
+            throw APIError(.badRequest, code: "invalid_field", message: "jobs must hold at least one job", field: "jobs")
+        }
+        guard items.count <= self.limits.maxBatchJobs else {
+            throw APIError(
+                .contentTooLarge, code: "batch_too_large",
+                message: "the batch holds \(items.count) jobs; the limit is \(self.limits.maxBatchJobs)", field: "jobs")
+        }
+        let now = WallClock.nowMilliseconds()
+        let submissions = try items.enumerated().map { index, item -> JobSubmission in
+            guard let job = item as? [String: Any] else {
+                throw APIError(.badRequest, code: "invalid_field", message: "jobs[\(index)] must be a JSON object", field: "jobs[\(index)]")
+            }
+            return try JobSubmissionRequest.parse(job, policies: self.policies, limits: self.limits, now: now) { "jobs[\(index)].\($0)" }
+        }
+        let outcomes: [JobSubmitOutcome]
+        do {
+            outcomes = try await self.store.submit(submissions, now: now)
+        } catch let error as JobStoreError where error.code == .idempotencyConflict {
+            let field = error.index.map { "jobs[\($0)].idempotency_key" } ?? "idempotency_key"
+            throw APIError(.conflict, code: "idempotency_conflict", message: "\(field): \(error.message); no job of the batch was stored", field: field)
+        }
+        var created = false
+        for case .created(let job) in outcomes {
+            created = true
+            try? self.submitted.labels(job.type).increment()
+        }
+        return try Self.json(created ? .created : .ok, ["jobs": outcomes.map { JobResource.object($0.job) }])
     }
 
     private func get(_ context: BasicRequestContext) async throws -> Response {

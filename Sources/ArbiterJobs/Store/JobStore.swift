@@ -1,9 +1,11 @@
 /// Where jobs are kept: the port the scheduler and API use, implemented by the SQLite store (and
 /// later PostgreSQL). Every method is one transaction.
 public protocol JobStore: Sendable {
-    /// Stores a new job, or returns the one already stored under the same idempotency key.
-    /// - Throws: ``JobStoreError/idempotencyConflict`` when the key was used for a different request.
-    func submit(_ submission: JobSubmission, now: Int64) async throws -> JobSubmitOutcome
+    /// Stores new jobs all together or not at all; each one that repeats an earlier request under the
+    /// same idempotency key comes back as that earlier job.
+    /// - Throws: ``JobStoreError`` `idempotencyConflict` (with the submission's `index`) when a key was
+    ///   used for a different request; nothing is stored then.
+    func submit(_ submissions: [JobSubmission], now: Int64) async throws -> [JobSubmitOutcome]
 
     /// The job with this id, if there is one.
     func job(id: String) async throws -> JobRecord?
@@ -63,6 +65,13 @@ public struct JobFilter: Sendable, Equatable {
     }
 }
 
+extension JobStore {
+    /// Stores one job; see ``submit(_:now:)-([JobSubmission],_)``.
+    public func submit(_ submission: JobSubmission, now: Int64) async throws -> JobSubmitOutcome {
+        try await self.submit([submission], now: now)[0]
+    }
+}
+
 /// What a submission did.
 public enum JobSubmitOutcome: Sendable, Equatable {
     /// A new job was stored.
@@ -90,10 +99,13 @@ public struct JobStoreError: Error, Equatable, CustomStringConvertible {
 
     public let code: Code
     public let message: String
+    /// For a batch: which submission was refused.
+    public let index: Int?
 
-    public init(_ code: Code, _ message: String) {
+    public init(_ code: Code, _ message: String, index: Int? = nil) {
         self.code = code
         self.message = message
+        self.index = index
     }
 
     public var description: String { self.message }

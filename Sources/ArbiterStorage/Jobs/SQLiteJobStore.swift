@@ -30,35 +30,12 @@ public final class SQLiteJobStore: JobStore, @unchecked Sendable {
 
     // MARK: JobStore
 
-    public func submit(_ submission: JobSubmission, now: Int64) async throws -> JobSubmitOutcome {
+    public func submit(_ submissions: [JobSubmission], now: Int64) async throws -> [JobSubmitOutcome] {
         try await self.run { connection in
             try connection.transaction {
-                if let key = submission.idempotencyKey {
-                    let rows = try connection.query("SELECT \(JobRow.columns), request_hash FROM jobs WHERE idempotency_key = ?", [.text(key)])
-                    if let row = rows.first {
-                        guard row.last?.text == submission.requestHash else {
-                            throw JobStoreError(.idempotencyConflict, "idempotency_key \"\(key)\" was already used for a different request")
-                        }
-                        return .existing(try JobRow.decode(row))
-                    }
+                try submissions.enumerated().map { index, submission in
+                    try Self.insert(submission, index: index, now: now, connection)
                 }
-                let id = UUIDv7.generate(now: now)
-                let state: JobState = submission.runAt > now ? .scheduled : .queued
-                try connection.query(
-                    """
-                    INSERT INTO jobs (id, type, payload, priority, state, run_at, attempt, max_attempts, backoff_initial_ms, backoff_max_ms,
-                        timeout_ms, idempotency_key, request_hash, user_id, consent_scope, tags, created_at, updated_at, queued_at)
-                    VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """,
-                    [
-                        .text(id), .text(submission.type), .text(submission.payload), .integer(Int64(submission.priority)),
-                        .text(state.rawValue), .integer(submission.runAt), .integer(Int64(submission.retry.maxAttempts)),
-                        .integer(JobRow.milliseconds(submission.retry.initialBackoff)), .integer(JobRow.milliseconds(submission.retry.maxBackoff)),
-                        .integer(JobRow.milliseconds(submission.retry.timeout)), SQLiteValue(submission.idempotencyKey),
-                        SQLiteValue(submission.requestHash), SQLiteValue(submission.userID), SQLiteValue(submission.consentScope),
-                        .text(JobRow.encodeTags(submission.tags)), .integer(now), .integer(now), state == .queued ? .integer(now) : .null,
-                    ])
-                return .created(try Self.load(id, connection))
             }
         }
     }
@@ -246,6 +223,35 @@ public final class SQLiteJobStore: JobStore, @unchecked Sendable {
     }
 
     // MARK: Helpers (on the store's thread)
+
+    private static func insert(_ submission: JobSubmission, index: Int, now: Int64, _ connection: SQLiteConnection) throws -> JobSubmitOutcome {
+        if let key = submission.idempotencyKey {
+            let rows = try connection.query("SELECT \(JobRow.columns), request_hash FROM jobs WHERE idempotency_key = ?", [.text(key)])
+            if let row = rows.first {
+                guard row.last?.text == submission.requestHash else {
+                    throw JobStoreError(.idempotencyConflict, "idempotency_key \"\(key)\" was already used for a different request", index: index)
+                }
+                return .existing(try JobRow.decode(row))
+            }
+        }
+        let id = UUIDv7.generate(now: now)
+        let state: JobState = submission.runAt > now ? .scheduled : .queued
+        try connection.query(
+            """
+            INSERT INTO jobs (id, type, payload, priority, state, run_at, attempt, max_attempts, backoff_initial_ms, backoff_max_ms,
+                timeout_ms, idempotency_key, request_hash, user_id, consent_scope, tags, created_at, updated_at, queued_at)
+            VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """,
+            [
+                .text(id), .text(submission.type), .text(submission.payload), .integer(Int64(submission.priority)),
+                .text(state.rawValue), .integer(submission.runAt), .integer(Int64(submission.retry.maxAttempts)),
+                .integer(JobRow.milliseconds(submission.retry.initialBackoff)), .integer(JobRow.milliseconds(submission.retry.maxBackoff)),
+                .integer(JobRow.milliseconds(submission.retry.timeout)), SQLiteValue(submission.idempotencyKey),
+                SQLiteValue(submission.requestHash), SQLiteValue(submission.userID), SQLiteValue(submission.consentScope),
+                .text(JobRow.encodeTags(submission.tags)), .integer(now), .integer(now), state == .queued ? .integer(now) : .null,
+            ])
+        return .created(try self.load(id, connection))
+    }
 
     private static func load(_ id: String, _ connection: SQLiteConnection) throws -> JobRecord {
         guard let row = try connection.query("SELECT \(JobRow.columns) FROM jobs WHERE id = ?", [.text(id)]).first else {

@@ -1,0 +1,34 @@
+import ArbiterCore
+import ArbiterJobs
+import AsyncAlgorithms
+import Logging
+import ServiceLifecycle
+
+/// Moves time forward for jobs, once a second: scheduled jobs whose `run_at` has come are queued, and
+/// running jobs whose lease ran out are requeued (or, on their last attempt, killed).
+///
+/// - Important: Its loop ends at graceful shutdown; a tick in progress finishes first.
+struct JobClock: Service {
+    let store: any JobStore
+    let interval: Duration
+    let logger: Logger
+
+    func run() async throws {
+        for try await _ in AsyncTimerSequence(interval: self.interval, clock: .continuous).cancelOnGracefulShutdown() {
+            await self.tick()
+        }
+    }
+
+    func tick() async {
+        let now = WallClock.nowMilliseconds()
+        do {
+            let promoted = try await self.store.promoteDueJobs(now: now)
+            let expired = try await self.store.expireLeases(now: now)
+            if promoted > 0 || !expired.isEmpty {
+                self.logger.debug("job clock", metadata: ["promoted": "\(promoted)", "leases_expired": "\(expired.count)"])
+            }
+        } catch {
+            self.logger.error("job clock tick failed", metadata: ["error": "\(error)"])
+        }
+    }
+}
