@@ -157,12 +157,7 @@ public final class SQLiteJobStore: JobStore, @unchecked Sendable {
         try await self.run { connection in
             try connection.transaction {
                 let job = try Self.load(id, connection)
-                var lifecycle = job.lifecycle
-                do {
-                    _ = try lifecycle.apply(.cancel)
-                } catch {
-                    throw JobStoreError(.illegalTransition, "job \(id) is \(job.state.rawValue) and cannot be cancelled")
-                }
+                _ = try Self.transition(job, .cancel, refusal: "job \(id) is \(job.state.rawValue) and cannot be cancelled")
                 try connection.query(
                     """
                     UPDATE jobs SET state = 'cancelled', cancel_reason = ?, lease_worker_id = NULL, lease_token = NULL,
@@ -181,12 +176,7 @@ public final class SQLiteJobStore: JobStore, @unchecked Sendable {
         try await self.run { connection in
             try connection.transaction {
                 let job = try Self.load(id, connection)
-                var lifecycle = job.lifecycle
-                do {
-                    _ = try lifecycle.apply(.retry)
-                } catch {
-                    throw JobStoreError(.illegalTransition, "job \(id) is \(job.state.rawValue); only dead or cancelled jobs can be retried")
-                }
+                _ = try Self.transition(job, .retry, refusal: "job \(id) is \(job.state.rawValue); only dead or cancelled jobs can be retried")
                 try connection.query(
                     """
                     UPDATE jobs SET state = 'queued', attempt = 0, run_at = ?, cancel_reason = NULL, finished_at = NULL,
@@ -251,6 +241,17 @@ public final class SQLiteJobStore: JobStore, @unchecked Sendable {
                 .text(JobRow.encodeTags(submission.tags)), .integer(now), .integer(now), state == .queued ? .integer(now) : .null,
             ])
         return .created(try self.load(id, connection))
+    }
+
+    /// The job's lifecycle after `event`, or an `illegalTransition` refusal with `refusal` as its message.
+    private static func transition(_ job: JobRecord, _ event: JobEvent, refusal: String) throws -> JobLifecycle {
+        var lifecycle = job.lifecycle
+        do {
+            _ = try lifecycle.apply(event)
+        } catch {
+            throw JobStoreError(.illegalTransition, refusal)
+        }
+        return lifecycle
     }
 
     private static func load(_ id: String, _ connection: SQLiteConnection) throws -> JobRecord {
