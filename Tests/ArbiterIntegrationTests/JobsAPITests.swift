@@ -29,6 +29,7 @@ import Testing
             #expect((job["payload"] as? JSON)?["to"] as? String == "a@example.com")
             let (found, fetched) = try await self.get(server, "/api/v1/jobs/\(id)")
             #expect(found == 200 && fetched["id"] as? String == id && fetched["priority"] as? Int == 5)
+            #expect((fetched["attempts"] as? [Any])?.isEmpty == true)
 
             let (delayedStatus, delayed) = try await self.post(server, "/api/v1/jobs", #"{"type":"email","payload":null,"delay":"1h"}"#)
             #expect(delayedStatus == 201 && delayed["state"] as? String == "scheduled")

@@ -96,6 +96,11 @@ import Testing
             let second = try #require(try await store.lease(types: ["email"], workerID: "w1", limit: 1, leaseMilliseconds: 1000, now: 1900).first)
             let dead = try await store.fail(id: job.id, token: second.lease!.token, error: "still down", retryDelay: 700, now: 2000)
             #expect(dead.state == .dead && dead.attempt == 2 && dead.finishedAt == 2000)
+            let history = try await store.attempts(jobID: job.id)
+            #expect(history == [
+                JobAttempt(number: 1, workerID: "w1", startedAt: 1000, finishedAt: 1100, outcome: "failed", error: "smtp down"),
+                JobAttempt(number: 2, workerID: "w1", startedAt: 1900, finishedAt: 2000, outcome: "failed", error: "still down"),
+            ])
         }
     }
 

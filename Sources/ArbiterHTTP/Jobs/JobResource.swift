@@ -25,6 +25,14 @@ enum JobResource {
         return object
     }
 
+    static func object(_ attempt: JobAttempt) -> [String: Any] {
+        [
+            "attempt": attempt.number, "worker_id": attempt.workerID, "started_at": self.timestamp(attempt.startedAt),
+            "finished_at": attempt.finishedAt.map(self.timestamp) ?? NSNull(), "outcome": attempt.outcome ?? NSNull(),
+            "error": attempt.error ?? NSNull(),
+        ]
+    }
+
     static func json(_ text: String) -> Any? {
         try? JSONSerialization.jsonObject(with: Data(text.utf8), options: [.fragmentsAllowed])
     }

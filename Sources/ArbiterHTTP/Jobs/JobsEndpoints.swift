@@ -88,7 +88,9 @@ struct JobsEndpoints: Sendable {
         guard let job = try await self.store.job(id: id) else {
             throw APIError(.notFound, code: "not_found", message: "job \(id) does not exist", field: "id")
         }
-        return try Self.json(.ok, JobResource.object(job))
+        var object = JobResource.object(job)
+        object["attempts"] = try await self.store.attempts(jobID: id).map(JobResource.object)
+        return try Self.json(.ok, object)
     }
 
     private func list(_ request: Request) async throws -> Response {

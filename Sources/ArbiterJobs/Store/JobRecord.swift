@@ -65,3 +65,23 @@ public struct JobLease: Sendable, Equatable {
         self.expiresAt = expiresAt
     }
 }
+
+/// One attempt of a job: who ran it, when, and how it ended.
+public struct JobAttempt: Sendable, Equatable {
+    public var number: Int
+    public var workerID: String
+    public var startedAt: Int64
+    public var finishedAt: Int64?
+    /// `succeeded`, `failed`, `lease_expired` or `cancelled`; `nil` while running.
+    public var outcome: String?
+    public var error: String?
+
+    public init(number: Int, workerID: String, startedAt: Int64, finishedAt: Int64?, outcome: String?, error: String?) {
+        self.number = number
+        self.workerID = workerID
+        self.startedAt = startedAt
+        self.finishedAt = finishedAt
+        self.outcome = outcome
+        self.error = error
+    }
+}

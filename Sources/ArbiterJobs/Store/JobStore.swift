@@ -10,6 +10,9 @@ public protocol JobStore: Sendable {
     /// The job with this id, if there is one.
     func job(id: String) async throws -> JobRecord?
 
+    /// Every attempt of a job, oldest first.
+    func attempts(jobID: String) async throws -> [JobAttempt]
+
     /// Leases up to `limit` queued jobs of the given types to a worker: the highest priority first,
     /// then the oldest `run_at`, then the oldest id.
     func lease(types: [String], workerID: String, limit: Int, leaseMilliseconds: Int64, now: Int64) async throws -> [JobRecord]

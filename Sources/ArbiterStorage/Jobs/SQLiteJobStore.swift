@@ -46,6 +46,19 @@ public final class SQLiteJobStore: JobStore, @unchecked Sendable {
         }
     }
 
+    public func attempts(jobID: String) async throws -> [JobAttempt] {
+        try await self.run { connection in
+            try connection.query(
+                "SELECT attempt, worker_id, started_at, finished_at, outcome, error FROM job_attempts WHERE job_id = ? ORDER BY attempt",
+                [.text(jobID)]
+            ).map { row in
+                JobAttempt(
+                    number: Int(row[0].integer ?? 0), workerID: row[1].text ?? "", startedAt: row[2].integer ?? 0, finishedAt: row[3].integer,
+                    outcome: row[4].text, error: row[5].text)
+            }
+        }
+    }
+
     public func lease(types: [String], workerID: String, limit: Int, leaseMilliseconds: Int64, now: Int64) async throws -> [JobRecord] {
         guard !types.isEmpty, limit > 0 else { return [] }
         return try await self.run { connection in
