@@ -50,6 +50,7 @@ public enum ArbiterRouter {
         try JobsEndpoints(
             store: dependencies.jobStore, policies: dependencies.jobTypes, limits: dependencies.jobLimits, registry: dependencies.registry
         ).register(on: router)
+        JobTypesEndpoints(store: dependencies.jobStore, policies: dependencies.jobTypes).register(on: router)
         return router
     }
 }

@@ -50,3 +50,37 @@ import Testing
         }
     }
 }
+
+/// `/api/v1/job-types`: policy, paused flag and counts, with the pause lever reflected in metrics.
+@Suite struct JobTypesAPITests {
+    let api = JobsAPITests()
+
+    @Test func pauseShowsInTheListingAndTheMetrics() async throws {
+        try await ArbiterServer.with(config: "job_types:\n  email:\n    concurrency: 4\n") { server in
+            _ = try await self.api.post(server, "/api/v1/jobs", #"{"type":"email","payload":1}"#)
+            _ = try await self.api.post(server, "/api/v1/jobs", #"{"type":"sms","payload":1}"#)
+            let (paused, pausedBody) = try await self.api.post(server, "/api/v1/job-types/email/pause", "")
+            #expect(paused == 200 && pausedBody["paused"] as? Bool == true)
+            let (_, listing) = try await self.api.get(server, "/api/v1/job-types")
+            let types = (listing["job_types"] as? [[String: Any]]) ?? []
+            #expect(types.compactMap { $0["type"] as? String } == ["email", "sms"])
+            let email = types.first { $0["type"] as? String == "email" } ?? [:]
+            #expect(email["paused"] as? Bool == true && email["configured"] as? Bool == true)
+            #expect((email["policy"] as? [String: Any])?["concurrency"] as? Int == 4)
+            #expect((email["counts"] as? [String: Int])?["queued"] == 1)
+            let deadline = ContinuousClock.now + .seconds(5)
+            var metrics = ""
+            while ContinuousClock.now < deadline {
+                metrics = try await HTTPProbe.get(server.baseURL + "/metrics").text
+                if ExpositionSamples.value(in: metrics, "arbiter_job_type_paused", ["job_type": "email"]) == "1" { break }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            #expect(ExpositionSamples.value(in: metrics, "arbiter_job_type_paused", ["job_type": "email"]) == "1")
+            #expect(ExpositionSamples.value(in: metrics, "arbiter_jobs", ["job_type": "sms", "state": "queued"]) == "1")
+            let (resumed, resumedBody) = try await self.api.post(server, "/api/v1/job-types/email/resume", "")
+            #expect(resumed == 200 && resumedBody["paused"] as? Bool == false)
+            let (bad, _) = try await self.api.post(server, "/api/v1/job-types/bad%20name/pause", "")
+            #expect(bad == 400)
+        }
+    }
+}

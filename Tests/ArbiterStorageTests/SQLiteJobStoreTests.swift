@@ -163,3 +163,23 @@ import Testing
         }
     }
 }
+
+/// Pausing a type stops its leasing at once and resuming restarts it.
+@Suite struct SQLiteJobStorePauseTests {
+    let fixture = SQLiteJobStoreTests()
+
+    @Test func pausedTypesAreNotLeased() async throws {
+        try await self.fixture.withStore { store in
+            _ = try await store.submit(self.fixture.submission("email"), now: 1000)
+            _ = try await store.submit(self.fixture.submission("sms"), now: 1000)
+            try await store.setPaused(type: "email", paused: true, now: 1100)
+            #expect(try await store.pausedTypes() == ["email"])
+            let leased = try await store.lease(types: ["email", "sms"], workerID: "w", limit: 10, leaseMilliseconds: 1000, now: 1200)
+            #expect(leased.map(\.type) == ["sms"])
+            try await store.setPaused(type: "email", paused: false, now: 1300)
+            #expect(try await store.lease(types: ["email"], workerID: "w", limit: 10, leaseMilliseconds: 1000, now: 1400).count == 1)
+            let counts = try await store.countsByType()
+            #expect(counts["email"] == [.running: 1] && counts["sms"] == [.running: 1])
+        }
+    }
+}

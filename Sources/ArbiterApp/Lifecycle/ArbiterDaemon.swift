@@ -54,6 +54,7 @@ public struct ArbiterDaemon: Sendable {
             throw StartupError("cannot open the store: \(error)")
         }
 
+        let jobGauges = try JobGauges(registry: self.registry, configuredTypes: Array(configuration.jobTypes.keys))
         let readiness = Readiness()
         let listener = ListenerHealth()
         let router = try ArbiterRouter.build(.init(
@@ -83,7 +84,7 @@ public struct ArbiterDaemon: Sendable {
             services: [
                 // Started first and stopped last: the store outlives every request.
                 .init(service: JobStoreService(store: jobStore), successTerminationBehavior: .ignore),
-                .init(service: JobClock(store: jobStore, interval: .seconds(1), logger: logger), successTerminationBehavior: .ignore),
+                .init(service: JobClock(store: jobStore, gauges: jobGauges, interval: .seconds(1), logger: logger), successTerminationBehavior: .ignore),
                 .init(service: app, successTerminationBehavior: .gracefullyShutdownGroup),
                 .init(service: ReadinessGate(readiness: readiness, delay: configuration.shutdownDelay, logger: logger), successTerminationBehavior: .ignore),
             ],

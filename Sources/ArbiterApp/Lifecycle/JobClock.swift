@@ -5,11 +5,13 @@ import Logging
 import ServiceLifecycle
 
 /// Moves time forward for jobs, once a second: scheduled jobs whose `run_at` has come are queued, and
-/// running jobs whose lease ran out are requeued (or, on their last attempt, killed).
+/// running jobs whose lease ran out are requeued (or, on their last attempt, killed), and the job
+/// gauges are refreshed.
 ///
 /// - Important: Its loop ends at graceful shutdown; a tick in progress finishes first.
 struct JobClock: Service {
     let store: any JobStore
+    let gauges: JobGauges
     let interval: Duration
     let logger: Logger
 
@@ -24,6 +26,7 @@ struct JobClock: Service {
         do {
             let promoted = try await self.store.promoteDueJobs(now: now)
             let expired = try await self.store.expireLeases(now: now)
+            try await self.gauges.refresh(from: self.store)
             if promoted > 0 || !expired.isEmpty {
                 self.logger.debug("job clock", metadata: ["promoted": "\(promoted)", "leases_expired": "\(expired.count)"])
             }

@@ -40,6 +40,15 @@ public protocol JobStore: Sendable {
     /// - Throws: ``JobStoreError`` `notFound`, or `illegalTransition` for a job that is not dead or cancelled.
     func retry(id: String, now: Int64) async throws -> JobRecord
 
+    /// Stops (or restarts) leasing jobs of a type; running jobs are not touched.
+    func setPaused(type: String, paused: Bool, now: Int64) async throws
+
+    /// The types whose dispatch is paused.
+    func pausedTypes() async throws -> Set<String>
+
+    /// How many jobs each type has in each state (states with none are left out).
+    func countsByType() async throws -> [String: [JobState: Int]]
+
     /// A page of jobs matching `filter`, oldest first, after the job `cursor` (an id from a previous page).
     func list(_ filter: JobFilter, after cursor: String?, limit: Int) async throws -> [JobRecord]
 }

@@ -65,7 +65,11 @@ public final class SQLiteJobStore: JobStore, @unchecked Sendable {
             try connection.transaction {
                 let placeholders = Array(repeating: "?", count: types.count).joined(separator: ", ")
                 let candidates = try connection.query(
-                    "SELECT \(JobRow.columns) FROM jobs WHERE state = 'queued' AND type IN (\(placeholders)) ORDER BY priority DESC, run_at, id LIMIT ?",
+                    """
+                    SELECT \(JobRow.columns) FROM jobs WHERE state = 'queued' AND type IN (\(placeholders))
+                        AND type NOT IN (SELECT type FROM job_type_state WHERE paused = 1)
+                    ORDER BY priority DESC, run_at, id LIMIT ?
+                    """,
                     types.map { .text($0) } + [.integer(Int64(limit))])
                 var leased: [JobRecord] = []
                 for row in candidates {
@@ -198,6 +202,34 @@ public final class SQLiteJobStore: JobStore, @unchecked Sendable {
                     [.integer(now), .integer(now), .integer(now), .text(id)])
                 return try Self.load(id, connection)
             }
+        }
+    }
+
+    public func setPaused(type: String, paused: Bool, now: Int64) async throws {
+        _ = try await self.run { connection in
+            try connection.query(
+                """
+                INSERT INTO job_type_state (type, paused, updated_at) VALUES (?, ?, ?)
+                ON CONFLICT (type) DO UPDATE SET paused = excluded.paused, updated_at = excluded.updated_at
+                """,
+                [.text(type), .integer(paused ? 1 : 0), .integer(now)])
+        }
+    }
+
+    public func pausedTypes() async throws -> Set<String> {
+        try await self.run { connection in
+            Set(try connection.query("SELECT type FROM job_type_state WHERE paused = 1").compactMap { $0[0].text })
+        }
+    }
+
+    public func countsByType() async throws -> [String: [JobState: Int]] {
+        try await self.run { connection in
+            var counts: [String: [JobState: Int]] = [:]
+            for row in try connection.query("SELECT type, state, COUNT(*) FROM jobs GROUP BY type, state") {
+                guard let type = row[0].text, let state = row[1].text.flatMap(JobState.init(rawValue:)) else { continue }
+                counts[type, default: [:]][state] = Int(row[2].integer ?? 0)
+            }
+            return counts
         }
     }
 
