@@ -183,3 +183,42 @@ import Testing
         }
     }
 }
+
+/// Workers: registration, heartbeats, draining, going offline and being removed, and what each does
+/// to the leases they hold.
+@Suite struct SQLiteWorkerStoreTests {
+    let fixture = SQLiteJobStoreTests()
+
+    @Test func aSilentWorkerGoesOfflineAndItsJobsAreRequeued() async throws {
+        try await self.fixture.withStore { store in
+            let registered = try await store.register(id: "w1", capabilities: ["email"], concurrency: 2, labels: ["zone": "a"], now: 1000)
+            #expect(registered.state == .idle && registered.labels == ["zone": "a"] && registered.capabilities == ["email"])
+            let job = try await store.submit(self.fixture.submission(), now: 1000).job
+            _ = try await store.lease(types: ["email"], workerID: "w1", limit: 1, leaseMilliseconds: 60_000, now: 1100)
+            #expect(try await store.worker(id: "w1")?.state == .busy)
+            #expect(try await store.markOffline(silentSince: 1000, now: 1200).isEmpty)
+            #expect(try await store.markOffline(silentSince: 5000, now: 5000) == ["w1"])
+            #expect(try await store.expireLeases(now: 5000).map(\.id) == [job.id])
+            #expect(try await store.job(id: job.id)?.state == .queued)
+            #expect(try await store.worker(id: "w1")?.state == .offline)
+            #expect(try await store.lease(types: ["email"], workerID: "w1", limit: 1, leaseMilliseconds: 1000, now: 5100).isEmpty)
+            #expect(try await store.heartbeat(workerID: "w1", now: 5200).state == .idle)
+        }
+    }
+
+    @Test func drainingWorkersTakeNoMoreAndRemovedOnesReleaseTheirJobs() async throws {
+        try await self.fixture.withStore { store in
+            _ = try await store.register(id: "w1", capabilities: ["email"], concurrency: 1, labels: [:], now: 1000)
+            _ = try await store.submit(self.fixture.submission(), now: 1000)
+            _ = try await store.submit(self.fixture.submission(), now: 1001)
+            _ = try await store.lease(types: ["email"], workerID: "w1", limit: 1, leaseMilliseconds: 60_000, now: 1100)
+            #expect(try await store.drain(workerID: "w1", now: 1200).state == .draining)
+            #expect(try await store.lease(types: ["email"], workerID: "w1", limit: 1, leaseMilliseconds: 60_000, now: 1300).isEmpty)
+            try await store.remove(workerID: "w1", now: 1400)
+            #expect(try await store.worker(id: "w1") == nil)
+            #expect(try await store.expireLeases(now: 1400).count == 1)
+            let missing = await #expect(throws: JobStoreError.self) { try await store.heartbeat(workerID: "w1", now: 1500) }
+            #expect(missing?.code == .notFound)
+        }
+    }
+}

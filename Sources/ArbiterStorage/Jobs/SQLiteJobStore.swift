@@ -24,7 +24,7 @@ public final class SQLiteJobStore: JobStore, @unchecked Sendable {
         try await self.executor.shutdownGracefully()
     }
 
-    private func run<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) throws -> T) async throws -> T {
+    func run<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) throws -> T) async throws -> T {
         try await self.executor.runIfActive { try body(self.connection) }
     }
 
@@ -63,6 +63,10 @@ public final class SQLiteJobStore: JobStore, @unchecked Sendable {
         guard !types.isEmpty, limit > 0 else { return [] }
         return try await self.run { connection in
             try connection.transaction {
+                // A draining or offline worker takes no new work.
+                let refused = try connection.query(
+                    "SELECT 1 FROM workers WHERE id = ? AND state IN ('draining', 'offline')", [.text(workerID)])
+                guard refused.isEmpty else { return [] }
                 let placeholders = Array(repeating: "?", count: types.count).joined(separator: ", ")
                 let candidates = try connection.query(
                     """
