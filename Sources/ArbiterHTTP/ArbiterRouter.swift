@@ -16,6 +16,8 @@ public enum ArbiterRouter {
         public var startedAt: ContinuousClock.Instant
         /// Where jobs are kept.
         public var jobStore: any JobStore
+        /// Where workers are kept.
+        public var workerStore: any WorkerStore
         /// Per-type defaults from the configuration.
         public var jobTypes: [String: JobTypePolicy]
         /// Submission size limits.
@@ -23,8 +25,9 @@ public enum ArbiterRouter {
 
         public init(
             registry: MetricRegistry, readiness: Readiness, healthChecks: [any HealthCheck], startedAt: ContinuousClock.Instant = .now,
-            jobStore: any JobStore, jobTypes: [String: JobTypePolicy], jobLimits: JobLimits = JobLimits()
+            jobStore: any JobStore, workerStore: any WorkerStore, jobTypes: [String: JobTypePolicy], jobLimits: JobLimits = JobLimits()
         ) {
+            self.workerStore = workerStore
             self.registry = registry
             self.readiness = readiness
             self.healthChecks = healthChecks
@@ -51,6 +54,7 @@ public enum ArbiterRouter {
             store: dependencies.jobStore, policies: dependencies.jobTypes, limits: dependencies.jobLimits, registry: dependencies.registry
         ).register(on: router)
         JobTypesEndpoints(store: dependencies.jobStore, policies: dependencies.jobTypes).register(on: router)
+        WorkersEndpoints(store: dependencies.workerStore, jobs: dependencies.jobStore, limits: dependencies.jobLimits).register(on: router)
         return router
     }
 }

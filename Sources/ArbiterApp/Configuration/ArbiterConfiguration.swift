@@ -24,6 +24,8 @@ public struct ArbiterConfiguration: Sendable, Equatable {
     /// Bucket bounds for histograms that do not set their own.
     public var metricsHistogramBuckets: [Double] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
 
+    /// How long a worker may go without a heartbeat before it is offline and its leases expire.
+    public var workerTimeout: Duration = .seconds(15)
     /// Largest job payload accepted, in bytes of compact JSON.
     public var maxPayloadBytes = 1 << 20
     /// Largest request body accepted, in bytes.

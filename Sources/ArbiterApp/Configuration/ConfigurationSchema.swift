@@ -143,6 +143,17 @@ enum ConfigurationSchema {
             render: { config, _ in "[" + config.metricsHistogramBuckets.map { "\($0)" }.joined(separator: ", ") + "]" }
         ),
         ConfigField(
+            path: "workers.timeout", summary: "silence after which a worker is offline and its leases expire", flag: nil, isList: false,
+            apply: { config, value, _ in
+                duration(value) { duration in
+                    guard duration > .zero else { return "must be longer than 0s" }
+                    config.workerTimeout = duration
+                    return nil
+                }
+            },
+            render: { config, _ in PrometheusDuration.format(config.workerTimeout) }
+        ),
+        ConfigField(
             path: "limits.max_payload_bytes", summary: "largest job payload, bytes of compact JSON (413 beyond)", flag: nil, isList: false,
             apply: { config, value, _ in
                 positive(value, upTo: 1 << 30) { config.maxPayloadBytes = $0 }

@@ -64,6 +64,7 @@ public struct ArbiterDaemon: Sendable {
                 listener, dataDirectory, StoreHealth(path: store.path, version: migrated.version), RegistryHealth(registry: self.registry),
             ],
             jobStore: jobStore,
+            workerStore: jobStore,
             jobTypes: configuration.jobTypes,
             jobLimits: JobLimits(
                 maxPayloadBytes: configuration.maxPayloadBytes, maxBodyBytes: configuration.maxBodyBytes, maxBatchJobs: configuration.maxBatchJobs)
@@ -84,7 +85,9 @@ public struct ArbiterDaemon: Sendable {
             services: [
                 // Started first and stopped last: the store outlives every request.
                 .init(service: JobStoreService(store: jobStore), successTerminationBehavior: .ignore),
-                .init(service: JobClock(store: jobStore, gauges: jobGauges, interval: .seconds(1), logger: logger), successTerminationBehavior: .ignore),
+                .init(service: JobClock(
+                    store: jobStore, workers: jobStore, gauges: jobGauges, workerTimeout: configuration.workerTimeout, interval: .seconds(1),
+                    logger: logger), successTerminationBehavior: .ignore),
                 .init(service: app, successTerminationBehavior: .gracefullyShutdownGroup),
                 .init(service: ReadinessGate(readiness: readiness, delay: configuration.shutdownDelay, logger: logger), successTerminationBehavior: .ignore),
             ],

@@ -11,7 +11,10 @@ import ServiceLifecycle
 /// - Important: Its loop ends at graceful shutdown; a tick in progress finishes first.
 struct JobClock: Service {
     let store: any JobStore
+    let workers: any WorkerStore
     let gauges: JobGauges
+    /// A worker silent for longer goes offline and its leases expire.
+    let workerTimeout: Duration
     let interval: Duration
     let logger: Logger
 
@@ -24,9 +27,14 @@ struct JobClock: Service {
     func tick() async {
         let now = WallClock.nowMilliseconds()
         do {
+            let timeout = self.workerTimeout.components.seconds * 1000 + self.workerTimeout.components.attoseconds / 1_000_000_000_000_000
+            let offline = try await self.workers.markOffline(silentSince: now - timeout, now: now)
+            for id in offline {
+                self.logger.warning("worker missed its heartbeats and is offline; its leases are expired", metadata: ["worker_id": "\(id)"])
+            }
             let promoted = try await self.store.promoteDueJobs(now: now)
             let expired = try await self.store.expireLeases(now: now)
-            try await self.gauges.refresh(from: self.store)
+            try await self.gauges.refresh(from: self.store, workers: self.workers)
             if promoted > 0 || !expired.isEmpty {
                 self.logger.debug("job clock", metadata: ["promoted": "\(promoted)", "leases_expired": "\(expired.count)"])
             }

@@ -1,0 +1,98 @@
+import ArbiterCore
+import ArbiterJobs
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+
+/// `/api/v1/workers`: registration, heartbeats, listing, draining and removal.
+struct WorkersEndpoints: Sendable {
+    let store: any WorkerStore
+    let jobs: any JobStore
+    let limits: JobLimits
+
+    func register(on router: Router<BasicRequestContext>) {
+        let workers = router.group("/api/v1/workers")
+        workers.post("register") { request, _ in try await self.registerWorker(request) }
+        workers.get { _, _ in try JobsEndpoints.json(.ok, ["workers": try await self.store.workers().map(Self.object)]) }
+        workers.get("{id}") { _, context in try await self.get(context) }
+        workers.post("{id}/heartbeat") { _, context in
+            let id = try context.parameters.require("id")
+            return try JobsEndpoints.json(.ok, Self.object(try await self.perform { try await self.store.heartbeat(workerID: id, now: WallClock.nowMilliseconds()) }))
+        }
+        workers.post("{id}/drain") { _, context in
+            let id = try context.parameters.require("id")
+            return try JobsEndpoints.json(.ok, Self.object(try await self.perform { try await self.store.drain(workerID: id, now: WallClock.nowMilliseconds()) }))
+        }
+        workers.delete("{id}") { _, context -> Response in
+            let id = try context.parameters.require("id")
+            try await self.perform { try await self.store.remove(workerID: id, now: WallClock.nowMilliseconds()) }
+            return Response(status: .noContent)
+        }
+    }
+
+    private func registerWorker(_ request: Request) async throws -> Response {
+        let buffer = try await request.body.collect(upTo: self.limits.maxBodyBytes)
+        guard let object = (try? JSONSerialization.jsonObject(with: Data(buffer.readableBytesView))) as? [String: Any] else {
+            throw APIError(.badRequest, code: "invalid_json", message: "the request body must be a JSON object")
+        }
+        if let unknown = object.keys.sorted().first(where: { !["id", "capabilities", "concurrency", "labels"].contains($0) }) {
+            throw APIError(.badRequest, code: "unknown_field", message: "\(unknown) is not a worker field", field: unknown)
+        }
+        guard let id = object["id"] as? String, !id.isEmpty, id.utf8.count <= 128 else {
+            throw APIError(.badRequest, code: "invalid_field", message: "id is required: a string of 1 to 128 bytes", field: "id")
+        }
+        guard let capabilities = object["capabilities"] as? [String], !capabilities.isEmpty, capabilities.allSatisfy(JobTypeName.isValid) else {
+            throw APIError(.badRequest, code: "invalid_field", message: "capabilities must be a non-empty list of job type names", field: "capabilities")
+        }
+        var concurrency = 1
+        if let value = object["concurrency"] {
+            guard let number = value as? NSNumber, String(cString: number.objCType) != "c", number.doubleValue.rounded() == number.doubleValue,
+                (1...10_000).contains(number.intValue)
+            else {
+                throw APIError(.badRequest, code: "invalid_field", message: "concurrency must be a whole number from 1 to 10000", field: "concurrency")
+            }
+            concurrency = number.intValue
+        }
+        var labels: [String: String] = [:]
+        if let value = object["labels"] {
+            guard let map = value as? [String: String] else {
+                throw APIError(.badRequest, code: "invalid_field", message: "labels must be an object of strings", field: "labels")
+            }
+            labels = map
+        }
+        let known = try await self.store.worker(id: id) != nil
+        let worker = try await self.store.register(
+            id: id, capabilities: capabilities, concurrency: concurrency, labels: labels, now: WallClock.nowMilliseconds())
+        return try JobsEndpoints.json(known ? .ok : .created, Self.object(worker))
+    }
+
+    private func get(_ context: BasicRequestContext) async throws -> Response {
+        let id = try context.parameters.require("id")
+        guard let worker = try await self.store.worker(id: id) else {
+            throw APIError(.notFound, code: "not_found", message: "worker \(id) is not registered", field: "id")
+        }
+        var object = Self.object(worker)
+        let running = try await self.jobs.list(JobFilter(state: .running), after: nil, limit: 10_000).filter { $0.lease?.workerID == id }
+        object["leases"] = running.map { job -> [String: Any] in
+            ["job_id": job.id, "job_type": job.type, "attempt": job.attempt, "expires_at": JobResource.timestamp(job.lease?.expiresAt ?? 0)]
+        }
+        return try JobsEndpoints.json(.ok, object)
+    }
+
+    private func perform<T>(_ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch let error as JobStoreError where error.code == .notFound {
+            throw APIError(.notFound, code: "not_found", message: error.message, field: "id")
+        }
+    }
+
+    static func object(_ worker: WorkerRecord) -> [String: Any] {
+        [
+            "id": worker.id, "capabilities": worker.capabilities, "concurrency": worker.concurrency, "labels": worker.labels,
+            "state": worker.state.rawValue, "leased_jobs": worker.leasedJobs, "registered_at": JobResource.timestamp(worker.registeredAt),
+            "last_heartbeat_at": JobResource.timestamp(worker.lastHeartbeatAt),
+        ]
+    }
+}
