@@ -22,11 +22,15 @@ public enum ArbiterRouter {
         public var jobTypes: [String: JobTypePolicy]
         /// Submission size limits.
         public var jobLimits: JobLimits
+        /// How long a lease lasts without a progress report.
+        public var leaseTimeout: Duration
 
         public init(
             registry: MetricRegistry, readiness: Readiness, healthChecks: [any HealthCheck], startedAt: ContinuousClock.Instant = .now,
-            jobStore: any JobStore, workerStore: any WorkerStore, jobTypes: [String: JobTypePolicy], jobLimits: JobLimits = JobLimits()
+            jobStore: any JobStore, workerStore: any WorkerStore, jobTypes: [String: JobTypePolicy], jobLimits: JobLimits = JobLimits(),
+            leaseTimeout: Duration = .seconds(30)
         ) {
+            self.leaseTimeout = leaseTimeout
             self.workerStore = workerStore
             self.registry = registry
             self.readiness = readiness
@@ -55,6 +59,9 @@ public enum ArbiterRouter {
         ).register(on: router)
         JobTypesEndpoints(store: dependencies.jobStore, policies: dependencies.jobTypes).register(on: router)
         WorkersEndpoints(store: dependencies.workerStore, jobs: dependencies.jobStore, limits: dependencies.jobLimits).register(on: router)
+        DispatchEndpoints(
+            jobs: dependencies.jobStore, workers: dependencies.workerStore, leaseTimeout: dependencies.leaseTimeout, limits: dependencies.jobLimits
+        ).register(on: router)
         return router
     }
 }

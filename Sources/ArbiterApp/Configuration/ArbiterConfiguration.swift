@@ -26,6 +26,8 @@ public struct ArbiterConfiguration: Sendable, Equatable {
 
     /// How long a worker may go without a heartbeat before it is offline and its leases expire.
     public var workerTimeout: Duration = .seconds(15)
+    /// How long a lease lasts without a progress report; then the job is requeued.
+    public var leaseTimeout: Duration = .seconds(30)
     /// Largest job payload accepted, in bytes of compact JSON.
     public var maxPayloadBytes = 1 << 20
     /// Largest request body accepted, in bytes.

@@ -154,6 +154,18 @@ enum ConfigurationSchema {
             render: { config, _ in PrometheusDuration.format(config.workerTimeout) }
         ),
         ConfigField(
+            path: "workers.lease_timeout", summary: "how long a lease lasts without a progress report before the job is requeued",
+            flag: nil, isList: false,
+            apply: { config, value, _ in
+                duration(value) { duration in
+                    guard duration > .zero else { return "must be longer than 0s" }
+                    config.leaseTimeout = duration
+                    return nil
+                }
+            },
+            render: { config, _ in PrometheusDuration.format(config.leaseTimeout) }
+        ),
+        ConfigField(
             path: "limits.max_payload_bytes", summary: "largest job payload, bytes of compact JSON (413 beyond)", flag: nil, isList: false,
             apply: { config, value, _ in
                 positive(value, upTo: 1 << 30) { config.maxPayloadBytes = $0 }

@@ -67,7 +67,8 @@ public struct ArbiterDaemon: Sendable {
             workerStore: jobStore,
             jobTypes: configuration.jobTypes,
             jobLimits: JobLimits(
-                maxPayloadBytes: configuration.maxPayloadBytes, maxBodyBytes: configuration.maxBodyBytes, maxBatchJobs: configuration.maxBatchJobs)
+                maxPayloadBytes: configuration.maxPayloadBytes, maxBodyBytes: configuration.maxBodyBytes, maxBatchJobs: configuration.maxBatchJobs),
+            leaseTimeout: configuration.leaseTimeout
         ))
         let logger = self.logger
         let app = Application(

@@ -25,6 +25,10 @@ public protocol JobStore: Sendable {
     /// - Throws: ``JobStoreError/staleLease`` when `token` is not the job's current lease; nothing changes.
     func fail(id: String, token: Int64, error: String, retryDelay: Int64, now: Int64) async throws -> JobRecord
 
+    /// Pushes a lease's expiry to `now + leaseMilliseconds` (a worker's progress report).
+    /// - Throws: ``JobStoreError/staleLease`` when `token` is not the job's current lease; nothing changes.
+    func extendLease(id: String, token: Int64, leaseMilliseconds: Int64, now: Int64) async throws -> JobRecord
+
     /// Requeues (or, without attempts left, kills) running jobs whose lease ran out.
     func expireLeases(now: Int64) async throws -> [JobRecord]
 

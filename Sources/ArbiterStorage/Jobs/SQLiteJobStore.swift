@@ -140,6 +140,20 @@ public final class SQLiteJobStore: JobStore, @unchecked Sendable {
         }
     }
 
+    public func extendLease(id: String, token: Int64, leaseMilliseconds: Int64, now: Int64) async throws -> JobRecord {
+        try await self.run { connection in
+            try connection.transaction {
+                let job = try Self.leasedJob(id, token: token, connection)
+                try connection.query(
+                    "UPDATE jobs SET lease_expires_at = ?, updated_at = ? WHERE id = ?", [.integer(now + leaseMilliseconds), .integer(now), .text(id)])
+                if let worker = job.lease?.workerID {
+                    try connection.query("UPDATE workers SET last_heartbeat_at = ? WHERE id = ?", [.integer(now), .text(worker)])
+                }
+                return try Self.load(id, connection)
+            }
+        }
+    }
+
     public func expireLeases(now: Int64) async throws -> [JobRecord] {
         try await self.run { connection in
             try connection.transaction {
