@@ -60,7 +60,8 @@ public enum ArbiterRouter {
         JobTypesEndpoints(store: dependencies.jobStore, policies: dependencies.jobTypes).register(on: router)
         WorkersEndpoints(store: dependencies.workerStore, jobs: dependencies.jobStore, limits: dependencies.jobLimits).register(on: router)
         DispatchEndpoints(
-            jobs: dependencies.jobStore, workers: dependencies.workerStore, leaseTimeout: dependencies.leaseTimeout, limits: dependencies.jobLimits
+            jobs: dependencies.jobStore, workers: dependencies.workerStore, policies: dependencies.jobTypes, leaseTimeout: dependencies.leaseTimeout,
+            limits: dependencies.jobLimits
         ).register(on: router)
         return router
     }

@@ -222,3 +222,26 @@ import Testing
         }
     }
 }
+
+/// A type's concurrency limit holds across workers.
+@Suite struct SQLiteJobStoreConcurrencyTests {
+    let fixture = SQLiteJobStoreTests()
+
+    @Test func aTypeNeverRunsMoreThanItsLimit() async throws {
+        try await self.fixture.withStore { store in
+            for index in 0..<5 {
+                _ = try await store.submit(self.fixture.submission("email"), now: Int64(1000 + index))
+            }
+            _ = try await store.submit(self.fixture.submission("sms"), now: 1000)
+            let limits = ["email": 2]
+            let first = try await store.lease(types: ["email", "sms"], workerID: "a", limit: 10, leaseMilliseconds: 60_000, concurrencyLimits: limits, now: 2000)
+            #expect(first.filter { $0.type == "email" }.count == 2 && first.filter { $0.type == "sms" }.count == 1)
+            let second = try await store.lease(types: ["email"], workerID: "b", limit: 10, leaseMilliseconds: 60_000, concurrencyLimits: limits, now: 2100)
+            #expect(second.isEmpty)
+            let done = try #require(first.first { $0.type == "email" })
+            _ = try await store.complete(id: done.id, token: done.lease!.token, result: nil, now: 2200)
+            let third = try await store.lease(types: ["email"], workerID: "b", limit: 10, leaseMilliseconds: 60_000, concurrencyLimits: limits, now: 2300)
+            #expect(third.count == 1)
+        }
+    }
+}

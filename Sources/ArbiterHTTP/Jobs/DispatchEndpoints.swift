@@ -13,6 +13,7 @@ import NIOCore
 struct DispatchEndpoints: Sendable {
     let jobs: any JobStore
     let workers: any WorkerStore
+    let policies: [String: JobTypePolicy]
     let leaseTimeout: Duration
     let limits: JobLimits
 
@@ -47,7 +48,8 @@ struct DispatchEndpoints: Sendable {
             let free = worker.concurrency - worker.leasedJobs
             if free > 0 {
                 let leased = try await self.jobs.lease(
-                    types: worker.capabilities, workerID: id, limit: free, leaseMilliseconds: self.leaseMilliseconds, now: WallClock.nowMilliseconds())
+                    types: worker.capabilities, workerID: id, limit: free, leaseMilliseconds: self.leaseMilliseconds,
+                    concurrencyLimits: self.policies.compactMapValues(\.concurrency), now: WallClock.nowMilliseconds())
                 if !leased.isEmpty || ContinuousClock.now >= deadline {
                     return try JobsEndpoints.json(.ok, ["jobs": leased.map(Self.assignment)])
                 }

@@ -14,8 +14,11 @@ public protocol JobStore: Sendable {
     func attempts(jobID: String) async throws -> [JobAttempt]
 
     /// Leases up to `limit` queued jobs of the given types to a worker: the highest priority first,
-    /// then the oldest `run_at`, then the oldest id.
-    func lease(types: [String], workerID: String, limit: Int, leaseMilliseconds: Int64, now: Int64) async throws -> [JobRecord]
+    /// then the oldest `run_at`, then the oldest id. Paused types are skipped, and a type never has more
+    /// running jobs than its entry in `concurrencyLimits`, across all workers.
+    func lease(
+        types: [String], workerID: String, limit: Int, leaseMilliseconds: Int64, concurrencyLimits: [String: Int], now: Int64
+    ) async throws -> [JobRecord]
 
     /// Records a successful attempt.
     /// - Throws: ``JobStoreError/staleLease`` when `token` is not the job's current lease; nothing changes.
@@ -82,6 +85,11 @@ public struct JobFilter: Sendable, Equatable {
 }
 
 extension JobStore {
+    /// Leases without per-type concurrency limits; see the full form.
+    public func lease(types: [String], workerID: String, limit: Int, leaseMilliseconds: Int64, now: Int64) async throws -> [JobRecord] {
+        try await self.lease(types: types, workerID: workerID, limit: limit, leaseMilliseconds: leaseMilliseconds, concurrencyLimits: [:], now: now)
+    }
+
     /// Stores one job; see ``submit(_:now:)-([JobSubmission],_)``.
     public func submit(_ submission: JobSubmission, now: Int64) async throws -> JobSubmitOutcome {
         try await self.submit([submission], now: now)[0]

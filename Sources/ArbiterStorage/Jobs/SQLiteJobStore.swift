@@ -59,7 +59,9 @@ public final class SQLiteJobStore: JobStore, @unchecked Sendable {
         }
     }
 
-    public func lease(types: [String], workerID: String, limit: Int, leaseMilliseconds: Int64, now: Int64) async throws -> [JobRecord] {
+    public func lease(
+        types: [String], workerID: String, limit: Int, leaseMilliseconds: Int64, concurrencyLimits: [String: Int], now: Int64
+    ) async throws -> [JobRecord] {
         guard !types.isEmpty, limit > 0 else { return [] }
         return try await self.run { connection in
             try connection.transaction {
@@ -75,9 +77,17 @@ public final class SQLiteJobStore: JobStore, @unchecked Sendable {
                     ORDER BY priority DESC, run_at, id LIMIT ?
                     """,
                     types.map { .text($0) } + [.integer(Int64(limit))])
+                // Running counts per limited type, so no type goes over its limit (leases are serialized here).
+                var running: [String: Int] = [:]
+                if !concurrencyLimits.isEmpty {
+                    for row in try connection.query("SELECT type, COUNT(*) FROM jobs WHERE state = 'running' GROUP BY type") {
+                        if let type = row[0].text { running[type] = Int(row[1].integer ?? 0) }
+                    }
+                }
                 var leased: [JobRecord] = []
                 for row in candidates {
                     var job = try JobRow.decode(row)
+                    if let cap = concurrencyLimits[job.type], running[job.type, default: 0] >= cap { continue }
                     var lifecycle = job.lifecycle
                     guard (try? lifecycle.apply(.leased)) != nil else { continue }
                     let token = Int64.random(in: 1...Int64.max)
@@ -91,6 +101,7 @@ public final class SQLiteJobStore: JobStore, @unchecked Sendable {
                     try connection.query(
                         "INSERT INTO job_attempts (job_id, attempt, worker_id, lease_token, started_at) VALUES (?, ?, ?, ?, ?)",
                         [.text(job.id), .integer(Int64(lifecycle.attempts)), .text(workerID), .integer(token), .integer(now)])
+                    running[job.type, default: 0] += 1
                     job.state = .running
                     job.attempt = lifecycle.attempts
                     job.lease = JobLease(workerID: workerID, token: token, expiresAt: now + leaseMilliseconds)
