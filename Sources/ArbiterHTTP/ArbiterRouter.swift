@@ -24,12 +24,15 @@ public enum ArbiterRouter {
         public var jobLimits: JobLimits
         /// How long a lease lasts without a progress report.
         public var leaseTimeout: Duration
+        /// Counters fed by job transitions.
+        public var jobMetrics: JobMetrics
 
         public init(
             registry: MetricRegistry, readiness: Readiness, healthChecks: [any HealthCheck], startedAt: ContinuousClock.Instant = .now,
             jobStore: any JobStore, workerStore: any WorkerStore, jobTypes: [String: JobTypePolicy], jobLimits: JobLimits = JobLimits(),
-            leaseTimeout: Duration = .seconds(30)
+            leaseTimeout: Duration = .seconds(30), jobMetrics: JobMetrics
         ) {
+            self.jobMetrics = jobMetrics
             self.leaseTimeout = leaseTimeout
             self.workerStore = workerStore
             self.registry = registry
@@ -54,14 +57,14 @@ public enum ArbiterRouter {
         HealthEndpoints(readiness: dependencies.readiness, checks: dependencies.healthChecks, startedAt: dependencies.startedAt)
             .register(on: router)
         try MetricsEndpoint(registry: dependencies.registry).register(on: router)
-        try JobsEndpoints(
-            store: dependencies.jobStore, policies: dependencies.jobTypes, limits: dependencies.jobLimits, registry: dependencies.registry
+        JobsEndpoints(
+            store: dependencies.jobStore, policies: dependencies.jobTypes, limits: dependencies.jobLimits, metrics: dependencies.jobMetrics
         ).register(on: router)
         JobTypesEndpoints(store: dependencies.jobStore, policies: dependencies.jobTypes).register(on: router)
         WorkersEndpoints(store: dependencies.workerStore, jobs: dependencies.jobStore, limits: dependencies.jobLimits).register(on: router)
         DispatchEndpoints(
             jobs: dependencies.jobStore, workers: dependencies.workerStore, policies: dependencies.jobTypes, leaseTimeout: dependencies.leaseTimeout,
-            limits: dependencies.jobLimits
+            limits: dependencies.jobLimits, metrics: dependencies.jobMetrics
         ).register(on: router)
         return router
     }

@@ -54,6 +54,7 @@ public struct ArbiterDaemon: Sendable {
             throw StartupError("cannot open the store: \(error)")
         }
 
+        let jobMetrics = try JobMetrics(registry: self.registry)
         let jobGauges = try JobGauges(registry: self.registry, configuredTypes: Array(configuration.jobTypes.keys))
         let readiness = Readiness()
         let listener = ListenerHealth()
@@ -68,7 +69,8 @@ public struct ArbiterDaemon: Sendable {
             jobTypes: configuration.jobTypes,
             jobLimits: JobLimits(
                 maxPayloadBytes: configuration.maxPayloadBytes, maxBodyBytes: configuration.maxBodyBytes, maxBatchJobs: configuration.maxBatchJobs),
-            leaseTimeout: configuration.leaseTimeout
+            leaseTimeout: configuration.leaseTimeout,
+            jobMetrics: jobMetrics
         ))
         let logger = self.logger
         let app = Application(
@@ -87,7 +89,7 @@ public struct ArbiterDaemon: Sendable {
                 // Started first and stopped last: the store outlives every request.
                 .init(service: JobStoreService(store: jobStore), successTerminationBehavior: .ignore),
                 .init(service: JobClock(
-                    store: jobStore, workers: jobStore, gauges: jobGauges, workerTimeout: configuration.workerTimeout, interval: .seconds(1),
+                    store: jobStore, workers: jobStore, gauges: jobGauges, metrics: jobMetrics, workerTimeout: configuration.workerTimeout, interval: .seconds(1),
                     logger: logger), successTerminationBehavior: .ignore),
                 .init(service: app, successTerminationBehavior: .gracefullyShutdownGroup),
                 .init(service: ReadinessGate(readiness: readiness, delay: configuration.shutdownDelay, logger: logger), successTerminationBehavior: .ignore),

@@ -1,4 +1,5 @@
 import ArbiterCore
+import ArbiterHTTP
 import ArbiterJobs
 import AsyncAlgorithms
 import Logging
@@ -13,6 +14,7 @@ struct JobClock: Service {
     let store: any JobStore
     let workers: any WorkerStore
     let gauges: JobGauges
+    let metrics: JobMetrics
     /// A worker silent for longer goes offline and its leases expire.
     let workerTimeout: Duration
     let interval: Duration
@@ -34,6 +36,7 @@ struct JobClock: Service {
             }
             let promoted = try await self.store.promoteDueJobs(now: now)
             let expired = try await self.store.expireLeases(now: now)
+            for job in expired { self.metrics.attemptFailed(job, leaseExpired: true) }
             try await self.gauges.refresh(from: self.store, workers: self.workers)
             if promoted > 0 || !expired.isEmpty {
                 self.logger.debug("job clock", metadata: ["promoted": "\(promoted)", "leases_expired": "\(expired.count)"])

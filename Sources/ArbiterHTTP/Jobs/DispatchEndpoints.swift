@@ -16,6 +16,7 @@ struct DispatchEndpoints: Sendable {
     let policies: [String: JobTypePolicy]
     let leaseTimeout: Duration
     let limits: JobLimits
+    let metrics: JobMetrics
 
     static var maxWait: Duration { .seconds(60) }
 
@@ -50,6 +51,7 @@ struct DispatchEndpoints: Sendable {
                 let leased = try await self.jobs.lease(
                     types: worker.capabilities, workerID: id, limit: free, leaseMilliseconds: self.leaseMilliseconds,
                     concurrencyLimits: self.policies.compactMapValues(\.concurrency), now: WallClock.nowMilliseconds())
+                for job in leased { self.metrics.attemptStarted(job) }
                 if !leased.isEmpty || ContinuousClock.now >= deadline {
                     return try JobsEndpoints.json(.ok, ["jobs": leased.map(Self.assignment)])
                 }
@@ -84,6 +86,7 @@ struct DispatchEndpoints: Sendable {
                     }
                 }
                 job = try await self.jobs.complete(id: id, token: token, result: result, now: now)
+                self.metrics.jobFinished(job)
             case .fail:
                 guard let error = object["error"] as? String, !error.isEmpty else {
                     throw APIError(.badRequest, code: "invalid_field", message: "error is required: what went wrong", field: "error")
@@ -95,6 +98,7 @@ struct DispatchEndpoints: Sendable {
                 let delay = current.retry.delay(afterAttempt: current.attempt, using: &random)
                 let milliseconds = delay.components.seconds * 1000 + delay.components.attoseconds / 1_000_000_000_000_000
                 job = try await self.jobs.fail(id: id, token: token, error: String(error.prefix(64 * 1024)), retryDelay: milliseconds, now: now)
+                self.metrics.attemptFailed(job, leaseExpired: false)
             case .progress:
                 job = try await self.jobs.extendLease(id: id, token: token, leaseMilliseconds: self.leaseMilliseconds, now: now)
             }

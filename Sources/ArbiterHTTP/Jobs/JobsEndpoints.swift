@@ -11,15 +11,7 @@ struct JobsEndpoints: Sendable {
     let store: any JobStore
     let policies: [String: JobTypePolicy]
     let limits: JobLimits
-    let submitted: CounterFamily
-
-    init(store: any JobStore, policies: [String: JobTypePolicy], limits: JobLimits, registry: MetricRegistry) throws {
-        self.store = store
-        self.policies = policies
-        self.limits = limits
-        self.submitted = try registry.counterFamily(
-            "arbiter_jobs_submitted_total", help: "Jobs accepted by the API (idempotent repeats not counted).", labelNames: ["job_type"])
-    }
+    let metrics: JobMetrics
 
     func register(on router: Router<BasicRequestContext>) {
         let jobs = router.group("/api/v1/jobs")
@@ -37,7 +29,7 @@ struct JobsEndpoints: Sendable {
         let outcome = try await self.perform { try await self.store.submit(submission, now: WallClock.nowMilliseconds()) }
         switch outcome {
         case .created(let job):
-            try? self.submitted.labels(job.type).increment()
+            self.metrics.jobSubmitted(job)
             return try Self.json(.created, JobResource.object(job))
         case .existing(let job):
             return try Self.json(.ok, JobResource.object(job))
@@ -78,7 +70,7 @@ struct JobsEndpoints: Sendable {
         var created = false
         for case .created(let job) in outcomes {
             created = true
-            try? self.submitted.labels(job.type).increment()
+            self.metrics.jobSubmitted(job)
         }
         return try Self.json(created ? .created : .ok, ["jobs": outcomes.map { JobResource.object($0.job) }])
     }
@@ -137,6 +129,7 @@ struct JobsEndpoints: Sendable {
             }
         }
         let (job, _) = try await self.perform { try await self.store.cancel(id: id, reason: reason, now: WallClock.nowMilliseconds()) }
+        self.metrics.jobFinished(job)
         return try Self.json(.ok, JobResource.object(job))
     }
 
