@@ -54,7 +54,7 @@ public enum PrometheusDuration {
     /// - Parameter duration: The duration; sub-millisecond parts are dropped.
     /// - Returns: The shortest Prometheus duration text.
     public static func format(_ duration: Duration) -> String {
-        var ms = duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000
+        var ms = duration.wholeMilliseconds
         if ms == 0 { return "0s" }
         var text = ms < 0 ? "-" : ""
         ms = abs(ms)

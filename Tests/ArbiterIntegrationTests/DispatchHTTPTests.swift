@@ -36,6 +36,9 @@ import Testing
                 second = try await self.lease(server, "b", wait: "1s")
             }
             #expect(second.first?["id"] as? String == id && second.first?["attempt"] as? Int == 2)
+            let (_, holder) = try await self.api.get(server, "/api/v1/workers/b")
+            #expect(((holder["leases"] as? [[String: Any]]) ?? []).compactMap { $0["job_id"] as? String } == [id])
+            #expect(holder["state"] as? String == "busy")
 
             let (late, lateBody) = try await self.api.post(server, "/api/v1/jobs/\(id)/complete", #"{"token":"\#(staleToken)","result":{"from":"a"}}"#)
             #expect(late == 409 && self.api.error(lateBody)["code"] == "stale_lease")

@@ -88,11 +88,7 @@ enum ConfigurationSchema {
             summary: "how long SIGTERM/SIGINT may take to drain before in-flight work is cancelled", flag: "--shutdown-grace-period",
             isList: false,
             apply: { config, value, _ in
-                duration(value) { duration in
-                    guard duration > .zero else { return "must be longer than 0s" }
-                    config.shutdownGracePeriod = duration
-                    return nil
-                }
+                positiveDuration(value) { config.shutdownGracePeriod = $0 }
             },
             render: { config, _ in PrometheusDuration.format(config.shutdownGracePeriod) }
         ),
@@ -145,11 +141,7 @@ enum ConfigurationSchema {
         ConfigField(
             path: "workers.timeout", summary: "silence after which a worker is offline and its leases expire", flag: nil, isList: false,
             apply: { config, value, _ in
-                duration(value) { duration in
-                    guard duration > .zero else { return "must be longer than 0s" }
-                    config.workerTimeout = duration
-                    return nil
-                }
+                positiveDuration(value) { config.workerTimeout = $0 }
             },
             render: { config, _ in PrometheusDuration.format(config.workerTimeout) }
         ),
@@ -157,11 +149,7 @@ enum ConfigurationSchema {
             path: "workers.lease_timeout", summary: "how long a lease lasts without a progress report before the job is requeued",
             flag: nil, isList: false,
             apply: { config, value, _ in
-                duration(value) { duration in
-                    guard duration > .zero else { return "must be longer than 0s" }
-                    config.leaseTimeout = duration
-                    return nil
-                }
+                positiveDuration(value) { config.leaseTimeout = $0 }
             },
             render: { config, _ in PrometheusDuration.format(config.leaseTimeout) }
         ),
@@ -221,11 +209,7 @@ enum ConfigurationSchema {
         ConfigField(
             path: "job_types.*.timeout", summary: "how long one attempt may run (default 5m)", flag: nil, isList: false,
             apply: { config, value, name in
-                duration(value) { duration in
-                    guard duration > .zero else { return "must be longer than 0s" }
-                    config.jobTypes[name, default: JobTypePolicy()].retry.timeout = duration
-                    return nil
-                }
+                positiveDuration(value) { config.jobTypes[name, default: JobTypePolicy()].retry.timeout = $0 }
             },
             render: { config, name in config.jobTypes[name].map { PrometheusDuration.format($0.retry.timeout) } }
         ),
@@ -340,6 +324,14 @@ enum ConfigurationSchema {
         scalar(value) { text in
             guard let number = Int(text), (1...maximum).contains(number) else { return "expected a whole number from 1 to \(maximum)" }
             set(number)
+            return nil
+        }
+    }
+
+    private static func positiveDuration(_ value: ConfigValue, _ set: (Duration) -> Void) -> String? {
+        duration(value) { duration in
+            guard duration > .zero else { return "must be longer than 0s" }
+            set(duration)
             return nil
         }
     }

@@ -29,8 +29,7 @@ struct JobClock: Service {
     func tick() async {
         let now = WallClock.nowMilliseconds()
         do {
-            let timeout = self.workerTimeout.components.seconds * 1000 + self.workerTimeout.components.attoseconds / 1_000_000_000_000_000
-            let offline = try await self.workers.markOffline(silentSince: now - timeout, now: now)
+                        let offline = try await self.workers.markOffline(silentSince: now - self.workerTimeout.wholeMilliseconds, now: now)
             for id in offline {
                 self.logger.warning("worker missed its heartbeats and is offline; its leases are expired", metadata: ["worker_id": "\(id)"])
             }

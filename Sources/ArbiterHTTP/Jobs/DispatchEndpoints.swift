@@ -28,7 +28,7 @@ struct DispatchEndpoints: Sendable {
     }
 
     private var leaseMilliseconds: Int64 {
-        self.leaseTimeout.components.seconds * 1000 + self.leaseTimeout.components.attoseconds / 1_000_000_000_000_000
+        self.leaseTimeout.wholeMilliseconds
     }
 
     private func lease(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
@@ -96,8 +96,7 @@ struct DispatchEndpoints: Sendable {
                 }
                 var random = SystemRandomNumberGenerator()
                 let delay = current.retry.delay(afterAttempt: current.attempt, using: &random)
-                let milliseconds = delay.components.seconds * 1000 + delay.components.attoseconds / 1_000_000_000_000_000
-                job = try await self.jobs.fail(id: id, token: token, error: String(error.prefix(64 * 1024)), retryDelay: milliseconds, now: now)
+                job = try await self.jobs.fail(id: id, token: token, error: String(error.prefix(64 * 1024)), retryDelay: delay.wholeMilliseconds, now: now)
                 self.metrics.attemptFailed(job, leaseExpired: false)
             case .progress:
                 job = try await self.jobs.extendLease(id: id, token: token, leaseMilliseconds: self.leaseMilliseconds, now: now)

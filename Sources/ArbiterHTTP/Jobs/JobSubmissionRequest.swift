@@ -80,7 +80,7 @@ struct JobSubmissionRequest {
             runAt = Int64((date.timeIntervalSince1970 * 1000).rounded())
         case (nil, .some(let value)):
             let delay = try self.duration(value, name: field("delay"), allowZero: true)
-            runAt = now + delay.components.seconds * 1000 + delay.components.attoseconds / 1_000_000_000_000_000
+            runAt = now + delay.wholeMilliseconds
         case (nil, nil):
             break
         }

@@ -73,7 +73,7 @@ struct WorkersEndpoints: Sendable {
             throw APIError(.notFound, code: "not_found", message: "worker \(id) is not registered", field: "id")
         }
         var object = Self.object(worker)
-        let running = try await self.jobs.list(JobFilter(state: .running), after: nil, limit: 10_000).filter { $0.lease?.workerID == id }
+        let running = try await self.jobs.list(JobFilter(state: .running, leaseWorkerID: id), after: nil, limit: max(worker.concurrency, 1) * 2)
         object["leases"] = running.map { job -> [String: Any] in
             ["job_id": job.id, "job_type": job.type, "attempt": job.attempt, "expires_at": JobResource.timestamp(job.lease?.expiresAt ?? 0)]
         }

@@ -66,6 +66,8 @@ public struct JobFilter: Sendable, Equatable {
     public var type: String?
     public var userID: String?
     public var tag: String?
+    /// Holding a lease: the worker's id.
+    public var leaseWorkerID: String?
     /// Created at or after (Unix ms).
     public var createdAfter: Int64?
     /// Created before (Unix ms).
@@ -73,8 +75,9 @@ public struct JobFilter: Sendable, Equatable {
 
     public init(
         state: JobState? = nil, type: String? = nil, userID: String? = nil, tag: String? = nil, createdAfter: Int64? = nil,
-        createdBefore: Int64? = nil
+        createdBefore: Int64? = nil, leaseWorkerID: String? = nil
     ) {
+        self.leaseWorkerID = leaseWorkerID
         self.state = state
         self.type = type
         self.userID = userID

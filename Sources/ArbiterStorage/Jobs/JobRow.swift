@@ -29,10 +29,6 @@ enum JobRow {
             createdAt: row[21].integer ?? 0, updatedAt: row[22].integer ?? 0, finishedAt: row[23].integer)
     }
 
-    static func milliseconds(_ duration: Duration) -> Int64 {
-        duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000
-    }
-
     static func encodeTags(_ tags: [String]) -> String {
         (try? String(decoding: JSONSerialization.data(withJSONObject: tags), as: UTF8.self)) ?? "[]"
     }

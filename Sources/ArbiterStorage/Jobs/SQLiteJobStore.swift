@@ -276,6 +276,7 @@ public final class SQLiteJobStore: JobStore, @unchecked Sendable {
         add("EXISTS (SELECT 1 FROM json_each(jobs.tags) WHERE json_each.value = ?)", filter.tag.map { .text($0) })
         add("created_at >= ?", filter.createdAfter.map { .integer($0) })
         add("created_at < ?", filter.createdBefore.map { .integer($0) })
+        add("lease_worker_id = ?", filter.leaseWorkerID.map { .text($0) })
         // Ids are UUIDv7, so id order is creation order and the cursor is just the last id seen.
         add("id > ?", cursor.map { .text($0) })
         let condition = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
@@ -309,8 +310,8 @@ public final class SQLiteJobStore: JobStore, @unchecked Sendable {
             [
                 .text(id), .text(submission.type), .text(submission.payload), .integer(Int64(submission.priority)),
                 .text(state.rawValue), .integer(submission.runAt), .integer(Int64(submission.retry.maxAttempts)),
-                .integer(JobRow.milliseconds(submission.retry.initialBackoff)), .integer(JobRow.milliseconds(submission.retry.maxBackoff)),
-                .integer(JobRow.milliseconds(submission.retry.timeout)), SQLiteValue(submission.idempotencyKey),
+                .integer(submission.retry.initialBackoff.wholeMilliseconds), .integer(submission.retry.maxBackoff.wholeMilliseconds),
+                .integer(submission.retry.timeout.wholeMilliseconds), SQLiteValue(submission.idempotencyKey),
                 SQLiteValue(submission.requestHash), SQLiteValue(submission.userID), SQLiteValue(submission.consentScope),
                 .text(JobRow.encodeTags(submission.tags)), .integer(now), .integer(now), state == .queued ? .integer(now) : .null,
             ])
