@@ -17,6 +17,8 @@ let package = Package(
         .library(name: "ArbiterStorage", targets: ["ArbiterStorage"]),
         .library(name: "ArbiterHTTP", targets: ["ArbiterHTTP"]),
         .library(name: "ArbiterApp", targets: ["ArbiterApp"]),
+        .library(name: "ArbiterWorkerProtocol", targets: ["ArbiterWorkerProtocol"]),
+        .library(name: "ArbiterWorkerKit", targets: ["ArbiterWorkerKit"]),
         .library(name: "ArbiterTesting", targets: ["ArbiterTesting"]),
     ],
     dependencies: [
@@ -31,6 +33,8 @@ let package = Package(
         .package(url: "https://github.com/adam-fowler/compress-nio.git", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/apple/swift-async-algorithms.git", from: "1.1.4"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-websocket.git", from: "2.8.1"),
+        .package(url: "https://github.com/hummingbird-project/swift-websocket.git", from: "1.6.2"),
     ],
     targets: [
         // C libraries from Debian: a module map with `link` and a one-line header each, no logic.
@@ -52,6 +56,21 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(name: "ArbiterJobs", dependencies: ["ArbiterCore"], swiftSettings: swiftSettings),
+        .target(name: "ArbiterWorkerProtocol", swiftSettings: swiftSettings),
+        .target(
+            name: "ArbiterWorkerKit",
+            dependencies: [
+                "ArbiterCore",
+                "ArbiterWorkerProtocol",
+                .product(name: "WSClient", package: "swift-websocket"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "ArbiterStorage",
             dependencies: ["ArbiterCore", "ArbiterJobs", "CSQLite", .product(name: "NIOPosix", package: "swift-nio")],
@@ -63,8 +82,11 @@ let package = Package(
                 "ArbiterCore",
                 "ArbiterJobs",
                 "ArbiterMetrics",
+                "ArbiterWorkerProtocol",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
                 .product(name: "CompressNIO", package: "compress-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -81,6 +103,7 @@ let package = Package(
                 "ArbiterStorage",
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "AsyncAlgorithms", package: "swift-async-algorithms"),
@@ -97,8 +120,12 @@ let package = Package(
                 "ArbiterApp",
                 "ArbiterCore",
                 "ArbiterStorage",
+                "ArbiterWorkerKit",
+                "ArbiterWorkerProtocol",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),

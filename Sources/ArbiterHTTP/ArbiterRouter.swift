@@ -14,34 +14,27 @@ public enum ArbiterRouter {
         public var healthChecks: [any HealthCheck]
         /// When the daemon started, for the uptime on `/health/detailed`.
         public var startedAt: ContinuousClock.Instant
-        /// Where jobs are kept.
-        public var jobStore: any JobStore
-        /// Where workers are kept.
-        public var workerStore: any WorkerStore
-        /// Per-type defaults from the configuration.
-        public var jobTypes: [String: JobTypePolicy]
+        /// Dispatch decisions, fenced reports and cancellation notices, over the job and worker stores.
+        public var scheduler: Scheduler
         /// Submission size limits.
         public var jobLimits: JobLimits
-        /// How long a lease lasts without a progress report.
-        public var leaseTimeout: Duration
-        /// Counters fed by job transitions.
+        /// Job metrics, fed by the API and the scheduler.
         public var jobMetrics: JobMetrics
+        /// How often connected workers are asked to heartbeat.
+        public var heartbeatInterval: Duration
 
         public init(
             registry: MetricRegistry, readiness: Readiness, healthChecks: [any HealthCheck], startedAt: ContinuousClock.Instant = .now,
-            jobStore: any JobStore, workerStore: any WorkerStore, jobTypes: [String: JobTypePolicy], jobLimits: JobLimits = JobLimits(),
-            leaseTimeout: Duration = .seconds(30), jobMetrics: JobMetrics
+            scheduler: Scheduler, jobLimits: JobLimits = JobLimits(), jobMetrics: JobMetrics, heartbeatInterval: Duration = .seconds(5)
         ) {
-            self.jobMetrics = jobMetrics
-            self.leaseTimeout = leaseTimeout
-            self.workerStore = workerStore
             self.registry = registry
             self.readiness = readiness
             self.healthChecks = healthChecks
             self.startedAt = startedAt
-            self.jobStore = jobStore
-            self.jobTypes = jobTypes
+            self.scheduler = scheduler
             self.jobLimits = jobLimits
+            self.jobMetrics = jobMetrics
+            self.heartbeatInterval = heartbeatInterval
         }
     }
 
@@ -49,23 +42,22 @@ public enum ArbiterRouter {
     /// - Parameter dependencies: Registry, readiness and health checks.
     /// - Returns: A router whose every request is counted and timed.
     /// - Throws: ``MetricsError`` when the HTTP metrics cannot be registered.
-    public static func build(_ dependencies: Dependencies) throws -> Router<BasicRequestContext> {
-        let router = Router(context: BasicRequestContext.self)
+    public static func build(_ dependencies: Dependencies) throws -> Router<ArbiterRequestContext> {
+        let router = Router(context: ArbiterRequestContext.self)
         router.add(middleware: try HTTPMetricsMiddleware(registry: dependencies.registry))
         // Hummingbird's own request metrics, landing in the registry through the swift-metrics bridge.
         router.add(middleware: MetricsMiddleware())
         HealthEndpoints(readiness: dependencies.readiness, checks: dependencies.healthChecks, startedAt: dependencies.startedAt)
             .register(on: router)
         try MetricsEndpoint(registry: dependencies.registry).register(on: router)
-        JobsEndpoints(
-            store: dependencies.jobStore, policies: dependencies.jobTypes, limits: dependencies.jobLimits, metrics: dependencies.jobMetrics
-        ).register(on: router)
-        JobTypesEndpoints(store: dependencies.jobStore, policies: dependencies.jobTypes).register(on: router)
-        WorkersEndpoints(store: dependencies.workerStore, jobs: dependencies.jobStore, limits: dependencies.jobLimits).register(on: router)
-        DispatchEndpoints(
-            jobs: dependencies.jobStore, workers: dependencies.workerStore, policies: dependencies.jobTypes, leaseTimeout: dependencies.leaseTimeout,
-            limits: dependencies.jobLimits, metrics: dependencies.jobMetrics
-        ).register(on: router)
+        let scheduler = dependencies.scheduler
+        JobsEndpoints(scheduler: scheduler, policies: scheduler.policies, limits: dependencies.jobLimits, metrics: dependencies.jobMetrics)
+            .register(on: router)
+        JobTypesEndpoints(scheduler: scheduler, policies: scheduler.policies).register(on: router)
+        WorkersEndpoints(scheduler: scheduler, limits: dependencies.jobLimits).register(on: router)
+        DispatchEndpoints(scheduler: scheduler, limits: dependencies.jobLimits, metrics: dependencies.jobMetrics).register(on: router)
+        WorkerChannel(scheduler: scheduler, metrics: dependencies.jobMetrics, limits: dependencies.jobLimits, heartbeatInterval: dependencies.heartbeatInterval)
+            .register(on: router)
         return router
     }
 }

@@ -41,11 +41,13 @@ public final class ArbiterServer: Sendable {
     /// - Returns: The running server.
     /// - Throws: ``TestingError`` when it exits or is not ready within 30 seconds.
     ///   - dataDirectory: The data directory to use (to restart on the same store); a fresh one if `nil`.
+    ///   - listen: The address (to restart on the same port); a kernel-picked port if not given.
     public static func start(
-        arguments: [String] = [], environment: [String: String] = [:], config: String? = nil, dataDirectory: String? = nil
+        arguments: [String] = [], environment: [String: String] = [:], config: String? = nil, dataDirectory: String? = nil,
+        listen: String = "127.0.0.1:0"
     ) async throws -> ArbiterServer {
         let directory = try TemporaryDirectory(prefix: "arbiter-serve")
-        var all = ["serve", "--listen", "127.0.0.1:0", "--data-dir", dataDirectory ?? directory.file("data"), "--log-format", "json"]
+        var all = ["serve", "--listen", listen, "--data-dir", dataDirectory ?? directory.file("data"), "--log-format", "json"]
         if let config {
             all += ["--config", try directory.write("arbiter.yaml", config)]
         }

@@ -10,14 +10,14 @@ import Testing
         let data = directory.file("data")
         let first = try await ArbiterServer.run(["migrate", "--data-dir", data], in: directory)
         #expect(first.status == 0, "\(first.stderr)")
-        #expect(first.stdout == "\(data)/arbiter.db: applied 0001_initial\n\(data)/arbiter.db: schema version 1\n")
+        #expect(first.stdout == "\(data)/arbiter.db: applied 0001_initial\n\(data)/arbiter.db: applied 0002_worker_leases\n\(data)/arbiter.db: schema version 2\n")
         let second = try await ArbiterServer.run(["migrate", "--data-dir", data], in: directory)
-        #expect(second.stdout == "\(data)/arbiter.db: schema is up to date at version 1\n")
+        #expect(second.stdout == "\(data)/arbiter.db: schema is up to date at version 2\n")
     }
 
     @Test func serveMigratesAtStart() async throws {
         try await ArbiterServer.with { server in
-            #expect(server.logLines.contains { $0["msg"] == "store migrated" && $0["applied"] == "0001_initial" && $0["version"] == "1" })
+            #expect(server.logLines.contains { $0["msg"] == "store migrated" && $0["applied"] == "0001_initial,0002_worker_leases" && $0["version"] == "2" })
         }
     }
 

@@ -86,7 +86,7 @@ import Testing
             let object = try JSONSerialization.jsonObject(with: Data(detailed.body)) as? [String: Any]
             let components = try #require(object?["components"] as? [String: [String: String]])
             #expect(Set(components.keys) == ["http", "data_dir", "store", "metrics"])
-            #expect(components["store"]?["detail"]?.hasSuffix("arbiter.db, schema version 1") == true)
+            #expect(components["store"]?["detail"]?.hasSuffix("arbiter.db, schema version 2") == true)
             #expect(components["http"]?["detail"] == "listening on \(server.address)")
             #expect(components.values.allSatisfy { $0["status"] == "ok" })
             #expect(object?["status"] as? String == "ok")

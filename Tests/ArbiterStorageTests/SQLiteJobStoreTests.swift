@@ -202,7 +202,7 @@ import Testing
             #expect(try await store.job(id: job.id)?.state == .queued)
             #expect(try await store.worker(id: "w1")?.state == .offline)
             #expect(try await store.lease(types: ["email"], workerID: "w1", limit: 1, leaseMilliseconds: 1000, now: 5100).isEmpty)
-            #expect(try await store.heartbeat(workerID: "w1", now: 5200).state == .idle)
+            #expect(try await store.heartbeat(workerID: "w1", leaseMilliseconds: 30_000, now: 5200).state == .idle)
         }
     }
 
@@ -217,7 +217,7 @@ import Testing
             try await store.remove(workerID: "w1", now: 1400)
             #expect(try await store.worker(id: "w1") == nil)
             #expect(try await store.expireLeases(now: 1400).count == 1)
-            let missing = await #expect(throws: JobStoreError.self) { try await store.heartbeat(workerID: "w1", now: 1500) }
+            let missing = await #expect(throws: JobStoreError.self) { try await store.heartbeat(workerID: "w1", leaseMilliseconds: 30_000, now: 1500) }
             #expect(missing?.code == .notFound)
         }
     }
@@ -234,13 +234,13 @@ import Testing
             }
             _ = try await store.submit(self.fixture.submission("sms"), now: 1000)
             let limits = ["email": 2]
-            let first = try await store.lease(types: ["email", "sms"], workerID: "a", limit: 10, leaseMilliseconds: 60_000, concurrencyLimits: limits, now: 2000)
+            let first = try await store.lease(types: ["email", "sms"], workerID: "a", limit: 10, leaseMilliseconds: 60_000, limits: LeaseLimits(concurrency: limits), now: 2000)
             #expect(first.filter { $0.type == "email" }.count == 2 && first.filter { $0.type == "sms" }.count == 1)
-            let second = try await store.lease(types: ["email"], workerID: "b", limit: 10, leaseMilliseconds: 60_000, concurrencyLimits: limits, now: 2100)
+            let second = try await store.lease(types: ["email"], workerID: "b", limit: 10, leaseMilliseconds: 60_000, limits: LeaseLimits(concurrency: limits), now: 2100)
             #expect(second.isEmpty)
             let done = try #require(first.first { $0.type == "email" })
             _ = try await store.complete(id: done.id, token: done.lease!.token, result: nil, now: 2200)
-            let third = try await store.lease(types: ["email"], workerID: "b", limit: 10, leaseMilliseconds: 60_000, concurrencyLimits: limits, now: 2300)
+            let third = try await store.lease(types: ["email"], workerID: "b", limit: 10, leaseMilliseconds: 60_000, limits: LeaseLimits(concurrency: limits), now: 2300)
             #expect(third.count == 1)
         }
     }

@@ -1,9 +1,11 @@
 import ArbiterCore
 import ArbiterHTTP
+import ArbiterJobs
 import ArbiterMetrics
 import ArbiterStorage
 import Foundation
 import Hummingbird
+import HummingbirdWebSocket
 import Logging
 import NIOCore
 import ServiceLifecycle
@@ -47,14 +49,17 @@ public struct ArbiterDaemon: Sendable {
             throw StartupError("cannot prepare the store: \(error)")
         }
         store.log(migrated, to: self.logger)
+        let storeMetrics = try StoreMetrics(registry: self.registry)
         let jobStore: SQLiteJobStore
         do {
-            jobStore = try SQLiteJobStore(path: store.path)
+            jobStore = try SQLiteJobStore(path: store.path) { storeMetrics.committed(operations: $0, duration: $1) }
         } catch {
             throw StartupError("cannot open the store: \(error)")
         }
 
         let jobMetrics = try JobMetrics(registry: self.registry)
+        let scheduler = Scheduler(
+            store: jobStore, workers: jobStore, policies: configuration.jobTypes, leaseTimeout: configuration.leaseTimeout, observer: jobMetrics)
         let jobGauges = try JobGauges(registry: self.registry, configuredTypes: Array(configuration.jobTypes.keys))
         let readiness = Readiness()
         let listener = ListenerHealth()
@@ -64,17 +69,19 @@ public struct ArbiterDaemon: Sendable {
             healthChecks: [
                 listener, dataDirectory, StoreHealth(path: store.path, version: migrated.version), RegistryHealth(registry: self.registry),
             ],
-            jobStore: jobStore,
-            workerStore: jobStore,
-            jobTypes: configuration.jobTypes,
+            scheduler: scheduler,
             jobLimits: JobLimits(
                 maxPayloadBytes: configuration.maxPayloadBytes, maxBodyBytes: configuration.maxBodyBytes, maxBatchJobs: configuration.maxBatchJobs),
-            leaseTimeout: configuration.leaseTimeout,
-            jobMetrics: jobMetrics
+            jobMetrics: jobMetrics,
+            // Three heartbeats fit in the offline timeout, so one lost heartbeat does not take a worker offline.
+            heartbeatInterval: configuration.workerTimeout / 3
         ))
         let logger = self.logger
         let app = Application(
             router: router,
+            server: .http1WebSocketUpgrade(
+                webSocketRouter: router,
+                configuration: .init(ws: .init(maxFrameSize: configuration.maxPayloadBytes + 64 * 1024, autoPing: .enabled(timePeriod: .seconds(30))))),
             configuration: .init(address: .hostname(configuration.listen.host, port: configuration.listen.port), serverName: "Arbiter"),
             onServerRunning: { channel in
                 let address = channel.localAddress.map(Self.describe) ?? "\(configuration.listen)"
@@ -89,8 +96,8 @@ public struct ArbiterDaemon: Sendable {
                 // Started first and stopped last: the store outlives every request.
                 .init(service: JobStoreService(store: jobStore), successTerminationBehavior: .ignore),
                 .init(service: JobClock(
-                    store: jobStore, workers: jobStore, gauges: jobGauges, metrics: jobMetrics, workerTimeout: configuration.workerTimeout, interval: .seconds(1),
-                    logger: logger), successTerminationBehavior: .ignore),
+                    scheduler: scheduler, gauges: jobGauges, workerTimeout: configuration.workerTimeout, interval: .seconds(1), logger: logger),
+                    successTerminationBehavior: .ignore),
                 .init(service: app, successTerminationBehavior: .gracefullyShutdownGroup),
                 .init(service: ReadinessGate(readiness: readiness, delay: configuration.shutdownDelay, logger: logger), successTerminationBehavior: .ignore),
             ],

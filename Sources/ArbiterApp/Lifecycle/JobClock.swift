@@ -11,10 +11,8 @@ import ServiceLifecycle
 ///
 /// - Important: Its loop ends at graceful shutdown; a tick in progress finishes first.
 struct JobClock: Service {
-    let store: any JobStore
-    let workers: any WorkerStore
+    let scheduler: Scheduler
     let gauges: JobGauges
-    let metrics: JobMetrics
     /// A worker silent for longer goes offline and its leases expire.
     let workerTimeout: Duration
     let interval: Duration
@@ -27,18 +25,14 @@ struct JobClock: Service {
     }
 
     func tick() async {
-        let now = WallClock.nowMilliseconds()
         do {
-                        let offline = try await self.workers.markOffline(silentSince: now - self.workerTimeout.wholeMilliseconds, now: now)
-            for id in offline {
+            let tick = try await self.scheduler.tick(workerTimeout: self.workerTimeout)
+            for id in tick.offlineWorkers {
                 self.logger.warning("worker missed its heartbeats and is offline; its leases are expired", metadata: ["worker_id": "\(id)"])
             }
-            let promoted = try await self.store.promoteDueJobs(now: now)
-            let expired = try await self.store.expireLeases(now: now)
-            for job in expired { self.metrics.attemptFailed(job, leaseExpired: true) }
-            try await self.gauges.refresh(from: self.store, workers: self.workers)
-            if promoted > 0 || !expired.isEmpty {
-                self.logger.debug("job clock", metadata: ["promoted": "\(promoted)", "leases_expired": "\(expired.count)"])
+            try await self.gauges.refresh(from: self.scheduler.store, workers: self.scheduler.workers)
+            if tick.promoted > 0 || !tick.expired.isEmpty {
+                self.logger.debug("job clock", metadata: ["promoted": "\(tick.promoted)", "leases_expired": "\(tick.expired.count)"])
             }
         } catch {
             self.logger.error("job clock tick failed", metadata: ["error": "\(error)"])

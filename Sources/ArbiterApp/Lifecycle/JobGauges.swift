@@ -1,12 +1,15 @@
+import ArbiterCore
 import ArbiterJobs
 import ArbiterMetrics
 
-/// `arbiter_jobs{job_type,state}`, `arbiter_job_type_paused{job_type}` and `arbiter_workers{state}`, refreshed from the store by
-/// the job clock.
+/// `arbiter_jobs{job_type,state}`, `arbiter_job_type_paused{job_type}`, `arbiter_job_oldest_queued_age_seconds{job_type}`,
+/// `arbiter_workers{state}` and `arbiter_worker_slots{state}`, refreshed from the store by the job clock.
 struct JobGauges: Sendable {
     let jobs: GaugeFamily
     let paused: GaugeFamily
     let workers: GaugeFamily
+    let slots: GaugeFamily
+    let oldestQueued: GaugeFamily
     let configured: [String]
 
     init(registry: MetricRegistry, configuredTypes: [String]) throws {
@@ -14,6 +17,11 @@ struct JobGauges: Sendable {
         self.paused = try registry.gaugeFamily(
             "arbiter_job_type_paused", help: "1 while dispatch of the job type is paused, else 0.", labelNames: ["job_type"])
         self.workers = try registry.gaugeFamily("arbiter_workers", help: "Registered workers, by state.", labelNames: ["state"])
+        self.slots = try registry.gaugeFamily(
+            "arbiter_worker_slots", help: "Job slots of workers that are not offline: busy (running a job) or free.", labelNames: ["state"])
+        self.oldestQueued = try registry.gaugeFamily(
+            "arbiter_job_oldest_queued_age_seconds", help: "How long the longest-waiting queued job of the type has been eligible; 0 when none is queued.",
+            labelNames: ["job_type"])
         self.configured = configuredTypes
     }
 
@@ -22,7 +30,13 @@ struct JobGauges: Sendable {
         for state in WorkerState.allCases {
             try self.workers.labels(state.rawValue).set(Double(registered.filter { $0.state == state }.count))
         }
+        let live = registered.filter { $0.state != .offline }
+        let busy = live.reduce(0) { $0 + $1.leasedJobs }
+        try self.slots.labels("busy").set(Double(busy))
+        try self.slots.labels("free").set(Double(max(0, live.reduce(0) { $0 + $1.concurrency } - busy)))
         let counts = try await store.countsByType()
+        let oldest = try await store.oldestQueuedByType()
+        let now = WallClock.nowMilliseconds()
         let paused = try await store.pausedTypes()
         for type in Set(self.configured).union(counts.keys).union(paused) {
             // Every state gets a value, so a state that empties reads 0 rather than going stale.
@@ -30,6 +44,7 @@ struct JobGauges: Sendable {
                 try self.jobs.labels(type, state.rawValue).set(Double(counts[type]?[state] ?? 0))
             }
             try self.paused.labels(type).set(paused.contains(type) ? 1 : 0)
+            try self.oldestQueued.labels(type).set(oldest[type].map { Double(max(0, now - $0)) / 1000 } ?? 0)
         }
     }
 }

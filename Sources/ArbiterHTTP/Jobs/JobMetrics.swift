@@ -1,17 +1,23 @@
 import ArbiterJobs
 import ArbiterMetrics
 
-/// The counters every job transition feeds, shared by the API, the dispatch path and the job clock.
+/// The job metrics, fed by the scheduler (as its observer) and the submission API.
 ///
-/// Exact by construction: each is incremented once where the store confirmed the transition.
-public struct JobMetrics: Sendable {
+/// Exact by construction: each is updated once, where the store confirmed the transition.
+public struct JobMetrics: SchedulerObserver {
     let submitted: CounterFamily
     let finished: CounterFamily
     let attempts: CounterFamily
     let attemptsFailed: CounterFamily
     let leasesExpired: CounterFamily
+    let wait: HistogramFamily
+    let run: HistogramFamily
+    let dispatchLatency: Histogram
 
-    /// Registers the job counters.
+    /// Buckets for job wait and run times: 1 ms to 1 h.
+    static let durationBuckets: [Double] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600]
+
+    /// Registers the job metrics.
     /// - Throws: ``MetricsError`` when a name is taken by another metric.
     public init(registry: MetricRegistry) throws {
         self.submitted = try registry.counterFamily(
@@ -24,25 +30,53 @@ public struct JobMetrics: Sendable {
             "arbiter_job_attempts_failed_total", help: "Attempts that failed, including those whose lease expired.", labelNames: ["job_type"])
         self.leasesExpired = try registry.counterFamily(
             "arbiter_leases_expired_total", help: "Leases that ran out before their worker reported.", labelNames: ["job_type"])
+        let buckets = try HistogramBuckets(Self.durationBuckets)
+        self.wait = try registry.histogramFamily(
+            "arbiter_job_wait_seconds", help: "Time from a job becoming eligible (due and queued) to an attempt starting.", labelNames: ["job_type"],
+            buckets: buckets)
+        self.run = try registry.histogramFamily(
+            "arbiter_job_run_seconds", help: "Attempt duration from lease to the worker's report (or expiry, or cancellation), by outcome.",
+            labelNames: ["job_type", "outcome"], buckets: buckets)
+        self.dispatchLatency = try registry.histogram(
+            "arbiter_dispatch_latency_seconds", help: "Time from a job becoming eligible to its assignment being handed to a worker.",
+            buckets: try HistogramBuckets([0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]))
     }
 
     func jobSubmitted(_ job: JobRecord) {
         try? self.submitted.labels(job.type).increment()
     }
 
-    func attemptStarted(_ job: JobRecord) {
-        try? self.attempts.labels(job.type).increment()
+    /// When a job became eligible to start: due and queued.
+    static func eligibleAt(_ job: JobRecord) -> Int64 {
+        max(job.runAt, job.queuedAt ?? job.runAt)
     }
 
-    /// After a worker's failure report or a lease expiry: the attempt failed, and the job may be dead.
-    public func attemptFailed(_ job: JobRecord, leaseExpired: Bool) {
-        try? self.attemptsFailed.labels(job.type).increment()
-        if leaseExpired { try? self.leasesExpired.labels(job.type).increment() }
-        if job.state == .dead { try? self.finished.labels(job.type, "dead").increment() }
+    public func leased(_ jobs: [JobRecord], now: Int64) {
+        for job in jobs {
+            try? self.attempts.labels(job.type).increment()
+            try? self.wait.labels(job.type).observe(Double(max(0, now - Self.eligibleAt(job))) / 1000)
+        }
     }
 
-    func jobFinished(_ job: JobRecord) {
-        guard job.state.isTerminal else { return }
-        try? self.finished.labels(job.type, job.state.rawValue).increment()
+    /// An assignment was handed to a worker (written to its socket or HTTP response).
+    func assigned(_ job: JobRecord, now: Int64) {
+        self.dispatchLatency.observe(Double(max(0, now - Self.eligibleAt(job))) / 1000)
+    }
+
+    public func attemptEnded(_ job: JobRecord, outcome: AttemptOutcome, now: Int64) {
+        if let started = job.startedAt {
+            try? self.run.labels(job.type, outcome.rawValue).observe(Double(max(0, now - started)) / 1000)
+        }
+        switch outcome {
+        case .failed, .leaseExpired:
+            try? self.attemptsFailed.labels(job.type).increment()
+            if outcome == .leaseExpired { try? self.leasesExpired.labels(job.type).increment() }
+        case .succeeded, .cancelled: break
+        }
+        if job.state.isTerminal { try? self.finished.labels(job.type, job.state.rawValue).increment() }
+    }
+
+    public func cancelledWhileWaiting(_ job: JobRecord) {
+        try? self.finished.labels(job.type, "cancelled").increment()
     }
 }

@@ -7,10 +7,11 @@ import Hummingbird
 /// `/api/v1/job-types`: each type's policy, paused flag and job counts, and the pause/resume levers
 /// (the same levers alert rules will pull).
 struct JobTypesEndpoints: Sendable {
-    let store: any JobStore
+    let scheduler: Scheduler
+    var store: any JobStore { self.scheduler.store }
     let policies: [String: JobTypePolicy]
 
-    func register(on router: Router<BasicRequestContext>) {
+    func register(on router: Router<ArbiterRequestContext>) {
         let types = router.group("/api/v1/job-types")
         types.get { _, _ in try await self.list() }
         types.post("{type}/pause") { _, context in try await self.setPaused(context, true) }
@@ -25,12 +26,13 @@ struct JobTypesEndpoints: Sendable {
         return try JobsEndpoints.json(.ok, ["job_types": types])
     }
 
-    private func setPaused(_ context: BasicRequestContext, _ paused: Bool) async throws -> Response {
+    private func setPaused(_ context: ArbiterRequestContext, _ paused: Bool) async throws -> Response {
         let type = try context.parameters.require("type")
         guard JobTypeName.isValid(type) else {
             throw APIError(.badRequest, code: "invalid_parameter", message: "job type names hold \(JobTypeName.rule)", field: "type")
         }
         try await self.store.setPaused(type: type, paused: paused, now: WallClock.nowMilliseconds())
+        if !paused { self.scheduler.workArrived() }
         let counts = try await self.store.countsByType()
         return try JobsEndpoints.json(.ok, self.object(type, paused: paused, counts: counts[type] ?? [:]))
     }

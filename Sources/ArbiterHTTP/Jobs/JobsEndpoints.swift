@@ -8,12 +8,13 @@ import NIOCore
 
 /// The jobs API under `/api/v1/jobs`: submit, get, list, cancel, retry.
 struct JobsEndpoints: Sendable {
-    let store: any JobStore
+    let scheduler: Scheduler
+    var store: any JobStore { self.scheduler.store }
     let policies: [String: JobTypePolicy]
     let limits: JobLimits
     let metrics: JobMetrics
 
-    func register(on router: Router<BasicRequestContext>) {
+    func register(on router: Router<ArbiterRequestContext>) {
         let jobs = router.group("/api/v1/jobs")
         jobs.post { request, context in try await self.submit(request, context) }
         jobs.post("batch") { request, _ in try await self.submitBatch(request) }
@@ -23,13 +24,14 @@ struct JobsEndpoints: Sendable {
         jobs.post("{id}/retry") { _, context in try await self.retry(context) }
     }
 
-    private func submit(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+    private func submit(_ request: Request, _ context: ArbiterRequestContext) async throws -> Response {
         let body = try await self.body(request)
         let submission = try JobSubmissionRequest.parse(body, policies: self.policies, limits: self.limits, now: WallClock.nowMilliseconds())
         let outcome = try await self.perform { try await self.store.submit(submission, now: WallClock.nowMilliseconds()) }
         switch outcome {
         case .created(let job):
             self.metrics.jobSubmitted(job)
+            if job.state == .queued { self.scheduler.workArrived() }
             return try Self.json(.created, JobResource.object(job))
         case .existing(let job):
             return try Self.json(.ok, JobResource.object(job))
@@ -72,10 +74,11 @@ struct JobsEndpoints: Sendable {
             created = true
             self.metrics.jobSubmitted(job)
         }
+        if created { self.scheduler.workArrived() }
         return try Self.json(created ? .created : .ok, ["jobs": outcomes.map { JobResource.object($0.job) }])
     }
 
-    private func get(_ context: BasicRequestContext) async throws -> Response {
+    private func get(_ context: ArbiterRequestContext) async throws -> Response {
         let id = try context.parameters.require("id")
         guard let job = try await self.store.job(id: id) else {
             throw APIError(.notFound, code: "not_found", message: "job \(id) does not exist", field: "id")
@@ -113,7 +116,7 @@ struct JobsEndpoints: Sendable {
         return try Self.json(.ok, object)
     }
 
-    private func cancel(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+    private func cancel(_ request: Request, _ context: ArbiterRequestContext) async throws -> Response {
         let id = try context.parameters.require("id")
         let body = try await self.body(request)
         var reason = "cancelled"
@@ -128,14 +131,14 @@ struct JobsEndpoints: Sendable {
                 reason = text
             }
         }
-        let (job, _) = try await self.perform { try await self.store.cancel(id: id, reason: reason, now: WallClock.nowMilliseconds()) }
-        self.metrics.jobFinished(job)
+        let job = try await self.perform { try await self.scheduler.cancel(jobID: id, reason: reason) }
         return try Self.json(.ok, JobResource.object(job))
     }
 
-    private func retry(_ context: BasicRequestContext) async throws -> Response {
+    private func retry(_ context: ArbiterRequestContext) async throws -> Response {
         let id = try context.parameters.require("id")
         let job = try await self.perform { try await self.store.retry(id: id, now: WallClock.nowMilliseconds()) }
+        self.scheduler.workArrived()
         return try Self.json(.ok, JobResource.object(job))
     }
 
@@ -144,12 +147,7 @@ struct JobsEndpoints: Sendable {
         do {
             return try await body()
         } catch let error as JobStoreError {
-            switch error.code {
-            case .notFound: throw APIError(.notFound, code: "not_found", message: error.message, field: "id")
-            case .idempotencyConflict: throw APIError(.conflict, code: "idempotency_conflict", message: error.message, field: "idempotency_key")
-            case .illegalTransition: throw APIError(.conflict, code: "illegal_transition", message: error.message)
-            case .staleLease: throw APIError(.conflict, code: "stale_lease", message: error.message, field: "token")
-            }
+            throw APIError(error)
         }
     }
 

@@ -26,7 +26,7 @@ final class MetricsEndpoint: Sendable {
             labelNames: ["format"], unit: "seconds")
     }
 
-    func register(on router: Router<BasicRequestContext>) {
+    func register(on router: Router<ArbiterRequestContext>) {
         router.get("/metrics") { request, _ in try self.respond(to: request) }
     }
 

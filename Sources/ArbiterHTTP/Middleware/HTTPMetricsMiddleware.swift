@@ -9,7 +9,7 @@ import Hummingbird
 /// path, and `unmatched` when no route matched; unknown methods count as `other`. Cardinality stays
 /// bounded whatever clients send.
 struct HTTPMetricsMiddleware: RouterMiddleware {
-    typealias Context = BasicRequestContext
+    typealias Context = ArbiterRequestContext
 
     let requests: CounterFamily
     let durations: HistogramFamily

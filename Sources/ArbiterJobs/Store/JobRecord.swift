@@ -19,12 +19,18 @@ public struct JobRecord: Sendable, Equatable {
     public var createdAt: Int64
     public var updatedAt: Int64
     public var finishedAt: Int64?
+    /// When the job last became eligible to run (submitted due, promoted, or requeued).
+    public var queuedAt: Int64?
+    /// When the current or last attempt started.
+    public var startedAt: Int64?
 
     public init(
         id: String, type: String, payload: String, priority: Int, state: JobState, runAt: Int64, attempt: Int, retry: RetryPolicy,
         idempotencyKey: String?, userID: String?, consentScope: String?, tags: [String], result: String?, lastError: String?,
-        cancelReason: String?, lease: JobLease?, createdAt: Int64, updatedAt: Int64, finishedAt: Int64?
+        cancelReason: String?, lease: JobLease?, createdAt: Int64, updatedAt: Int64, finishedAt: Int64?, queuedAt: Int64? = nil, startedAt: Int64? = nil
     ) {
+        self.queuedAt = queuedAt
+        self.startedAt = startedAt
         self.id = id
         self.type = type
         self.payload = payload

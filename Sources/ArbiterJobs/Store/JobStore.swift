@@ -14,11 +14,10 @@ public protocol JobStore: Sendable {
     func attempts(jobID: String) async throws -> [JobAttempt]
 
     /// Leases up to `limit` queued jobs of the given types to a worker: the highest priority first,
-    /// then the oldest `run_at`, then the oldest id. Paused types are skipped, and a type never has more
-    /// running jobs than its entry in `concurrencyLimits`, across all workers.
-    func lease(
-        types: [String], workerID: String, limit: Int, leaseMilliseconds: Int64, concurrencyLimits: [String: Int], now: Int64
-    ) async throws -> [JobRecord]
+    /// then the oldest `run_at`, then the oldest id. Paused types are skipped, a type never has more
+    /// running jobs than its concurrency limit across all workers, and no more of a type than its quota
+    /// are leased in this call. A draining or offline worker gets nothing.
+    func lease(types: [String], workerID: String, limit: Int, leaseMilliseconds: Int64, limits: LeaseLimits, now: Int64) async throws -> [JobRecord]
 
     /// Records a successful attempt.
     /// - Throws: ``JobStoreError/staleLease`` when `token` is not the job's current lease; nothing changes.
@@ -56,8 +55,24 @@ public protocol JobStore: Sendable {
     /// How many jobs each type has in each state (states with none are left out).
     func countsByType() async throws -> [String: [JobState: Int]]
 
+    /// Per type, when its longest-waiting queued job became eligible (Unix ms).
+    func oldestQueuedByType() async throws -> [String: Int64]
+
     /// A page of jobs matching `filter`, oldest first, after the job `cursor` (an id from a previous page).
     func list(_ filter: JobFilter, after cursor: String?, limit: Int) async throws -> [JobRecord]
+}
+
+/// Per-type caps on one lease call.
+public struct LeaseLimits: Sendable, Equatable {
+    /// The most jobs of a type running at once, across all workers.
+    public var concurrency: [String: Int]
+    /// The most jobs of a type this call may lease (what its rate limit allows right now).
+    public var quotas: [String: Int]
+
+    public init(concurrency: [String: Int] = [:], quotas: [String: Int] = [:]) {
+        self.concurrency = concurrency
+        self.quotas = quotas
+    }
 }
 
 /// Which jobs a listing returns; every set field must match.
@@ -88,9 +103,9 @@ public struct JobFilter: Sendable, Equatable {
 }
 
 extension JobStore {
-    /// Leases without per-type concurrency limits; see the full form.
+    /// Leases without per-type limits; see the full form.
     public func lease(types: [String], workerID: String, limit: Int, leaseMilliseconds: Int64, now: Int64) async throws -> [JobRecord] {
-        try await self.lease(types: types, workerID: workerID, limit: limit, leaseMilliseconds: leaseMilliseconds, concurrencyLimits: [:], now: now)
+        try await self.lease(types: types, workerID: workerID, limit: limit, leaseMilliseconds: leaseMilliseconds, limits: LeaseLimits(), now: now)
     }
 
     /// Stores one job; see ``submit(_:now:)-([JobSubmission],_)``.
@@ -121,6 +136,8 @@ public struct JobStoreError: Error, Equatable, CustomStringConvertible {
         case notFound = "not_found"
         case idempotencyConflict = "idempotency_conflict"
         case staleLease = "stale_lease"
+        /// The report's lease was ended by a cancellation: the worker should stop.
+        case jobCancelled = "job_cancelled"
         case illegalTransition = "illegal_transition"
     }
 

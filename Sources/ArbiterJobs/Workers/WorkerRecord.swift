@@ -43,9 +43,10 @@ public struct WorkerRecord: Sendable, Equatable {
 public protocol WorkerStore: Sendable {
     /// Registers a worker, or updates it if the id is known (it comes back idle).
     func register(id: String, capabilities: [String], concurrency: Int, labels: [String: String], now: Int64) async throws -> WorkerRecord
-    /// Records a heartbeat; an offline worker comes back.
+    /// Records a heartbeat: an offline worker comes back, and every lease the worker holds is extended
+    /// to `now + leaseMilliseconds` (a live worker keeps its jobs however long they run).
     /// - Throws: ``JobStoreError`` `notFound` for an unknown worker.
-    func heartbeat(workerID: String, now: Int64) async throws -> WorkerRecord
+    func heartbeat(workerID: String, leaseMilliseconds: Int64, now: Int64) async throws -> WorkerRecord
     /// Every worker, by id.
     func workers() async throws -> [WorkerRecord]
     /// One worker, if known.

@@ -23,12 +23,15 @@ extension SQLiteJobStore: WorkerStore {
         }
     }
 
-    public func heartbeat(workerID: String, now: Int64) async throws -> WorkerRecord {
+    public func heartbeat(workerID: String, leaseMilliseconds: Int64, now: Int64) async throws -> WorkerRecord {
         try await self.run { connection in
             try connection.transaction {
                 try connection.query(
                     "UPDATE workers SET last_heartbeat_at = ?, state = CASE state WHEN 'offline' THEN 'idle' ELSE state END WHERE id = ?",
                     [.integer(now), .text(workerID)])
+                try connection.query(
+                    "UPDATE jobs SET lease_expires_at = ? WHERE state = 'running' AND lease_worker_id = ? AND lease_expires_at < ?",
+                    [.integer(now + leaseMilliseconds), .text(workerID), .integer(now + leaseMilliseconds)])
                 return try Self.loadWorker(workerID, connection)
             }
         }

@@ -2,30 +2,29 @@ import ArbiterCore
 import ArbiterJobs
 import NIOPosix
 
-/// The embedded job store: jobs in SQLite, every operation one transaction, run on a thread of its
-/// own so the Swift concurrency pool never blocks on disk.
+/// The embedded job store: jobs in SQLite, every operation atomic, run on a thread of its own so the
+/// Swift concurrency pool never blocks on disk. Concurrent operations are group-committed (see
+/// ``GroupCommitExecutor``): many share one transaction and one fsync.
 ///
 /// - Important: Call ``close()`` before dropping the store; it stops the store's thread.
-// Safety (@unchecked Sendable): the connection is only touched by the single thread of `executor`.
-public final class SQLiteJobStore: JobStore, @unchecked Sendable {
-    private let connection: SQLiteConnection
-    private let executor: NIOThreadPool
+public final class SQLiteJobStore: JobStore, Sendable {
+    private let executor: GroupCommitExecutor
 
     /// Opens the store at `path`; the schema must already be migrated (see ``SQLiteMigrator``).
+    /// - Parameter onCommit: Told the size and duration of every group commit (for metrics).
     /// - Throws: ``SQLiteError`` naming the file.
-    public init(path: String) throws {
-        self.connection = try SQLiteConnection(path: path)
-        self.executor = NIOThreadPool(numberOfThreads: 1)
-        self.executor.start()
+    public init(path: String, onCommit: @escaping @Sendable (_ operations: Int, _ duration: Duration) -> Void = { _, _ in }) throws {
+        let connection = try SQLiteConnection(path: path)
+        self.executor = GroupCommitExecutor(connection: connection) { onCommit($0.operations, $0.duration) }
     }
 
     /// Stops the store's thread after the operations already submitted.
     public func close() async throws {
-        try await self.executor.shutdownGracefully()
+        try await self.executor.shutdown()
     }
 
     func run<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) throws -> T) async throws -> T {
-        try await self.executor.runIfActive { try body(self.connection) }
+        try await self.executor.perform(body)
     }
 
     // MARK: JobStore
@@ -60,8 +59,9 @@ public final class SQLiteJobStore: JobStore, @unchecked Sendable {
     }
 
     public func lease(
-        types: [String], workerID: String, limit: Int, leaseMilliseconds: Int64, concurrencyLimits: [String: Int], now: Int64
+        types: [String], workerID: String, limit: Int, leaseMilliseconds: Int64, limits: LeaseLimits, now: Int64
     ) async throws -> [JobRecord] {
+        let types = types.filter { limits.quotas[$0] ?? 1 > 0 }
         guard !types.isEmpty, limit > 0 else { return [] }
         return try await self.run { connection in
             try connection.transaction {
@@ -76,18 +76,24 @@ public final class SQLiteJobStore: JobStore, @unchecked Sendable {
                         AND type NOT IN (SELECT type FROM job_type_state WHERE paused = 1)
                     ORDER BY priority DESC, run_at, id LIMIT ?
                     """,
-                    types.map { .text($0) } + [.integer(Int64(limit))])
+                    // Capped types may be skipped below, so look further than `limit` when there are caps.
+                    types.map { .text($0) } + [.integer(Int64(limits == LeaseLimits() ? limit : limit * 4))])
                 // Running counts per limited type, so no type goes over its limit (leases are serialized here).
                 var running: [String: Int] = [:]
-                if !concurrencyLimits.isEmpty {
+                if !limits.concurrency.isEmpty {
                     for row in try connection.query("SELECT type, COUNT(*) FROM jobs WHERE state = 'running' GROUP BY type") {
                         if let type = row[0].text { running[type] = Int(row[1].integer ?? 0) }
                     }
                 }
                 var leased: [JobRecord] = []
+                var quotas = limits.quotas
                 for row in candidates {
                     var job = try JobRow.decode(row)
-                    if let cap = concurrencyLimits[job.type], running[job.type, default: 0] >= cap { continue }
+                    if let cap = limits.concurrency[job.type], running[job.type, default: 0] >= cap { continue }
+                    if let quota = quotas[job.type] {
+                        guard quota > 0 else { continue }
+                        quotas[job.type] = quota - 1
+                    }
                     var lifecycle = job.lifecycle
                     guard (try? lifecycle.apply(.leased)) != nil else { continue }
                     let token = Int64.random(in: 1...Int64.max)
@@ -106,6 +112,7 @@ public final class SQLiteJobStore: JobStore, @unchecked Sendable {
                     job.attempt = lifecycle.attempts
                     job.lease = JobLease(workerID: workerID, token: token, expiresAt: now + leaseMilliseconds)
                     job.updatedAt = now
+                    job.startedAt = now
                     leased.append(job)
                 }
                 return leased
@@ -262,6 +269,16 @@ public final class SQLiteJobStore: JobStore, @unchecked Sendable {
         }
     }
 
+    public func oldestQueuedByType() async throws -> [String: Int64] {
+        try await self.run { connection in
+            var oldest: [String: Int64] = [:]
+            for row in try connection.query("SELECT type, MIN(MAX(run_at, COALESCE(queued_at, run_at))) FROM jobs WHERE state = 'queued' GROUP BY type") {
+                if let type = row[0].text, let at = row[1].integer { oldest[type] = at }
+            }
+            return oldest
+        }
+    }
+
     public func list(_ filter: JobFilter, after cursor: String?, limit: Int) async throws -> [JobRecord] {
         var conditions: [String] = []
         var parameters: [SQLiteValue] = []
@@ -340,6 +357,11 @@ public final class SQLiteJobStore: JobStore, @unchecked Sendable {
     private static func leasedJob(_ id: String, token: Int64, _ connection: SQLiteConnection) throws -> JobRecord {
         let job = try self.load(id, connection)
         guard job.state == .running, let lease = job.lease, lease.token == token else {
+            let cancelled = try connection.query(
+                "SELECT 1 FROM job_attempts WHERE job_id = ? AND lease_token = ? AND outcome = 'cancelled'", [.text(id), .integer(token)])
+            if !cancelled.isEmpty {
+                throw JobStoreError(.jobCancelled, "job \(id) was cancelled (\(job.cancelReason ?? "no reason given")); stop working on it")
+            }
             throw JobStoreError(.staleLease, "lease token \(token) is not the current lease of job \(id) (the job is \(job.state.rawValue))")
         }
         return job

@@ -124,6 +124,10 @@ CREATE TABLE api_tokens (
     revoked_at    INTEGER
 );
 """#),
+        Migration(version: 2, name: "worker_leases", sql: #"""
+-- A worker's heartbeat extends every lease it holds, so find running jobs by worker quickly.
+CREATE INDEX jobs_worker_leases ON jobs (lease_worker_id) WHERE state = 'running';
+"""#),
     ]
     static let postgres: [Migration] = [
         Migration(version: 1, name: "initial", sql: #"""
@@ -248,6 +252,10 @@ CREATE TABLE api_tokens (
     last_used_at  BIGINT,
     revoked_at    BIGINT
 );
+"""#),
+        Migration(version: 2, name: "worker_leases", sql: #"""
+-- A worker's heartbeat extends every lease it holds, so find running jobs by worker quickly.
+CREATE INDEX jobs_worker_leases ON jobs (lease_worker_id) WHERE state = 'running';
 """#),
     ]
 }

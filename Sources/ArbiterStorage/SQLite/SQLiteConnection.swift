@@ -8,6 +8,8 @@ import CSQLite
 // closed exactly once in deinit.
 public final class SQLiteConnection: @unchecked Sendable {
     private let handle: OpaquePointer
+    /// Prepared statements by SQL text: the store runs the same few statements over and over.
+    private var statements: [String: OpaquePointer] = [:]
     /// The database file.
     public let path: String
 
@@ -36,6 +38,7 @@ public final class SQLiteConnection: @unchecked Sendable {
     }
 
     deinit {
+        for statement in self.statements.values { sqlite3_finalize(statement) }
         sqlite3_close_v2(self.handle)
     }
 
@@ -55,12 +58,15 @@ public final class SQLiteConnection: @unchecked Sendable {
     /// - Throws: ``SQLiteError``.
     @discardableResult
     public func query(_ sql: String, _ parameters: [SQLiteValue] = []) throws(SQLiteError) -> [[SQLiteValue]] {
-        var statement: OpaquePointer?
-        let prepared = sqlite3_prepare_v2(self.handle, sql, -1, &statement, nil)
-        guard prepared == SQLITE_OK, let statement else {
-            throw SQLiteError(code: prepared, handle: self.handle, operation: "prepare on \(self.path)")
+        let (statement, cached) = try self.prepared(sql)
+        defer {
+            if cached {
+                sqlite3_reset(statement)
+                sqlite3_clear_bindings(statement)
+            } else {
+                sqlite3_finalize(statement)
+            }
         }
-        defer { sqlite3_finalize(statement) }
         for (index, parameter) in parameters.enumerated() {
             let position = Int32(index + 1)
             // SQLITE_TRANSIENT: SQLite copies text and blobs before the bind call returns.
@@ -88,18 +94,38 @@ public final class SQLiteConnection: @unchecked Sendable {
         }
     }
 
+    /// The statement for `sql`, and whether it is kept in the cache (else the caller finalizes it).
+    private func prepared(_ sql: String) throws(SQLiteError) -> (OpaquePointer, cached: Bool) {
+        if let cached = self.statements[sql] { return (cached, true) }
+        var statement: OpaquePointer?
+        let status = sqlite3_prepare_v3(self.handle, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &statement, nil)
+        guard status == SQLITE_OK, let statement else {
+            throw SQLiteError(code: status, handle: self.handle, operation: "prepare on \(self.path)")
+        }
+        // Statements built with a variable number of placeholders are not worth keeping forever.
+        guard self.statements.count < 256 else { return (statement, false) }
+        self.statements[sql] = statement
+        return (statement, true)
+    }
+
     /// Rows changed by the last INSERT, UPDATE or DELETE.
     public var changes: Int { Int(sqlite3_changes(self.handle)) }
 
-    /// Runs `body` in a transaction (`BEGIN IMMEDIATE`, so writers queue up front), rolling back if it throws.
+    /// Whether a transaction is open on this connection.
+    public var inTransaction: Bool { sqlite3_get_autocommit(self.handle) == 0 }
+
+    /// Runs `body` atomically, rolling back what it did if it throws. Outside a transaction this is a
+    /// transaction of its own (`BEGIN IMMEDIATE`, so writers queue up front); inside one (a group
+    /// commit) it is a savepoint, so a refused operation undoes only its own changes.
     public func transaction<T>(_ body: () throws -> T) throws -> T {
-        try self.execute("BEGIN IMMEDIATE")
+        let nested = self.inTransaction
+        try self.execute(nested ? "SAVEPOINT operation" : "BEGIN IMMEDIATE")
         do {
             let result = try body()
-            try self.execute("COMMIT")
+            try self.execute(nested ? "RELEASE operation" : "COMMIT")
             return result
         } catch {
-            try? self.execute("ROLLBACK")
+            try? self.execute(nested ? "ROLLBACK TO operation; RELEASE operation" : "ROLLBACK")
             throw error
         }
     }

@@ -7,18 +7,21 @@ import NIOCore
 
 /// `/api/v1/workers`: registration, heartbeats, listing, draining and removal.
 struct WorkersEndpoints: Sendable {
-    let store: any WorkerStore
-    let jobs: any JobStore
+    let scheduler: Scheduler
     let limits: JobLimits
+    var store: any WorkerStore { self.scheduler.workers }
+    var jobs: any JobStore { self.scheduler.store }
 
-    func register(on router: Router<BasicRequestContext>) {
+    func register(on router: Router<ArbiterRequestContext>) {
         let workers = router.group("/api/v1/workers")
         workers.post("register") { request, _ in try await self.registerWorker(request) }
         workers.get { _, _ in try JobsEndpoints.json(.ok, ["workers": try await self.store.workers().map(Self.object)]) }
         workers.get("{id}") { _, context in try await self.get(context) }
         workers.post("{id}/heartbeat") { _, context in
             let id = try context.parameters.require("id")
-            return try JobsEndpoints.json(.ok, Self.object(try await self.perform { try await self.store.heartbeat(workerID: id, now: WallClock.nowMilliseconds()) }))
+            var object = Self.object(try await self.perform { try await self.scheduler.heartbeat(workerID: id) })
+            object["cancel"] = self.scheduler.takeCancelNotices(workerID: id).map { ["job_id": $0.jobID, "reason": $0.reason] }
+            return try JobsEndpoints.json(.ok, object)
         }
         workers.post("{id}/drain") { _, context in
             let id = try context.parameters.require("id")
@@ -67,7 +70,7 @@ struct WorkersEndpoints: Sendable {
         return try JobsEndpoints.json(known ? .ok : .created, Self.object(worker))
     }
 
-    private func get(_ context: BasicRequestContext) async throws -> Response {
+    private func get(_ context: ArbiterRequestContext) async throws -> Response {
         let id = try context.parameters.require("id")
         guard let worker = try await self.store.worker(id: id) else {
             throw APIError(.notFound, code: "not_found", message: "worker \(id) is not registered", field: "id")

@@ -11,27 +11,22 @@ import NIOCore
 /// A report with any token but the job's current one is refused with 409 `stale_lease` and changes
 /// nothing, so a worker presumed dead can never overwrite a later attempt's outcome.
 struct DispatchEndpoints: Sendable {
-    let jobs: any JobStore
-    let workers: any WorkerStore
-    let policies: [String: JobTypePolicy]
-    let leaseTimeout: Duration
+    let scheduler: Scheduler
     let limits: JobLimits
     let metrics: JobMetrics
 
     static var maxWait: Duration { .seconds(60) }
 
-    func register(on router: Router<BasicRequestContext>) {
+    func register(on router: Router<ArbiterRequestContext>) {
         router.post("/api/v1/workers/{id}/lease") { request, context in try await self.lease(request, context) }
         router.post("/api/v1/jobs/{id}/complete") { request, context in try await self.report(request, context, .complete) }
         router.post("/api/v1/jobs/{id}/fail") { request, context in try await self.report(request, context, .fail) }
         router.post("/api/v1/jobs/{id}/progress") { request, context in try await self.report(request, context, .progress) }
     }
 
-    private var leaseMilliseconds: Int64 {
-        self.leaseTimeout.wholeMilliseconds
-    }
-
-    private func lease(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+    /// Waits (up to `wait`) until the worker has free slots and the scheduler has work it may take;
+    /// the answer also carries the cancellations waiting for the worker.
+    private func lease(_ request: Request, _ context: ArbiterRequestContext) async throws -> Response {
         let id = try context.parameters.require("id")
         var wait = Duration.zero
         if let text = request.uri.queryParameters.get("wait") {
@@ -41,30 +36,41 @@ struct DispatchEndpoints: Sendable {
             wait = parsed
         }
         let deadline = ContinuousClock.now + wait
+        let worker: WorkerRecord
+        do {
+            worker = try await self.scheduler.heartbeat(workerID: id)
+        } catch let error as JobStoreError where error.code == .notFound {
+            throw APIError(.notFound, code: "not_found", message: "worker \(id) is not registered", field: "id")
+        }
+        var free = worker.concurrency - worker.leasedJobs
         while true {
-            guard try await self.workers.worker(id: id) != nil else {
-                throw APIError(.notFound, code: "not_found", message: "worker \(id) is not registered", field: "id")
+            let generation = self.scheduler.wake.generation
+            let cancels = self.scheduler.takeCancelNotices(workerID: id)
+            let leased = try await self.scheduler.lease(workerID: id, types: worker.capabilities, limit: free)
+            let now = ContinuousClock.now
+            if !leased.isEmpty || !cancels.isEmpty || now >= deadline {
+                let assigned = WallClock.nowMilliseconds()
+                for job in leased { self.metrics.assigned(job, now: assigned) }
+                return try JobsEndpoints.json(.ok, [
+                    "jobs": leased.map(Self.assignment),
+                    "cancel": cancels.map { ["job_id": $0.jobID, "reason": $0.reason] },
+                ])
             }
-            let worker = try await self.workers.heartbeat(workerID: id, now: WallClock.nowMilliseconds())
-            let free = worker.concurrency - worker.leasedJobs
-            if free > 0 {
-                let leased = try await self.jobs.lease(
-                    types: worker.capabilities, workerID: id, limit: free, leaseMilliseconds: self.leaseMilliseconds,
-                    concurrencyLimits: self.policies.compactMapValues(\.concurrency), now: WallClock.nowMilliseconds())
-                for job in leased { self.metrics.attemptStarted(job) }
-                if !leased.isEmpty || ContinuousClock.now >= deadline {
-                    return try JobsEndpoints.json(.ok, ["jobs": leased.map(Self.assignment)])
+            await self.scheduler.wake.wait(
+                after: generation, timeout: min(deadline - now, self.scheduler.idleWait(types: worker.capabilities, ceiling: .seconds(1))))
+            if free <= 0 {
+                // Slots free up only through this worker's own reports; look again.
+                guard let current = try await self.scheduler.workers.worker(id: id) else {
+                    throw APIError(.notFound, code: "not_found", message: "worker \(id) is not registered", field: "id")
                 }
-            } else if ContinuousClock.now >= deadline {
-                return try JobsEndpoints.json(.ok, ["jobs": [Any]()])
+                free = current.concurrency - current.leasedJobs
             }
-            try await Task.sleep(for: .milliseconds(50))
         }
     }
 
     private enum Report { case complete, fail, progress }
 
-    private func report(_ request: Request, _ context: BasicRequestContext, _ kind: Report) async throws -> Response {
+    private func report(_ request: Request, _ context: ArbiterRequestContext, _ kind: Report) async throws -> Response {
         let id = try context.parameters.require("id")
         let buffer = try await request.body.collect(upTo: self.limits.maxBodyBytes)
         guard let object = (try? JSONSerialization.jsonObject(with: Data(buffer.readableBytesView))) as? [String: Any] else {
@@ -73,7 +79,6 @@ struct DispatchEndpoints: Sendable {
         guard let text = object["token"] as? String, let token = Int64(text) else {
             throw APIError(.badRequest, code: "invalid_field", message: "token is required: the lease token as a string", field: "token")
         }
-        let now = WallClock.nowMilliseconds()
         do {
             let job: JobRecord
             switch kind {
@@ -85,29 +90,18 @@ struct DispatchEndpoints: Sendable {
                         throw APIError(.contentTooLarge, code: "result_too_large", message: "result is larger than \(self.limits.maxPayloadBytes) bytes", field: "result")
                     }
                 }
-                job = try await self.jobs.complete(id: id, token: token, result: result, now: now)
-                self.metrics.jobFinished(job)
+                job = try await self.scheduler.complete(jobID: id, token: token, result: result)
             case .fail:
                 guard let error = object["error"] as? String, !error.isEmpty else {
                     throw APIError(.badRequest, code: "invalid_field", message: "error is required: what went wrong", field: "error")
                 }
-                guard let current = try await self.jobs.job(id: id) else {
-                    throw JobStoreError(.notFound, "job \(id) does not exist")
-                }
-                var random = SystemRandomNumberGenerator()
-                let delay = current.retry.delay(afterAttempt: current.attempt, using: &random)
-                job = try await self.jobs.fail(id: id, token: token, error: String(error.prefix(64 * 1024)), retryDelay: delay.wholeMilliseconds, now: now)
-                self.metrics.attemptFailed(job, leaseExpired: false)
+                job = try await self.scheduler.fail(jobID: id, token: token, error: error)
             case .progress:
-                job = try await self.jobs.extendLease(id: id, token: token, leaseMilliseconds: self.leaseMilliseconds, now: now)
+                job = try await self.scheduler.progress(jobID: id, token: token)
             }
             return try JobsEndpoints.json(.ok, JobResource.object(job))
         } catch let error as JobStoreError {
-            switch error.code {
-            case .notFound: throw APIError(.notFound, code: "not_found", message: error.message, field: "id")
-            case .staleLease: throw APIError(.conflict, code: "stale_lease", message: error.message, field: "token")
-            case .idempotencyConflict, .illegalTransition: throw APIError(.conflict, code: error.code.rawValue, message: error.message)
-            }
+            throw APIError(error)
         }
     }
 

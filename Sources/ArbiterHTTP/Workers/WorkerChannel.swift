@@ -1,0 +1,201 @@
+import ArbiterCore
+import ArbiterJobs
+import ArbiterWorkerProtocol
+import Foundation
+import Hummingbird
+import HummingbirdWebSocket
+import Logging
+import NIOCore
+import NIOWebSocket
+
+/// The WebSocket worker channel, `GET /api/v1/workers/{id}/connect`: the worker says hello, then the
+/// server pushes assignments into its free slots and cancel notices for its running jobs, while the
+/// worker reports completions, failures, progress and heartbeats. `docs/worker-protocol.md` is the
+/// protocol; every report is fenced by its lease token exactly as on the HTTP path.
+struct WorkerChannel: Sendable {
+    let scheduler: Scheduler
+    let metrics: JobMetrics
+    let limits: JobLimits
+    /// How often the worker should send a heartbeat.
+    let heartbeatInterval: Duration
+
+    /// The largest message a worker may send: a result of the payload limit plus the envelope.
+    var maxMessageBytes: Int { self.limits.maxPayloadBytes + 64 * 1024 }
+
+    func register(on router: Router<ArbiterRequestContext>) {
+        router.ws("/api/v1/workers/{id}/connect") { _, context in
+            let id = try context.parameters.require("id")
+            guard !id.isEmpty, id.utf8.count <= 128 else { return .dontUpgrade }
+            return .upgrade([:])
+        } onUpgrade: { inbound, outbound, context in
+            let id = try context.requestContext.parameters.require("id")
+            try await self.serve(workerID: id, inbound: inbound, outbound: outbound, logger: context.logger)
+        }
+    }
+
+    private func serve(workerID: String, inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter, logger: Logger) async throws {
+        let logger = {
+            var logger = logger
+            logger[metadataKey: "worker_id"] = "\(workerID)"
+            return logger
+        }()
+        var messages = inbound.messages(maxSize: self.maxMessageBytes).makeAsyncIterator()
+        // The first message must be the worker's hello.
+        guard let first = try await messages.next() else { return }
+        guard case .text(let text) = first, case .workerHello(let capabilities, let concurrency, let labels)? = try? WorkerMessage.parse(text) else {
+            try await self.send(.error(code: "hello_required", message: "the first message must be a hello with protocol 1", jobID: nil), outbound)
+            try await outbound.close(.policyViolation, reason: "hello required")
+            return
+        }
+        guard !capabilities.isEmpty, capabilities.allSatisfy(JobTypeName.isValid), (1...10_000).contains(concurrency) else {
+            try await self.send(.error(
+                code: "invalid_hello", message: "capabilities must be job type names and concurrency a number from 1 to 10000", jobID: nil), outbound)
+            try await outbound.close(.policyViolation, reason: "invalid hello")
+            return
+        }
+        let now = WallClock.nowMilliseconds()
+        _ = try await self.scheduler.workers.register(id: workerID, capabilities: capabilities, concurrency: concurrency, labels: labels, now: now)
+        // Jobs it still holds from an earlier connection keep their slots.
+        let held = try await self.scheduler.store.list(JobFilter(state: .running, leaseWorkerID: workerID), after: nil, limit: 10_000)
+        let session = WorkerSession(
+            workerID: workerID, capabilities: capabilities, concurrency: concurrency,
+            running: Dictionary(held.map { ($0.id, $0.lease?.token ?? 0) }, uniquingKeysWith: { first, _ in first }))
+        try await self.send(.serverHello(
+            workerID: workerID, heartbeatIntervalMs: self.heartbeatInterval.wholeMilliseconds,
+            leaseTimeoutMs: self.scheduler.leaseTimeout.wholeMilliseconds, serverVersion: ArbiterVersion.version), outbound)
+        logger.info("worker connected", metadata: ["capabilities": "\(capabilities.joined(separator: ","))", "concurrency": "\(concurrency)"])
+        defer { logger.info("worker disconnected") }
+
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await self.dispatch(session, outbound) }
+            // Reports are handled concurrently (up to a bound) so they share the store's group commits.
+            try await withThrowingTaskGroup(of: Void.self) { reports in
+                var inFlight = 0
+                while let message = try await messages.next() {
+                    guard case .text(let text) = message else {
+                        try await self.send(.error(code: "invalid_message", message: "messages are JSON text frames", jobID: nil), outbound)
+                        continue
+                    }
+                    if inFlight >= Self.maxReportsInFlight {
+                        try await reports.next()
+                        inFlight -= 1
+                    }
+                    reports.addTask {
+                        do {
+                            try await self.handle(text, session, outbound)
+                        } catch {
+                            logger.warning("worker message failed", metadata: ["error": "\(error)"])
+                        }
+                    }
+                    inFlight += 1
+                }
+            }
+            group.cancelAll()
+        }
+    }
+
+    static let maxReportsInFlight = 512
+
+    /// Pushes assignments into the worker's free slots and cancel notices for its jobs, whenever the
+    /// scheduler signals there may be some.
+    private func dispatch(_ session: WorkerSession, _ outbound: WebSocketOutboundWriter) async throws {
+        while !Task.isCancelled {
+            let generation = self.scheduler.wake.generation
+            for notice in self.scheduler.takeCancelNotices(workerID: session.workerID) {
+                session.finished(notice.jobID)
+                try await self.send(.cancel(jobID: notice.jobID, reason: notice.reason), outbound)
+            }
+            let free = session.freeSlots
+            if free > 0 {
+                let jobs = try await self.scheduler.lease(workerID: session.workerID, types: session.capabilities, limit: free)
+                if !jobs.isEmpty {
+                    session.assigned(jobs)
+                    for job in jobs {
+                        try await self.send(.assign(Self.assignment(job)), outbound)
+                        self.metrics.assigned(job, now: WallClock.nowMilliseconds())
+                    }
+                    continue
+                }
+            }
+            await self.scheduler.wake.wait(after: generation, timeout: self.scheduler.idleWait(types: session.capabilities, ceiling: .seconds(1)))
+        }
+    }
+
+    private func handle(_ text: String, _ session: WorkerSession, _ outbound: WebSocketOutboundWriter) async throws {
+        let message: WorkerMessage
+        do {
+            message = try WorkerMessage.parse(text)
+        } catch {
+            try await self.send(.error(code: "invalid_message", message: "the message could not be read: \(Self.describe(error))", jobID: nil), outbound)
+            return
+        }
+        switch message {
+        case .heartbeat:
+            _ = try await self.scheduler.heartbeat(workerID: session.workerID)
+            try await self.send(.heartbeat, outbound)
+        case .drain:
+            session.drain()
+            _ = try? await self.scheduler.workers.drain(workerID: session.workerID, now: WallClock.nowMilliseconds())
+        case .complete(let jobID, let token, let result):
+            try await self.report(jobID, token, "complete", session, outbound) { token in
+                let text = try result.map { String(decoding: try JSONEncoder().encode($0), as: UTF8.self) }
+                if let text, text.utf8.count > self.limits.maxPayloadBytes {
+                    throw JobStoreError(.illegalTransition, "result is larger than \(self.limits.maxPayloadBytes) bytes")
+                }
+                return try await self.scheduler.complete(jobID: jobID, token: token, result: text)
+            }
+        case .fail(let jobID, let token, let error):
+            try await self.report(jobID, token, "fail", session, outbound) { token in
+                try await self.scheduler.fail(jobID: jobID, token: token, error: error.isEmpty ? "failed without a message" : error)
+            }
+        case .progress(let jobID, let token, _):
+            try await self.report(jobID, token, "progress", session, outbound) { token in
+                try await self.scheduler.progress(jobID: jobID, token: token)
+            }
+        case .workerHello, .serverHello, .assign, .ack, .cancel, .error:
+            try await self.send(.error(code: "unexpected_message", message: "a worker does not send \(message.typeName) after hello", jobID: nil), outbound)
+        }
+    }
+
+    /// Runs a fenced report and answers with an ack, or an error carrying the store's refusal code.
+    private func report(
+        _ jobID: String, _ tokenText: String, _ request: String, _ session: WorkerSession, _ outbound: WebSocketOutboundWriter,
+        _ body: (Int64) async throws -> JobRecord
+    ) async throws {
+        guard let token = Int64(tokenText) else {
+            try await self.send(.error(code: "invalid_message", message: "lease_token must be the token string from the assignment", jobID: jobID), outbound)
+            return
+        }
+        do {
+            let job = try await body(token)
+            if request != "progress" { session.finished(jobID) }
+            try await self.send(.ack(jobID: jobID, request: request, state: job.state.rawValue), outbound)
+        } catch let error as JobStoreError {
+            if error.code != .notFound || request != "progress" { session.finished(jobID) }
+            try await self.send(.error(code: error.code.rawValue, message: error.message, jobID: jobID), outbound)
+        }
+    }
+
+    private func send(_ message: WorkerMessage, _ outbound: WebSocketOutboundWriter) async throws {
+        try await outbound.writeTextMessage(try message.jsonText())
+    }
+
+    static func assignment(_ job: JobRecord) -> Assignment {
+        let payload = (try? JSONDecoder().decode(JSONValue.self, from: Data(job.payload.utf8))) ?? .null
+        return Assignment(
+            jobID: job.id, type: job.type, payload: payload, attempt: job.attempt, maxAttempts: job.retry.maxAttempts,
+            timeoutMs: job.retry.timeout.wholeMilliseconds, leaseToken: String(job.lease?.token ?? 0), leaseExpiresAt: job.lease?.expiresAt ?? 0,
+            userID: job.userID, tags: job.tags)
+    }
+
+    private static func describe(_ error: any Error) -> String {
+        guard let error = error as? DecodingError else { return "\(error)" }
+        switch error {
+        case .keyNotFound(let key, _): return "\(key.stringValue) is required"
+        case .typeMismatch(_, let context), .valueNotFound(_, let context), .dataCorrupted(let context):
+            let path = context.codingPath.map(\.stringValue).joined(separator: ".")
+            return path.isEmpty ? context.debugDescription : "\(path): \(context.debugDescription)"
+        @unknown default: return "\(error)"
+        }
+    }
+}

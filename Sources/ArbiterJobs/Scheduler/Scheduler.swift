@@ -1,0 +1,151 @@
+import ArbiterCore
+import Synchronization
+
+/// The one place dispatch decisions are made, for every path a worker can take (WebSocket push and
+/// HTTP long-poll): which jobs a worker may lease given priorities, pause, per-type concurrency and
+/// rate limits; fenced reports; cancellation notices to running workers; and the clock that queues
+/// due jobs and rescues expired leases. These are the levers alert-driven actions pull.
+public final class Scheduler: Sendable {
+    public let store: any JobStore
+    public let workers: any WorkerStore
+    public let policies: [String: JobTypePolicy]
+    /// How long a lease lasts without a progress report.
+    public let leaseTimeout: Duration
+    /// Signalled whenever there may be new work or a notice for a worker.
+    public let wake = WakeSignal()
+    let rateLimiter: RateLimiter
+    let observer: any SchedulerObserver
+    private let concurrencyLimits: [String: Int]
+    /// Cancellations not yet delivered: worker id → job id → reason.
+    private let cancelNotices = Mutex<[String: [String: String]]>([:])
+
+    public init(
+        store: any JobStore, workers: any WorkerStore, policies: [String: JobTypePolicy], leaseTimeout: Duration, observer: any SchedulerObserver
+    ) {
+        self.store = store
+        self.workers = workers
+        self.policies = policies
+        self.leaseTimeout = leaseTimeout
+        self.observer = observer
+        self.rateLimiter = RateLimiter(limits: policies.compactMapValues(\.rateLimit))
+        self.concurrencyLimits = policies.compactMapValues(\.concurrency)
+    }
+
+    // MARK: Leasing
+
+    /// Leases up to `limit` jobs of `types` to a worker, within every type's pause, concurrency and
+    /// rate limit.
+    public func lease(workerID: String, types: [String], limit: Int) async throws -> [JobRecord] {
+        guard limit > 0, !types.isEmpty else { return [] }
+        let quotas = self.rateLimiter.reserve(types: types, wanted: limit)
+        let now = WallClock.nowMilliseconds()
+        let jobs: [JobRecord]
+        do {
+            jobs = try await self.store.lease(
+                types: types, workerID: workerID, limit: limit, leaseMilliseconds: self.leaseTimeout.wholeMilliseconds,
+                limits: LeaseLimits(concurrency: self.concurrencyLimits, quotas: quotas), now: now)
+        } catch {
+            self.rateLimiter.refund(quotas)
+            throw error
+        }
+        if !quotas.isEmpty {
+            var unused = quotas
+            for job in jobs { unused[job.type]? -= 1 }
+            self.rateLimiter.refund(unused)
+        }
+        if !jobs.isEmpty { self.observer.leased(jobs, now: now) }
+        return jobs
+    }
+
+    /// How long a worker with these capabilities should wait before its next lease attempt at most:
+    /// until a rate-limited type gets its next token, capped at `ceiling`.
+    public func idleWait(types: [String], ceiling: Duration) -> Duration {
+        guard let next = self.rateLimiter.nextToken(types: types), next > 0 else { return ceiling }
+        return min(ceiling, .milliseconds(next))
+    }
+
+    // MARK: Reports (fenced by the lease token)
+
+    /// Records a successful attempt.
+    /// - Throws: ``JobStoreError`` `staleLease` / `jobCancelled` when the token is not the current lease.
+    public func complete(jobID: String, token: Int64, result: String?) async throws -> JobRecord {
+        let now = WallClock.nowMilliseconds()
+        let job = try await self.store.complete(id: jobID, token: token, result: result, now: now)
+        self.observer.attemptEnded(job, outcome: .succeeded, now: now)
+        self.wake.signal()
+        return job
+    }
+
+    /// Records a failed attempt; the job retries after its backoff or, out of attempts, is dead.
+    public func fail(jobID: String, token: Int64, error: String) async throws -> JobRecord {
+        guard let current = try await self.store.job(id: jobID) else {
+            throw JobStoreError(.notFound, "job \(jobID) does not exist")
+        }
+        var random = SystemRandomNumberGenerator()
+        let delay = current.retry.delay(afterAttempt: current.attempt, using: &random)
+        let now = WallClock.nowMilliseconds()
+        let job = try await self.store.fail(
+            id: jobID, token: token, error: String(error.prefix(64 * 1024)), retryDelay: delay.wholeMilliseconds, now: now)
+        self.observer.attemptEnded(job, outcome: .failed, now: now)
+        self.wake.signal()
+        return job
+    }
+
+    /// Extends a lease (the worker is still on it).
+    public func progress(jobID: String, token: Int64) async throws -> JobRecord {
+        try await self.store.extendLease(id: jobID, token: token, leaseMilliseconds: self.leaseTimeout.wholeMilliseconds, now: WallClock.nowMilliseconds())
+    }
+
+    /// A worker is alive: its heartbeat is recorded and every lease it holds is extended.
+    public func heartbeat(workerID: String) async throws -> WorkerRecord {
+        try await self.workers.heartbeat(workerID: workerID, leaseMilliseconds: self.leaseTimeout.wholeMilliseconds, now: WallClock.nowMilliseconds())
+    }
+
+    // MARK: Cancellation
+
+    /// Cancels a job; a running one's worker is sent a cancel notice.
+    public func cancel(jobID: String, reason: String) async throws -> JobRecord {
+        let now = WallClock.nowMilliseconds()
+        let (job, lease) = try await self.store.cancel(id: jobID, reason: reason, now: now)
+        if let lease {
+            self.cancelNotices.withLock { $0[lease.workerID, default: [:]][jobID] = reason }
+            self.observer.attemptEnded(job, outcome: .cancelled, now: now)
+            self.wake.signal()
+        } else {
+            self.observer.cancelledWhileWaiting(job)
+        }
+        return job
+    }
+
+    /// Takes the cancel notices waiting for a worker (each is delivered once).
+    public func takeCancelNotices(workerID: String) -> [(jobID: String, reason: String)] {
+        let notices = self.cancelNotices.withLock { $0.removeValue(forKey: workerID) } ?? [:]
+        return notices.sorted { $0.key < $1.key }.map { (jobID: $0.key, reason: $0.value) }
+    }
+
+    // MARK: Time
+
+    /// Jobs may have become eligible (submitted, retried, resumed): wake the dispatch loops.
+    public func workArrived() {
+        self.wake.signal()
+    }
+
+    /// What one clock tick did.
+    public struct Tick: Sendable {
+        public var offlineWorkers: [String] = []
+        public var promoted = 0
+        public var expired: [JobRecord] = []
+    }
+
+    /// Marks silent workers offline, queues due jobs, and requeues (or kills) jobs whose lease ran out.
+    public func tick(workerTimeout: Duration) async throws -> Tick {
+        var tick = Tick()
+        let now = WallClock.nowMilliseconds()
+        tick.offlineWorkers = try await self.workers.markOffline(silentSince: now - workerTimeout.wholeMilliseconds, now: now)
+        tick.promoted = try await self.store.promoteDueJobs(now: now)
+        tick.expired = try await self.store.expireLeases(now: now)
+        for job in tick.expired { self.observer.attemptEnded(job, outcome: .leaseExpired, now: now) }
+        if tick.promoted > 0 || !tick.expired.isEmpty { self.wake.signal() }
+        return tick
+    }
+}

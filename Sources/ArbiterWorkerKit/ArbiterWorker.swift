@@ -1,0 +1,234 @@
+import ArbiterWorkerProtocol
+import Foundation
+import Logging
+import NIOCore
+import NIOWebSocket
+import ServiceLifecycle
+import Synchronization
+import WSClient
+
+/// A worker: holds a WebSocket to the server, runs what it is assigned with `handler` (up to the
+/// configured concurrency), reports each outcome with its lease token, heartbeats, and reconnects with
+/// backoff when the connection drops. Running jobs survive a reconnect, and reports the server has not
+/// acknowledged are sent again on the next connection.
+///
+/// As a `Service`, a graceful shutdown drains: the server stops assigning, running jobs finish (up to
+/// `drainTimeout`, then they are cancelled), their reports are acknowledged, and `run()` returns.
+public struct ArbiterWorker: Service {
+    public let configuration: WorkerConfiguration
+    let handler: JobHandler
+    let logger: Logger
+    let ledger = WorkerLedger()
+    let events: WorkerEvents
+
+    public init(configuration: WorkerConfiguration, logger: Logger, events: WorkerEvents = WorkerEvents(), handler: @escaping JobHandler) {
+        self.configuration = configuration
+        self.handler = handler
+        self.logger = logger
+        self.events = events
+    }
+
+    public func run() async throws {
+        // The connection runs detached from the caller's graceful-shutdown context: the WebSocket client
+        // would otherwise close at once on shutdown, before running jobs are finished and reported.
+        let loop = Task.detached { try await self.connectLoop() }
+        try await withGracefulShutdownHandler {
+            try await withTaskCancellationHandler {
+                try await loop.value
+            } onCancel: {
+                loop.cancel()
+            }
+        } onGracefulShutdown: {
+            self.drain()
+        }
+    }
+
+    /// Stops taking work; `run()` returns once running jobs are done and reported.
+    public func drain() {
+        self.logger.info("draining: no new jobs; running jobs finish and are reported", metadata: ["running": "\(self.ledger.runningCount)"])
+        guard let outbound = self.ledger.beginDrain() else { return }
+        Task { try? await Self.send(.drain, outbound) }
+    }
+
+    private func connectLoop() async throws {
+        var failures = 0
+        let deadline = DrainDeadline()
+        while true {
+            if self.ledger.isDraining {
+                if self.ledger.isIdle { return }
+                if deadline.passed(after: self.configuration.drainTimeout) {
+                    self.ledger.cancelAll()
+                    return
+                }
+            }
+            let started = ContinuousClock.now
+            do {
+                try await WebSocketClient.connect(
+                    url: self.configuration.connectURL,
+                    configuration: .init(maxFrameSize: 16 << 20, autoPing: .disabled),
+                    logger: self.logger
+                ) { inbound, outbound, _ in
+                    try await self.session(inbound, outbound, deadline: deadline)
+                }
+                if ContinuousClock.now - started > .seconds(5) { failures = 0 }
+            } catch {
+                self.logger.warning("connection to the server failed", metadata: ["error": "\(error)", "url": "\(self.configuration.connectURL)"])
+            }
+            self.ledger.disconnected()
+            if self.ledger.isDraining && self.ledger.isIdle { return }
+            failures += 1
+            try await Task.sleep(for: self.reconnectDelay(failures: failures))
+        }
+    }
+
+    private func reconnectDelay(failures: Int) -> Duration {
+        let base = self.configuration.minReconnectDelay * (1 << min(failures - 1, 16))
+        let capped = min(base, self.configuration.maxReconnectDelay)
+        return capped * Double.random(in: 0.5...1.0)
+    }
+
+    private func session(_ inbound: WebSocketInboundStream, _ outbound: WebSocketOutboundWriter, deadline: DrainDeadline) async throws {
+        try await Self.send(
+            .workerHello(capabilities: self.configuration.capabilities, concurrency: self.configuration.concurrency, labels: self.configuration.labels),
+            outbound)
+        var messages = inbound.messages(maxSize: 16 << 20).makeAsyncIterator()
+        guard let first = try await messages.next(), case .text(let text) = first else { return }
+        let hello = try WorkerMessage.parse(text)
+        guard case .serverHello(_, let heartbeatMs, _, let version) = hello else {
+            if case .error(let code, let message, _) = hello { throw WorkerError.refused(code: code, message: message) }
+            throw WorkerError.refused(code: "unexpected_message", message: "the server did not answer hello")
+        }
+        self.logger.info("connected", metadata: ["server_version": "\(version)", "worker_id": "\(self.configuration.workerID)"])
+        for report in self.ledger.connected(outbound) { try await Self.send(report, outbound) }
+        if self.ledger.isDraining { try await Self.send(.drain, outbound) }
+        self.events.connected()
+
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                // Heartbeats keep the worker's leases alive; while draining, close once everything is settled.
+                let interval = Duration.milliseconds(max(heartbeatMs, 100))
+                var lastHeartbeat = ContinuousClock.now
+                while !Task.isCancelled {
+                    try await Task.sleep(for: .milliseconds(min(100, max(heartbeatMs, 100))))
+                    if ContinuousClock.now - lastHeartbeat >= interval {
+                        try await Self.send(.heartbeat, outbound)
+                        lastHeartbeat = .now
+                    }
+                    if self.ledger.isDraining {
+                        let timedOut = deadline.passed(after: self.configuration.drainTimeout)
+                        if timedOut { self.ledger.cancelAll() }
+                        if self.ledger.isIdle || timedOut {
+                            try await outbound.close(.normalClosure, reason: "drained")
+                            return
+                        }
+                    }
+                }
+            }
+            while let message = try await messages.next() {
+                guard case .text(let text) = message else { continue }
+                do {
+                    try await self.handle(try WorkerMessage.parse(text), outbound)
+                } catch let error as WorkerError {
+                    throw error
+                } catch {
+                    self.logger.warning("unreadable message from the server", metadata: ["error": "\(error)"])
+                }
+            }
+            group.cancelAll()
+        }
+    }
+
+    private func handle(_ message: WorkerMessage, _ outbound: WebSocketOutboundWriter) async throws {
+        switch message {
+        case .assign(let assignment):
+            self.start(assignment)
+        case .ack(let jobID, let request, _):
+            if request != "progress" { self.ledger.settled(jobID) }
+        case .error(let code, let message, let jobID):
+            if let jobID {
+                // A refused report (stale lease, cancelled job) is settled: sending it again cannot help.
+                self.ledger.settled(jobID)
+                self.events.refused(jobID: jobID, code: code)
+            }
+            self.logger.warning("the server refused a message", metadata: ["code": "\(code)", "message": "\(message)", "job_id": "\(jobID ?? "")"])
+        case .cancel(let jobID, let reason):
+            self.logger.info("job cancelled by the server", metadata: ["job_id": "\(jobID)", "reason": "\(reason)"])
+            self.ledger.cancel(jobID)
+            self.events.cancelled(jobID: jobID)
+        case .heartbeat, .serverHello:
+            break
+        case .workerHello, .complete, .fail, .progress, .drain:
+            self.logger.warning("the server sent a worker-only message", metadata: ["type": "\(message.typeName)"])
+        }
+    }
+
+    private func start(_ assignment: Assignment) {
+        guard !self.ledger.isRunning(assignment.jobID) else { return }
+        let handler = self.handler
+        let timeout = Duration.milliseconds(max(assignment.timeoutMs, 1))
+        let task = Task {
+            let report: WorkerMessage
+            do {
+                let result = try await Self.withTimeout(timeout) { try await handler(assignment) }
+                report = .complete(jobID: assignment.jobID, leaseToken: assignment.leaseToken, result: result)
+            } catch is TimeoutError {
+                report = .fail(jobID: assignment.jobID, leaseToken: assignment.leaseToken, error: "timed out after \(timeout)")
+            } catch {
+                report = .fail(jobID: assignment.jobID, leaseToken: assignment.leaseToken, error: Self.describe(error))
+            }
+            self.events.finished(assignment, report: report)
+            if let outbound = self.ledger.finished(assignment.jobID, report: report) {
+                try? await Self.send(report, outbound)
+            }
+        }
+        self.ledger.started(assignment.jobID, task)
+        self.events.started(assignment)
+    }
+
+    static func send(_ message: WorkerMessage, _ outbound: WebSocketOutboundWriter) async throws {
+        try await outbound.writeTextMessage(try message.jsonText())
+    }
+
+    static func describe(_ error: any Error) -> String {
+        if let error = error as? any LocalizedError, let description = error.errorDescription { return description }
+        return "\(error)"
+    }
+
+    private struct TimeoutError: Error {}
+
+    private static func withTimeout<T: Sendable>(_ timeout: Duration, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+        try await withThrowingTaskGroup(of: T.self) { group in
+            group.addTask { try await body() }
+            group.addTask {
+                try await Task.sleep(for: timeout)
+                throw TimeoutError()
+            }
+            defer { group.cancelAll() }
+            return try await group.next()!
+        }
+    }
+}
+
+/// Why a worker gave up on a connection.
+public enum WorkerError: Error, CustomStringConvertible {
+    case refused(code: String, message: String)
+
+    public var description: String {
+        switch self {
+        case .refused(let code, let message): "the server refused the worker (\(code)): \(message)"
+        }
+    }
+}
+
+/// When draining started, for the drain timeout.
+final class DrainDeadline: Sendable {
+    private let started = Mutex<ContinuousClock.Instant?>(nil)
+
+    func passed(after timeout: Duration) -> Bool {
+        self.started.withLock { started in
+            let now = ContinuousClock.now
+            if started == nil { started = now }
+            return now - started! >= timeout
+        }
+    }
+}

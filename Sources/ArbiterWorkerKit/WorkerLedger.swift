@@ -1,0 +1,81 @@
+import ArbiterWorkerProtocol
+import Synchronization
+import WSClient
+
+/// The worker's memory across connections: jobs running, reports not yet acknowledged by the server
+/// (sent again after a reconnect, so a server restart loses no outcome), and the current connection.
+final class WorkerLedger: Sendable {
+    private struct State {
+        var running: [String: Task<Void, Never>] = [:]
+        /// Job id → the report, until the server acks or refuses it.
+        var unacknowledged: [String: WorkerMessage] = [:]
+        var outbound: WebSocketOutboundWriter?
+        var draining = false
+    }
+
+    private let state = Mutex(State())
+
+    var isDraining: Bool { self.state.withLock { $0.draining } }
+    var isIdle: Bool { self.state.withLock { $0.running.isEmpty && $0.unacknowledged.isEmpty } }
+    var runningCount: Int { self.state.withLock { $0.running.count } }
+
+    func isRunning(_ jobID: String) -> Bool {
+        self.state.withLock { $0.running[jobID] != nil }
+    }
+
+    func started(_ jobID: String, _ task: Task<Void, Never>) {
+        self.state.withLock { $0.running[jobID] = task }
+    }
+
+    /// Records a job's outcome; it is sent now if connected, else after the next hello.
+    func finished(_ jobID: String, report: WorkerMessage?) -> WebSocketOutboundWriter? {
+        self.state.withLock { state in
+            guard state.running.removeValue(forKey: jobID) != nil else { return nil }
+            guard let report else { return nil }
+            state.unacknowledged[jobID] = report
+            return state.outbound
+        }
+    }
+
+    /// The server answered a report (ack or refusal): it is settled.
+    func settled(_ jobID: String) {
+        _ = self.state.withLock { $0.unacknowledged.removeValue(forKey: jobID) }
+    }
+
+    /// The server cancelled a job: stop it, and report nothing about it.
+    func cancel(_ jobID: String) {
+        let task = self.state.withLock { state -> Task<Void, Never>? in
+            state.unacknowledged.removeValue(forKey: jobID)
+            return state.running.removeValue(forKey: jobID)
+        }
+        task?.cancel()
+    }
+
+    func cancelAll() {
+        let tasks = self.state.withLock { state in
+            defer { state.running.removeAll() }
+            return Array(state.running.values)
+        }
+        for task in tasks { task.cancel() }
+    }
+
+    /// A connection said hello: reports still waiting go out on it.
+    func connected(_ outbound: WebSocketOutboundWriter) -> [WorkerMessage] {
+        self.state.withLock { state in
+            state.outbound = outbound
+            return state.unacknowledged.keys.sorted().compactMap { state.unacknowledged[$0] }
+        }
+    }
+
+    func disconnected() {
+        self.state.withLock { $0.outbound = nil }
+    }
+
+    /// Starts draining; returns the connection to tell, if any.
+    func beginDrain() -> WebSocketOutboundWriter? {
+        self.state.withLock { state in
+            state.draining = true
+            return state.outbound
+        }
+    }
+}

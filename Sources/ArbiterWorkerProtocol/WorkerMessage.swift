@@ -1,0 +1,79 @@
+import Foundation
+
+/// The worker protocol, version 1: JSON text messages over the WebSocket at
+/// `GET /api/v1/workers/{id}/connect`, each an object whose `type` says what it is.
+/// `docs/worker-protocol.md` is the specification; this file is its Swift form.
+public enum WorkerProtocol {
+    /// The version both sides put in their `hello`.
+    public static let version = 1
+}
+
+/// A job handed to a worker.
+public struct Assignment: Sendable, Equatable, Codable {
+    public var jobID: String
+    public var type: String
+    public var payload: JSONValue
+    /// 1 for the first attempt.
+    public var attempt: Int
+    public var maxAttempts: Int
+    /// How long the attempt may run, in milliseconds.
+    public var timeoutMs: Int64
+    /// The fencing token: every report about this attempt carries it.
+    public var leaseToken: String
+    /// When the lease runs out unless the worker heartbeats or reports progress (Unix ms).
+    public var leaseExpiresAt: Int64
+    public var userID: String?
+    public var tags: [String]
+
+    public init(
+        jobID: String, type: String, payload: JSONValue, attempt: Int, maxAttempts: Int, timeoutMs: Int64, leaseToken: String,
+        leaseExpiresAt: Int64, userID: String?, tags: [String]
+    ) {
+        self.jobID = jobID
+        self.type = type
+        self.payload = payload
+        self.attempt = attempt
+        self.maxAttempts = maxAttempts
+        self.timeoutMs = timeoutMs
+        self.leaseToken = leaseToken
+        self.leaseExpiresAt = leaseExpiresAt
+        self.userID = userID
+        self.tags = tags
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case jobID = "job_id", type, payload, attempt, maxAttempts = "max_attempts", timeoutMs = "timeout_ms", leaseToken = "lease_token"
+        case leaseExpiresAt = "lease_expires_at", userID = "user_id", tags
+    }
+}
+
+/// Every message of the protocol, in either direction.
+public enum WorkerMessage: Sendable, Equatable {
+    // Worker → server
+    /// First message of a worker: what it runs and how many at once.
+    case workerHello(capabilities: [String], concurrency: Int, labels: [String: String])
+    /// The attempt succeeded.
+    case complete(jobID: String, leaseToken: String, result: JSONValue?)
+    /// The attempt failed; the job retries if it has attempts left.
+    case fail(jobID: String, leaseToken: String, error: String)
+    /// Still working on it: extends that lease.
+    case progress(jobID: String, leaseToken: String, progress: JSONValue?)
+    /// Take no more work (the worker is shutting down); running jobs may still report.
+    case drain
+
+    // Server → worker
+    /// Reply to the worker's hello.
+    case serverHello(workerID: String, heartbeatIntervalMs: Int64, leaseTimeoutMs: Int64, serverVersion: String)
+    /// Run this job.
+    case assign(Assignment)
+    /// A report was recorded; `state` is the job's state after it.
+    case ack(jobID: String, request: String, state: String)
+    /// Stop working on this job: it was cancelled. Later reports about it are refused.
+    case cancel(jobID: String, reason: String)
+    /// Something the worker sent was refused; `jobID` when it was about a job.
+    case error(code: String, message: String, jobID: String?)
+
+    // Both ways
+    /// Liveness. A worker's heartbeat keeps every lease it holds alive; the server answers with one.
+    case heartbeat
+}

@@ -1,0 +1,94 @@
+import ArbiterApp
+import ArbiterWorkerKit
+import ArbiterWorkerProtocol
+import ArgumentParser
+import Foundation
+import Logging
+import ServiceLifecycle
+import UnixSignals
+
+/// `arbiter worker`: a reference worker that runs a shell command per job.
+struct WorkerCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "worker",
+        abstract: "Run jobs by executing commands: the payload JSON on stdin, the result JSON from stdout.",
+        discussion: """
+            Connects to the server's worker channel and runs each assigned job with `/bin/sh -c COMMAND`. A non-zero exit fails \
+            the attempt with the tail of stderr as its error. SIGTERM or SIGINT drains: no new jobs, running ones finish and are \
+            reported, then the worker exits.
+            """
+    )
+
+    @Option(help: "The server's URL.")
+    var server = "http://127.0.0.1:3000"
+
+    @Option(help: "The worker's id (default: the host name and process id).")
+    var id: String?
+
+    @Option(name: .customLong("exec"), help: ArgumentHelp("A job type and the command that runs it.", valueName: "TYPE=COMMAND"))
+    var exec: [String] = []
+
+    @Option(help: "How many jobs to run at once.")
+    var concurrency = 1
+
+    @Option(help: "A label for the worker, as KEY=VALUE (repeatable).")
+    var label: [String] = []
+
+    @Option(help: "How long a shutdown waits for running jobs, in seconds, before cancelling them.")
+    var drainTimeout = 30
+
+    @Option(help: "Log format: logfmt or json.")
+    var logFormat = "logfmt"
+
+    func validate() throws {
+        guard !self.exec.isEmpty else { throw ValidationError("give at least one --exec TYPE=COMMAND") }
+        for entry in self.exec {
+            guard let equals = entry.firstIndex(of: "="), equals != entry.startIndex, entry.index(after: equals) != entry.endIndex else {
+                throw ValidationError("--exec \(entry): expected TYPE=COMMAND")
+            }
+        }
+        guard (1...10_000).contains(self.concurrency) else { throw ValidationError("--concurrency must be from 1 to 10000") }
+        guard self.drainTimeout >= 0 else { throw ValidationError("--drain-timeout must not be negative") }
+        guard LogFormat(rawValue: self.logFormat) != nil else { throw ValidationError("--log-format must be logfmt or json") }
+        for entry in self.label where !entry.contains("=") {
+            throw ValidationError("--label \(entry): expected KEY=VALUE")
+        }
+    }
+
+    func run() async throws {
+        let format = LogFormat(rawValue: self.logFormat) ?? .logfmt
+        LoggingSystem.bootstrap { StructuredLogHandler(label: $0, format: format, level: .info) }
+        let logger = Logger(label: "arbiter.worker")
+        var commands: [String: CommandJobHandler] = [:]
+        for entry in self.exec {
+            let equals = entry.firstIndex(of: "=")!
+            commands[String(entry[..<equals])] = CommandJobHandler(command: String(entry[entry.index(after: equals)...]))
+        }
+        var labels: [String: String] = [:]
+        for entry in self.label {
+            let parts = entry.split(separator: "=", maxSplits: 1)
+            labels[String(parts[0])] = parts.count > 1 ? String(parts[1]) : ""
+        }
+        let handlers = commands
+        let worker = ArbiterWorker(
+            configuration: WorkerConfiguration(
+                server: self.server, workerID: self.id ?? "\(ProcessInfo.processInfo.hostName)-\(getpid())", capabilities: handlers.keys.sorted(),
+                concurrency: self.concurrency, labels: labels, drainTimeout: .seconds(self.drainTimeout)),
+            logger: logger
+        ) { assignment in
+            guard let handler = handlers[assignment.type] else {
+                throw CommandLineFailure("no --exec for job type \(assignment.type)")
+            }
+            return try await handler.run(assignment)
+        }
+        let group = ServiceGroup(configuration: .init(
+            services: [.init(service: worker, successTerminationBehavior: .gracefullyShutdownGroup)], gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger))
+        try await group.run()
+    }
+}
+
+struct CommandLineFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
