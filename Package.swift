@@ -169,7 +169,7 @@ let package = Package(
         .testTarget(
             name: "ArbiterIntegrationTests",
             dependencies: [
-                "ArbiterTesting", "arbiter",
+                "ArbiterTesting", "ArbiterStorage", "arbiter",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

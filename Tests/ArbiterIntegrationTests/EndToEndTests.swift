@@ -1,0 +1,113 @@
+import ArbiterStorage
+import ArbiterTesting
+import Foundation
+import Testing
+
+/// The whole engine under failure: 4 `arbiter worker --exec` processes run 5,000 jobs whose handler
+/// fails one time in five, while a worker is SIGKILLed and later the daemon itself is SIGKILLed and
+/// restarted on the same store. Nothing may be lost or finished twice.
+@Suite struct EndToEndTests {
+    let api = JobsAPITests()
+    static let jobs = 5000
+    static let maxAttempts = 4
+
+    /// Fails about 20% of runs (51 of 256 byte values).
+    static let handler = """
+        cat > /dev/null
+        n=$(od -An -N1 -tu1 /dev/urandom | tr -d ' ')
+        if [ "$n" -lt 51 ]; then echo "injected failure" >&2; exit 1; fi
+        echo '{"ok":true}'
+        """
+
+    func finished(_ server: ArbiterServer) async throws -> Int {
+        let (_, body) = try await self.api.get(server, "/api/v1/job-types")
+        let entry = ((body["job_types"] as? [[String: Any]]) ?? []).first { $0["type"] as? String == "e2e" }
+        let counts = (entry?["counts"] as? [String: Int]) ?? [:]
+        return (counts["succeeded"] ?? 0) + (counts["dead"] ?? 0) + (counts["cancelled"] ?? 0)
+    }
+
+    func waitForFinished(_ server: ArbiterServer, atLeast count: Int, timeout: Duration) async throws {
+        let deadline = ContinuousClock.now + timeout
+        var done = 0
+        while ContinuousClock.now < deadline {
+            done = try await self.finished(server)
+            if done >= count { return }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        throw TestingError("only \(done) of \(count) jobs finished within \(timeout)")
+    }
+
+    @Test(.timeLimit(.minutes(10))) func fiveThousandJobsSurviveAWorkerKillAndADaemonKill() async throws {
+        let directory = try TemporaryDirectory(prefix: "e2e")
+        defer { directory.remove() }
+        let script = try directory.write("handler.sh", Self.handler)
+        let data = directory.file("data")
+        let port = try FreePort.next()
+        let config = """
+            workers:
+              lease_timeout: 5s
+              timeout: 3s
+            job_types:
+              e2e:
+                max_attempts: \(Self.maxAttempts)
+                backoff: { initial: 50ms, max: 200ms }
+            """
+        var server = try await ArbiterServer.start(config: config, dataDirectory: data, listen: "127.0.0.1:\(port)")
+        let workers = try (1...4).map {
+            try WorkerProcess(server: server.baseURL, id: "w\($0)", exec: ["e2e": "sh \(script)"], concurrency: 4)
+        }
+        do {
+            for batch in 0..<(Self.jobs / 500) {
+                let jobs = (0..<500).map { #"{"type":"e2e","payload":{"n":\#(batch * 500 + $0)}}"# }.joined(separator: ",")
+                let (status, body) = try await self.api.post(server, "/api/v1/jobs/batch", #"{"jobs":[\#(jobs)]}"#)
+                try #require(status == 201, "\(body)")
+            }
+            try await self.waitForFinished(server, atLeast: Self.jobs / 4, timeout: .seconds(180))
+            workers[0].process.signal(SIGKILL)
+            try await self.waitForFinished(server, atLeast: Self.jobs / 2, timeout: .seconds(180))
+            server.process.signal(SIGKILL)
+            _ = await server.process.waitForExit(timeout: .seconds(10))
+            server.directory.remove()
+            server = try await ArbiterServer.start(config: config, dataDirectory: data, listen: "127.0.0.1:\(port)")
+            try await self.waitForFinished(server, atLeast: Self.jobs, timeout: .seconds(300))
+
+            // Counts per state from the API equal the gauges once the clock has refreshed them.
+            try await Task.sleep(for: .milliseconds(2500))
+            let (_, types) = try await self.api.get(server, "/api/v1/job-types")
+            let entry = ((types["job_types"] as? [[String: Any]]) ?? []).first { $0["type"] as? String == "e2e" }
+            let counts = (entry?["counts"] as? [String: Int]) ?? [:]
+            let metrics = try await HTTPProbe.get(server.baseURL + "/metrics").text
+            for (state, count) in counts {
+                #expect(ExpositionSamples.value(in: metrics, "arbiter_jobs", ["job_type": "e2e", "state": state]) == String(count), "state \(state)")
+            }
+            #expect((counts["succeeded"] ?? 0) + (counts["dead"] ?? 0) == Self.jobs, "\(counts)")
+        } catch {
+            for worker in workers { await worker.stop() }
+            await server.stop()
+            throw error
+        }
+        for worker in workers { await worker.stop() }
+        await server.stop()
+
+        // The store itself: every job finished once, within its attempts.
+        let store = try SQLiteConnection(path: "\(data)/arbiter.db")
+        let states = try store.query("SELECT state, COUNT(*) FROM jobs GROUP BY state")
+        #expect(states.allSatisfy { ["succeeded", "dead"].contains($0[0].text ?? "") }, "\(states)")
+        let twice = try store.query("SELECT job_id FROM job_attempts WHERE outcome = 'succeeded' GROUP BY job_id HAVING COUNT(*) > 1")
+        #expect(twice.isEmpty, "jobs completed twice: \(twice.prefix(5))")
+        let succeededWithout = try store.query(
+            "SELECT id FROM jobs WHERE state = 'succeeded' AND NOT EXISTS (SELECT 1 FROM job_attempts a WHERE a.job_id = jobs.id AND a.outcome = 'succeeded')")
+        #expect(succeededWithout.isEmpty)
+        let overLimit = try store.query("SELECT id, attempt FROM jobs WHERE attempt > max_attempts OR attempt < 1")
+        #expect(overLimit.isEmpty, "attempts outside 1...\(Self.maxAttempts): \(overLimit.prefix(5))")
+        let deadEarly = try store.query("SELECT id, attempt FROM jobs WHERE state = 'dead' AND attempt != max_attempts")
+        #expect(deadEarly.isEmpty, "dead before the last attempt: \(deadEarly.prefix(5))")
+        let attemptsMatch = try store.query(
+            "SELECT id FROM jobs WHERE attempt != (SELECT COUNT(*) FROM job_attempts a WHERE a.job_id = jobs.id)")
+        #expect(attemptsMatch.isEmpty, "attempt counters that disagree with the attempt history: \(attemptsMatch.prefix(5))")
+        let unfinishedAttempts = try store.query("SELECT job_id, attempt FROM job_attempts WHERE finished_at IS NULL")
+        #expect(unfinishedAttempts.isEmpty)
+        let killed = try store.query("SELECT COUNT(*) FROM job_attempts WHERE outcome = 'lease_expired'")
+        #expect((killed.first?[0].integer ?? 0) >= 1, "the killed worker's jobs were rescued by lease expiry")
+    }
+}
