@@ -161,7 +161,8 @@ let package = Package(
         .testTarget(
             name: "ArbiterAppTests",
             dependencies: [
-                "ArbiterApp", "ArbiterHTTP", "ArbiterJobs", "ArbiterMetrics", "ArbiterTesting",
+                "ArbiterApp", "ArbiterHTTP", "ArbiterJobs", "ArbiterMetrics", "ArbiterStorage", "ArbiterTesting",
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings

@@ -50,6 +50,7 @@ public enum ArbiterRouter {
         HealthEndpoints(readiness: dependencies.readiness, checks: dependencies.healthChecks, startedAt: dependencies.startedAt)
             .register(on: router)
         try MetricsEndpoint(registry: dependencies.registry).register(on: router)
+        APIDocsEndpoints().register(on: router)
         let scheduler = dependencies.scheduler
         JobsEndpoints(scheduler: scheduler, policies: scheduler.policies, limits: dependencies.jobLimits, metrics: dependencies.jobMetrics)
             .register(on: router)

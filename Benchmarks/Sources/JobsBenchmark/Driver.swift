@@ -1,0 +1,211 @@
+import ArbiterStorage
+import ArbiterTesting
+import Foundation
+
+/// Runs Arbiter (daemon + 2 worker processes over WebSocket, SQLite, durable commits) and pgqueuer
+/// (2 consumer processes, PostgreSQL 15, fsync and synchronous_commit on) through the same two
+/// measurements in one run, and prints both with their ratio.
+struct Driver {
+    struct Options {
+        var jobs = 50_000
+        var rate = 1000
+        var seconds = 10
+        var workerConcurrency = 256
+        var python: String?
+        var pgqueuerScript = "Benchmarks/pgqueuer/pgq_bench.py"
+
+        init(arguments: [String]) {
+            var iterator = arguments.makeIterator()
+            while let argument = iterator.next() {
+                switch argument {
+                case "--jobs": self.jobs = Int(iterator.next() ?? "") ?? self.jobs
+                case "--rate": self.rate = Int(iterator.next() ?? "") ?? self.rate
+                case "--seconds": self.seconds = Int(iterator.next() ?? "") ?? self.seconds
+                case "--worker-concurrency": self.workerConcurrency = Int(iterator.next() ?? "") ?? self.workerConcurrency
+                case "--python": self.python = iterator.next()
+                case "--pgqueuer-script": self.pgqueuerScript = iterator.next() ?? self.pgqueuerScript
+                default: break
+                }
+            }
+        }
+    }
+
+    struct Figures {
+        var drainPerSecond: Double
+        var p50: Double
+        var p99: Double
+    }
+
+    let options: Options
+
+    func run() async throws {
+        let arbiter = try await self.measureArbiter()
+        print(String(format: "arbiter:  drain %.0f jobs/s, submit→start p50 %.2f ms, p99 %.2f ms", arbiter.drainPerSecond, arbiter.p50, arbiter.p99))
+        guard let python = self.options.python else {
+            print("pgqueuer: skipped (no --python)")
+            return
+        }
+        let pgqueuer = try await self.measurePgqueuer(python: python)
+        print(String(format: "pgqueuer: drain %.0f jobs/s, submit→start p50 %.2f ms, p99 %.2f ms", pgqueuer.drainPerSecond, pgqueuer.p50, pgqueuer.p99))
+        print(String(
+            format: "ratio (arbiter / pgqueuer): drain %.2f×; p99 latency %.2f× (lower is better)", arbiter.drainPerSecond / pgqueuer.drainPerSecond,
+            arbiter.p99 / pgqueuer.p99))
+    }
+
+    // MARK: Arbiter
+
+    func measureArbiter() async throws -> Figures {
+        let directory = try TemporaryDirectory(prefix: "jobs-bench")
+        defer { directory.remove() }
+        let config = try directory.write("arbiter.yaml", "log:\n  level: warning\njob_types:\n  noop:\n    max_attempts: 3\n")
+        let port = try FreePort.next()
+        let base = "http://127.0.0.1:\(port)"
+        let data = directory.file("data")
+        let daemon = try ChildProcess(
+            executable: CommandLine.arguments[0], arguments: ["serve", config, "127.0.0.1:\(port)", data], directory: directory.path, name: "daemon")
+        defer { daemon.signal(SIGTERM) }
+        try await self.waitUntil("the daemon is ready") { (try? await HTTPProbe.get(base + "/readyz").status) == 200 }
+
+        // Drain: the backlog is submitted while the type is paused, then released at once.
+        _ = try await self.post(base + "/api/v1/job-types/noop/pause", "")
+        let submitStarted = ContinuousClock.now
+        for start in stride(from: 0, to: self.options.jobs, by: 1000) {
+            let count = min(1000, self.options.jobs - start)
+            try await self.submit(base, count: count, stamped: false)
+        }
+        log("arbiter: \(self.options.jobs) jobs submitted through the batch endpoint in \(ContinuousClock.now - submitStarted)")
+        var workers = try self.startWorkers(base, directory: directory, tag: "drain")
+        try await self.waitUntil("both workers are connected") { try await self.connectedWorkers(base) == 2 }
+        let released = WallNanoseconds.now() / 1_000_000
+        _ = try await self.post(base + "/api/v1/job-types/noop/resume", "")
+        try await self.waitUntil("the backlog is drained", timeout: .seconds(600)) { try await self.succeeded(base) >= self.options.jobs }
+        for worker in workers { await worker.process.stop() }
+        let store = try SQLiteConnection(path: "\(data)/arbiter.db")
+        let lastFinished = try store.query("SELECT MAX(finished_at) FROM jobs").first?[0].integer ?? released
+        let drainSeconds = Double(lastFinished - released) / 1000
+        log(String(format: "arbiter: drained %d jobs in %.3f s", self.options.jobs, drainSeconds))
+
+        // Latency: a steady offered load, 10 jobs per batch request every 10 ms, each stamped with its submit time.
+        workers = try self.startWorkers(base, directory: directory, tag: "latency")
+        try await self.waitUntil("both workers are connected again") { try await self.connectedWorkers(base) == 2 }
+        try await self.submit(base, count: 100, stamped: false)  // warm-up
+        let before = try await self.succeeded(base)
+        let submitted = try await self.offerLoad(base)
+        try await self.waitUntil("the offered jobs are done", timeout: .seconds(120)) { try await self.succeeded(base) >= before + submitted }
+        var latencies: [Double] = []
+        for worker in workers {
+            await worker.process.stop()
+            let text = (try? String(contentsOfFile: worker.output, encoding: .utf8)) ?? ""
+            latencies += text.split(separator: "\n").compactMap { Double($0) }
+        }
+        latencies.sort()
+        log("arbiter: \(latencies.count) latency samples")
+        return Figures(
+            drainPerSecond: Double(self.options.jobs) / drainSeconds, p50: Self.percentile(latencies, 50), p99: Self.percentile(latencies, 99))
+    }
+
+    struct Worker {
+        let process: ChildProcess
+        let output: String
+    }
+
+    func startWorkers(_ base: String, directory: TemporaryDirectory, tag: String) throws -> [Worker] {
+        try (1...2).map { index in
+            let output = directory.file("\(tag)-\(index).latencies")
+            let process = try ChildProcess(
+                executable: CommandLine.arguments[0],
+                arguments: ["worker", base, "bench-\(tag)-\(index)", String(self.options.workerConcurrency), output],
+                directory: directory.path, name: "worker-\(tag)-\(index)")
+            return Worker(process: process, output: output)
+        }
+    }
+
+    func offerLoad(_ base: String) async throws -> Int {
+        let ticks = self.options.seconds * 100
+        let perTick = max(1, self.options.rate / 100)
+        let started = ContinuousClock.now
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for tick in 0..<ticks {
+                try await Task.sleep(until: started + .milliseconds(10 * tick), clock: .continuous)
+                group.addTask { try await self.submit(base, count: perTick, stamped: true) }
+            }
+            try await group.waitForAll()
+        }
+        return ticks * perTick
+    }
+
+    func submit(_ base: String, count: Int, stamped: Bool) async throws {
+        let stamp = stamped ? #"{"t":\#(WallNanoseconds.now())}"# : "{}"
+        let jobs = Array(repeating: #"{"type":"noop","payload":\#(stamp)}"#, count: count).joined(separator: ",")
+        let response = try await HTTPProbe.send(
+            base + "/api/v1/jobs/batch", method: .POST, headers: [("Content-Type", "application/json")], body: Array(#"{"jobs":[\#(jobs)]}"#.utf8),
+            timeout: .seconds(60))
+        guard response.status == 201 else { throw TestingError("batch submit answered \(response.status): \(response.text)") }
+    }
+
+    func post(_ url: String, _ body: String) async throws -> HTTPProbe.Response {
+        try await HTTPProbe.send(url, method: .POST, headers: [("Content-Type", "application/json")], body: Array(body.utf8))
+    }
+
+    func succeeded(_ base: String) async throws -> Int {
+        let response = try await HTTPProbe.get(base + "/api/v1/job-types")
+        let object = try JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any]
+        let types = object?["job_types"] as? [[String: Any]] ?? []
+        let counts = types.first { $0["type"] as? String == "noop" }?["counts"] as? [String: Int]
+        return counts?["succeeded"] ?? 0
+    }
+
+    func connectedWorkers(_ base: String) async throws -> Int {
+        let response = try await HTTPProbe.get(base + "/api/v1/workers")
+        let object = try JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any]
+        return (object?["workers"] as? [[String: Any]] ?? []).filter { ["idle", "busy"].contains($0["state"] as? String ?? "") }.count
+    }
+
+    func waitUntil(_ what: String, timeout: Duration = .seconds(60), _ condition: () async throws -> Bool) async throws {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if try await condition() { return }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        throw TestingError("timed out waiting until \(what)")
+    }
+
+    static func percentile(_ sorted: [Double], _ p: Double) -> Double {
+        guard !sorted.isEmpty else { return .nan }
+        let rank = Int((p / 100 * Double(sorted.count)).rounded(.up)) - 1
+        return sorted[min(max(rank, 0), sorted.count - 1)]
+    }
+
+    // MARK: pgqueuer
+
+    func measurePgqueuer(python: String) async throws -> Figures {
+        let postgres = try await PostgresServer.start()
+        defer { postgres.stop() }
+        let dsn = "postgresql://postgres@127.0.0.1:\(postgres.port)/postgres"
+        log("pgqueuer: running \(self.options.pgqueuerScript) against PostgreSQL on port \(postgres.port)")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: python)
+        process.arguments = [
+            self.options.pgqueuerScript, dsn, "--jobs", String(self.options.jobs), "--consumers", "2", "--batch-size", "100", "--rate",
+            String(self.options.rate), "--duration", String(self.options.seconds),
+        ]
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0, let report = try JSONSerialization.jsonObject(with: data) as? [String: Any],
+            let drain = report["drain"] as? [String: Any], let latency = report["latency"] as? [String: Any]
+        else {
+            throw TestingError("the pgqueuer benchmark failed (status \(process.terminationStatus))")
+        }
+        return Figures(
+            drainPerSecond: (drain["drain_jobs_per_s"] as? NSNumber)?.doubleValue ?? .nan,
+            p50: (latency["submit_to_start_p50_ms"] as? NSNumber)?.doubleValue ?? .nan,
+            p99: (latency["submit_to_start_p99_ms"] as? NSNumber)?.doubleValue ?? .nan)
+    }
+}
+
+func log(_ message: String) {
+    FileHandle.standardError.write(Data("\(message)\n".utf8))
+}
