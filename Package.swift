@@ -157,6 +157,7 @@ let package = Package(
         ),
         .testTarget(name: "ArbiterCoreTests", dependencies: ["ArbiterCore"], swiftSettings: swiftSettings),
         .testTarget(name: "ArbiterJobsTests", dependencies: ["ArbiterJobs"], swiftSettings: swiftSettings),
+        .testTarget(name: "ArbiterWorkerProtocolTests", dependencies: ["ArbiterWorkerProtocol"], swiftSettings: swiftSettings),
         .testTarget(name: "ArbiterStorageTests", dependencies: ["ArbiterStorage", "ArbiterJobs", "ArbiterTesting"], swiftSettings: swiftSettings),
         .testTarget(
             name: "ArbiterAppTests",

@@ -1,7 +1,9 @@
-/// Any JSON value, for payloads and results carried through the worker protocol unchanged.
+/// Any JSON value, for payloads and results carried through the worker protocol unchanged. Whole
+/// numbers that fit 64 bits stay exact (`integer`); other numbers are doubles.
 public enum JSONValue: Sendable, Equatable, Codable {
     case null
     case bool(Bool)
+    case integer(Int64)
     case number(Double)
     case string(String)
     case array([JSONValue])
@@ -13,6 +15,8 @@ public enum JSONValue: Sendable, Equatable, Codable {
             self = .null
         } else if let value = try? container.decode(Bool.self) {
             self = .bool(value)
+        } else if let value = try? container.decode(Int64.self) {
+            self = .integer(value)
         } else if let value = try? container.decode(Double.self) {
             self = .number(value)
         } else if let value = try? container.decode(String.self) {
@@ -29,6 +33,7 @@ public enum JSONValue: Sendable, Equatable, Codable {
         switch self {
         case .null: try container.encodeNil()
         case .bool(let value): try container.encode(value)
+        case .integer(let value): try container.encode(value)
         case .number(let value): try container.encode(value)
         case .string(let value): try container.encode(value)
         case .array(let value): try container.encode(value)

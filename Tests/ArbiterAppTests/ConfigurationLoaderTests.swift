@@ -141,7 +141,7 @@ import Testing
                 backoff: { initial: 1s, max: 5m }
                 timeout: 30s
                 concurrency: 10
-                rate_limit: 100/s
+                rate: 100/s
               fetch_odds:
                 requires_consent: odds.read
               noop:
@@ -157,7 +157,7 @@ import Testing
 
     @Test func mistakesNameTheTypeAndLine() {
         #expect(self.failure("job_types:\n  email:\n    max_atempts: 5\n").contains("arbiter.yaml:3:5: job_types.email.max_atempts: unknown key (did you mean max_attempts?)"))
-        #expect(self.failure("job_types:\n  email:\n    rate_limit: fast\n").contains("arbiter.yaml:3:17: job_types.email.rate_limit: expected a rate such as 10/s"))
+        #expect(self.failure("job_types:\n  email:\n    rate: fast\n").contains("arbiter.yaml:3:11: job_types.email.rate: expected a rate such as 10/s"))
         #expect(self.failure("job_types:\n  \"bad name\":\n    timeout: 1s\n").contains("job_types.bad name: job type names hold letters"))
         #expect(self.failure("job_types:\n  email:\n    backoff: { initial: 10m, max: 1m }\n").contains("job_types.email.backoff: initial (10m) is longer than max (1m)"))
         #expect(self.failure("job_types: [email]\n").contains("job_types: expected a mapping with keys <job type name>"))

@@ -100,7 +100,7 @@ import Testing
     }
 
     @Test func rateLimitSpacesStarts() async throws {
-        try await ArbiterServer.with(config: "job_types:\n  metered:\n    rate_limit: 5/s\n") { server in
+        try await ArbiterServer.with(config: "job_types:\n  metered:\n    rate: 5/s\n") { server in
             let worker = try WorkerProcess(server: server.baseURL, id: "w1", exec: ["metered": "date +%s%N"], concurrency: 20)
             defer { Task { await worker.stop() } }
             try await worker.waitForLog { $0["msg"] == "connected" }

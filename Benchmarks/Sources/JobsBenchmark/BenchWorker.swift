@@ -1,3 +1,4 @@
+import ArbiterApp
 import ArbiterWorkerKit
 import ArbiterWorkerProtocol
 import Foundation
@@ -16,9 +17,9 @@ enum BenchWorker {
         let worker = ArbiterWorker(
             configuration: WorkerConfiguration(server: server, workerID: id, capabilities: ["noop"], concurrency: concurrency), logger: logger
         ) { assignment in
-            if case .object(let payload) = assignment.payload, case .number(let submitted)? = payload["t"] {
-                let started = Double(WallNanoseconds.now())
-                latencies.withLock { $0.append((started - submitted) / 1e6) }
+            if case .object(let payload) = assignment.payload, case .integer(let submitted)? = payload["t"] {
+                let started = WallNanoseconds.now()
+                latencies.withLock { $0.append(Double(started - submitted) / 1e6) }
             }
             return nil
         }

@@ -226,7 +226,7 @@ enum ConfigurationSchema {
             render: { config, name in config.jobTypes[name]?.concurrency.map { "\($0)" } }
         ),
         ConfigField(
-            path: "job_types.*.rate_limit", summary: "most jobs of the type started per second, minute or hour: 10/s, 600/m (default: none)",
+            path: "job_types.*.rate", summary: "most jobs of the type started per second, minute or hour: 10/s, 600/m (default: none)",
             flag: nil, isList: false,
             apply: { config, value, name in
                 scalar(value) { text in

@@ -142,6 +142,12 @@ public final class Scheduler: Sendable {
         var tick = Tick()
         let now = WallClock.nowMilliseconds()
         tick.offlineWorkers = try await self.workers.markOffline(silentSince: now - workerTimeout.wholeMilliseconds, now: now)
+        if !tick.offlineWorkers.isEmpty {
+            // Their leases are over, so their cancel notices have nothing left to stop.
+            self.cancelNotices.withLock { notices in
+                for id in tick.offlineWorkers { notices.removeValue(forKey: id) }
+            }
+        }
         tick.promoted = try await self.store.promoteDueJobs(now: now)
         tick.expired = try await self.store.expireLeases(now: now)
         for job in tick.expired { self.observer.attemptEnded(job, outcome: .leaseExpired, now: now) }
