@@ -166,6 +166,8 @@ public struct ArbiterWorker: Service {
         guard !self.ledger.isRunning(assignment.jobID) else { return }
         let handler = self.handler
         let timeout = Duration.milliseconds(max(assignment.timeoutMs, 1))
+        self.ledger.enter(assignment.jobID)
+        self.events.started(assignment)
         let task = Task {
             let report: WorkerMessage
             do {
@@ -181,8 +183,7 @@ public struct ArbiterWorker: Service {
                 try? await Self.send(report, outbound)
             }
         }
-        self.ledger.started(assignment.jobID, task)
-        self.events.started(assignment)
+        self.ledger.attach(assignment.jobID, task)
     }
 
     static func send(_ message: WorkerMessage, _ outbound: WebSocketOutboundWriter) async throws {

@@ -5,8 +5,14 @@ import WSClient
 /// The worker's memory across connections: jobs running, reports not yet acknowledged by the server
 /// (sent again after a reconnect, so a server restart loses no outcome), and the current connection.
 final class WorkerLedger: Sendable {
+    /// A running job: its task once attached (a job is entered before its task starts, so a job that
+    /// finishes at once still finds its entry).
+    private struct Running {
+        var task: Task<Void, Never>?
+    }
+
     private struct State {
-        var running: [String: Task<Void, Never>] = [:]
+        var running: [String: Running] = [:]
         /// Job id → the report, until the server acks or refuses it.
         var unacknowledged: [String: WorkerMessage] = [:]
         var outbound: WebSocketOutboundWriter?
@@ -23,8 +29,20 @@ final class WorkerLedger: Sendable {
         self.state.withLock { $0.running[jobID] != nil }
     }
 
-    func started(_ jobID: String, _ task: Task<Void, Never>) {
-        self.state.withLock { $0.running[jobID] = task }
+    /// Enters a job before its task starts.
+    func enter(_ jobID: String) {
+        self.state.withLock { $0.running[jobID] = Running() }
+    }
+
+    /// Attaches the job's task once it exists; a job cancelled in between is cancelled now (one that
+    /// already finished needs nothing).
+    func attach(_ jobID: String, _ task: Task<Void, Never>) {
+        let attached = self.state.withLock { state -> Bool in
+            guard state.running[jobID] != nil else { return false }
+            state.running[jobID]?.task = task
+            return true
+        }
+        if !attached { task.cancel() }
     }
 
     /// Records a job's outcome; it is sent now if connected, else after the next hello.
@@ -46,7 +64,7 @@ final class WorkerLedger: Sendable {
     func cancel(_ jobID: String) {
         let task = self.state.withLock { state -> Task<Void, Never>? in
             state.unacknowledged.removeValue(forKey: jobID)
-            return state.running.removeValue(forKey: jobID)
+            return state.running.removeValue(forKey: jobID)?.task
         }
         task?.cancel()
     }
@@ -54,7 +72,7 @@ final class WorkerLedger: Sendable {
     func cancelAll() {
         let tasks = self.state.withLock { state in
             defer { state.running.removeAll() }
-            return Array(state.running.values)
+            return state.running.values.compactMap(\.task)
         }
         for task in tasks { task.cancel() }
     }

@@ -39,8 +39,6 @@ enum JobResource {
 
     /// RFC 3339 in UTC with milliseconds.
     static func timestamp(_ milliseconds: Int64) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return formatter.string(from: Date(timeIntervalSince1970: Double(milliseconds) / 1000))
+        RFC3339.format(milliseconds: milliseconds)
     }
 }
