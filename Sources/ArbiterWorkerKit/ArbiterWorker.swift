@@ -179,6 +179,7 @@ public struct ArbiterWorker: Service {
                 report = .fail(jobID: assignment.jobID, leaseToken: assignment.leaseToken, error: Self.describe(error))
             }
             self.events.finished(assignment, report: report)
+            // Not sent now (disconnected, or the write failed): it stays unacknowledged and goes out after the next hello.
             if let outbound = self.ledger.finished(assignment.jobID, report: report) {
                 try? await Self.send(report, outbound)
             }

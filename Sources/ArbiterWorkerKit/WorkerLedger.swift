@@ -9,6 +9,8 @@ final class WorkerLedger: Sendable {
     /// finishes at once still finds its entry).
     private struct Running {
         var task: Task<Void, Never>?
+        /// Cancelled by the server before its task was attached.
+        var cancelled = false
     }
 
     private struct State {
@@ -34,22 +36,25 @@ final class WorkerLedger: Sendable {
         self.state.withLock { $0.running[jobID] = Running() }
     }
 
-    /// Attaches the job's task once it exists; a job cancelled in between is cancelled now (one that
-    /// already finished needs nothing).
+    /// Attaches the job's task once it exists; a job the server cancelled in between is cancelled now
+    /// (one that already finished needs nothing: its report may still be on its way out).
     func attach(_ jobID: String, _ task: Task<Void, Never>) {
-        let attached = self.state.withLock { state -> Bool in
-            guard state.running[jobID] != nil else { return false }
+        let cancel = self.state.withLock { state -> Bool in
+            guard let entry = state.running[jobID] else { return false }
+            if entry.cancelled {
+                state.running.removeValue(forKey: jobID)
+                return true
+            }
             state.running[jobID]?.task = task
-            return true
+            return false
         }
-        if !attached { task.cancel() }
+        if cancel { task.cancel() }
     }
 
     /// Records a job's outcome; it is sent now if connected, else after the next hello.
     func finished(_ jobID: String, report: WorkerMessage?) -> WebSocketOutboundWriter? {
         self.state.withLock { state in
-            guard state.running.removeValue(forKey: jobID) != nil else { return nil }
-            guard let report else { return nil }
+            guard let entry = state.running.removeValue(forKey: jobID), !entry.cancelled, let report else { return nil }
             state.unacknowledged[jobID] = report
             return state.outbound
         }
@@ -64,7 +69,13 @@ final class WorkerLedger: Sendable {
     func cancel(_ jobID: String) {
         let task = self.state.withLock { state -> Task<Void, Never>? in
             state.unacknowledged.removeValue(forKey: jobID)
-            return state.running.removeValue(forKey: jobID)?.task
+            guard let entry = state.running[jobID] else { return nil }
+            guard let task = entry.task else {
+                state.running[jobID]?.cancelled = true
+                return nil
+            }
+            state.running.removeValue(forKey: jobID)
+            return task
         }
         task?.cancel()
     }

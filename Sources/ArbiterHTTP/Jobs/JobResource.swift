@@ -13,11 +13,11 @@ enum JobResource {
             "backoff": ["initial": PrometheusDuration.format(job.retry.initialBackoff), "max": PrometheusDuration.format(job.retry.maxBackoff)],
             "created_at": self.timestamp(job.createdAt), "updated_at": self.timestamp(job.updatedAt),
         ]
-        object["payload"] = self.json(job.payload) ?? NSNull()
+        object["payload"] = RawJSON(text: job.payload)
         object["idempotency_key"] = job.idempotencyKey ?? NSNull()
         object["user_id"] = job.userID ?? NSNull()
         object["consent_scope"] = job.consentScope ?? NSNull()
-        object["result"] = job.result.flatMap(self.json) ?? NSNull()
+        object["result"] = job.result.map { RawJSON(text: $0) } ?? NSNull()
         object["last_error"] = job.lastError ?? NSNull()
         object["cancel_reason"] = job.cancelReason ?? NSNull()
         object["finished_at"] = job.finishedAt.map(self.timestamp) ?? NSNull()
@@ -31,10 +31,6 @@ enum JobResource {
             "finished_at": attempt.finishedAt.map(self.timestamp) ?? NSNull(), "outcome": attempt.outcome ?? NSNull(),
             "error": attempt.error ?? NSNull(),
         ]
-    }
-
-    static func json(_ text: String) -> Any? {
-        try? JSONSerialization.jsonObject(with: Data(text.utf8), options: [.fragmentsAllowed])
     }
 
     /// RFC 3339 in UTC with milliseconds.

@@ -35,7 +35,7 @@ struct JobSubmissionRequest {
         guard let payloadValue = object["payload"] else {
             throw APIError(.badRequest, code: "invalid_field", message: "\(field("payload")) is required (any JSON value)", field: field("payload"))
         }
-        let payload = String(decoding: try JSONSerialization.data(withJSONObject: payloadValue, options: [.fragmentsAllowed, .sortedKeys]), as: UTF8.self)
+        let payload = JSONWriter.string(payloadValue)
         guard payload.utf8.count <= limits.maxPayloadBytes else {
             throw APIError(
                 .contentTooLarge, code: "payload_too_large",
@@ -94,8 +94,7 @@ struct JobSubmissionRequest {
             tags = list
         }
         // The same key with a different request is a conflict; the digest covers every field as sent.
-        let canonical = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .fragmentsAllowed])
-        let digest = SHA256.hash(data: canonical).map { String(format: "%02x", $0) }.joined()
+        let digest = Self.hex(SHA256.hash(data: JSONWriter.bytes(object)))
         return JobSubmission(
             type: type, payload: payload, priority: priority, runAt: runAt, retry: retry, idempotencyKey: key, requestHash: digest,
             userID: userID, consentScope: policy.requiresConsent, tags: tags)
@@ -143,20 +142,15 @@ struct JobSubmissionRequest {
         formatter.formatOptions = [.withInternetDateTime]
         return formatter.date(from: text)
     }
-}
 
-/// Size limits on job submissions.
-public struct JobLimits: Sendable {
-    /// Largest payload, in bytes of compact JSON.
-    public var maxPayloadBytes: Int
-    /// Largest request body, in bytes.
-    public var maxBodyBytes: Int
-    /// Most jobs in one batch submission.
-    public var maxBatchJobs: Int
+    private static let hexDigits = Array("0123456789abcdef".utf8)
 
-    public init(maxPayloadBytes: Int = 1 << 20, maxBodyBytes: Int = 8 << 20, maxBatchJobs: Int = 1000) {
-        self.maxPayloadBytes = maxPayloadBytes
-        self.maxBodyBytes = maxBodyBytes
-        self.maxBatchJobs = maxBatchJobs
+    static func hex(_ digest: some Sequence<UInt8>) -> String {
+        var out: [UInt8] = []
+        for byte in digest {
+            out.append(self.hexDigits[Int(byte >> 4)])
+            out.append(self.hexDigits[Int(byte & 0x0F)])
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 }

@@ -85,7 +85,7 @@ struct DispatchEndpoints: Sendable {
             case .complete:
                 var result: String?
                 if let value = object["result"] {
-                    result = String(decoding: try JSONSerialization.data(withJSONObject: value, options: [.fragmentsAllowed, .sortedKeys]), as: UTF8.self)
+                    result = JSONWriter.string(value)
                     guard result!.utf8.count <= self.limits.maxPayloadBytes else {
                         throw APIError(.contentTooLarge, code: "result_too_large", message: "result is larger than \(self.limits.maxPayloadBytes) bytes", field: "result")
                     }
@@ -108,7 +108,7 @@ struct DispatchEndpoints: Sendable {
     /// What a worker receives for a leased job; the token is a string so no client loses precision.
     static func assignment(_ job: JobRecord) -> [String: Any] {
         [
-            "id": job.id, "type": job.type, "payload": JobResource.json(job.payload) ?? NSNull(), "attempt": job.attempt,
+            "id": job.id, "type": job.type, "payload": RawJSON(text: job.payload), "attempt": job.attempt,
             "max_attempts": job.retry.maxAttempts, "timeout": PrometheusDuration.format(job.retry.timeout),
             "lease": ["token": String(job.lease?.token ?? 0), "expires_at": JobResource.timestamp(job.lease?.expiresAt ?? 0)],
         ]
