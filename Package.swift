@@ -162,7 +162,7 @@ let package = Package(
         .testTarget(
             name: "ArbiterAppTests",
             dependencies: [
-                "ArbiterApp", "ArbiterHTTP", "ArbiterJobs", "ArbiterMetrics", "ArbiterStorage", "ArbiterTesting",
+                "ArbiterApp", "ArbiterHTTP", "ArbiterJobs", "ArbiterMetrics", "ArbiterStorage", "ArbiterTesting", "ArbiterWorkerProtocol",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -21,3 +21,21 @@ import Testing
         #expect(JSONWriter.string([Double.nan, Double.infinity] as [Any]) == "[null,null]")
     }
 }
+
+import ArbiterJobs
+import ArbiterWorkerProtocol
+
+/// The messages the worker channel writes by hand read back as the protocol's Codable messages.
+@Suite struct HandWrittenMessageTests {
+    @Test func assignmentTextIsAnAssignMessage() throws {
+        let job = JobRecord(
+            id: "j1", type: "email", payload: #"{"big":1795574763785037155,"to":"a@example.com"}"#, priority: 0, state: .running, runAt: 0, attempt: 2,
+            retry: RetryPolicy(maxAttempts: 5, initialBackoff: .seconds(1), maxBackoff: .seconds(2), timeout: .seconds(30)), idempotencyKey: nil,
+            userID: nil, consentScope: nil, tags: ["a"], result: nil, lastError: nil, cancelReason: nil,
+            lease: JobLease(workerID: "w", token: 4_611_686_018_427_387_904, expiresAt: 1_795_572_470_676), createdAt: 0, updatedAt: 0, finishedAt: nil)
+        let message = try WorkerMessage.parse(WorkerChannel.assignmentText(job))
+        #expect(message == .assign(Assignment(
+            jobID: "j1", type: "email", payload: .object(["big": .integer(1_795_574_763_785_037_155), "to": .string("a@example.com")]), attempt: 2,
+            maxAttempts: 5, timeoutMs: 30000, leaseToken: "4611686018427387904", leaseExpiresAt: 1_795_572_470_676, userID: nil, tags: ["a"])))
+    }
+}

@@ -23,6 +23,14 @@ final class WorkerSession: Sendable {
         self.state = Mutex(State(running: running))
     }
 
+    /// Free slots worth a lease while the worker is busy: an eighth of its concurrency, at least one.
+    var batchThreshold: Int { max(1, self.concurrency / 8) }
+
+    /// Running nothing the server knows of.
+    var isIdle: Bool {
+        self.state.withLock { $0.running.isEmpty }
+    }
+
     /// Slots the worker has free, 0 while draining.
     var freeSlots: Int {
         self.state.withLock { $0.draining ? 0 : max(0, self.concurrency - $0.running.count) }

@@ -31,11 +31,13 @@ enum JobRow {
     }
 
     static func encodeTags(_ tags: [String]) -> String {
-        (try? String(decoding: JSONSerialization.data(withJSONObject: tags), as: UTF8.self)) ?? "[]"
+        guard !tags.isEmpty else { return "[]" }
+        return (try? String(decoding: JSONSerialization.data(withJSONObject: tags), as: UTF8.self)) ?? "[]"
     }
 
     static func decodeTags(_ text: String?) -> [String] {
-        guard let text, let tags = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String] else { return [] }
+        // Most jobs have no tags: skip the JSON parser for them.
+        guard let text, text != "[]", let tags = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String] else { return [] }
         return tags
     }
 }

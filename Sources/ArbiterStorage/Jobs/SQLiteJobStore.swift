@@ -133,7 +133,13 @@ public final class SQLiteJobStore: JobStore, Sendable {
                     """,
                     [SQLiteValue(result), .integer(now), .integer(now), .text(id)])
                 try Self.finishAttempt(job, outcome: "succeeded", error: nil, now: now, connection)
-                return try Self.load(id, connection)
+                var done = job
+                done.state = .succeeded
+                done.result = result
+                done.lease = nil
+                done.finishedAt = now
+                done.updatedAt = now
+                return done
             }
         }
     }
