@@ -89,7 +89,9 @@ public struct ArbiterWorker: Service {
 
     private func session(_ inbound: WebSocketInboundStream, _ outbound: WebSocketOutboundWriter, deadline: DrainDeadline) async throws {
         try await Self.send(
-            .workerHello(capabilities: self.configuration.capabilities, concurrency: self.configuration.concurrency, labels: self.configuration.labels),
+            .workerHello(
+                capabilities: self.configuration.capabilities, concurrency: self.configuration.concurrency, labels: self.configuration.labels,
+                running: self.ledger.holding),
             outbound)
         var messages = inbound.messages(maxSize: 16 << 20).makeAsyncIterator()
         guard let first = try await messages.next(), case .text(let text) = first else { return }
@@ -111,7 +113,7 @@ public struct ArbiterWorker: Service {
                 while !Task.isCancelled {
                     try await Task.sleep(for: .milliseconds(min(100, max(heartbeatMs, 100))))
                     if ContinuousClock.now - lastHeartbeat >= interval {
-                        try await Self.send(.heartbeat, outbound)
+                        try await Self.send(.heartbeat(running: self.ledger.holding), outbound)
                         lastHeartbeat = .now
                     }
                     if self.ledger.isDraining {

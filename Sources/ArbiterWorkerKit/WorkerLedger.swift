@@ -27,6 +27,11 @@ final class WorkerLedger: Sendable {
     var isIdle: Bool { self.state.withLock { $0.running.isEmpty && $0.unacknowledged.isEmpty } }
     var runningCount: Int { self.state.withLock { $0.running.count } }
 
+    /// Jobs whose leases the worker still needs: running, or reported and not yet acknowledged.
+    var holding: [String] {
+        self.state.withLock { state in Set(state.running.keys).union(state.unacknowledged.keys).sorted() }
+    }
+
     func isRunning(_ jobID: String) -> Bool {
         self.state.withLock { $0.running[jobID] != nil }
     }

@@ -4,7 +4,7 @@ extension WorkerMessage: Codable {
     enum Key: String, CodingKey {
         case type, `protocol`, capabilities, concurrency, labels, jobID = "job_id", leaseToken = "lease_token", result, error, progress
         case workerID = "worker_id", heartbeatIntervalMs = "heartbeat_interval_ms", leaseTimeoutMs = "lease_timeout_ms"
-        case serverVersion = "server_version", job, request, state, reason, code, message
+        case serverVersion = "server_version", job, request, state, reason, code, message, running
     }
 
     /// The `type` of the message on the wire.
@@ -43,7 +43,8 @@ extension WorkerMessage: Codable {
                 self = .workerHello(
                     capabilities: try c.decode([String].self, forKey: .capabilities),
                     concurrency: try c.decodeIfPresent(Int.self, forKey: .concurrency) ?? 1,
-                    labels: try c.decodeIfPresent([String: String].self, forKey: .labels) ?? [:])
+                    labels: try c.decodeIfPresent([String: String].self, forKey: .labels) ?? [:],
+                    running: try c.decodeIfPresent([String].self, forKey: .running))
             }
         case "complete":
             self = .complete(
@@ -68,7 +69,7 @@ extension WorkerMessage: Codable {
             self = .error(
                 code: try c.decode(String.self, forKey: .code), message: try c.decode(String.self, forKey: .message),
                 jobID: try c.decodeIfPresent(String.self, forKey: .jobID))
-        case "heartbeat": self = .heartbeat
+        case "heartbeat": self = .heartbeat(running: try c.decodeIfPresent([String].self, forKey: .running))
         default:
             throw DecodingError.dataCorruptedError(forKey: .type, in: c, debugDescription: "unknown message type \"\(type)\"")
         }
@@ -78,11 +79,12 @@ extension WorkerMessage: Codable {
         var c = encoder.container(keyedBy: Key.self)
         try c.encode(self.typeName, forKey: .type)
         switch self {
-        case .workerHello(let capabilities, let concurrency, let labels):
+        case .workerHello(let capabilities, let concurrency, let labels, let running):
             try c.encode(WorkerProtocol.version, forKey: .protocol)
             try c.encode(capabilities, forKey: .capabilities)
             try c.encode(concurrency, forKey: .concurrency)
             try c.encode(labels, forKey: .labels)
+            try c.encodeIfPresent(running, forKey: .running)
         case .complete(let jobID, let token, let result):
             try c.encode(jobID, forKey: .jobID)
             try c.encode(token, forKey: .leaseToken)
@@ -95,7 +97,8 @@ extension WorkerMessage: Codable {
             try c.encode(jobID, forKey: .jobID)
             try c.encode(token, forKey: .leaseToken)
             try c.encodeIfPresent(progress, forKey: .progress)
-        case .drain, .heartbeat: break
+        case .drain: break
+        case .heartbeat(let running): try c.encodeIfPresent(running, forKey: .running)
         case .serverHello(let workerID, let interval, let lease, let version):
             try c.encode(WorkerProtocol.version, forKey: .protocol)
             try c.encode(workerID, forKey: .workerID)

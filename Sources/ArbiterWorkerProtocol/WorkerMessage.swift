@@ -50,8 +50,11 @@ public struct Assignment: Sendable, Equatable, Codable {
 /// Every message of the protocol, in either direction.
 public enum WorkerMessage: Sendable, Equatable {
     // Worker → server
-    /// First message of a worker: what it runs and how many at once.
-    case workerHello(capabilities: [String], concurrency: Int, labels: [String: String])
+    /// First message of a worker: what it runs and how many at once. After a reconnect, `running`
+    /// lists the jobs it still holds (running or with a report not yet acknowledged); the server ends
+    /// at once every other lease it has on record for the worker, so nothing waits on a job the
+    /// worker never received.
+    case workerHello(capabilities: [String], concurrency: Int, labels: [String: String], running: [String]? = nil)
     /// The attempt succeeded.
     case complete(jobID: String, leaseToken: String, result: JSONValue?)
     /// The attempt failed; the job retries if it has attempts left.
@@ -74,6 +77,9 @@ public enum WorkerMessage: Sendable, Equatable {
     case error(code: String, message: String, jobID: String?)
 
     // Both ways
-    /// Liveness. A worker's heartbeat keeps every lease it holds alive; the server answers with one.
-    case heartbeat
+    /// Liveness. From a worker, `running` lists the jobs it holds (running, or reported and not yet
+    /// acknowledged): exactly those leases are extended, so a job the worker lost track of is rescued
+    /// by lease expiry. Without `running`, every lease of the worker is extended. The server answers
+    /// with a heartbeat without `running`.
+    case heartbeat(running: [String]? = nil)
 }

@@ -61,6 +61,25 @@ import Testing
         }
     }
 
+    @Test func heartbeatsExtendOnlyTheLeasesTheWorkerNamesAndHelloEndsTheRest() async throws {
+        try await self.withStore { store in
+            _ = try await store.register(id: "w1", capabilities: ["email"], concurrency: 3, labels: [:], now: 1000)
+            for _ in 0..<3 { _ = try await store.submit(self.submission(), now: 1000) }
+            let leased = try await store.lease(types: ["email"], workerID: "w1", limit: 3, leaseMilliseconds: 10_000, now: 1000)
+            #expect(leased.count == 3)
+            let (kept, lost, gone) = (leased[0].id, leased[1].id, leased[2].id)
+            _ = try await store.heartbeat(workerID: "w1", jobs: [kept, gone], leaseMilliseconds: 10_000, now: 5000)
+            #expect(try await store.job(id: kept)?.lease?.expiresAt == 15_000)
+            #expect(try await store.job(id: lost)?.lease?.expiresAt == 11_000, "a job the worker did not name is not extended")
+            try await store.endLeases(workerID: "w1", except: [kept], now: 6000)
+            #expect(try await store.job(id: kept)?.lease?.expiresAt == 15_000)
+            #expect(try await store.job(id: gone)?.lease?.expiresAt == 6000)
+            let expired = try await store.expireLeases(now: 6000)
+            #expect(Set(expired.map(\.id)) == [lost, gone])
+            #expect(expired.allSatisfy { $0.state == .queued })
+        }
+    }
+
     @Test func aStaleTokenIsRefusedAndChangesNothing() async throws {
         try await self.withStore { store in
             let job = try await store.submit(self.submission(), now: 1000).job
@@ -202,7 +221,7 @@ import Testing
             #expect(try await store.job(id: job.id)?.state == .queued)
             #expect(try await store.worker(id: "w1")?.state == .offline)
             #expect(try await store.lease(types: ["email"], workerID: "w1", limit: 1, leaseMilliseconds: 1000, now: 5100).isEmpty)
-            #expect(try await store.heartbeat(workerID: "w1", leaseMilliseconds: 30_000, now: 5200).state == .idle)
+            #expect(try await store.heartbeat(workerID: "w1", jobs: nil, leaseMilliseconds: 30_000, now: 5200).state == .idle)
         }
     }
 
@@ -217,7 +236,7 @@ import Testing
             try await store.remove(workerID: "w1", now: 1400)
             #expect(try await store.worker(id: "w1") == nil)
             #expect(try await store.expireLeases(now: 1400).count == 1)
-            let missing = await #expect(throws: JobStoreError.self) { try await store.heartbeat(workerID: "w1", leaseMilliseconds: 30_000, now: 1500) }
+            let missing = await #expect(throws: JobStoreError.self) { try await store.heartbeat(workerID: "w1", jobs: nil, leaseMilliseconds: 30_000, now: 1500) }
             #expect(missing?.code == .notFound)
         }
     }

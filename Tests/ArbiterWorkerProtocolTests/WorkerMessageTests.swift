@@ -6,6 +6,7 @@ import Testing
 @Suite struct WorkerMessageTests {
     static let messages: [WorkerMessage] = [
         .workerHello(capabilities: ["email", "resize"], concurrency: 8, labels: ["zone": "a"]),
+        .workerHello(capabilities: ["email"], concurrency: 1, labels: [:], running: ["j1", "j2"]),
         .serverHello(workerID: "w1", heartbeatIntervalMs: 5000, leaseTimeoutMs: 30000, serverVersion: "0.1.0"),
         .assign(Assignment(
             jobID: "j1", type: "email", payload: .object(["to": .string("a@example.com"), "n": .integer(2), "pi": .number(3.25), "ok": .bool(true), "x": .null]),
@@ -19,7 +20,8 @@ import Testing
         .cancel(jobID: "j1", reason: "operator"),
         .error(code: "stale_lease", message: "not the current lease", jobID: "j1"),
         .error(code: "invalid_message", message: "type is required", jobID: nil),
-        .heartbeat,
+        .heartbeat(),
+        .heartbeat(running: ["j1"]),
         .drain,
     ]
 
@@ -30,7 +32,7 @@ import Testing
     @Test func theWireFormMatchesTheDocument() throws {
         let hello = try JSONSerialization.jsonObject(with: Data(try Self.messages[0].jsonText().utf8)) as? [String: Any]
         #expect(hello?["type"] as? String == "hello" && hello?["protocol"] as? Int == 1 && hello?["concurrency"] as? Int == 8)
-        let assign = try JSONSerialization.jsonObject(with: Data(try Self.messages[2].jsonText().utf8)) as? [String: Any]
+        let assign = try JSONSerialization.jsonObject(with: Data(try Self.messages[3].jsonText().utf8)) as? [String: Any]
         let job = assign?["job"] as? [String: Any]
         #expect(job?["job_id"] as? String == "j1" && job?["lease_token"] as? String == "4611686018427387904" && job?["timeout_ms"] as? Int == 30000)
     }
@@ -38,7 +40,7 @@ import Testing
     @Test func aWorkerWritingByHandIsUnderstood() throws {
         let text = #"{"type":"complete","job_id":"j9","lease_token":"7","result":{"sent":true},"extra":"ignored"}"#
         #expect(try WorkerMessage.parse(text) == .complete(jobID: "j9", leaseToken: "7", result: .object(["sent": .bool(true)])))
-        #expect(try WorkerMessage.parse(#"{"type":"hello","protocol":1,"capabilities":["a"]}"#) == .workerHello(capabilities: ["a"], concurrency: 1, labels: [:]))
+        #expect(try WorkerMessage.parse(#"{"type":"hello","protocol":1,"capabilities":["a"]}"#) == .workerHello(capabilities: ["a"], concurrency: 1, labels: [:], running: nil))
     }
 
     @Test func badMessagesAreRefusedWithTheReason() {

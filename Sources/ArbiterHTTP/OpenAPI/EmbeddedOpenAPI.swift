@@ -1041,7 +1041,7 @@ enum EmbeddedOpenAPI {
     },
     "/api/v1/workers/{id}/heartbeat": {
       "post": {
-        "summary": "The worker is alive: every lease it holds is extended; answers with pending cancel notices.",
+        "summary": "The worker is alive: the leases it names in running (else all) are extended; answers with pending cancel notices.",
         "tags": [
           "workers"
         ],
@@ -1073,6 +1073,35 @@ enum EmbeddedOpenAPI {
               "application/json": {
                 "schema": {
                   "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "400": {
+            "description": "Invalid body (codes invalid_json, invalid_field).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          }
+        },
+        "requestBody": {
+          "required": false,
+          "content": {
+            "application/json": {
+              "schema": {
+                "type": "object",
+                "properties": {
+                  "running": {
+                    "type": "array",
+                    "items": {
+                      "type": "string"
+                    },
+                    "description": "Jobs the worker still holds; only their leases are extended."
+                  }
                 }
               }
             }

@@ -38,7 +38,8 @@ struct DispatchEndpoints: Sendable {
         let deadline = ContinuousClock.now + wait
         let worker: WorkerRecord
         do {
-            worker = try await self.scheduler.heartbeat(workerID: id)
+            // Polling proves the worker is alive but extends no lease: that takes a heartbeat naming the jobs.
+            worker = try await self.scheduler.heartbeat(workerID: id, jobs: [])
         } catch let error as JobStoreError where error.code == .notFound {
             throw APIError(.notFound, code: "not_found", message: "worker \(id) is not registered", field: "id")
         }

@@ -42,7 +42,8 @@ struct WorkerChannel: Sendable {
         var messages = inbound.messages(maxSize: self.maxMessageBytes).makeAsyncIterator()
         // The first message must be the worker's hello.
         guard let first = try await messages.next() else { return }
-        guard case .text(let text) = first, case .workerHello(let capabilities, let concurrency, let labels)? = try? WorkerMessage.parse(text) else {
+        guard case .text(let text) = first, case .workerHello(let capabilities, let concurrency, let labels, let holding)? = try? WorkerMessage.parse(text)
+        else {
             try await self.send(.error(code: "hello_required", message: "the first message must be a hello with protocol 1", jobID: nil), outbound)
             try await outbound.close(.policyViolation, reason: "hello required")
             return
@@ -55,8 +56,14 @@ struct WorkerChannel: Sendable {
         }
         let now = WallClock.nowMilliseconds()
         _ = try await self.scheduler.workers.register(id: workerID, capabilities: capabilities, concurrency: concurrency, labels: labels, now: now)
-        // Jobs it still holds from an earlier connection keep their slots.
-        let held = try await self.scheduler.store.list(JobFilter(state: .running, leaseWorkerID: workerID), after: nil, limit: 10_000)
+        // Leases from an earlier connection: those the worker still holds keep their slots; if it listed
+        // what it holds, the rest (assignments lost with the connection) end now and are requeued.
+        var held = try await self.scheduler.store.list(JobFilter(state: .running, leaseWorkerID: workerID), after: nil, limit: 10_000)
+        if let holding {
+            try await self.scheduler.endLeases(workerID: workerID, except: holding)
+            let kept = Set(holding)
+            held = held.filter { kept.contains($0.id) }
+        }
         let session = WorkerSession(
             workerID: workerID, capabilities: capabilities, concurrency: concurrency,
             running: Dictionary(held.map { ($0.id, $0.lease?.token ?? 0) }, uniquingKeysWith: { first, _ in first }))
@@ -132,9 +139,9 @@ struct WorkerChannel: Sendable {
             return
         }
         switch message {
-        case .heartbeat:
-            _ = try await self.scheduler.heartbeat(workerID: session.workerID)
-            try await self.send(.heartbeat, outbound)
+        case .heartbeat(let running):
+            _ = try await self.scheduler.heartbeat(workerID: session.workerID, jobs: running)
+            try await self.send(.heartbeat(), outbound)
         case .drain:
             session.drain()
             _ = try? await self.scheduler.workers.drain(workerID: session.workerID, now: WallClock.nowMilliseconds())

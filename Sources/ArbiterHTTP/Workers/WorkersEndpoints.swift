@@ -17,9 +17,10 @@ struct WorkersEndpoints: Sendable {
         workers.post("register") { request, _ in try await self.registerWorker(request) }
         workers.get { _, _ in try JobsEndpoints.json(.ok, ["workers": try await self.store.workers().map(Self.object)]) }
         workers.get("{id}") { _, context in try await self.get(context) }
-        workers.post("{id}/heartbeat") { _, context in
+        workers.post("{id}/heartbeat") { request, context in
             let id = try context.parameters.require("id")
-            var object = Self.object(try await self.perform { try await self.scheduler.heartbeat(workerID: id) })
+            let running = try await self.runningJobs(request)
+            var object = Self.object(try await self.perform { try await self.scheduler.heartbeat(workerID: id, jobs: running) })
             object["cancel"] = self.scheduler.takeCancelNotices(workerID: id).map { ["job_id": $0.jobID, "reason": $0.reason] }
             return try JobsEndpoints.json(.ok, object)
         }
@@ -68,6 +69,20 @@ struct WorkersEndpoints: Sendable {
         let worker = try await self.store.register(
             id: id, capabilities: capabilities, concurrency: concurrency, labels: labels, now: WallClock.nowMilliseconds())
         return try JobsEndpoints.json(known ? .ok : .created, Self.object(worker))
+    }
+
+    /// The optional `{"running": [job ids]}` of a heartbeat: only those leases are extended.
+    private func runningJobs(_ request: Request) async throws -> [String]? {
+        let buffer = try await request.body.collect(upTo: self.limits.maxBodyBytes)
+        guard buffer.readableBytes > 0 else { return nil }
+        guard let object = (try? JSONSerialization.jsonObject(with: Data(buffer.readableBytesView))) as? [String: Any] else {
+            throw APIError(.badRequest, code: "invalid_json", message: "the request body must be empty or a JSON object")
+        }
+        guard let value = object["running"] else { return nil }
+        guard let running = value as? [String] else {
+            throw APIError(.badRequest, code: "invalid_field", message: "running must be a list of job ids", field: "running")
+        }
+        return running
     }
 
     private func get(_ context: ArbiterRequestContext) async throws -> Response {

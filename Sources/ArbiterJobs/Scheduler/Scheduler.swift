@@ -96,9 +96,17 @@ public final class Scheduler: Sendable {
         try await self.store.extendLease(id: jobID, token: token, leaseMilliseconds: self.leaseTimeout.wholeMilliseconds, now: WallClock.nowMilliseconds())
     }
 
-    /// A worker is alive: its heartbeat is recorded and every lease it holds is extended.
-    public func heartbeat(workerID: String) async throws -> WorkerRecord {
-        try await self.workers.heartbeat(workerID: workerID, leaseMilliseconds: self.leaseTimeout.wholeMilliseconds, now: WallClock.nowMilliseconds())
+    /// A worker is alive: its heartbeat is recorded and the leases it holds are extended (those of
+    /// `jobs` if it listed them, else all).
+    public func heartbeat(workerID: String, jobs: [String]? = nil) async throws -> WorkerRecord {
+        try await self.workers.heartbeat(
+            workerID: workerID, jobs: jobs, leaseMilliseconds: self.leaseTimeout.wholeMilliseconds, now: WallClock.nowMilliseconds())
+    }
+
+    /// A reconnecting worker listed what it holds: its other leases end now and are requeued on the
+    /// next tick (an assignment lost with a connection is rescued in about a second).
+    public func endLeases(workerID: String, except keep: [String]) async throws {
+        try await self.workers.endLeases(workerID: workerID, except: keep, now: WallClock.nowMilliseconds())
     }
 
     // MARK: Cancellation

@@ -43,10 +43,15 @@ public struct WorkerRecord: Sendable, Equatable {
 public protocol WorkerStore: Sendable {
     /// Registers a worker, or updates it if the id is known (it comes back idle).
     func register(id: String, capabilities: [String], concurrency: Int, labels: [String: String], now: Int64) async throws -> WorkerRecord
-    /// Records a heartbeat: an offline worker comes back, and every lease the worker holds is extended
-    /// to `now + leaseMilliseconds` (a live worker keeps its jobs however long they run).
+    /// Records a heartbeat: an offline worker comes back, and the leases it holds are extended to
+    /// `now + leaseMilliseconds` (a live worker keeps its jobs however long they run): the jobs in
+    /// `jobs` if given, else all of them.
     /// - Throws: ``JobStoreError`` `notFound` for an unknown worker.
-    func heartbeat(workerID: String, leaseMilliseconds: Int64, now: Int64) async throws -> WorkerRecord
+    func heartbeat(workerID: String, jobs: [String]?, leaseMilliseconds: Int64, now: Int64) async throws -> WorkerRecord
+
+    /// Ends now every lease of the worker except those on `keep` (jobs the worker says it does not
+    /// hold are requeued on the next clock tick).
+    func endLeases(workerID: String, except keep: [String], now: Int64) async throws
     /// Every worker, by id.
     func workers() async throws -> [WorkerRecord]
     /// One worker, if known.

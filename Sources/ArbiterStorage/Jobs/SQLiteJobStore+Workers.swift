@@ -23,15 +23,24 @@ extension SQLiteJobStore: WorkerStore {
         }
     }
 
-    public func heartbeat(workerID: String, leaseMilliseconds: Int64, now: Int64) async throws -> WorkerRecord {
+    public func heartbeat(workerID: String, jobs: [String]?, leaseMilliseconds: Int64, now: Int64) async throws -> WorkerRecord {
         try await self.run { connection in
             try connection.transaction {
                 try connection.query(
                     "UPDATE workers SET last_heartbeat_at = ?, state = CASE state WHEN 'offline' THEN 'idle' ELSE state END WHERE id = ?",
                     [.integer(now), .text(workerID)])
-                try connection.query(
-                    "UPDATE jobs SET lease_expires_at = ? WHERE state = 'running' AND lease_worker_id = ? AND lease_expires_at < ?",
-                    [.integer(now + leaseMilliseconds), .text(workerID), .integer(now + leaseMilliseconds)])
+                if let jobs {
+                    try connection.query(
+                        """
+                        UPDATE jobs SET lease_expires_at = ? WHERE state = 'running' AND lease_worker_id = ? AND lease_expires_at < ?
+                            AND id IN (SELECT value FROM json_each(?))
+                        """,
+                        [.integer(now + leaseMilliseconds), .text(workerID), .integer(now + leaseMilliseconds), .text(Self.encode(jobs))])
+                } else {
+                    try connection.query(
+                        "UPDATE jobs SET lease_expires_at = ? WHERE state = 'running' AND lease_worker_id = ? AND lease_expires_at < ?",
+                        [.integer(now + leaseMilliseconds), .text(workerID), .integer(now + leaseMilliseconds)])
+                }
                 return try Self.loadWorker(workerID, connection)
             }
         }
@@ -65,6 +74,17 @@ extension SQLiteJobStore: WorkerStore {
                 try Self.expireLeases(of: [workerID], now: now, connection)
                 try connection.query("DELETE FROM workers WHERE id = ?", [.text(workerID)])
             }
+        }
+    }
+
+    public func endLeases(workerID: String, except keep: [String], now: Int64) async throws {
+        _ = try await self.run { connection in
+            try connection.query(
+                """
+                UPDATE jobs SET lease_expires_at = ? WHERE state = 'running' AND lease_worker_id = ? AND lease_expires_at > ?
+                    AND id NOT IN (SELECT value FROM json_each(?))
+                """,
+                [.integer(now), .text(workerID), .integer(now), .text(Self.encode(keep))])
         }
     }
 
