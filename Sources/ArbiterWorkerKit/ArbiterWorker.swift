@@ -101,11 +101,22 @@ public struct ArbiterWorker: Service {
             throw WorkerError.refused(code: "unexpected_message", message: "the server did not answer hello")
         }
         self.logger.info("connected", metadata: ["server_version": "\(version)", "worker_id": "\(self.configuration.workerID)"])
-        for report in self.ledger.connected(outbound) { try await Self.send(report, outbound) }
+        let flushes = self.ledger.connected(outbound)
         if self.ledger.isDraining { try await Self.send(.drain, outbound) }
         self.events.connected()
 
         try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                // Reports go out as they come; those that pile up while a write is in progress go
+                // together in one batch (one frame, one store transaction on the server).
+                for await _ in flushes {
+                    while true {
+                        let reports = self.ledger.takeUnsent(limit: 256)
+                        if reports.isEmpty { break }
+                        try await Self.send(reports.count == 1 ? reports[0] : .batch(reports), outbound)
+                    }
+                }
+            }
             group.addTask {
                 // Heartbeats keep the worker's leases alive; while draining, close once everything is settled.
                 let interval = Duration.milliseconds(max(heartbeatMs, 100))
@@ -157,6 +168,8 @@ public struct ArbiterWorker: Service {
             self.logger.info("job cancelled by the server", metadata: ["job_id": "\(jobID)", "reason": "\(reason)"])
             self.ledger.cancel(jobID)
             self.events.cancelled(jobID: jobID)
+        case .batch(let messages):
+            for message in messages { try await self.handle(message, outbound) }
         case .heartbeat, .serverHello:
             break
         case .workerHello, .complete, .fail, .progress, .drain:
@@ -181,10 +194,8 @@ public struct ArbiterWorker: Service {
                 report = .fail(jobID: assignment.jobID, leaseToken: assignment.leaseToken, error: Self.describe(error))
             }
             self.events.finished(assignment, report: report)
-            // Not sent now (disconnected, or the write failed): it stays unacknowledged and goes out after the next hello.
-            if let outbound = self.ledger.finished(assignment.jobID, report: report) {
-                try? await Self.send(report, outbound)
-            }
+            // Sent by the connection's sender; if it cannot be, it stays unacknowledged and goes out after the next hello.
+            self.ledger.finished(assignment.jobID, report: report)
         }
         self.ledger.attach(assignment.jobID, task)
     }

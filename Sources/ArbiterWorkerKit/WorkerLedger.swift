@@ -17,6 +17,10 @@ final class WorkerLedger: Sendable {
         var running: [String: Running] = [:]
         /// Job id → the report, until the server acks or refuses it.
         var unacknowledged: [String: WorkerMessage] = [:]
+        /// Reports waiting to go out on the current connection, oldest first.
+        var unsent: [String] = []
+        /// Wakes the current connection's sender.
+        var flush: AsyncStream<Void>.Continuation?
         var outbound: WebSocketOutboundWriter?
         var draining = false
     }
@@ -56,12 +60,23 @@ final class WorkerLedger: Sendable {
         if cancel { task.cancel() }
     }
 
-    /// Records a job's outcome; it is sent now if connected, else after the next hello.
-    func finished(_ jobID: String, report: WorkerMessage?) -> WebSocketOutboundWriter? {
+    /// Records a job's outcome for the sender: reports that pile up while one batch is being written
+    /// go out together in the next.
+    func finished(_ jobID: String, report: WorkerMessage?) {
         self.state.withLock { state in
-            guard let entry = state.running.removeValue(forKey: jobID), !entry.cancelled, let report else { return nil }
+            guard let entry = state.running.removeValue(forKey: jobID), !entry.cancelled, let report else { return }
             state.unacknowledged[jobID] = report
-            return state.outbound
+            state.unsent.append(jobID)
+            state.flush?.yield()
+        }
+    }
+
+    /// Up to `limit` reports not yet sent on this connection, oldest first.
+    func takeUnsent(limit: Int) -> [WorkerMessage] {
+        self.state.withLock { state in
+            let ids = state.unsent.prefix(limit)
+            state.unsent.removeFirst(ids.count)
+            return ids.compactMap { state.unacknowledged[$0] }
         }
     }
 
@@ -74,6 +89,7 @@ final class WorkerLedger: Sendable {
     func cancel(_ jobID: String) {
         let task = self.state.withLock { state -> Task<Void, Never>? in
             state.unacknowledged.removeValue(forKey: jobID)
+            state.unsent.removeAll { $0 == jobID }
             guard let entry = state.running[jobID] else { return nil }
             guard let task = entry.task else {
                 state.running[jobID]?.cancelled = true
@@ -93,16 +109,26 @@ final class WorkerLedger: Sendable {
         for task in tasks { task.cancel() }
     }
 
-    /// A connection said hello: reports still waiting go out on it.
-    func connected(_ outbound: WebSocketOutboundWriter) -> [WorkerMessage] {
+    /// A connection said hello: every report still unacknowledged goes out on it (again). Its sender
+    /// waits on the returned signals.
+    func connected(_ outbound: WebSocketOutboundWriter) -> AsyncStream<Void> {
+        let (signals, flush) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
         self.state.withLock { state in
             state.outbound = outbound
-            return state.unacknowledged.keys.sorted().compactMap { state.unacknowledged[$0] }
+            state.flush?.finish()
+            state.flush = flush
+            state.unsent = state.unacknowledged.keys.sorted()
+            if !state.unsent.isEmpty { flush.yield() }
         }
+        return signals
     }
 
     func disconnected() {
-        self.state.withLock { $0.outbound = nil }
+        self.state.withLock { state in
+            state.outbound = nil
+            state.flush?.finish()
+            state.flush = nil
+        }
     }
 
     /// Starts draining; returns the connection to tell, if any.

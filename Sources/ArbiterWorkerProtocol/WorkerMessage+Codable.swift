@@ -4,7 +4,7 @@ extension WorkerMessage: Codable {
     enum Key: String, CodingKey {
         case type, `protocol`, capabilities, concurrency, labels, jobID = "job_id", leaseToken = "lease_token", result, error, progress
         case workerID = "worker_id", heartbeatIntervalMs = "heartbeat_interval_ms", leaseTimeoutMs = "lease_timeout_ms"
-        case serverVersion = "server_version", job, request, state, reason, code, message, running
+        case serverVersion = "server_version", job, request, state, reason, code, message, running, messages
     }
 
     /// The `type` of the message on the wire.
@@ -20,6 +20,7 @@ extension WorkerMessage: Codable {
         case .cancel: "cancel"
         case .error: "error"
         case .heartbeat: "heartbeat"
+        case .batch: "batch"
         }
     }
 
@@ -70,6 +71,12 @@ extension WorkerMessage: Codable {
                 code: try c.decode(String.self, forKey: .code), message: try c.decode(String.self, forKey: .message),
                 jobID: try c.decodeIfPresent(String.self, forKey: .jobID))
         case "heartbeat": self = .heartbeat(running: try c.decodeIfPresent([String].self, forKey: .running))
+        case "batch":
+            let messages = try c.decode([WorkerMessage].self, forKey: .messages)
+            if messages.contains(where: { if case .batch = $0 { true } else { false } }) {
+                throw DecodingError.dataCorruptedError(forKey: .messages, in: c, debugDescription: "a batch does not contain a batch")
+            }
+            self = .batch(messages)
         default:
             throw DecodingError.dataCorruptedError(forKey: .type, in: c, debugDescription: "unknown message type \"\(type)\"")
         }
@@ -99,6 +106,7 @@ extension WorkerMessage: Codable {
             try c.encodeIfPresent(progress, forKey: .progress)
         case .drain: break
         case .heartbeat(let running): try c.encodeIfPresent(running, forKey: .running)
+        case .batch(let messages): try c.encode(messages, forKey: .messages)
         case .serverHello(let workerID, let interval, let lease, let version):
             try c.encode(WorkerProtocol.version, forKey: .protocol)
             try c.encode(workerID, forKey: .workerID)

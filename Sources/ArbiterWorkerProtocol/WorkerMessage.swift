@@ -77,9 +77,22 @@ public enum WorkerMessage: Sendable, Equatable {
     case error(code: String, message: String, jobID: String?)
 
     // Both ways
+    /// Several messages in one frame, handled as if sent one by one (reports in a batch are also
+    /// recorded in one transaction). A batch does not contain a batch.
+    case batch([WorkerMessage])
     /// Liveness. From a worker, `running` lists the jobs it holds (running, or reported and not yet
     /// acknowledged): exactly those leases are extended, so a job the worker lost track of is rescued
     /// by lease expiry. Without `running`, every lease of the worker is extended. The server answers
     /// with a heartbeat without `running`.
     case heartbeat(running: [String]? = nil)
+}
+
+extension WorkerMessage {
+    /// A worker's report about an attempt: `complete`, `fail` or `progress`.
+    public var isReport: Bool {
+        switch self {
+        case .complete, .fail, .progress: true
+        default: false
+        }
+    }
 }

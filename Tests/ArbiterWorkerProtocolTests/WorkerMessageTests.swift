@@ -23,6 +23,7 @@ import Testing
         .heartbeat(),
         .heartbeat(running: ["j1"]),
         .drain,
+        .batch([.complete(jobID: "j1", leaseToken: "1", result: nil), .fail(jobID: "j2", leaseToken: "2", error: "x")]),
     ]
 
     @Test(arguments: Self.messages) func roundTrips(_ message: WorkerMessage) throws {
@@ -48,5 +49,6 @@ import Testing
         #expect(throws: DecodingError.self) { try WorkerMessage.parse(#"{"type":"fail","job_id":"j","lease_token":"1"}"#) }
         #expect(throws: DecodingError.self) { try WorkerMessage.parse(#"{"type":"hello","protocol":2,"capabilities":["a"]}"#) }
         #expect(throws: (any Error).self) { try WorkerMessage.parse("not json") }
+        #expect(throws: DecodingError.self) { try WorkerMessage.parse(#"{"type":"batch","messages":[{"type":"batch","messages":[]}]}"#) }
     }
 }

@@ -145,54 +145,86 @@ struct WorkerChannel: Sendable {
         case .drain:
             session.drain()
             _ = try? await self.scheduler.workers.drain(workerID: session.workerID, now: WallClock.nowMilliseconds())
-        case .complete(let jobID, let token, let result):
-            try await self.report(jobID, token, "complete", session, outbound) { token in
-                let text = try result.map { String(decoding: try JSONEncoder().encode($0), as: UTF8.self) }
-                if let text, text.utf8.count > self.limits.maxPayloadBytes {
-                    throw JobStoreError(.illegalTransition, "result is larger than \(self.limits.maxPayloadBytes) bytes")
+        case .complete, .fail, .progress:
+            let replies = try await self.record([message], session)
+            try await outbound.writeTextMessage(JSONWriter.string(replies[0]))
+        case .batch(let messages):
+            // Reports in a batch are recorded in one store transaction; the answers go back in one batch.
+            var replies = try await self.record(messages.filter(\.isReport), session)
+            for other in messages where !other.isReport {
+                if case .heartbeat(let running) = other {
+                    _ = try await self.scheduler.heartbeat(workerID: session.workerID, jobs: running)
+                    replies.append(["type": "heartbeat"])
+                } else {
+                    try await self.handle(try other.jsonText(), session, outbound)
                 }
-                return try await self.scheduler.complete(jobID: jobID, token: token, result: text)
             }
-        case .fail(let jobID, let token, let error):
-            try await self.report(jobID, token, "fail", session, outbound) { token in
-                try await self.scheduler.fail(jobID: jobID, token: token, error: error.isEmpty ? "failed without a message" : error)
-            }
-        case .progress(let jobID, let token, _):
-            try await self.report(jobID, token, "progress", session, outbound) { token in
-                try await self.scheduler.progress(jobID: jobID, token: token)
-            }
+            if !replies.isEmpty { try await outbound.writeTextMessage(JSONWriter.string(["type": "batch", "messages": replies] as [String: Any])) }
         case .workerHello, .serverHello, .assign, .ack, .cancel, .error:
             try await self.send(.error(code: "unexpected_message", message: "a worker does not send \(message.typeName) after hello", jobID: nil), outbound)
         }
     }
 
-    /// Runs a fenced report and answers with an ack, or an error carrying the store's refusal code.
-    private func report(
-        _ jobID: String, _ tokenText: String, _ request: String, _ session: WorkerSession, _ outbound: WebSocketOutboundWriter,
-        _ body: (Int64) async throws -> JobRecord
-    ) async throws {
-        guard let token = Int64(tokenText) else {
-            try await self.send(.error(code: "invalid_message", message: "lease_token must be the token string from the assignment", jobID: jobID), outbound)
-            return
+    /// Records fenced reports in one store transaction.
+    /// - Returns: Per report, in order, its `ack` or `error` message (as JSON objects).
+    private func record(_ messages: [WorkerMessage], _ session: WorkerSession) async throws -> [[String: Any]] {
+        var replies: [[String: Any]?] = Array(repeating: nil, count: messages.count)
+        var reports: [JobReport] = []
+        var positions: [Int] = []
+        for (index, message) in messages.enumerated() {
+            let (jobID, tokenText, outcome): (String, String, JobReport.Outcome)
+            switch message {
+            case .complete(let id, let token, let result):
+                let text = result.flatMap { try? String(decoding: JSONEncoder().encode($0), as: UTF8.self) }
+                if let text, text.utf8.count > self.limits.maxPayloadBytes {
+                    replies[index] = Self.error("result_too_large", "result is larger than \(self.limits.maxPayloadBytes) bytes", id)
+                    continue
+                }
+                (jobID, tokenText, outcome) = (id, token, .succeeded(result: text))
+            case .fail(let id, let token, let error):
+                (jobID, tokenText, outcome) = (id, token, .failed(error: error.isEmpty ? "failed without a message" : error))
+            case .progress(let id, let token, _):
+                (jobID, tokenText, outcome) = (id, token, .progress)
+            default:
+                continue
+            }
+            guard let token = Int64(tokenText) else {
+                replies[index] = Self.error("invalid_message", "lease_token must be the token string from the assignment", jobID)
+                continue
+            }
+            reports.append(JobReport(jobID: jobID, token: token, outcome: outcome))
+            positions.append(index)
         }
-        do {
-            let job = try await body(token)
-            if request != "progress" { session.finished(jobID) }
-            try await self.send(.ack(jobID: jobID, request: request, state: job.state.rawValue), outbound)
-        } catch let error as JobStoreError {
-            if error.code != .notFound || request != "progress" { session.finished(jobID) }
-            try await self.send(.error(code: error.code.rawValue, message: error.message, jobID: jobID), outbound)
+        let results = try await self.scheduler.report(reports)
+        for (position, (report, result)) in zip(positions, zip(reports, results)) {
+            let request = Self.requestName(report.outcome)
+            switch result {
+            case .success(let job):
+                if report.outcome != .progress { session.finished(report.jobID) }
+                replies[position] = ["type": "ack", "job_id": report.jobID, "request": request, "state": job.state.rawValue]
+            case .failure(let refusal):
+                if refusal.code != .notFound || report.outcome != .progress { session.finished(report.jobID) }
+                replies[position] = Self.error(refusal.code.rawValue, refusal.message, report.jobID)
+            }
+        }
+        return replies.compactMap { $0 }
+    }
+
+    /// The protocol's name for a report, as an `ack` repeats it.
+    private static func requestName(_ outcome: JobReport.Outcome) -> String {
+        switch outcome {
+        case .succeeded: "complete"
+        case .failed: "fail"
+        case .progress: "progress"
         }
     }
 
+    private static func error(_ code: String, _ message: String, _ jobID: String) -> [String: Any] {
+        ["type": "error", "code": code, "message": message, "job_id": jobID]
+    }
+
     private func send(_ message: WorkerMessage, _ outbound: WebSocketOutboundWriter) async throws {
-        switch message {
-        case .ack(let jobID, let request, let state):
-            // One per report: written directly, as the Codable form would.
-            try await outbound.writeTextMessage(JSONWriter.string(["type": "ack", "job_id": jobID, "request": request, "state": state]))
-        default:
-            try await outbound.writeTextMessage(try message.jsonText())
-        }
+        try await outbound.writeTextMessage(try message.jsonText())
     }
 
     /// The `assign` message for a leased job, written directly: the stored payload goes out as it is,

@@ -91,6 +91,30 @@ public final class Scheduler: Sendable {
         return job
     }
 
+    /// Records many reports in one store transaction (each fenced and refused on its own).
+    /// - Returns: Per report, in order, the job afterwards or the refusal.
+    public func report(_ reports: [JobReport]) async throws -> [Result<JobRecord, JobStoreError>] {
+        guard !reports.isEmpty else { return [] }
+        let now = WallClock.nowMilliseconds()
+        let results = try await self.store.report(reports, leaseMilliseconds: self.leaseTimeout.wholeMilliseconds, now: now)
+        var ended = false
+        for (report, result) in zip(reports, results) {
+            guard case .success(let job) = result else { continue }
+            switch report.outcome {
+            case .succeeded:
+                self.observer.attemptEnded(job, outcome: .succeeded, now: now)
+                ended = true
+            case .failed:
+                self.observer.attemptEnded(job, outcome: .failed, now: now)
+                ended = true
+            case .progress:
+                break
+            }
+        }
+        if ended { self.wake.signal() }
+        return results
+    }
+
     /// Extends a lease (the worker is still on it).
     public func progress(jobID: String, token: Int64) async throws -> JobRecord {
         try await self.store.extendLease(id: jobID, token: token, leaseMilliseconds: self.leaseTimeout.wholeMilliseconds, now: WallClock.nowMilliseconds())

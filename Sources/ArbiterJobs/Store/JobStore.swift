@@ -27,6 +27,12 @@ public protocol JobStore: Sendable {
     /// - Throws: ``JobStoreError/staleLease`` when `token` is not the job's current lease; nothing changes.
     func fail(id: String, token: Int64, error: String, retryDelay: Int64, now: Int64) async throws -> JobRecord
 
+    /// Records many worker reports in one transaction, each on its own: a refused report (stale lease,
+    /// cancelled or unknown job) changes nothing and does not affect the others. A failed attempt is
+    /// retried after its job's backoff (exponential, full jitter) or, out of attempts, the job is dead.
+    /// - Returns: Per report, in order, the job afterwards or the refusal.
+    func report(_ reports: [JobReport], leaseMilliseconds: Int64, now: Int64) async throws -> [Result<JobRecord, JobStoreError>]
+
     /// Pushes a lease's expiry to `now + leaseMilliseconds` (a worker's progress report).
     /// - Throws: ``JobStoreError/staleLease`` when `token` is not the job's current lease; nothing changes.
     func extendLease(id: String, token: Int64, leaseMilliseconds: Int64, now: Int64) async throws -> JobRecord
@@ -60,6 +66,26 @@ public protocol JobStore: Sendable {
 
     /// A page of jobs matching `filter`, oldest first, after the job `cursor` (an id from a previous page).
     func list(_ filter: JobFilter, after cursor: String?, limit: Int) async throws -> [JobRecord]
+}
+
+/// A worker's report about one attempt, fenced by its lease token.
+public struct JobReport: Sendable, Equatable {
+    public enum Outcome: Sendable, Equatable {
+        case succeeded(result: String?)
+        case failed(error: String)
+        /// Still working: extend the lease.
+        case progress
+    }
+
+    public var jobID: String
+    public var token: Int64
+    public var outcome: Outcome
+
+    public init(jobID: String, token: Int64, outcome: Outcome) {
+        self.jobID = jobID
+        self.token = token
+        self.outcome = outcome
+    }
 }
 
 /// Per-type caps on one lease call.

@@ -121,60 +121,91 @@ public final class SQLiteJobStore: JobStore, Sendable {
     }
 
     public func complete(id: String, token: Int64, result: String?, now: Int64) async throws -> JobRecord {
-        try await self.run { connection in
-            try connection.transaction {
-                let job = try Self.leasedJob(id, token: token, connection)
-                var lifecycle = job.lifecycle
-                _ = try lifecycle.apply(.succeeded)
-                try connection.query(
-                    """
-                    UPDATE jobs SET state = 'succeeded', result = ?, lease_worker_id = NULL, lease_token = NULL, lease_expires_at = NULL,
-                        finished_at = ?, updated_at = ? WHERE id = ?
-                    """,
-                    [SQLiteValue(result), .integer(now), .integer(now), .text(id)])
-                try Self.finishAttempt(job, outcome: "succeeded", error: nil, now: now, connection)
-                var done = job
-                done.state = .succeeded
-                done.result = result
-                done.lease = nil
-                done.finishedAt = now
-                done.updatedAt = now
-                return done
-            }
-        }
+        try await self.run { connection in try Self.complete(id, token: token, result: result, now: now, connection) }
     }
 
     public func fail(id: String, token: Int64, error: String, retryDelay: Int64, now: Int64) async throws -> JobRecord {
+        try await self.run { connection in try Self.fail(id, token: token, error: error, retryDelay: { _ in retryDelay }, now: now, connection) }
+    }
+
+    public func extendLease(id: String, token: Int64, leaseMilliseconds: Int64, now: Int64) async throws -> JobRecord {
+        try await self.run { connection in try Self.extendLease(id, token: token, leaseMilliseconds: leaseMilliseconds, now: now, connection) }
+    }
+
+    public func report(_ reports: [JobReport], leaseMilliseconds: Int64, now: Int64) async throws -> [Result<JobRecord, JobStoreError>] {
         try await self.run { connection in
-            try connection.transaction {
-                let job = try Self.leasedJob(id, token: token, connection)
-                var lifecycle = job.lifecycle
-                _ = try lifecycle.apply(.failed)
-                let dead = lifecycle.state == .dead
-                try connection.query(
-                    """
-                    UPDATE jobs SET state = ?, run_at = ?, last_error = ?, lease_worker_id = NULL, lease_token = NULL,
-                        lease_expires_at = NULL, finished_at = ?, updated_at = ? WHERE id = ?
-                    """,
-                    [.text(lifecycle.state.rawValue), .integer(dead ? job.runAt : now + max(retryDelay, 0)), .text(error),
-                     dead ? .integer(now) : .null, .integer(now), .text(id)])
-                try Self.finishAttempt(job, outcome: "failed", error: error, now: now, connection)
-                return try Self.load(id, connection)
+            var random = SystemRandomNumberGenerator()
+            return try reports.map { report in
+                do {
+                    switch report.outcome {
+                    case .succeeded(let result):
+                        return .success(try Self.complete(report.jobID, token: report.token, result: result, now: now, connection))
+                    case .failed(let error):
+                        let delay = { (job: JobRecord) in job.retry.delay(afterAttempt: job.attempt, using: &random).wholeMilliseconds }
+                        return .success(try Self.fail(report.jobID, token: report.token, error: error, retryDelay: delay, now: now, connection))
+                    case .progress:
+                        return .success(try Self.extendLease(report.jobID, token: report.token, leaseMilliseconds: leaseMilliseconds, now: now, connection))
+                    }
+                } catch let refusal as JobStoreError {
+                    return .failure(refusal)
+                }
             }
         }
     }
 
-    public func extendLease(id: String, token: Int64, leaseMilliseconds: Int64, now: Int64) async throws -> JobRecord {
-        try await self.run { connection in
-            try connection.transaction {
-                let job = try Self.leasedJob(id, token: token, connection)
-                try connection.query(
-                    "UPDATE jobs SET lease_expires_at = ?, updated_at = ? WHERE id = ?", [.integer(now + leaseMilliseconds), .integer(now), .text(id)])
-                if let worker = job.lease?.workerID {
-                    try connection.query("UPDATE workers SET last_heartbeat_at = ? WHERE id = ?", [.integer(now), .text(worker)])
-                }
-                return try Self.load(id, connection)
+    // MARK: Reports (on the store's thread, each atomic)
+
+    private static func complete(_ id: String, token: Int64, result: String?, now: Int64, _ connection: SQLiteConnection) throws -> JobRecord {
+        try connection.transaction {
+            let job = try Self.leasedJob(id, token: token, connection)
+            var lifecycle = job.lifecycle
+            _ = try lifecycle.apply(.succeeded)
+            try connection.query(
+                """
+                UPDATE jobs SET state = 'succeeded', result = ?, lease_worker_id = NULL, lease_token = NULL, lease_expires_at = NULL,
+                    finished_at = ?, updated_at = ? WHERE id = ?
+                """,
+                [SQLiteValue(result), .integer(now), .integer(now), .text(id)])
+            try Self.finishAttempt(job, outcome: "succeeded", error: nil, now: now, connection)
+            var done = job
+            done.state = .succeeded
+            done.result = result
+            done.lease = nil
+            done.finishedAt = now
+            done.updatedAt = now
+            return done
+        }
+    }
+
+    private static func fail(
+        _ id: String, token: Int64, error: String, retryDelay: (JobRecord) -> Int64, now: Int64, _ connection: SQLiteConnection
+    ) throws -> JobRecord {
+        try connection.transaction {
+            let job = try Self.leasedJob(id, token: token, connection)
+            var lifecycle = job.lifecycle
+            _ = try lifecycle.apply(.failed)
+            let dead = lifecycle.state == .dead
+            try connection.query(
+                """
+                UPDATE jobs SET state = ?, run_at = ?, last_error = ?, lease_worker_id = NULL, lease_token = NULL,
+                    lease_expires_at = NULL, finished_at = ?, updated_at = ? WHERE id = ?
+                """,
+                [.text(lifecycle.state.rawValue), .integer(dead ? job.runAt : now + max(retryDelay(job), 0)), .text(error),
+                 dead ? .integer(now) : .null, .integer(now), .text(id)])
+            try Self.finishAttempt(job, outcome: "failed", error: error, now: now, connection)
+            return try Self.load(id, connection)
+        }
+    }
+
+    private static func extendLease(_ id: String, token: Int64, leaseMilliseconds: Int64, now: Int64, _ connection: SQLiteConnection) throws -> JobRecord {
+        try connection.transaction {
+            let job = try Self.leasedJob(id, token: token, connection)
+            try connection.query(
+                "UPDATE jobs SET lease_expires_at = ?, updated_at = ? WHERE id = ?", [.integer(now + leaseMilliseconds), .integer(now), .text(id)])
+            if let worker = job.lease?.workerID {
+                try connection.query("UPDATE workers SET last_heartbeat_at = ? WHERE id = ?", [.integer(now), .text(worker)])
             }
+            return try Self.load(id, connection)
         }
     }
 
