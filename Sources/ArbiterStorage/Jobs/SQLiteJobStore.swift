@@ -9,18 +9,23 @@ import NIOPosix
 /// - Important: Call ``close()`` before dropping the store; it stops the store's thread.
 public final class SQLiteJobStore: JobStore, Sendable {
     private let executor: GroupCommitExecutor
+    private let checkpointer: WALCheckpointer
 
     /// Opens the store at `path`; the schema must already be migrated (see ``SQLiteMigrator``).
     /// - Parameter onCommit: Told the size and duration of every group commit (for metrics).
     /// - Throws: ``SQLiteError`` naming the file.
     public init(path: String, onCommit: @escaping @Sendable (_ operations: Int, _ duration: Duration) -> Void = { _, _ in }) throws {
         let connection = try SQLiteConnection(path: path)
+        // Checkpoints run beside the commits, not inside them (see WALCheckpointer).
+        try connection.execute("PRAGMA wal_autocheckpoint = 0")
+        self.checkpointer = try WALCheckpointer(path: path)
         self.executor = GroupCommitExecutor(connection: connection) { onCommit($0.operations, $0.duration) }
     }
 
     /// Stops the store's thread after the operations already submitted.
     public func close() async throws {
         try await self.executor.shutdown()
+        self.checkpointer.stop()
     }
 
     func run<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) throws -> T) async throws -> T {
