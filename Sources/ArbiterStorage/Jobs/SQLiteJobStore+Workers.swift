@@ -47,13 +47,13 @@ extension SQLiteJobStore: WorkerStore {
     }
 
     public func workers() async throws -> [WorkerRecord] {
-        try await self.run { connection in
+        try await self.read { connection in
             try connection.query("SELECT \(Self.workerColumns) FROM workers ORDER BY id").map(Self.decodeWorker)
         }
     }
 
     public func worker(id: String) async throws -> WorkerRecord? {
-        try await self.run { connection in
+        try await self.read { connection in
             try connection.query("SELECT \(Self.workerColumns) FROM workers WHERE id = ?", [.text(id)]).first.map(Self.decodeWorker)
         }
     }

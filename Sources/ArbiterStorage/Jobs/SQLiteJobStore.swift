@@ -10,6 +10,10 @@ import NIOPosix
 public final class SQLiteJobStore: JobStore, Sendable {
     private let executor: GroupCommitExecutor
     private let checkpointer: WALCheckpointer
+    /// Reads (API lookups, listings, the gauges' counts) run on a connection and thread of their own:
+    /// in WAL mode they see the last commit and never hold up a commit.
+    private let reader: SQLiteConnection
+    private let readerThread: NIOThreadPool
 
     /// Opens the store at `path`; the schema must already be migrated (see ``SQLiteMigrator``).
     /// - Parameter onCommit: Told the size and duration of every group commit (for metrics).
@@ -19,17 +23,26 @@ public final class SQLiteJobStore: JobStore, Sendable {
         // Checkpoints run beside the commits, not inside them (see WALCheckpointer).
         try connection.execute("PRAGMA wal_autocheckpoint = 0")
         self.checkpointer = try WALCheckpointer(path: path)
+        self.reader = try SQLiteConnection(path: path)
+        self.readerThread = NIOThreadPool(numberOfThreads: 1)
+        self.readerThread.start()
         self.executor = GroupCommitExecutor(connection: connection) { onCommit($0.operations, $0.duration) }
     }
 
     /// Stops the store's thread after the operations already submitted.
     public func close() async throws {
         try await self.executor.shutdown()
+        try await self.readerThread.shutdownGracefully()
         self.checkpointer.stop()
     }
 
     func run<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) throws -> T) async throws -> T {
         try await self.executor.perform(body)
+    }
+
+    /// Runs a read-only `body` on the reader connection.
+    func read<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) throws -> T) async throws -> T {
+        try await self.readerThread.runIfActive { [reader] in try body(reader) }
     }
 
     // MARK: JobStore
@@ -45,13 +58,13 @@ public final class SQLiteJobStore: JobStore, Sendable {
     }
 
     public func job(id: String) async throws -> JobRecord? {
-        try await self.run { connection in
+        try await self.read { connection in
             try connection.query("SELECT \(JobRow.columns) FROM jobs WHERE id = ?", [.text(id)]).first.map(JobRow.decode)
         }
     }
 
     public func attempts(jobID: String) async throws -> [JobAttempt] {
-        try await self.run { connection in
+        try await self.read { connection in
             try connection.query(
                 "SELECT attempt, worker_id, started_at, finished_at, outcome, error FROM job_attempts WHERE job_id = ? ORDER BY attempt",
                 [.text(jobID)]
@@ -295,13 +308,13 @@ public final class SQLiteJobStore: JobStore, Sendable {
     }
 
     public func pausedTypes() async throws -> Set<String> {
-        try await self.run { connection in
+        try await self.read { connection in
             Set(try connection.query("SELECT type FROM job_type_state WHERE paused = 1").compactMap { $0[0].text })
         }
     }
 
     public func countsByType() async throws -> [String: [JobState: Int]] {
-        try await self.run { connection in
+        try await self.read { connection in
             var counts: [String: [JobState: Int]] = [:]
             for row in try connection.query("SELECT type, state, COUNT(*) FROM jobs GROUP BY type, state") {
                 guard let type = row[0].text, let state = row[1].text.flatMap(JobState.init(rawValue:)) else { continue }
@@ -312,7 +325,7 @@ public final class SQLiteJobStore: JobStore, Sendable {
     }
 
     public func oldestQueuedByType() async throws -> [String: Int64] {
-        try await self.run { connection in
+        try await self.read { connection in
             var oldest: [String: Int64] = [:]
             for row in try connection.query("SELECT type, MIN(MAX(run_at, COALESCE(queued_at, run_at))) FROM jobs WHERE state = 'queued' GROUP BY type") {
                 if let type = row[0].text, let at = row[1].integer { oldest[type] = at }
@@ -341,7 +354,7 @@ public final class SQLiteJobStore: JobStore, Sendable {
         let condition = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
         let sql = "SELECT \(JobRow.columns) FROM jobs \(condition) ORDER BY id LIMIT ?"
         let bound = parameters + [.integer(Int64(max(limit, 0)))]
-        return try await self.run { connection in
+        return try await self.read { connection in
             try connection.query(sql, bound).map(JobRow.decode)
         }
     }
