@@ -48,6 +48,22 @@ import Testing
             #expect(dead["last_error"] as? String == "the command exited with status 3: disk full")
             let (_, workerBody) = try await self.api.get(server, "/api/v1/workers/w1")
             #expect(workerBody["capabilities"] as? [String] == ["boom", "echo"] && workerBody["concurrency"] as? Int == 2)
+
+            // The job metrics count exactly what happened (gauges after the next clock tick).
+            try await Task.sleep(for: .milliseconds(1500))
+            let metrics = try await HTTPProbe.get(server.baseURL + "/metrics").text
+            func value(_ name: String, _ labels: [String: String] = [:]) -> String? { ExpositionSamples.value(in: metrics, name, labels) }
+            #expect(value("arbiter_job_attempts_total", ["job_type": "echo"]) == "3")
+            #expect(value("arbiter_job_wait_seconds_count", ["job_type": "echo"]) == "3")
+            #expect(value("arbiter_job_run_seconds_count", ["job_type": "echo", "outcome": "succeeded"]) == "3")
+            #expect(value("arbiter_job_run_seconds_count", ["job_type": "boom", "outcome": "failed"]) == "1")
+            #expect(value("arbiter_jobs_finished_total", ["job_type": "boom", "outcome": "dead"]) == "1")
+            #expect(value("arbiter_dispatch_latency_seconds_count") == "4")
+            #expect(value("arbiter_job_oldest_queued_age_seconds", ["job_type": "echo"]) == "0")
+            #expect(value("arbiter_worker_slots", ["state": "free"]) == "2")
+            #expect(value("arbiter_worker_slots", ["state": "busy"]) == "0")
+            #expect(value("arbiter_workers", ["state": "idle"]) == "1")
+            #expect(Int(value("arbiter_store_commits_total") ?? "0") ?? 0 > 0)
         }
     }
 
