@@ -1,14 +1,18 @@
 import Hummingbird
 import HummingbirdWebSocket
+import NIOCore
 
 /// The request context of every route: Hummingbird's core storage plus the slot a WebSocket route
 /// (the worker channel) uses to hand over its connection.
 public struct ArbiterRequestContext: RequestContext, WebSocketRequestContext {
     public var coreContext: CoreRequestContextStorage
     public let webSocket: WebSocketHandlerReference<ArbiterRequestContext>
+    /// The connection the request came on.
+    public let channel: any Channel
 
     public init(source: Source) {
         self.coreContext = .init(source: source)
         self.webSocket = .init()
+        self.channel = source.channel
     }
 }

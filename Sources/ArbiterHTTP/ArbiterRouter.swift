@@ -44,6 +44,7 @@ public enum ArbiterRouter {
     /// - Throws: ``MetricsError`` when the HTTP metrics cannot be registered.
     public static func build(_ dependencies: Dependencies) throws -> Router<ArbiterRequestContext> {
         let router = Router(context: ArbiterRequestContext.self)
+        router.add(middleware: ClosingConnectionsMiddleware(readiness: dependencies.readiness))
         router.add(middleware: try HTTPMetricsMiddleware(registry: dependencies.registry))
         // Hummingbird's own request metrics, landing in the registry through the swift-metrics bridge.
         router.add(middleware: MetricsMiddleware())

@@ -18,7 +18,12 @@ import Testing
                         while stop.isOn {
                             do {
                                 let response = try await HTTPProbe.send(server.baseURL + "/metrics", timeout: .seconds(2))
-                                if response.status == 200 { ok += 1 } else { failed += 1 }
+                                if response.status == 200 {
+                                    ok += 1
+                                    stop.answered()
+                                } else {
+                                    failed += 1
+                                }
                             } catch {
                                 // Connections refused once the listener has closed are expected.
                                 failed += 1
@@ -30,7 +35,9 @@ import Testing
                 return await group.reduce((0, 0)) { ($0.0 + $1.0, $0.1 + $1.1) }
             }
         }
-        try await Task.sleep(for: .milliseconds(500))
+        // Under load, wait until requests are flowing (at least 20 answered), so some are in flight at the signal.
+        let warm = ContinuousClock.now + .seconds(20)
+        while stop.answeredCount < 20 && ContinuousClock.now < warm { try await Task.sleep(for: .milliseconds(20)) }
         let sent = ContinuousClock.now
         server.process.signal(SIGTERM)
         let status = await server.process.waitForExit(timeout: .seconds(15))
@@ -61,6 +68,9 @@ import Testing
 final class LoadSwitch: @unchecked Sendable {
     private let lock = NSLock()
     private var off = false
+    private var count = 0
     func turnOff() { self.lock.withLock { self.off = true } }
     var isOn: Bool { self.lock.withLock { !self.off } }
+    func answered() { self.lock.withLock { self.count += 1 } }
+    var answeredCount: Int { self.lock.withLock { self.count } }
 }

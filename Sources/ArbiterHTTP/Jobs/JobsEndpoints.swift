@@ -27,11 +27,10 @@ struct JobsEndpoints: Sendable {
     private func submit(_ request: Request, _ context: ArbiterRequestContext) async throws -> Response {
         let body = try await self.body(request)
         let submission = try JobSubmissionRequest.parse(body, policies: self.policies, limits: self.limits, now: WallClock.nowMilliseconds())
-        let outcome = try await self.perform { try await self.store.submit(submission, now: WallClock.nowMilliseconds()) }
+        let outcome = try await self.perform { try await self.scheduler.submit([submission])[0] }
         switch outcome {
         case .created(let job):
             self.metrics.jobSubmitted(job)
-            if job.state == .queued { self.scheduler.workArrived() }
             return try Self.json(.created, JobResource.object(job))
         case .existing(let job):
             return try Self.json(.ok, JobResource.object(job))
@@ -64,7 +63,7 @@ struct JobsEndpoints: Sendable {
         }
         let outcomes: [JobSubmitOutcome]
         do {
-            outcomes = try await self.store.submit(submissions, now: now)
+            outcomes = try await self.scheduler.submit(submissions)
         } catch let error as JobStoreError where error.code == .idempotencyConflict {
             let field = error.index.map { "jobs[\($0)].idempotency_key" } ?? "idempotency_key"
             throw APIError(.conflict, code: "idempotency_conflict", message: "\(field): \(error.message); no job of the batch was stored", field: field)
@@ -74,7 +73,6 @@ struct JobsEndpoints: Sendable {
             created = true
             self.metrics.jobSubmitted(job)
         }
-        if created { self.scheduler.workArrived() }
         return try Self.json(created ? .created : .ok, ["jobs": outcomes.map { JobResource.object($0.job) }])
     }
 

@@ -66,12 +66,17 @@ struct WorkerChannel: Sendable {
         }
         let session = WorkerSession(
             workerID: workerID, capabilities: capabilities, concurrency: concurrency,
-            running: Dictionary(held.map { ($0.id, $0.lease?.token ?? 0) }, uniquingKeysWith: { first, _ in first }))
+            running: Dictionary(held.map { ($0.id, $0.lease?.token ?? 0) }, uniquingKeysWith: { first, _ in first }), outbound: outbound,
+            metrics: self.metrics)
         try await self.send(.serverHello(
             workerID: workerID, heartbeatIntervalMs: self.heartbeatInterval.wholeMilliseconds,
             leaseTimeoutMs: self.scheduler.leaseTimeout.wholeMilliseconds, serverVersion: ArbiterVersion.version), outbound)
         logger.info("worker connected", metadata: ["capabilities": "\(capabilities.joined(separator: ","))", "concurrency": "\(concurrency)"])
-        defer { logger.info("worker disconnected") }
+        self.scheduler.register(session)
+        defer {
+            self.scheduler.unregister(session)
+            logger.info("worker disconnected")
+        }
 
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await self.dispatch(session, outbound) }
@@ -116,15 +121,16 @@ struct WorkerChannel: Sendable {
             // job per completion: far fewer lease transactions at saturation, no delay when it is idle.
             let free = session.freeSlots
             if free > 0 && (free >= session.batchThreshold || session.isIdle) {
-                let jobs = try await self.scheduler.lease(workerID: session.workerID, types: session.capabilities, limit: free)
-                if !jobs.isEmpty {
-                    session.assigned(jobs)
-                    for job in jobs {
-                        try await outbound.writeTextMessage(Self.assignmentText(job))
-                        self.metrics.assigned(job, now: WallClock.nowMilliseconds())
-                    }
-                    continue
+                let reserved = session.reserveSlots(upTo: free)
+                let jobs: [JobRecord]
+                do {
+                    jobs = try await self.scheduler.lease(workerID: session.workerID, types: session.capabilities, limit: reserved)
+                } catch {
+                    await session.deliver([], reserved: reserved)
+                    throw error
                 }
+                await session.deliver(jobs, reserved: reserved)
+                if !jobs.isEmpty { continue }
             }
             await self.scheduler.wake.wait(after: generation, timeout: self.scheduler.idleWait(types: session.capabilities, ceiling: .seconds(1)))
         }

@@ -18,6 +18,8 @@ public final class Scheduler: Sendable {
     private let concurrencyLimits: [String: Int]
     /// Cancellations not yet delivered: worker id → job id → reason.
     private let cancelNotices = Mutex<[String: [String: String]]>([:])
+    /// Connected workers that can take jobs pushed straight from a submission.
+    private let targets = Mutex<[ObjectIdentifier: any PushTarget]>([:])
 
     public init(
         store: any JobStore, workers: any WorkerStore, policies: [String: JobTypePolicy], leaseTimeout: Duration, observer: any SchedulerObserver
@@ -37,24 +39,96 @@ public final class Scheduler: Sendable {
     /// rate limit.
     public func lease(workerID: String, types: [String], limit: Int) async throws -> [JobRecord] {
         guard limit > 0, !types.isEmpty else { return [] }
+        return try await self.withLeaseRequest(workerID: workerID, types: types, limit: limit) { request, now in
+            try await self.store.lease(
+                types: request.types, workerID: request.workerID, limit: request.limit, leaseMilliseconds: request.leaseMilliseconds,
+                limits: request.limits, now: now)
+        }
+    }
+
+    /// Builds a lease request within the rate limits, runs `body`, and settles the rate quotas and the
+    /// observer with what it leased.
+    private func withLeaseRequest<T>(
+        workerID: String, types: [String], limit: Int, _ body: (LeaseRequest, Int64) async throws -> (T, [JobRecord])
+    ) async throws -> (T, [JobRecord]) {
         let quotas = self.rateLimiter.reserve(types: types, wanted: limit)
         let now = WallClock.nowMilliseconds()
-        let jobs: [JobRecord]
+        let request = LeaseRequest(
+            types: types, workerID: workerID, limit: limit, leaseMilliseconds: self.leaseTimeout.wholeMilliseconds,
+            limits: LeaseLimits(concurrency: self.concurrencyLimits, quotas: quotas))
+        let result: (T, [JobRecord])
         do {
-            jobs = try await self.store.lease(
-                types: types, workerID: workerID, limit: limit, leaseMilliseconds: self.leaseTimeout.wholeMilliseconds,
-                limits: LeaseLimits(concurrency: self.concurrencyLimits, quotas: quotas), now: now)
+            result = try await body(request, now)
         } catch {
             self.rateLimiter.refund(quotas)
             throw error
         }
         if !quotas.isEmpty {
             var unused = quotas
-            for job in jobs { unused[job.type]? -= 1 }
+            for job in result.1 { unused[job.type]? -= 1 }
             self.rateLimiter.refund(unused)
         }
-        if !jobs.isEmpty { self.observer.leased(jobs, now: now) }
-        return jobs
+        if !result.1.isEmpty { self.observer.leased(result.1, now: now) }
+        return result
+    }
+
+    private func withLeaseRequest(
+        workerID: String, types: [String], limit: Int, _ body: (LeaseRequest, Int64) async throws -> [JobRecord]
+    ) async throws -> [JobRecord] {
+        try await self.withLeaseRequest(workerID: workerID, types: types, limit: limit) { request, now -> ((), [JobRecord]) in
+            ((), try await body(request, now))
+        }.1
+    }
+
+    // MARK: Submission
+
+    /// Registers a connected worker for jobs pushed straight from submissions.
+    public func register(_ target: any PushTarget) {
+        self.targets.withLock { $0[ObjectIdentifier(target)] = target }
+    }
+
+    public func unregister(_ target: any PushTarget) {
+        _ = self.targets.withLock { $0.removeValue(forKey: ObjectIdentifier(target)) }
+    }
+
+    /// Stores jobs. When some are due now and a connected worker that runs their type has free slots,
+    /// they are leased to it in the same commit and pushed at once (one commit and no dispatch-loop
+    /// wake-up between submission and start); whatever is left wakes the dispatch loops.
+    public func submit(_ submissions: [JobSubmission]) async throws -> [JobSubmitOutcome] {
+        let now = WallClock.nowMilliseconds()
+        let due = submissions.filter { $0.runAt <= now }
+        let types = Array(Set(due.map(\.type))).sorted()
+        var target: (any PushTarget)?
+        var reserved = 0
+        if !due.isEmpty {
+            let candidates = self.targets.withLock { Array($0.values) }.shuffled()
+            for candidate in candidates where Set(types).isSubset(of: candidate.capabilities) {
+                reserved = candidate.reserveSlots(upTo: due.count)
+                if reserved > 0 {
+                    target = candidate
+                    break
+                }
+            }
+        }
+        guard let target else {
+            let outcomes = try await self.store.submit(submissions, now: now)
+            if !due.isEmpty { self.wake.signal() }
+            return outcomes
+        }
+        let result: JobSubmitResult
+        do {
+            (result, _) = try await self.withLeaseRequest(workerID: target.workerID, types: types, limit: reserved) { request, now in
+                let result = try await self.store.submit(submissions, now: now, thenLease: request)
+                return (result, result.leased)
+            }
+        } catch {
+            await target.deliver([], reserved: reserved)
+            throw error
+        }
+        await target.deliver(result.leased, reserved: reserved)
+        let created = result.outcomes.filter { if case .created = $0 { true } else { false } }.count
+        if created > result.leased.count { self.wake.signal() }
+        return result.outcomes
     }
 
     /// How long a worker with these capabilities should wait before its next lease attempt at most:

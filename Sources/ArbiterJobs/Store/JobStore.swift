@@ -2,10 +2,12 @@
 /// later PostgreSQL). Every method is one transaction.
 public protocol JobStore: Sendable {
     /// Stores new jobs all together or not at all; each one that repeats an earlier request under the
-    /// same idempotency key comes back as that earlier job.
+    /// same idempotency key comes back as that earlier job. With a lease request, the same commit then
+    /// leases queued jobs to that worker, exactly as ``lease(types:workerID:limit:leaseMilliseconds:limits:now:)``
+    /// would (a worker with free slots gets new work without a second commit).
     /// - Throws: ``JobStoreError`` `idempotencyConflict` (with the submission's `index`) when a key was
     ///   used for a different request; nothing is stored then.
-    func submit(_ submissions: [JobSubmission], now: Int64) async throws -> [JobSubmitOutcome]
+    func submit(_ submissions: [JobSubmission], now: Int64, thenLease request: LeaseRequest?) async throws -> JobSubmitResult
 
     /// The job with this id, if there is one.
     func job(id: String) async throws -> JobRecord?
@@ -88,6 +90,44 @@ public struct JobReport: Sendable, Equatable {
     }
 }
 
+/// What a submission stored and, if it asked, what it leased in the same commit.
+public struct JobSubmitResult: Sendable, Equatable {
+    public var outcomes: [JobSubmitOutcome]
+    public var leased: [JobRecord]
+
+    public init(outcomes: [JobSubmitOutcome], leased: [JobRecord]) {
+        self.outcomes = outcomes
+        self.leased = leased
+    }
+}
+
+/// A lease to take for one worker.
+public struct LeaseRequest: Sendable, Equatable {
+    public var types: [String]
+    public var workerID: String
+    public var limit: Int
+    public var leaseMilliseconds: Int64
+    public var limits: LeaseLimits
+
+    public init(types: [String], workerID: String, limit: Int, leaseMilliseconds: Int64, limits: LeaseLimits) {
+        self.types = types
+        self.workerID = workerID
+        self.limit = limit
+        self.leaseMilliseconds = leaseMilliseconds
+        self.limits = limits
+    }
+
+    /// The types whose rate quota is not used up.
+    public var leasableTypes: [String] {
+        self.types.filter { self.limits.quotas[$0] ?? 1 > 0 }
+    }
+
+    /// Whether the request could lease anything at all.
+    public var canLease: Bool {
+        self.limit > 0 && !self.leasableTypes.isEmpty
+    }
+}
+
 /// Per-type caps on one lease call.
 public struct LeaseLimits: Sendable, Equatable {
     /// The most jobs of a type running at once, across all workers.
@@ -134,7 +174,12 @@ extension JobStore {
         try await self.lease(types: types, workerID: workerID, limit: limit, leaseMilliseconds: leaseMilliseconds, limits: LeaseLimits(), now: now)
     }
 
-    /// Stores one job; see ``submit(_:now:)-([JobSubmission],_)``.
+    /// Stores jobs without leasing any.
+    public func submit(_ submissions: [JobSubmission], now: Int64) async throws -> [JobSubmitOutcome] {
+        try await self.submit(submissions, now: now, thenLease: nil).outcomes
+    }
+
+    /// Stores one job.
     public func submit(_ submission: JobSubmission, now: Int64) async throws -> JobSubmitOutcome {
         try await self.submit([submission], now: now)[0]
     }
