@@ -75,4 +75,28 @@ import Testing
             #expect(badToken == 400 && self.api.error(badTokenBody)["field"] == "token")
         }
     }
+
+    @Test func aCancelReachesAnHTTPWorkerAndItsReportIsRefused() async throws {
+        try await ArbiterServer.with { server in
+            _ = try await self.api.post(server, "/api/v1/workers/register", #"{"id":"h1","capabilities":["sms"],"concurrency":2}"#)
+            let (_, job) = try await self.api.post(server, "/api/v1/jobs", #"{"type":"sms","payload":{}}"#)
+            let id = try #require(job["id"] as? String)
+            let leased = try await self.lease(server, "h1", wait: "2s")
+            #expect(leased.first?["id"] as? String == id)
+            let (cancelled, _) = try await self.api.post(server, "/api/v1/jobs/\(id)/cancel", #"{"reason":"customer left"}"#)
+            #expect(cancelled == 200)
+
+            // The next heartbeat carries the notice, once.
+            let (_, beat) = try await self.api.post(server, "/api/v1/workers/h1/heartbeat", #"{"running":["\#(id)"]}"#)
+            let notices = (beat["cancel"] as? [[String: Any]]) ?? []
+            #expect(notices.count == 1 && notices.first?["job_id"] as? String == id && notices.first?["reason"] as? String == "customer left")
+            let (_, again) = try await self.api.post(server, "/api/v1/workers/h1/heartbeat", "")
+            #expect(((again["cancel"] as? [Any]) ?? [1]).isEmpty)
+
+            let (late, lateBody) = try await self.api.post(server, "/api/v1/jobs/\(id)/complete", #"{"token":"\#(self.token(leased[0]))"}"#)
+            #expect(late == 409 && self.api.error(lateBody)["code"] == "job_cancelled")
+            let (_, final) = try await self.api.get(server, "/api/v1/jobs/\(id)")
+            #expect(final["state"] as? String == "cancelled")
+        }
+    }
 }
