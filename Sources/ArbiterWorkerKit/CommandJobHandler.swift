@@ -94,29 +94,16 @@ final class CommandRun: @unchecked Sendable {
                     continuation.resume(throwing: error)
                     return
                 }
-                let err = Mutex(Data())
-                let errDone = DispatchSemaphore(value: 0)
-                Thread.detachNewThread {
-                    let data = stderr.fileHandleForReading.readDataToEndOfFile()
-                    err.withLock { $0 = data }
-                    errDone.signal()
-                }
-                let out = Mutex(Data())
-                let outDone = DispatchSemaphore(value: 0)
-                Thread.detachNewThread {
-                    let data = stdout.fileHandleForReading.readDataToEndOfFile()
-                    out.withLock { $0 = data }
-                    outDone.signal()
-                }
+                let err = PipeReader(stderr)
+                let out = PipeReader(stdout)
                 // A command that does not read its input must not block us: write, then close either way.
                 try? stdin.fileHandleForWriting.write(contentsOf: self.input)
                 try? stdin.fileHandleForWriting.close()
-                outDone.wait()
-                errDone.wait()
+                let stdoutData = out.wait()
+                let stderrData = err.wait()
                 self.process.waitUntilExit()
                 continuation.resume(returning: Outcome(
-                    status: self.process.terminationStatus, reason: self.process.terminationReason, stdout: out.withLock { $0 },
-                    stderr: err.withLock { $0 }))
+                    status: self.process.terminationStatus, reason: self.process.terminationReason, stdout: stdoutData, stderr: stderrData))
             }
         }
     }
@@ -129,5 +116,25 @@ final class CommandRun: @unchecked Sendable {
             Thread.sleep(forTimeInterval: 5)
             if self.process.isRunning { kill(group, SIGKILL) }
         }
+    }
+}
+
+/// Reads a pipe to its end on a thread of its own.
+final class PipeReader: Sendable {
+    private let data = Mutex(Data())
+    private let done = DispatchSemaphore(value: 0)
+
+    init(_ pipe: Pipe) {
+        Thread.detachNewThread { [self] in
+            let bytes = pipe.fileHandleForReading.readDataToEndOfFile()
+            self.data.withLock { $0 = bytes }
+            self.done.signal()
+        }
+    }
+
+    /// Everything the pipe carried, once its writer closed it.
+    func wait() -> Data {
+        self.done.wait()
+        return self.data.withLock { $0 }
     }
 }
