@@ -80,4 +80,28 @@ import WSClient
             #expect(ok == 200 && okBody["cancel"] as? [Any] != nil)
         }
     }
+
+    @Test(.timeLimit(.minutes(1))) func aCancelLostWithARestartIsRepeatedWhenTheWorkerComesBack() async throws {
+        let directory = try TemporaryDirectory(prefix: "cancel-restart")
+        defer { directory.remove() }
+        let data = directory.file("data")
+        let listen = "127.0.0.1:\(try FreePort.next())"
+        let server = try await ArbiterServer.start(dataDirectory: data, listen: listen)
+        let (_, job) = try await self.api.post(server, "/api/v1/jobs", #"{"type":"mail","payload":{}}"#)
+        let id = try #require(job["id"] as? String)
+        let first = try await self.exchange(server, worker: "w1", [#"{"type":"hello","protocol":1,"capabilities":["mail"]}"#], expect: 2)
+        #expect(first.last?["type"] as? String == "assign")
+        // Cancelled while the worker is away; the notice waits in memory, and the daemon dies with it.
+        let (cancelled, _) = try await self.api.post(server, "/api/v1/jobs/\(id)/cancel", #"{"reason":"no longer needed"}"#)
+        #expect(cancelled == 200)
+        server.process.signal(SIGKILL)
+        _ = await server.process.waitForExit(timeout: .seconds(10))
+        server.directory.remove()
+        let restarted = try await ArbiterServer.start(dataDirectory: data, listen: listen)
+        defer { Task { await restarted.stop() } }
+        let hello = #"{"type":"hello","protocol":1,"capabilities":["mail"],"running":["\#(id)"]}"#
+        let replies = try await self.exchange(restarted, worker: "w1", [hello], expect: 2)
+        #expect(replies.last?["type"] as? String == "cancel" && replies.last?["job_id"] as? String == id)
+        #expect(replies.last?["reason"] as? String == "no longer needed")
+    }
 }

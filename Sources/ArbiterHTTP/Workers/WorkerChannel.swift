@@ -71,6 +71,14 @@ struct WorkerChannel: Sendable {
         try await self.send(.serverHello(
             workerID: workerID, heartbeatIntervalMs: self.heartbeatInterval.wholeMilliseconds,
             leaseTimeoutMs: self.scheduler.leaseTimeout.wholeMilliseconds, serverVersion: ArbiterVersion.version), outbound)
+        // Cancel notices live in memory: one lost with a restart or a dropped connection is repeated for
+        // any job the worker still holds that is cancelled in the store.
+        let running = Set(held.map(\.id))
+        for id in (holding ?? []) where !running.contains(id) {
+            if let job = try await self.scheduler.store.job(id: id), job.state == .cancelled {
+                try await self.send(.cancel(jobID: id, reason: job.cancelReason ?? "cancelled"), outbound)
+            }
+        }
         logger.info("worker connected", metadata: ["capabilities": "\(capabilities.joined(separator: ","))", "concurrency": "\(concurrency)"])
         self.scheduler.register(session)
         defer {
