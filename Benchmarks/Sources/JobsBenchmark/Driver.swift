@@ -85,6 +85,10 @@ struct Driver {
         let drainSeconds = Double(lastFinished - released) / 1000
         log(String(format: "arbiter: drained %d jobs in %.3f s", self.options.jobs, drainSeconds))
 
+        // Between the phases, let the write-ahead log of the drain be checkpointed (the daemon does that
+        // every 200 ms on its own connection), as the pgqueuer script runs CHECKPOINT between its phases.
+        try await Task.sleep(for: .seconds(3))
+
         // Latency: a steady offered load, 10 jobs per batch request every 10 ms, each stamped with its submit time.
         workers = try self.startWorkers(base, directory: directory, tag: "latency")
         try await self.waitUntil("both workers are connected again") { try await self.connectedWorkers(base) == 2 }
