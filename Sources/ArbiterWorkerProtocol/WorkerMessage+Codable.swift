@@ -73,7 +73,7 @@ extension WorkerMessage: Codable {
         case "heartbeat": self = .heartbeat(running: try c.decodeIfPresent([String].self, forKey: .running))
         case "batch":
             let messages = try c.decode([WorkerMessage].self, forKey: .messages)
-            if messages.contains(where: { if case .batch = $0 { true } else { false } }) {
+            if messages.contains(where: \.isBatch) {
                 throw DecodingError.dataCorruptedError(forKey: .messages, in: c, debugDescription: "a batch does not contain a batch")
             }
             self = .batch(messages)

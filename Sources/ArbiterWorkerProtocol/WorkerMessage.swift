@@ -88,6 +88,10 @@ public enum WorkerMessage: Sendable, Equatable {
 }
 
 extension WorkerMessage {
+    public var isBatch: Bool {
+        if case .batch = self { true } else { false }
+    }
+
     /// A worker's report about an attempt: `complete`, `fail` or `progress`.
     public var isReport: Bool {
         switch self {

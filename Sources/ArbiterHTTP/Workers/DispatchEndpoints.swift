@@ -80,29 +80,29 @@ struct DispatchEndpoints: Sendable {
         guard let text = object["token"] as? String, let token = Int64(text) else {
             throw APIError(.badRequest, code: "invalid_field", message: "token is required: the lease token as a string", field: "token")
         }
-        do {
-            let job: JobRecord
-            switch kind {
-            case .complete:
-                var result: String?
-                if let value = object["result"] {
-                    result = JSONWriter.string(value)
-                    guard result!.utf8.count <= self.limits.maxPayloadBytes else {
-                        throw APIError(.contentTooLarge, code: "result_too_large", message: "result is larger than \(self.limits.maxPayloadBytes) bytes", field: "result")
-                    }
+        let outcome: JobReport.Outcome
+        switch kind {
+        case .complete:
+            var result: String?
+            if let value = object["result"] {
+                result = JSONWriter.string(value)
+                guard result!.utf8.count <= self.limits.maxPayloadBytes else {
+                    throw APIError(.contentTooLarge, code: "result_too_large", message: "result is larger than \(self.limits.maxPayloadBytes) bytes", field: "result")
                 }
-                job = try await self.scheduler.complete(jobID: id, token: token, result: result)
-            case .fail:
-                guard let error = object["error"] as? String, !error.isEmpty else {
-                    throw APIError(.badRequest, code: "invalid_field", message: "error is required: what went wrong", field: "error")
-                }
-                job = try await self.scheduler.fail(jobID: id, token: token, error: error)
-            case .progress:
-                job = try await self.scheduler.progress(jobID: id, token: token)
             }
-            return try JobsEndpoints.json(.ok, JobResource.object(job))
-        } catch let error as JobStoreError {
-            throw APIError(error)
+            outcome = .succeeded(result: result)
+        case .fail:
+            guard let error = object["error"] as? String, !error.isEmpty else {
+                throw APIError(.badRequest, code: "invalid_field", message: "error is required: what went wrong", field: "error")
+            }
+            outcome = .failed(error: error)
+        case .progress:
+            outcome = .progress
+        }
+        // The same fenced path as the WebSocket channel's reports, one report long.
+        switch try await self.scheduler.report([JobReport(jobID: id, token: token, outcome: outcome)])[0] {
+        case .success(let job): return try JobsEndpoints.json(.ok, JobResource.object(job))
+        case .failure(let refusal): throw APIError(refusal)
         }
     }
 

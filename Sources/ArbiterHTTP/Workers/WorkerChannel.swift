@@ -152,30 +152,30 @@ struct WorkerChannel: Sendable {
             try await self.send(.error(code: "invalid_message", message: "the message could not be read: \(Self.describe(error))", jobID: nil), outbound)
             return
         }
+        // A batch's reports are recorded in one store transaction and its answers go back in one batch.
+        let messages: [WorkerMessage]
+        if case .batch(let inner) = message { messages = inner } else { messages = [message] }
+        var replies = try await self.record(messages.filter(\.isReport), session)
+        for other in messages where !other.isReport {
+            if let reply = try await self.reply(to: other, session) { replies.append(reply) }
+        }
+        guard !replies.isEmpty else { return }
+        let answer: Any = replies.count == 1 && !message.isBatch ? replies[0] : ["type": "batch", "messages": replies] as [String: Any]
+        try await outbound.writeTextMessage(JSONWriter.string(answer))
+    }
+
+    /// Handles a message that is not a report; its answer, if it has one.
+    private func reply(to message: WorkerMessage, _ session: WorkerSession) async throws -> [String: Any]? {
         switch message {
         case .heartbeat(let running):
             _ = try await self.scheduler.heartbeat(workerID: session.workerID, jobs: running)
-            try await self.send(.heartbeat(), outbound)
+            return ["type": "heartbeat"]
         case .drain:
             session.drain()
             _ = try? await self.scheduler.workers.drain(workerID: session.workerID, now: WallClock.nowMilliseconds())
-        case .complete, .fail, .progress:
-            let replies = try await self.record([message], session)
-            try await outbound.writeTextMessage(JSONWriter.string(replies[0]))
-        case .batch(let messages):
-            // Reports in a batch are recorded in one store transaction; the answers go back in one batch.
-            var replies = try await self.record(messages.filter(\.isReport), session)
-            for other in messages where !other.isReport {
-                if case .heartbeat(let running) = other {
-                    _ = try await self.scheduler.heartbeat(workerID: session.workerID, jobs: running)
-                    replies.append(["type": "heartbeat"])
-                } else {
-                    try await self.handle(try other.jsonText(), session, outbound)
-                }
-            }
-            if !replies.isEmpty { try await outbound.writeTextMessage(JSONWriter.string(["type": "batch", "messages": replies] as [String: Any])) }
-        case .workerHello, .serverHello, .assign, .ack, .cancel, .error:
-            try await self.send(.error(code: "unexpected_message", message: "a worker does not send \(message.typeName) after hello", jobID: nil), outbound)
+            return nil
+        case .complete, .fail, .progress, .batch, .workerHello, .serverHello, .assign, .ack, .cancel, .error:
+            return ["type": "error", "code": "unexpected_message", "message": "a worker does not send \(message.typeName) after hello"]
         }
     }
 

@@ -140,31 +140,6 @@ public final class Scheduler: Sendable {
 
     // MARK: Reports (fenced by the lease token)
 
-    /// Records a successful attempt.
-    /// - Throws: ``JobStoreError`` `staleLease` / `jobCancelled` when the token is not the current lease.
-    public func complete(jobID: String, token: Int64, result: String?) async throws -> JobRecord {
-        let now = WallClock.nowMilliseconds()
-        let job = try await self.store.complete(id: jobID, token: token, result: result, now: now)
-        self.observer.attemptEnded(job, outcome: .succeeded, now: now)
-        self.wake.signal()
-        return job
-    }
-
-    /// Records a failed attempt; the job retries after its backoff or, out of attempts, is dead.
-    public func fail(jobID: String, token: Int64, error: String) async throws -> JobRecord {
-        guard let current = try await self.store.job(id: jobID) else {
-            throw JobStoreError(.notFound, "job \(jobID) does not exist")
-        }
-        var random = SystemRandomNumberGenerator()
-        let delay = current.retry.delay(afterAttempt: current.attempt, using: &random)
-        let now = WallClock.nowMilliseconds()
-        let job = try await self.store.fail(
-            id: jobID, token: token, error: String(error.prefix(64 * 1024)), retryDelay: delay.wholeMilliseconds, now: now)
-        self.observer.attemptEnded(job, outcome: .failed, now: now)
-        self.wake.signal()
-        return job
-    }
-
     /// Records many reports in one store transaction (each fenced and refused on its own).
     /// - Returns: Per report, in order, the job afterwards or the refusal.
     public func report(_ reports: [JobReport]) async throws -> [Result<JobRecord, JobStoreError>] {
@@ -187,11 +162,6 @@ public final class Scheduler: Sendable {
         }
         if ended { self.wake.signal() }
         return results
-    }
-
-    /// Extends a lease (the worker is still on it).
-    public func progress(jobID: String, token: Int64) async throws -> JobRecord {
-        try await self.store.extendLease(id: jobID, token: token, leaseMilliseconds: self.leaseTimeout.wholeMilliseconds, now: WallClock.nowMilliseconds())
     }
 
     /// A worker is alive: its heartbeat is recorded and the leases it holds are extended (those of
