@@ -30,12 +30,11 @@ public final class WorkerProcess: Sendable {
 
     /// Waits until a log line matches, or throws after `timeout`.
     public func waitForLog(timeout: Duration = .seconds(30), _ matches: @escaping @Sendable ([String: String]) -> Bool) async throws {
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            if self.logLines.contains(where: matches) { return }
-            try await Task.sleep(for: .milliseconds(50))
+        do {
+            try await Polling.until("worker \(self.id) logs a matching line", timeout: timeout) { self.logLines.contains(where: matches) }
+        } catch {
+            throw TestingError("worker \(self.id): no matching log line within \(timeout):\n\(self.process.stderr)")
         }
-        throw TestingError("worker \(self.id): no matching log line within \(timeout):\n\(self.process.stderr)")
     }
 
     /// SIGTERM, then removes its directory.

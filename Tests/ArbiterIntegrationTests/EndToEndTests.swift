@@ -20,21 +20,14 @@ import Testing
         """
 
     func finished(_ server: ArbiterServer) async throws -> Int {
-        let (_, body) = try await self.api.get(server, "/api/v1/job-types")
-        let entry = ((body["job_types"] as? [[String: Any]]) ?? []).first { $0["type"] as? String == "e2e" }
-        let counts = (entry?["counts"] as? [String: Int]) ?? [:]
+        let counts = try await JobCounts.fetch(server.baseURL, type: "e2e")
         return (counts["succeeded"] ?? 0) + (counts["dead"] ?? 0) + (counts["cancelled"] ?? 0)
     }
 
     func waitForFinished(_ server: ArbiterServer, atLeast count: Int, timeout: Duration) async throws {
-        let deadline = ContinuousClock.now + timeout
-        var done = 0
-        while ContinuousClock.now < deadline {
-            done = try await self.finished(server)
-            if done >= count { return }
-            try await Task.sleep(for: .milliseconds(200))
+        try await Polling.until("\(count) jobs are finished", timeout: timeout, interval: .milliseconds(200)) {
+            try await self.finished(server) >= count
         }
-        throw TestingError("only \(done) of \(count) jobs finished within \(timeout)")
     }
 
     @Test(.timeLimit(.minutes(10))) func fiveThousandJobsSurviveAWorkerKillAndADaemonKill() async throws {
@@ -73,9 +66,7 @@ import Testing
 
             // Counts per state from the API equal the gauges once the clock has refreshed them.
             try await Task.sleep(for: .milliseconds(2500))
-            let (_, types) = try await self.api.get(server, "/api/v1/job-types")
-            let entry = ((types["job_types"] as? [[String: Any]]) ?? []).first { $0["type"] as? String == "e2e" }
-            let counts = (entry?["counts"] as? [String: Int]) ?? [:]
+            let counts = try await JobCounts.fetch(server.baseURL, type: "e2e")
             let metrics = try await HTTPProbe.get(server.baseURL + "/metrics").text
             for (state, count) in counts {
                 #expect(ExpositionSamples.value(in: metrics, "arbiter_jobs", ["job_type": "e2e", "state": state]) == String(count), "state \(state)")

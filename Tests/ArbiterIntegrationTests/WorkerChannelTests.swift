@@ -15,19 +15,11 @@ import Testing
     }
 
     func states(_ server: ArbiterServer, type: String) async throws -> [String: Int] {
-        let (_, body) = try await self.api.get(server, "/api/v1/job-types")
-        let entry = ((body["job_types"] as? [[String: Any]]) ?? []).first { $0["type"] as? String == type }
-        return (entry?["counts"] as? [String: Int]) ?? [:]
+        try await JobCounts.fetch(server.baseURL, type: type)
     }
 
     func waitUntil(_ what: String, timeout: Duration = .seconds(30), _ condition: () async throws -> Bool) async throws {
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            if try await condition() { return }
-            try await Task.sleep(for: .milliseconds(50))
-        }
-        Issue.record("timed out waiting until \(what)")
-        throw TestingError("timed out waiting until \(what)")
+        try await Polling.until(what, timeout: timeout, condition)
     }
 
     @Test func workerRunsJobsAndReportsResultsAndFailures() async throws {

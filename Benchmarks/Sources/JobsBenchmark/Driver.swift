@@ -152,11 +152,7 @@ struct Driver {
     }
 
     func succeeded(_ base: String) async throws -> Int {
-        let response = try await HTTPProbe.get(base + "/api/v1/job-types")
-        let object = try JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any]
-        let types = object?["job_types"] as? [[String: Any]] ?? []
-        let counts = types.first { $0["type"] as? String == "noop" }?["counts"] as? [String: Int]
-        return counts?["succeeded"] ?? 0
+        try await JobCounts.fetch(base, type: "noop")["succeeded"] ?? 0
     }
 
     func connectedWorkers(_ base: String) async throws -> Int {
@@ -166,12 +162,7 @@ struct Driver {
     }
 
     func waitUntil(_ what: String, timeout: Duration = .seconds(60), _ condition: () async throws -> Bool) async throws {
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            if try await condition() { return }
-            try await Task.sleep(for: .milliseconds(10))
-        }
-        throw TestingError("timed out waiting until \(what)")
+        try await Polling.until(what, timeout: timeout, interval: .milliseconds(10), condition)
     }
 
     static func percentile(_ sorted: [Double], _ p: Double) -> Double {
