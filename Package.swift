@@ -73,7 +73,11 @@ let package = Package(
         ),
         .target(
             name: "ArbiterStorage",
-            dependencies: ["ArbiterCore", "ArbiterJobs", "CSQLite", .product(name: "NIOPosix", package: "swift-nio")],
+            dependencies: [
+                "ArbiterCore", "ArbiterJobs", "CSQLite",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
             swiftSettings: swiftSettings
         ),
         .target(

@@ -8,7 +8,7 @@ extension SQLiteJobStore: WorkerStore {
         """
 
     public func register(id: String, capabilities: [String], concurrency: Int, labels: [String: String], now: Int64) async throws -> WorkerRecord {
-        try await self.run { connection in
+        try await self.run(now: now) { connection, audit in
             try connection.transaction {
                 try connection.query(
                     """
@@ -18,17 +18,20 @@ extension SQLiteJobStore: WorkerStore {
                         labels = excluded.labels, state = 'idle', last_heartbeat_at = excluded.last_heartbeat_at
                     """,
                     [.text(id), .text(Self.encode(capabilities)), .integer(Int64(concurrency)), .text(Self.encode(labels)), .integer(now), .integer(now)])
+                try audit.record(
+                    "worker.registered", "worker", id, [("capabilities", Self.encode(capabilities)), ("concurrency", String(concurrency))])
                 return try Self.loadWorker(id, connection)
             }
         }
     }
 
     public func heartbeat(workerID: String, jobs: [String]?, leaseMilliseconds: Int64, now: Int64) async throws -> WorkerRecord {
-        try await self.run { connection in
+        try await self.run(now: now) { connection, audit in
             try connection.transaction {
-                try connection.query(
-                    "UPDATE workers SET last_heartbeat_at = ?, state = CASE state WHEN 'offline' THEN 'idle' ELSE state END WHERE id = ?",
-                    [.integer(now), .text(workerID)])
+                // A heartbeat is liveness, not audited, unless it brings an offline worker back.
+                try connection.query("UPDATE workers SET state = 'idle' WHERE id = ? AND state = 'offline'", [.text(workerID)])
+                if connection.changes > 0 { try audit.record("worker.online", "worker", workerID) }
+                try connection.query("UPDATE workers SET last_heartbeat_at = ? WHERE id = ?", [.integer(now), .text(workerID)])
                 if let jobs {
                     try connection.query(
                         """
@@ -59,26 +62,29 @@ extension SQLiteJobStore: WorkerStore {
     }
 
     public func drain(workerID: String, now: Int64) async throws -> WorkerRecord {
-        try await self.run { connection in
+        try await self.run(now: now) { connection, audit in
             try connection.transaction {
                 try connection.query("UPDATE workers SET state = 'draining' WHERE id = ? AND state != 'offline'", [.text(workerID)])
+                if connection.changes > 0 { try audit.record("worker.drained", "worker", workerID) }
                 return try Self.loadWorker(workerID, connection)
             }
         }
     }
 
     public func remove(workerID: String, now: Int64) async throws {
-        _ = try await self.run { connection in
+        _ = try await self.run(now: now) { connection, audit in
             try connection.transaction {
                 _ = try Self.loadWorker(workerID, connection)
                 try Self.expireLeases(of: [workerID], now: now, connection)
                 try connection.query("DELETE FROM workers WHERE id = ?", [.text(workerID)])
+                try audit.record("worker.removed", "worker", workerID)
             }
         }
     }
 
     public func endLeases(workerID: String, except keep: [String], now: Int64) async throws {
-        _ = try await self.run { connection in
+        // Only brings lease deadlines forward; the expiry that follows is what is audited.
+        _ = try await self.run(now: now) { connection, _ in
             try connection.query(
                 """
                 UPDATE jobs SET lease_expires_at = ? WHERE state = 'running' AND lease_worker_id = ? AND lease_expires_at > ?
@@ -89,7 +95,7 @@ extension SQLiteJobStore: WorkerStore {
     }
 
     public func markOffline(silentSince cutoff: Int64, now: Int64) async throws -> [String] {
-        try await self.run { connection in
+        try await self.run(now: now) { connection, audit in
             try connection.transaction {
                 let silent = try connection.query(
                     "SELECT id FROM workers WHERE state != 'offline' AND last_heartbeat_at < ? ORDER BY id", [.integer(cutoff)]
@@ -97,6 +103,7 @@ extension SQLiteJobStore: WorkerStore {
                 guard !silent.isEmpty else { return [] }
                 for id in silent {
                     try connection.query("UPDATE workers SET state = 'offline' WHERE id = ?", [.text(id)])
+                    try audit.record("worker.offline", "worker", id)
                 }
                 try Self.expireLeases(of: silent, now: now, connection)
                 return silent

@@ -14,11 +14,17 @@ public final class SQLiteJobStore: JobStore, Sendable {
     /// in WAL mode they see the last commit and never hold up a commit.
     private let reader: SQLiteConnection
     private let readerThread: NIOThreadPool
+    private let auditObserver: any AuditObserver
 
     /// Opens the store at `path`; the schema must already be migrated (see ``SQLiteMigrator``).
     /// - Parameter onCommit: Told the size and duration of every group commit (for metrics).
     /// - Throws: ``SQLiteError`` naming the file.
-    public init(path: String, onCommit: @escaping @Sendable (_ operations: Int, _ duration: Duration) -> Void = { _, _ in }) throws {
+    ///   - auditObserver: Told of every audit write and failure (for metrics).
+    public init(
+        path: String, auditObserver: any AuditObserver = NoAuditObserver(),
+        onCommit: @escaping @Sendable (_ operations: Int, _ duration: Duration) -> Void = { _, _ in }
+    ) throws {
+        self.auditObserver = auditObserver
         let connection = try SQLiteConnection(path: path)
         // Checkpoints run beside the commits, not inside them (see WALCheckpointer).
         try connection.execute("PRAGMA wal_autocheckpoint = 0")
@@ -36,8 +42,13 @@ public final class SQLiteJobStore: JobStore, Sendable {
         self.checkpointer.stop()
     }
 
-    func run<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) throws -> T) async throws -> T {
-        try await self.executor.perform(body)
+    /// Runs `body` atomically in the next group commit, with an audit trail that writes in the same
+    /// transaction on behalf of the calling task's ``AuditActor``.
+    func run<T: Sendable>(now: Int64, _ body: @escaping @Sendable (SQLiteConnection, AuditTrail) throws -> T) async throws -> T {
+        let (actor, observer) = (AuditActor.current, self.auditObserver)
+        return try await self.executor.perform { connection in
+            try body(connection, AuditTrail(connection: connection, actor: actor, now: now, observer: observer))
+        }
     }
 
     /// Runs a read-only `body` on the reader connection.
@@ -63,256 +74,6 @@ public final class SQLiteJobStore: JobStore, Sendable {
                     number: Int(row[0].integer ?? 0), workerID: row[1].text ?? "", startedAt: row[2].integer ?? 0, finishedAt: row[3].integer,
                     outcome: row[4].text, error: row[5].text)
             }
-        }
-    }
-
-    public func lease(
-        types: [String], workerID: String, limit: Int, leaseMilliseconds: Int64, limits: LeaseLimits, now: Int64
-    ) async throws -> [JobRecord] {
-        let request = LeaseRequest(types: types, workerID: workerID, limit: limit, leaseMilliseconds: leaseMilliseconds, limits: limits)
-        guard request.canLease else { return [] }
-        return try await self.run { connection in try Self.lease(request, now: now, connection) }
-    }
-
-    public func submit(_ submissions: [JobSubmission], now: Int64, thenLease request: LeaseRequest?) async throws -> JobSubmitResult {
-        try await self.run { connection in
-            let outcomes = try connection.transaction {
-                try submissions.enumerated().map { index, submission in
-                    try Self.insert(submission, index: index, now: now, connection)
-                }
-            }
-            guard let request, request.canLease else { return JobSubmitResult(outcomes: outcomes, leased: []) }
-            // The jobs are stored either way; a lease that fails leaves them queued for the dispatch loops.
-            return JobSubmitResult(outcomes: outcomes, leased: (try? Self.lease(request, now: now, connection)) ?? [])
-        }
-    }
-
-    public func complete(id: String, token: Int64, result: String?, now: Int64) async throws -> JobRecord {
-        try await self.run { connection in try Self.complete(id, token: token, result: result, now: now, connection) }
-    }
-
-    public func fail(id: String, token: Int64, error: String, retryDelay: Int64, now: Int64) async throws -> JobRecord {
-        try await self.run { connection in try Self.fail(id, token: token, error: error, retryDelay: { _ in retryDelay }, now: now, connection) }
-    }
-
-    public func extendLease(id: String, token: Int64, leaseMilliseconds: Int64, now: Int64) async throws -> JobRecord {
-        try await self.run { connection in try Self.extendLease(id, token: token, leaseMilliseconds: leaseMilliseconds, now: now, connection) }
-    }
-
-    public func report(_ reports: [JobReport], leaseMilliseconds: Int64, now: Int64) async throws -> [Result<JobRecord, JobStoreError>] {
-        try await self.run { connection in
-            var random = SystemRandomNumberGenerator()
-            return try reports.map { report in
-                do {
-                    switch report.outcome {
-                    case .succeeded(let result):
-                        return .success(try Self.complete(report.jobID, token: report.token, result: result, now: now, connection))
-                    case .failed(let error):
-                        let delay = { (job: JobRecord) in job.retry.delay(afterAttempt: job.attempt, using: &random).wholeMilliseconds }
-                        return .success(try Self.fail(report.jobID, token: report.token, error: error, retryDelay: delay, now: now, connection))
-                    case .progress:
-                        return .success(try Self.extendLease(report.jobID, token: report.token, leaseMilliseconds: leaseMilliseconds, now: now, connection))
-                    }
-                } catch let refusal as JobStoreError {
-                    return .failure(refusal)
-                }
-            }
-        }
-    }
-
-    /// Leases queued jobs to a worker within the request's limits (one atomic step on the store's thread).
-    private static func lease(_ request: LeaseRequest, now: Int64, _ connection: SQLiteConnection) throws -> [JobRecord] {
-        let (types, workerID, limit, leaseMilliseconds, limits) = (
-            request.leasableTypes, request.workerID, request.limit, request.leaseMilliseconds, request.limits
-        )
-        return try connection.transaction {
-            // A draining or offline worker takes no new work.
-            let refused = try connection.query(
-                "SELECT 1 FROM workers WHERE id = ? AND state IN ('draining', 'offline')", [.text(workerID)])
-            guard refused.isEmpty else { return [] }
-            let placeholders = Array(repeating: "?", count: types.count).joined(separator: ", ")
-            let candidates = try connection.query(
-                """
-                SELECT \(JobRow.columns) FROM jobs WHERE state = 'queued' AND type IN (\(placeholders))
-                    AND type NOT IN (SELECT type FROM job_type_state WHERE paused = 1)
-                ORDER BY priority DESC, run_at, id LIMIT ?
-                """,
-                // Capped types may be skipped below, so look further than `limit` when there are caps.
-                types.map { .text($0) } + [.integer(Int64(limits == LeaseLimits() ? limit : limit * 4))])
-            // Running counts per limited type, so no type goes over its limit (leases are serialized here).
-            var running: [String: Int] = [:]
-            if !limits.concurrency.isEmpty {
-                for row in try connection.query("SELECT type, COUNT(*) FROM jobs WHERE state = 'running' GROUP BY type") {
-                    if let type = row[0].text { running[type] = Int(row[1].integer ?? 0) }
-                }
-            }
-            var leased: [JobRecord] = []
-            var quotas = limits.quotas
-            for row in candidates {
-                var job = try JobRow.decode(row)
-                if let cap = limits.concurrency[job.type], running[job.type, default: 0] >= cap { continue }
-                if let quota = quotas[job.type] {
-                    guard quota > 0 else { continue }
-                    quotas[job.type] = quota - 1
-                }
-                var lifecycle = job.lifecycle
-                guard (try? lifecycle.apply(.leased)) != nil else { continue }
-                let token = Int64.random(in: 1...Int64.max)
-                try connection.query(
-                    """
-                    UPDATE jobs SET state = 'running', attempt = ?, lease_worker_id = ?, lease_token = ?, lease_expires_at = ?,
-                        started_at = ?, updated_at = ? WHERE id = ? AND state = 'queued'
-                    """,
-                    [.integer(Int64(lifecycle.attempts)), .text(workerID), .integer(token), .integer(now + leaseMilliseconds),
-                     .integer(now), .integer(now), .text(job.id)])
-                try connection.query(
-                    "INSERT INTO job_attempts (job_id, attempt, worker_id, lease_token, started_at) VALUES (?, ?, ?, ?, ?)",
-                    [.text(job.id), .integer(Int64(lifecycle.attempts)), .text(workerID), .integer(token), .integer(now)])
-                running[job.type, default: 0] += 1
-                job.state = .running
-                job.attempt = lifecycle.attempts
-                job.lease = JobLease(workerID: workerID, token: token, expiresAt: now + leaseMilliseconds)
-                job.updatedAt = now
-                job.startedAt = now
-                leased.append(job)
-            }
-            return leased
-        }
-    }
-
-    // MARK: Reports (on the store's thread, each atomic)
-
-    private static func complete(_ id: String, token: Int64, result: String?, now: Int64, _ connection: SQLiteConnection) throws -> JobRecord {
-        try connection.transaction {
-            let job = try Self.leasedJob(id, token: token, connection)
-            var lifecycle = job.lifecycle
-            _ = try lifecycle.apply(.succeeded)
-            try connection.query(
-                """
-                UPDATE jobs SET state = 'succeeded', result = ?, lease_worker_id = NULL, lease_token = NULL, lease_expires_at = NULL,
-                    finished_at = ?, updated_at = ? WHERE id = ?
-                """,
-                [SQLiteValue(result), .integer(now), .integer(now), .text(id)])
-            try Self.finishAttempt(job, outcome: "succeeded", error: nil, now: now, connection)
-            var done = job
-            done.state = .succeeded
-            done.result = result
-            done.lease = nil
-            done.finishedAt = now
-            done.updatedAt = now
-            return done
-        }
-    }
-
-    private static func fail(
-        _ id: String, token: Int64, error: String, retryDelay: (JobRecord) -> Int64, now: Int64, _ connection: SQLiteConnection
-    ) throws -> JobRecord {
-        try connection.transaction {
-            let job = try Self.leasedJob(id, token: token, connection)
-            var lifecycle = job.lifecycle
-            _ = try lifecycle.apply(.failed)
-            let dead = lifecycle.state == .dead
-            try connection.query(
-                """
-                UPDATE jobs SET state = ?, run_at = ?, last_error = ?, lease_worker_id = NULL, lease_token = NULL,
-                    lease_expires_at = NULL, finished_at = ?, updated_at = ? WHERE id = ?
-                """,
-                [.text(lifecycle.state.rawValue), .integer(dead ? job.runAt : now + max(retryDelay(job), 0)), .text(error),
-                 dead ? .integer(now) : .null, .integer(now), .text(id)])
-            try Self.finishAttempt(job, outcome: "failed", error: error, now: now, connection)
-            return try Self.load(id, connection)
-        }
-    }
-
-    private static func extendLease(_ id: String, token: Int64, leaseMilliseconds: Int64, now: Int64, _ connection: SQLiteConnection) throws -> JobRecord {
-        try connection.transaction {
-            let job = try Self.leasedJob(id, token: token, connection)
-            try connection.query(
-                "UPDATE jobs SET lease_expires_at = ?, updated_at = ? WHERE id = ?", [.integer(now + leaseMilliseconds), .integer(now), .text(id)])
-            if let worker = job.lease?.workerID {
-                try connection.query("UPDATE workers SET last_heartbeat_at = ? WHERE id = ?", [.integer(now), .text(worker)])
-            }
-            return try Self.load(id, connection)
-        }
-    }
-
-    public func expireLeases(now: Int64) async throws -> [JobRecord] {
-        try await self.run { connection in
-            try connection.transaction {
-                let expired = try connection.query(
-                    "SELECT \(JobRow.columns) FROM jobs WHERE state = 'running' AND lease_expires_at <= ? ORDER BY lease_expires_at", [.integer(now)])
-                var changed: [JobRecord] = []
-                for row in expired {
-                    let job = try JobRow.decode(row)
-                    var lifecycle = job.lifecycle
-                    _ = try lifecycle.apply(.leaseExpired)
-                    let dead = lifecycle.state == .dead
-                    try connection.query(
-                        """
-                        UPDATE jobs SET state = ?, last_error = 'lease expired', lease_worker_id = NULL, lease_token = NULL,
-                            lease_expires_at = NULL, queued_at = ?, finished_at = ?, updated_at = ? WHERE id = ?
-                        """,
-                        [.text(lifecycle.state.rawValue), dead ? .null : .integer(now), dead ? .integer(now) : .null, .integer(now), .text(job.id)])
-                    try Self.finishAttempt(job, outcome: "lease_expired", error: "lease expired", now: now, connection)
-                    changed.append(try Self.load(job.id, connection))
-                }
-                return changed
-            }
-        }
-    }
-
-    public func promoteDueJobs(now: Int64) async throws -> Int {
-        try await self.run { connection in
-            try connection.query(
-                "UPDATE jobs SET state = 'queued', queued_at = ?, updated_at = ? WHERE state = 'scheduled' AND run_at <= ?",
-                [.integer(now), .integer(now), .integer(now)])
-            return connection.changes
-        }
-    }
-
-    public func cancel(id: String, reason: String, now: Int64) async throws -> (job: JobRecord, revokedLease: JobLease?) {
-        try await self.run { connection in
-            try connection.transaction {
-                let job = try Self.load(id, connection)
-                _ = try Self.transition(job, .cancel, refusal: "job \(id) is \(job.state.rawValue) and cannot be cancelled")
-                try connection.query(
-                    """
-                    UPDATE jobs SET state = 'cancelled', cancel_reason = ?, lease_worker_id = NULL, lease_token = NULL,
-                        lease_expires_at = NULL, finished_at = ?, updated_at = ? WHERE id = ?
-                    """,
-                    [.text(reason), .integer(now), .integer(now), .text(id)])
-                if job.state == .running {
-                    try Self.finishAttempt(job, outcome: "cancelled", error: reason, now: now, connection)
-                }
-                return (try Self.load(id, connection), job.lease)
-            }
-        }
-    }
-
-    public func retry(id: String, now: Int64) async throws -> JobRecord {
-        try await self.run { connection in
-            try connection.transaction {
-                let job = try Self.load(id, connection)
-                _ = try Self.transition(job, .retry, refusal: "job \(id) is \(job.state.rawValue); only dead or cancelled jobs can be retried")
-                try connection.query(
-                    """
-                    UPDATE jobs SET state = 'queued', attempt = 0, run_at = ?, cancel_reason = NULL, finished_at = NULL,
-                        queued_at = ?, updated_at = ? WHERE id = ?
-                    """,
-                    [.integer(now), .integer(now), .integer(now), .text(id)])
-                return try Self.load(id, connection)
-            }
-        }
-    }
-
-    public func setPaused(type: String, paused: Bool, now: Int64) async throws {
-        _ = try await self.run { connection in
-            try connection.query(
-                """
-                INSERT INTO job_type_state (type, paused, updated_at) VALUES (?, ?, ?)
-                ON CONFLICT (type) DO UPDATE SET paused = excluded.paused, updated_at = excluded.updated_at
-                """,
-                [.text(type), .integer(paused ? 1 : 0), .integer(now)])
         }
     }
 
@@ -366,74 +127,5 @@ public final class SQLiteJobStore: JobStore, Sendable {
         return try await self.read { connection in
             try connection.query(sql, bound).map(JobRow.decode)
         }
-    }
-
-    // MARK: Helpers (on the store's thread)
-
-    private static func insert(_ submission: JobSubmission, index: Int, now: Int64, _ connection: SQLiteConnection) throws -> JobSubmitOutcome {
-        if let key = submission.idempotencyKey {
-            let rows = try connection.query("SELECT \(JobRow.columns), request_hash FROM jobs WHERE idempotency_key = ?", [.text(key)])
-            if let row = rows.first {
-                guard row.last?.text == submission.requestHash else {
-                    throw JobStoreError(.idempotencyConflict, "idempotency_key \"\(key)\" was already used for a different request", index: index)
-                }
-                return .existing(try JobRow.decode(row))
-            }
-        }
-        let id = UUIDv7.generate(now: now)
-        let state: JobState = submission.runAt > now ? .scheduled : .queued
-        try connection.query(
-            """
-            INSERT INTO jobs (id, type, payload, priority, state, run_at, attempt, max_attempts, backoff_initial_ms, backoff_max_ms,
-                timeout_ms, idempotency_key, request_hash, user_id, consent_scope, tags, created_at, updated_at, queued_at)
-            VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """,
-            [
-                .text(id), .text(submission.type), .text(submission.payload), .integer(Int64(submission.priority)),
-                .text(state.rawValue), .integer(submission.runAt), .integer(Int64(submission.retry.maxAttempts)),
-                .integer(submission.retry.initialBackoff.wholeMilliseconds), .integer(submission.retry.maxBackoff.wholeMilliseconds),
-                .integer(submission.retry.timeout.wholeMilliseconds), SQLiteValue(submission.idempotencyKey),
-                SQLiteValue(submission.requestHash), SQLiteValue(submission.userID), SQLiteValue(submission.consentScope),
-                .text(JobRow.encodeTags(submission.tags)), .integer(now), .integer(now), state == .queued ? .integer(now) : .null,
-            ])
-        return .created(try self.load(id, connection))
-    }
-
-    /// The job's lifecycle after `event`, or an `illegalTransition` refusal with `refusal` as its message.
-    private static func transition(_ job: JobRecord, _ event: JobEvent, refusal: String) throws -> JobLifecycle {
-        var lifecycle = job.lifecycle
-        do {
-            _ = try lifecycle.apply(event)
-        } catch {
-            throw JobStoreError(.illegalTransition, refusal)
-        }
-        return lifecycle
-    }
-
-    private static func load(_ id: String, _ connection: SQLiteConnection) throws -> JobRecord {
-        guard let row = try connection.query("SELECT \(JobRow.columns) FROM jobs WHERE id = ?", [.text(id)]).first else {
-            throw JobStoreError(.notFound, "job \(id) does not exist")
-        }
-        return try JobRow.decode(row)
-    }
-
-    /// The job, if `token` is its current lease; otherwise the report is stale and refused.
-    private static func leasedJob(_ id: String, token: Int64, _ connection: SQLiteConnection) throws -> JobRecord {
-        let job = try self.load(id, connection)
-        guard job.state == .running, let lease = job.lease, lease.token == token else {
-            let cancelled = try connection.query(
-                "SELECT 1 FROM job_attempts WHERE job_id = ? AND lease_token = ? AND outcome = 'cancelled'", [.text(id), .integer(token)])
-            if !cancelled.isEmpty {
-                throw JobStoreError(.jobCancelled, "job \(id) was cancelled (\(job.cancelReason ?? "no reason given")); stop working on it")
-            }
-            throw JobStoreError(.staleLease, "lease token \(token) is not the current lease of job \(id) (the job is \(job.state.rawValue))")
-        }
-        return job
-    }
-
-    private static func finishAttempt(_ job: JobRecord, outcome: String, error: String?, now: Int64, _ connection: SQLiteConnection) throws {
-        try connection.query(
-            "UPDATE job_attempts SET finished_at = ?, outcome = ?, error = ? WHERE job_id = ? AND attempt = ?",
-            [.integer(now), .text(outcome), SQLiteValue(error), .text(job.id), .integer(Int64(job.attempt))])
     }
 }

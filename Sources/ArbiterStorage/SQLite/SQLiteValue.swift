@@ -27,4 +27,10 @@ public enum SQLiteValue: Sendable, Equatable, ExpressibleByStringLiteral, Expres
         if case .text(let value) = self { return value }
         return nil
     }
+
+    /// The bytes, if this is a blob.
+    public var blob: [UInt8]? {
+        if case .blob(let value) = self { return value }
+        return nil
+    }
 }

@@ -1,0 +1,15 @@
+import ArbiterJobs
+
+extension SQLiteJobStore: AuditStore {
+    public func auditEntries(_ filter: AuditFilter, after cursor: Int64?, limit: Int) async throws -> [AuditEntry] {
+        try await self.read { connection in try AuditLogReader.entries(filter, after: cursor, limit: limit, connection) }
+    }
+
+    public func verifyAudit() async throws -> AuditVerification {
+        try await self.read { connection in try AuditLogReader.verify(connection) }
+    }
+
+    public func auditChainLength() async throws -> Int64 {
+        try await self.read { connection in try AuditLogReader.length(connection) }
+    }
+}
