@@ -1,3 +1,4 @@
+import ArbiterJobs
 import Hummingbird
 import HummingbirdWebSocket
 import NIOCore
@@ -9,6 +10,8 @@ public struct ArbiterRequestContext: RequestContext, WebSocketRequestContext {
     public let webSocket: WebSocketHandlerReference<ArbiterRequestContext>
     /// The connection the request came on.
     public let channel: any Channel
+    /// Who made the request, once ``AccessMiddleware`` has authenticated it.
+    public var principal: Principal?
 
     public init(source: Source) {
         self.coreContext = .init(source: source)

@@ -1,6 +1,7 @@
 import ArbiterJobs
 import ArbiterMetrics
 import Hummingbird
+import Logging
 
 /// Builds the HTTP routes: health, readiness, `/metrics` and the API under `/api/v1`.
 public enum ArbiterRouter {
@@ -22,11 +23,15 @@ public enum ArbiterRouter {
         public var jobMetrics: JobMetrics
         /// How often connected workers are asked to heartbeat.
         public var heartbeatInterval: Duration
+        /// Authentication, lockout and the stores behind tokens and the audit log.
+        public var access: Access
 
         public init(
             registry: MetricRegistry, readiness: Readiness, healthChecks: [any HealthCheck], startedAt: ContinuousClock.Instant = .now,
-            scheduler: Scheduler, jobLimits: JobLimits = JobLimits(), jobMetrics: JobMetrics, heartbeatInterval: Duration = .seconds(5)
+            scheduler: Scheduler, jobLimits: JobLimits = JobLimits(), jobMetrics: JobMetrics, heartbeatInterval: Duration = .seconds(5),
+            access: Access
         ) {
+            self.access = access
             self.registry = registry
             self.readiness = readiness
             self.healthChecks = healthChecks
@@ -35,6 +40,29 @@ public enum ArbiterRouter {
             self.jobLimits = jobLimits
             self.jobMetrics = jobMetrics
             self.heartbeatInterval = heartbeatInterval
+        }
+    }
+
+    /// Who may call what, and the stores the access and audit routes use.
+    public struct Access: Sendable {
+        public var tokens: any TokenStore
+        public var audit: any AuditStore
+        public var authenticator: Authenticator
+        public var lockout: AuthLockout
+        /// Whether `/metrics` is served without a token.
+        public var metricsPublic: Bool
+        public var logger: Logger
+
+        public init(
+            tokens: any TokenStore, audit: any AuditStore, jwt: (any BearerVerifier)? = nil, lockout: AuthLockout = AuthLockout(),
+            metricsPublic: Bool = false, logger: Logger = Logger(label: "arbiter")
+        ) {
+            self.tokens = tokens
+            self.audit = audit
+            self.authenticator = Authenticator(tokens: TokenVerifier(store: tokens), jwt: jwt)
+            self.lockout = lockout
+            self.metricsPublic = metricsPublic
+            self.logger = logger
         }
     }
 
@@ -48,6 +76,10 @@ public enum ArbiterRouter {
         router.add(middleware: try HTTPMetricsMiddleware(registry: dependencies.registry))
         // Hummingbird's own request metrics, landing in the registry through the swift-metrics bridge.
         router.add(middleware: MetricsMiddleware())
+        let access = dependencies.access
+        router.add(middleware: try AccessMiddleware(
+            authenticator: access.authenticator, lockout: access.lockout, metricsPublic: access.metricsPublic,
+            registry: dependencies.registry, logger: access.logger))
         HealthEndpoints(readiness: dependencies.readiness, checks: dependencies.healthChecks, startedAt: dependencies.startedAt)
             .register(on: router)
         try MetricsEndpoint(registry: dependencies.registry).register(on: router)
@@ -60,6 +92,9 @@ public enum ArbiterRouter {
         DispatchEndpoints(scheduler: scheduler, limits: dependencies.jobLimits, metrics: dependencies.jobMetrics).register(on: router)
         WorkerChannel(scheduler: scheduler, metrics: dependencies.jobMetrics, limits: dependencies.jobLimits, heartbeatInterval: dependencies.heartbeatInterval)
             .register(on: router)
+        TokensEndpoints(store: access.tokens, verifier: access.authenticator.tokens, maxBodyBytes: dependencies.jobLimits.maxBodyBytes, logger: access.logger)
+            .register(on: router)
+        AuditEndpoints(store: access.audit).register(on: router)
         return router
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import NIOHTTP1
 
 /// A real `arbiter serve` process for tests: JSON logs, a temporary data directory, a kernel-picked
 /// port read back from its "ready" log line.
@@ -9,6 +10,8 @@ public final class ArbiterServer: Sendable {
     public let directory: TemporaryDirectory
     /// `127.0.0.1:PORT` as the server reported it.
     public let address: String
+    /// The admin token the server wrote to `<data-dir>/admin.token` on first start.
+    public let adminToken: String
 
     /// `http://127.0.0.1:PORT`
     public var baseURL: String { "http://\(self.address)" }
@@ -27,10 +30,11 @@ public final class ArbiterServer: Sendable {
         return runner.deletingLastPathComponent().appendingPathComponent("arbiter").path
     }
 
-    private init(process: ChildProcess, directory: TemporaryDirectory, address: String) {
+    private init(process: ChildProcess, directory: TemporaryDirectory, address: String, adminToken: String) {
         self.process = process
         self.directory = directory
         self.address = address
+        self.adminToken = adminToken
     }
 
     /// Starts `arbiter serve` on a free loopback port and waits until it reports ready.
@@ -58,7 +62,9 @@ public final class ArbiterServer: Sendable {
             await process.stop()
             throw TestingError("no address in the ready line:\n\(log)")
         }
-        return ArbiterServer(process: process, directory: directory, address: address)
+        let tokenFile = URL(fileURLWithPath: dataDirectory ?? directory.file("data")).appendingPathComponent("admin.token").path
+        let token = ((try? String(contentsOfFile: tokenFile, encoding: .utf8)) ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+        return ArbiterServer(process: process, directory: directory, address: address, adminToken: token)
     }
 
     /// Stops the server (SIGTERM) and removes its directory.
@@ -81,6 +87,40 @@ public final class ArbiterServer: Sendable {
             }
         }
         return nil
+    }
+}
+
+extension ArbiterServer {
+    /// Sends a request to `path` as the admin, or with `token` (`""` for no token at all).
+    public func send(
+        _ path: String, method: HTTPMethod = .GET, headers: [(String, String)] = [], body: [UInt8]? = nil, token: String? = nil,
+        timeout: Duration = .seconds(10)
+    ) async throws -> HTTPProbe.Response {
+        let token = token ?? self.adminToken
+        let auth = token.isEmpty ? [] : [("Authorization", "Bearer \(token)")]
+        return try await HTTPProbe.send(self.baseURL + path, method: method, headers: auth + headers, body: body, timeout: timeout)
+    }
+
+    /// `GET path` as the admin.
+    public func get(_ path: String, headers: [(String, String)] = []) async throws -> HTTPProbe.Response {
+        try await self.send(path, headers: headers)
+    }
+
+    /// Creates an API token through the API and returns it.
+    public func createToken(name: String, role: String, workerID: String? = nil) async throws -> String {
+        let worker = workerID.map { #","worker_id":"\#($0)""# } ?? ""
+        let response = try await self.post("/api/v1/tokens", json: #"{"name":"\#(name)","role":"\#(role)"\#(worker)}"#)
+        guard response.status == 201, let object = try JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any],
+            let token = object["token"] as? String
+        else {
+            throw TestingError("creating token \(name) answered \(response.status): \(response.text)")
+        }
+        return token
+    }
+
+    /// `POST path` with a JSON body, as the admin or with `token`.
+    public func post(_ path: String, json: String, token: String? = nil) async throws -> HTTPProbe.Response {
+        try await self.send(path, method: .POST, headers: [("Content-Type", "application/json")], body: Array(json.utf8), token: token)
     }
 }
 

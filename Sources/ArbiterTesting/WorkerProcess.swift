@@ -12,13 +12,20 @@ public final class WorkerProcess: Sendable {
     ///   - id: The worker id.
     ///   - exec: Job type → shell command.
     ///   - concurrency: Jobs at once.
-    public init(server: String, id: String, exec: [String: String], concurrency: Int = 1, extraArguments: [String] = []) throws {
+    ///   - token: Sent as `ARBITER_TOKEN`.
+    public init(server: String, token: String, id: String, exec: [String: String], concurrency: Int = 1, extraArguments: [String] = []) throws {
         self.id = id
         self.directory = try TemporaryDirectory(prefix: "arbiter-worker")
         var arguments = ["worker", "--server", server, "--id", id, "--concurrency", String(concurrency), "--log-format", "json"]
         for (type, command) in exec.sorted(by: { $0.key < $1.key }) { arguments += ["--exec", "\(type)=\(command)"] }
         self.process = try ChildProcess(
-            executable: ArbiterServer.binary, arguments: arguments + extraArguments, directory: self.directory.path, name: "worker")
+            executable: ArbiterServer.binary, arguments: arguments + extraArguments, environment: ["ARBITER_TOKEN": token],
+            directory: self.directory.path, name: "worker")
+    }
+
+    /// Starts a worker on `server` with its admin token.
+    public convenience init(server: ArbiterServer, id: String, exec: [String: String], concurrency: Int = 1, extraArguments: [String] = []) throws {
+        try self.init(server: server.baseURL, token: server.adminToken, id: id, exec: exec, concurrency: concurrency, extraArguments: extraArguments)
     }
 
     /// The log lines written so far, each decoded from JSON.

@@ -1,5 +1,6 @@
 import ArbiterWorkerProtocol
 import Foundation
+import HTTPTypes
 import Logging
 import NIOCore
 import NIOWebSocket
@@ -65,7 +66,7 @@ public struct ArbiterWorker: Service {
             do {
                 try await WebSocketClient.connect(
                     url: self.configuration.connectURL,
-                    configuration: .init(maxFrameSize: 16 << 20, autoPing: .disabled),
+                    configuration: .init(maxFrameSize: 16 << 20, additionalHeaders: self.headers, autoPing: .disabled),
                     logger: self.logger
                 ) { inbound, outbound, _ in
                     try await self.session(inbound, outbound, deadline: deadline)
@@ -210,6 +211,13 @@ public struct ArbiterWorker: Service {
     }
 
     private struct TimeoutError: Error {}
+
+    /// `Authorization: Bearer …` when a token is configured.
+    private var headers: HTTPFields {
+        var fields = HTTPFields()
+        if let token = self.configuration.token { fields[.authorization] = "Bearer \(token)" }
+        return fields
+    }
 
     private static func withTimeout<T: Sendable>(_ timeout: Duration, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
         try await withThrowingTaskGroup(of: T.self) { group in

@@ -16,11 +16,15 @@ public struct WorkerConfiguration: Sendable {
     public var maxReconnectDelay: Duration
     /// How long a graceful shutdown waits for running jobs before cancelling them.
     public var drainTimeout: Duration
+    /// The API token (or JWT) sent as `Authorization: Bearer …`; never logged.
+    public var token: String?
 
     public init(
         server: String, workerID: String, capabilities: [String], concurrency: Int = 1, labels: [String: String] = [:],
-        minReconnectDelay: Duration = .milliseconds(100), maxReconnectDelay: Duration = .seconds(10), drainTimeout: Duration = .seconds(30)
+        minReconnectDelay: Duration = .milliseconds(100), maxReconnectDelay: Duration = .seconds(10), drainTimeout: Duration = .seconds(30),
+        token: String? = nil
     ) {
+        self.token = token
         self.server = server
         self.workerID = workerID
         self.capabilities = capabilities

@@ -40,6 +40,8 @@ struct WorkerCommand: AsyncParsableCommand {
     @Option(help: "Log format: logfmt or json.")
     var logFormat = "logfmt"
 
+    @OptionGroup var credentials: ClientCredentials
+
     func validate() throws {
         guard !self.exec.isEmpty else { throw ValidationError("give at least one --exec TYPE=COMMAND") }
         for entry in self.exec {
@@ -73,7 +75,8 @@ struct WorkerCommand: AsyncParsableCommand {
         let worker = ArbiterWorker(
             configuration: WorkerConfiguration(
                 server: self.server, workerID: self.id ?? "\(ProcessInfo.processInfo.hostName)-\(getpid())", capabilities: handlers.keys.sorted(),
-                concurrency: self.concurrency, labels: labels, drainTimeout: .seconds(self.drainTimeout)),
+                concurrency: self.concurrency, labels: labels, drainTimeout: .seconds(self.drainTimeout),
+                token: try self.credentials.resolve()),
             logger: logger
         ) { assignment in
             guard let handler = handlers[assignment.type] else {
@@ -86,9 +89,4 @@ struct WorkerCommand: AsyncParsableCommand {
             logger: logger))
         try await group.run()
     }
-}
-
-struct CommandLineFailure: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
 }

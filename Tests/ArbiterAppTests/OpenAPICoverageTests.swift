@@ -28,7 +28,7 @@ import Testing
         let router = try ArbiterRouter.build(.init(
             registry: registry, readiness: Readiness(), healthChecks: [],
             scheduler: Scheduler(store: store, workers: store, policies: [:], leaseTimeout: .seconds(30), observer: metrics),
-            jobMetrics: metrics))
+            jobMetrics: metrics, access: .init(tokens: store, audit: store)))
         let served = Set(router.routes.map { "\($0.method.rawValue.lowercased()) \(Self.normalize("\($0.path)"))" })
 
         let document = try #require(try JSONSerialization.jsonObject(with: Data(EmbeddedOpenAPI.json.utf8)) as? [String: Any])

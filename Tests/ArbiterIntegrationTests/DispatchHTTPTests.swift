@@ -53,7 +53,7 @@ import Testing
             #expect(attempts.compactMap { $0["outcome"] as? String } == ["lease_expired", "succeeded"])
             #expect(attempts.compactMap { $0["worker_id"] as? String } == ["a", "b"])
 
-            let metrics = try await HTTPProbe.get(server.baseURL + "/metrics").text
+            let metrics = try await server.get("/metrics").text
             #expect(ExpositionSamples.value(in: metrics, "arbiter_job_attempts_total", ["job_type": "email"]) == "2")
             #expect(ExpositionSamples.value(in: metrics, "arbiter_job_attempts_failed_total", ["job_type": "email"]) == "1")
             #expect(ExpositionSamples.value(in: metrics, "arbiter_leases_expired_total", ["job_type": "email"]) == "1")

@@ -20,7 +20,7 @@ import Testing
         """
 
     func finished(_ server: ArbiterServer) async throws -> Int {
-        let counts = try await JobCounts.fetch(server.baseURL, type: "e2e")
+        let counts = try await JobCounts.fetch(server, type: "e2e")
         return (counts["succeeded"] ?? 0) + (counts["dead"] ?? 0) + (counts["cancelled"] ?? 0)
     }
 
@@ -47,7 +47,7 @@ import Testing
             """
         var server = try await ArbiterServer.start(config: config, dataDirectory: data, listen: "127.0.0.1:\(port)")
         let workers = try (1...4).map {
-            try WorkerProcess(server: server.baseURL, id: "w\($0)", exec: ["e2e": "sh \(script)"], concurrency: 4)
+            try WorkerProcess(server: server, id: "w\($0)", exec: ["e2e": "sh \(script)"], concurrency: 4)
         }
         do {
             for batch in 0..<(Self.jobs / 500) {
@@ -66,8 +66,8 @@ import Testing
 
             // Counts per state from the API equal the gauges once the clock has refreshed them.
             try await Task.sleep(for: .milliseconds(2500))
-            let counts = try await JobCounts.fetch(server.baseURL, type: "e2e")
-            let metrics = try await HTTPProbe.get(server.baseURL + "/metrics").text
+            let counts = try await JobCounts.fetch(server, type: "e2e")
+            let metrics = try await server.get("/metrics").text
             for (state, count) in counts {
                 #expect(ExpositionSamples.value(in: metrics, "arbiter_jobs", ["job_type": "e2e", "state": state]) == String(count), "state \(state)")
             }

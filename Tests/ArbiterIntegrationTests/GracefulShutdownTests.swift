@@ -17,7 +17,7 @@ import Testing
                         var failed = 0
                         while stop.isOn {
                             do {
-                                let response = try await HTTPProbe.send(server.baseURL + "/metrics", timeout: .seconds(2))
+                                let response = try await server.send("/metrics", timeout: .seconds(2))
                                 if response.status == 200 {
                                     ok += 1
                                     stop.answered()
@@ -54,13 +54,13 @@ import Testing
     @Test func readinessTurnsOffBeforeTheListenerCloses() async throws {
         let server = try await ArbiterServer.start(config: "shutdown:\n  delay: 2s\n")
         defer { server.directory.remove() }
-        #expect(try await HTTPProbe.get(server.baseURL + "/readyz").status == 200)
+        #expect(try await server.get("/readyz").status == 200)
         server.process.signal(SIGTERM)
         try await server.process.waitForStderr(timeout: .seconds(5)) { $0.contains("shutdown started") }
-        let during = try await HTTPProbe.get(server.baseURL + "/readyz")
+        let during = try await server.get("/readyz")
         #expect(during.status == 503)
         #expect(during.text == #"{"status":"stopping"}"#)
-        #expect(try await HTTPProbe.get(server.baseURL + "/livez").status == 200)
+        #expect(try await server.get("/livez").status == 200)
         #expect(await server.process.waitForExit(timeout: .seconds(10)) == 0)
     }
 }

@@ -8,12 +8,12 @@ import Testing
     typealias JSON = [String: Any]
 
     func post(_ server: ArbiterServer, _ path: String, _ body: String) async throws -> (Int, JSON) {
-        let response = try await HTTPProbe.send(server.baseURL + path, method: .POST, headers: [("Content-Type", "application/json")], body: Array(body.utf8))
+        let response = try await server.send(path, method: .POST, headers: [("Content-Type", "application/json")], body: Array(body.utf8))
         return (response.status, (try? JSONSerialization.jsonObject(with: Data(response.body))) as? JSON ?? [:])
     }
 
     func get(_ server: ArbiterServer, _ path: String) async throws -> (Int, JSON) {
-        let response = try await HTTPProbe.get(server.baseURL + path)
+        let response = try await server.get(path)
         return (response.status, (try? JSONSerialization.jsonObject(with: Data(response.body))) as? JSON ?? [:])
     }
 
@@ -54,7 +54,7 @@ import Testing
             let (conflict, conflictBody) = try await self.post(server, "/api/v1/jobs", #"{"type":"email","payload":{"n":2},"idempotency_key":"order-42"}"#)
             #expect(conflict == 409)
             #expect(self.error(conflictBody)["code"] == "idempotency_conflict" && self.error(conflictBody)["field"] == "idempotency_key")
-            let metrics = try await HTTPProbe.get(server.baseURL + "/metrics").text
+            let metrics = try await server.get("/metrics").text
             #expect(ExpositionSamples.value(in: metrics, "arbiter_jobs_submitted_total", ["job_type": "email"]) == "1")
         }
     }

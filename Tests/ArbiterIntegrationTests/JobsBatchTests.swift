@@ -71,7 +71,7 @@ import Testing
             let deadline = ContinuousClock.now + .seconds(5)
             var metrics = ""
             while ContinuousClock.now < deadline {
-                metrics = try await HTTPProbe.get(server.baseURL + "/metrics").text
+                metrics = try await server.get("/metrics").text
                 if ExpositionSamples.value(in: metrics, "arbiter_job_type_paused", ["job_type": "email"]) == "1" { break }
                 try await Task.sleep(for: .milliseconds(100))
             }

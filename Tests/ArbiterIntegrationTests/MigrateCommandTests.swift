@@ -1,3 +1,4 @@
+import ArbiterStorage
 import ArbiterTesting
 import Foundation
 import Testing
@@ -10,14 +11,17 @@ import Testing
         let data = directory.file("data")
         let first = try await ArbiterServer.run(["migrate", "--data-dir", data], in: directory)
         #expect(first.status == 0, "\(first.stderr)")
-        #expect(first.stdout == "\(data)/arbiter.db: applied 0001_initial\n\(data)/arbiter.db: applied 0002_worker_leases\n\(data)/arbiter.db: schema version 2\n")
+        let latest = Migrations.sqlite.count
+        let applied = Migrations.sqlite.map { "\(data)/arbiter.db: applied \($0.label)\n" }.joined()
+        #expect(first.stdout == applied + "\(data)/arbiter.db: schema version \(latest)\n")
         let second = try await ArbiterServer.run(["migrate", "--data-dir", data], in: directory)
-        #expect(second.stdout == "\(data)/arbiter.db: schema is up to date at version 2\n")
+        #expect(second.stdout == "\(data)/arbiter.db: schema is up to date at version \(latest)\n")
     }
 
     @Test func serveMigratesAtStart() async throws {
         try await ArbiterServer.with { server in
-            #expect(server.logLines.contains { $0["msg"] == "store migrated" && $0["applied"] == "0001_initial,0002_worker_leases" && $0["version"] == "2" })
+            #expect(server.logLines.contains { $0["msg"] == "store migrated" && $0["applied"] == Migrations.sqlite.map(\.label).joined(separator: ",")
+                && $0["version"] == "\(Migrations.sqlite.count)" })
         }
     }
 

@@ -7,18 +7,22 @@ import Testing
     func prometheusScrapesBothFormatsAndSeesExactValues() async throws {
         try await ArbiterServer.with { arbiter in
             // Prometheus 2.42 always asks for OpenMetrics first; `format=text` pins the second job to 0.0.4.
+            // /metrics needs a viewer token: Prometheus sends it as a bearer credential.
+            let token = try await arbiter.createToken(name: "prometheus", role: "viewer")
             let scrapeConfigs = """
                   - job_name: arbiter-openmetrics
+                    authorization: {credentials: "\(token)"}
                     static_configs: [{targets: ["\(arbiter.address)"]}]
                   - job_name: arbiter-text
                     params: {format: [text]}
+                    authorization: {credentials: "\(token)"}
                     static_configs: [{targets: ["\(arbiter.address)"]}]
                 """
             let prometheus = try await PrometheusServer.start(scrapeConfigs: scrapeConfigs)
             do {
                 let requests = 7
                 for _ in 0..<requests {
-                    #expect(try await HTTPProbe.get(arbiter.baseURL + "/health").status == 200)
+                    #expect(try await arbiter.get("/health").status == 200)
                 }
                 try await prometheus.waitForQuery("up") { samples in
                     samples.count == 2 && samples.allSatisfy { $0.value == "1" }

@@ -1,3 +1,4 @@
+import ArbiterStorage
 import ArbiterTesting
 import Foundation
 import Testing
@@ -10,9 +11,9 @@ import Testing
         try await ArbiterServer.with { server in
             // Touch every route so histograms, errors and unmatched routes are all in the exposition.
             for path in ["/health", "/livez", "/readyz", "/health/detailed", "/nope", "/metrics?format=bogus"] {
-                _ = try await HTTPProbe.get(server.baseURL + path)
+                _ = try await server.get(path)
             }
-            let text = try await HTTPProbe.get(server.baseURL + "/metrics", headers: [("Accept", "text/plain;version=0.0.4")])
+            let text = try await server.get("/metrics", headers: [("Accept", "text/plain;version=0.0.4")])
             #expect(text.status == 200)
             #expect(text.header("Content-Type") == "text/plain; version=0.0.4; charset=utf-8")
             let outcome = try Promtool.checkMetrics(text.text)
@@ -33,13 +34,13 @@ import Testing
     @Test func openMetricsIsChosenForPrometheusAndEndsWithEOF() async throws {
         try await ArbiterServer.with { server in
             let prometheusAccept = "application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1"
-            let response = try await HTTPProbe.get(server.baseURL + "/metrics", headers: [("Accept", prometheusAccept)])
+            let response = try await server.get("/metrics", headers: [("Accept", prometheusAccept)])
             #expect(response.status == 200)
             #expect(response.header("Content-Type") == "application/openmetrics-text; version=1.0.0; charset=utf-8")
             #expect(response.text.hasSuffix("# EOF\n"))
             #expect(response.text.contains("# TYPE process_cpu_seconds counter\n# UNIT process_cpu_seconds seconds\n"))
             #expect(response.text.contains("\nprocess_cpu_seconds_total "))
-            let plain = try await HTTPProbe.get(server.baseURL + "/metrics")
+            let plain = try await server.get("/metrics")
             #expect(plain.header("Content-Type") == "text/plain; version=0.0.4; charset=utf-8")
             #expect(!plain.text.contains("# EOF"))
         }
@@ -47,7 +48,7 @@ import Testing
 
     @Test func gzipWhenAccepted() async throws {
         try await ArbiterServer.with { server in
-            let response = try await HTTPProbe.get(server.baseURL + "/metrics", headers: [("Accept-Encoding", "gzip")])
+            let response = try await server.get("/metrics", headers: [("Accept-Encoding", "gzip")])
             #expect(response.header("Content-Encoding") == "gzip")
             #expect(response.body.starts(with: [0x1F, 0x8B]))
             let directory = try TemporaryDirectory()
@@ -56,14 +57,14 @@ import Testing
             let gunzip = try ChildProcess(executable: "/bin/gzip", arguments: ["-dc", directory.file("metrics.gz")], directory: directory.path, name: "gunzip")
             #expect(await gunzip.waitForExit(timeout: .seconds(10)) == 0)
             #expect(gunzip.stdout.hasPrefix("# HELP "))
-            let identity = try await HTTPProbe.get(server.baseURL + "/metrics")
+            let identity = try await server.get("/metrics")
             #expect(identity.header("Content-Encoding") == nil)
         }
     }
 
     @Test func badFormatParameterIsAStableError() async throws {
         try await ArbiterServer.with { server in
-            let response = try await HTTPProbe.get(server.baseURL + "/metrics?format=xml")
+            let response = try await server.get("/metrics?format=xml")
             #expect(response.status == 400)
             let object = try JSONSerialization.jsonObject(with: Data(response.body)) as? [String: [String: String]]
             let error = try #require(object?["error"])
@@ -76,17 +77,17 @@ import Testing
 
     @Test func healthEndpointsAnswer() async throws {
         try await ArbiterServer.with { server in
-            let health = try await HTTPProbe.get(server.baseURL + "/health")
+            let health = try await server.get("/health")
             #expect(health.status == 200)
             #expect(health.text == #"{"status":"ok"}"#)
-            #expect(try await HTTPProbe.get(server.baseURL + "/livez").status == 200)
-            #expect(try await HTTPProbe.get(server.baseURL + "/readyz").status == 200)
-            let detailed = try await HTTPProbe.get(server.baseURL + "/health/detailed")
+            #expect(try await server.get("/livez").status == 200)
+            #expect(try await server.get("/readyz").status == 200)
+            let detailed = try await server.get("/health/detailed")
             #expect(detailed.status == 200)
             let object = try JSONSerialization.jsonObject(with: Data(detailed.body)) as? [String: Any]
             let components = try #require(object?["components"] as? [String: [String: String]])
             #expect(Set(components.keys) == ["http", "data_dir", "store", "metrics"])
-            #expect(components["store"]?["detail"]?.hasSuffix("arbiter.db, schema version 2") == true)
+            #expect(components["store"]?["detail"]?.hasSuffix("arbiter.db, schema version \(Migrations.sqlite.count)") == true)
             #expect(components["http"]?["detail"] == "listening on \(server.address)")
             #expect(components.values.allSatisfy { $0["status"] == "ok" })
             #expect(object?["status"] as? String == "ok")

@@ -15,7 +15,7 @@ import Testing
     }
 
     func states(_ server: ArbiterServer, type: String) async throws -> [String: Int] {
-        try await JobCounts.fetch(server.baseURL, type: type)
+        try await JobCounts.fetch(server, type: type)
     }
 
     func waitUntil(_ what: String, timeout: Duration = .seconds(30), _ condition: () async throws -> Bool) async throws {
@@ -25,7 +25,7 @@ import Testing
     @Test func workerRunsJobsAndReportsResultsAndFailures() async throws {
         try await ArbiterServer.with { server in
             let worker = try WorkerProcess(
-                server: server.baseURL, id: "w1", exec: ["echo": "cat", "boom": "echo 'disk full' >&2; exit 3"], concurrency: 2)
+                server: server, id: "w1", exec: ["echo": "cat", "boom": "echo 'disk full' >&2; exit 3"], concurrency: 2)
             defer { Task { await worker.stop() } }
             let echo = try await self.submit(server, "echo", count: 3)
             let boom = try await self.submit(server, "boom", count: 1, extra: #","max_attempts":1"#)
@@ -43,7 +43,7 @@ import Testing
 
             // The job metrics count exactly what happened (gauges after the next clock tick).
             try await Task.sleep(for: .milliseconds(1500))
-            let metrics = try await HTTPProbe.get(server.baseURL + "/metrics").text
+            let metrics = try await server.get("/metrics").text
             func value(_ name: String, _ labels: [String: String] = [:]) -> String? { ExpositionSamples.value(in: metrics, name, labels) }
             #expect(value("arbiter_job_attempts_total", ["job_type": "echo"]) == "3")
             #expect(value("arbiter_job_wait_seconds_count", ["job_type": "echo"]) == "3")
@@ -61,7 +61,7 @@ import Testing
 
     @Test func pauseStopsDispatchWithinOneTickAndResumeRestartsIt() async throws {
         try await ArbiterServer.with { server in
-            let worker = try WorkerProcess(server: server.baseURL, id: "w1", exec: ["mail": "cat"], concurrency: 4)
+            let worker = try WorkerProcess(server: server, id: "w1", exec: ["mail": "cat"], concurrency: 4)
             defer { Task { await worker.stop() } }
             try await worker.waitForLog { $0["msg"] == "connected" }
             let (paused, _) = try await self.api.post(server, "/api/v1/job-types/mail/pause", "")
@@ -85,7 +85,7 @@ import Testing
         // Each run appends its start and end (nanoseconds); overlaps are counted afterwards.
         let handler = "echo \"start $(date +%s%N)\" >> \(log); sleep 0.2; echo \"end $(date +%s%N)\" >> \(log)"
         try await ArbiterServer.with(config: "job_types:\n  limited:\n    concurrency: 2\n") { server in
-            let workers = try (1...3).map { try WorkerProcess(server: server.baseURL, id: "w\($0)", exec: ["limited": handler], concurrency: 3) }
+            let workers = try (1...3).map { try WorkerProcess(server: server, id: "w\($0)", exec: ["limited": handler], concurrency: 3) }
             defer { Task { for worker in workers { await worker.stop() } } }
             _ = try await self.submit(server, "limited", count: 12)
             try await self.waitUntil("12 jobs are done", timeout: .seconds(60)) { try await self.states(server, type: "limited")["succeeded"] == 12 }
@@ -109,7 +109,7 @@ import Testing
 
     @Test func rateLimitSpacesStarts() async throws {
         try await ArbiterServer.with(config: "job_types:\n  metered:\n    rate: 5/s\n") { server in
-            let worker = try WorkerProcess(server: server.baseURL, id: "w1", exec: ["metered": "date +%s%N"], concurrency: 20)
+            let worker = try WorkerProcess(server: server, id: "w1", exec: ["metered": "date +%s%N"], concurrency: 20)
             defer { Task { await worker.stop() } }
             try await worker.waitForLog { $0["msg"] == "connected" }
             let ids = try await self.submit(server, "metered", count: 15)
@@ -132,7 +132,7 @@ import Testing
         defer { scratch.remove() }
         let pidFile = scratch.file("pid")
         try await ArbiterServer.with { server in
-            let worker = try WorkerProcess(server: server.baseURL, id: "w1", exec: ["slow": "echo $$ > \(pidFile); sleep 60"])
+            let worker = try WorkerProcess(server: server, id: "w1", exec: ["slow": "echo $$ > \(pidFile); sleep 60"])
             defer { Task { await worker.stop() } }
             let id = try await self.submit(server, "slow", count: 1)[0]
             try await self.waitUntil("the command is running") { FileManager.default.fileExists(atPath: pidFile) }
@@ -148,7 +148,7 @@ import Testing
 
     @Test func aWorkerPausedPastItsLeaseCannotOverwriteTheNextAttempt() async throws {
         try await ArbiterServer.with(config: "workers:\n  lease_timeout: 2s\n  timeout: 3s\n") { server in
-            let first = try WorkerProcess(server: server.baseURL, id: "first", exec: ["job": "sleep 1; echo '\"first\"'"])
+            let first = try WorkerProcess(server: server, id: "first", exec: ["job": "sleep 1; echo '\"first\"'"])
             defer { Task { await first.stop() } }
             try await first.waitForLog { $0["msg"] == "connected" }
             let id = try await self.submit(server, "job", count: 1, extra: #","max_attempts":3"#)[0]
@@ -158,7 +158,7 @@ import Testing
             }
             first.process.signal(SIGSTOP)
             // Its heartbeats stop; the lease runs out and the job goes back to the queue for another worker.
-            let second = try WorkerProcess(server: server.baseURL, id: "second", exec: ["job": "echo '\"second\"'"])
+            let second = try WorkerProcess(server: server, id: "second", exec: ["job": "echo '\"second\"'"])
             defer { Task { await second.stop() } }
             try await self.waitUntil("the second worker completes the job", timeout: .seconds(20)) {
                 let (_, job) = try await self.api.get(server, "/api/v1/jobs/\(id)")

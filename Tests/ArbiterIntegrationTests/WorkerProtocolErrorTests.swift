@@ -1,5 +1,6 @@
 import ArbiterTesting
 import Foundation
+import HTTPTypes
 import Logging
 import NIOWebSocket
 import Synchronization
@@ -16,7 +17,9 @@ import WSClient
     func exchange(_ server: ArbiterServer, worker: String, _ messages: [String], expect count: Int) async throws -> [[String: Any]] {
         let received = Mutex<[String]>([])
         let url = server.baseURL.replacingOccurrences(of: "http://", with: "ws://") + "/api/v1/workers/\(worker)/connect"
-        _ = try await WebSocketClient.connect(url: url, logger: Logger(label: "test")) { inbound, outbound, _ in
+        var headers = HTTPFields()
+        headers[.authorization] = "Bearer \(server.adminToken)"
+        _ = try await WebSocketClient.connect(url: url, configuration: .init(additionalHeaders: headers), logger: Logger(label: "test")) { inbound, outbound, _ in
             for message in messages { try await outbound.write(.text(message)) }
             for try await message in inbound.messages(maxSize: 1 << 20) {
                 guard case .text(let text) = message else { continue }

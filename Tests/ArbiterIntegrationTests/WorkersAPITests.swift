@@ -26,7 +26,7 @@ import Testing
                 try await Task.sleep(for: .milliseconds(200))
             }
             #expect(state == "offline")
-            let metrics = try await HTTPProbe.get(server.baseURL + "/metrics").text
+            let metrics = try await server.get("/metrics").text
             #expect(ExpositionSamples.value(in: metrics, "arbiter_workers", ["state": "offline"]) == "1")
             let (beat, beatBody) = try await self.api.post(server, "/api/v1/workers/w1/heartbeat", "")
             #expect(beat == 200 && beatBody["state"] as? String == "idle")
@@ -35,7 +35,7 @@ import Testing
             #expect(drained == 200 && drainedBody["state"] as? String == "draining")
             let (_, listing) = try await self.api.get(server, "/api/v1/workers")
             #expect((listing["workers"] as? [[String: Any]])?.count == 1)
-            let removed = try await HTTPProbe.send(server.baseURL + "/api/v1/workers/w1", method: .DELETE)
+            let removed = try await server.send("/api/v1/workers/w1", method: .DELETE)
             #expect(removed.status == 204)
             let (missing, missingBody) = try await self.api.get(server, "/api/v1/workers/w1")
             #expect(missing == 404 && self.api.error(missingBody)["code"] == "not_found")

@@ -37,6 +37,14 @@ public struct ArbiterConfiguration: Sendable, Equatable {
     /// Per-job-type policies (`job_types.<name>`); types not listed get ``JobTypePolicy``'s defaults.
     public var jobTypes: [String: JobTypePolicy] = [:]
 
+    /// Whether `/metrics` is served without a token (by default it needs a `viewer` token).
+    public var metricsPublic = false
+    /// Failed authentications from one address within ``lockoutWindow`` before it is locked out.
+    public var lockoutFailures = 10
+    public var lockoutWindow: Duration = .seconds(60)
+    /// How long a locked-out address gets 429.
+    public var lockoutDuration: Duration = .seconds(300)
+
     /// The built-in defaults.
     public init() {}
 }

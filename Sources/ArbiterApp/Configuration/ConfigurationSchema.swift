@@ -36,7 +36,9 @@ struct ConfigField: Sendable {
 
 /// Every configuration key Arbiter knows. An unknown key anywhere is an error.
 enum ConfigurationSchema {
-    static let fields: [ConfigField] = [
+    static let fields: [ConfigField] = coreFields + accessFields
+
+    private static let coreFields: [ConfigField] = [
         ConfigField(
             path: "listen", summary: "HTTP listen address, host:port (port 0 picks a free port)", flag: "--listen", isList: false,
             apply: { config, value, _ in
@@ -315,12 +317,12 @@ enum ConfigurationSchema {
         return nil
     }
 
-    private static func scalar(_ value: ConfigValue, _ body: (String) -> String?) -> String? {
+    static func scalar(_ value: ConfigValue, _ body: (String) -> String?) -> String? {
         guard case .scalar(let text) = value else { return "expected a single value, not a list" }
         return body(text)
     }
 
-    private static func positive(_ value: ConfigValue, upTo maximum: Int, _ set: (Int) -> Void) -> String? {
+    static func positive(_ value: ConfigValue, upTo maximum: Int, _ set: (Int) -> Void) -> String? {
         scalar(value) { text in
             guard let number = Int(text), (1...maximum).contains(number) else { return "expected a whole number from 1 to \(maximum)" }
             set(number)
@@ -328,7 +330,7 @@ enum ConfigurationSchema {
         }
     }
 
-    private static func positiveDuration(_ value: ConfigValue, _ set: (Duration) -> Void) -> String? {
+    static func positiveDuration(_ value: ConfigValue, _ set: (Duration) -> Void) -> String? {
         duration(value) { duration in
             guard duration > .zero else { return "must be longer than 0s" }
             set(duration)
@@ -336,7 +338,7 @@ enum ConfigurationSchema {
         }
     }
 
-    private static func duration(_ value: ConfigValue, _ body: (Duration) -> String?) -> String? {
+    static func duration(_ value: ConfigValue, _ body: (Duration) -> String?) -> String? {
         scalar(value) { text in
             guard let duration = PrometheusDuration.parse(text) else {
                 return "expected a duration such as 30s, 1m30s or 500ms"

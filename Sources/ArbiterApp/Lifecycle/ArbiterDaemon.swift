@@ -50,11 +50,18 @@ public struct ArbiterDaemon: Sendable {
         }
         store.log(migrated, to: self.logger)
         let storeMetrics = try StoreMetrics(registry: self.registry)
+        let auditMetrics = try AuditMetrics(registry: self.registry)
         let jobStore: SQLiteJobStore
         do {
-            jobStore = try SQLiteJobStore(path: store.path) { storeMetrics.committed(operations: $0, duration: $1) }
+            jobStore = try SQLiteJobStore(path: store.path, auditObserver: auditMetrics) { storeMetrics.committed(operations: $0, duration: $1) }
         } catch {
             throw StartupError("cannot open the store: \(error)")
+        }
+        do {
+            try await AdminTokenBootstrap(store: jobStore, dataDirectory: configuration.dataDirectory).run(logger: self.logger)
+        } catch {
+            try? await jobStore.close()
+            throw error as? StartupError ?? StartupError("cannot create the first admin token: \(error)")
         }
 
         let jobMetrics = try JobMetrics(registry: self.registry)
@@ -74,7 +81,12 @@ public struct ArbiterDaemon: Sendable {
                 maxPayloadBytes: configuration.maxPayloadBytes, maxBodyBytes: configuration.maxBodyBytes, maxBatchJobs: configuration.maxBatchJobs),
             jobMetrics: jobMetrics,
             // Three heartbeats fit in the offline timeout, so one lost heartbeat does not take a worker offline.
-            heartbeatInterval: configuration.workerTimeout / 3
+            heartbeatInterval: configuration.workerTimeout / 3,
+            access: .init(
+                tokens: jobStore, audit: jobStore,
+                lockout: AuthLockout(policy: .init(
+                    failures: configuration.lockoutFailures, window: configuration.lockoutWindow, duration: configuration.lockoutDuration)),
+                metricsPublic: configuration.metricsPublic, logger: self.logger)
         ))
         let logger = self.logger
         let app = Application(
@@ -96,7 +108,7 @@ public struct ArbiterDaemon: Sendable {
                 // Started first and stopped last: the store outlives every request.
                 .init(service: JobStoreService(store: jobStore), successTerminationBehavior: .ignore),
                 .init(service: JobClock(
-                    scheduler: scheduler, gauges: jobGauges, workerTimeout: configuration.workerTimeout, interval: .seconds(1), logger: logger),
+                    scheduler: scheduler, gauges: jobGauges, audit: (jobStore, auditMetrics), workerTimeout: configuration.workerTimeout, interval: .seconds(1), logger: logger),
                     successTerminationBehavior: .ignore),
                 .init(service: app, successTerminationBehavior: .gracefullyShutdownGroup),
                 .init(service: ReadinessGate(readiness: readiness, delay: configuration.shutdownDelay, logger: logger), successTerminationBehavior: .ignore),

@@ -13,6 +13,7 @@ import ServiceLifecycle
 struct JobClock: Service {
     let scheduler: Scheduler
     let gauges: JobGauges
+    let audit: (store: any AuditStore, metrics: AuditMetrics)
     /// A worker silent for longer goes offline and its leases expire.
     let workerTimeout: Duration
     let interval: Duration
@@ -31,6 +32,7 @@ struct JobClock: Service {
                 self.logger.warning("worker missed its heartbeats and is offline; its leases are expired", metadata: ["worker_id": "\(id)"])
             }
             try await self.gauges.refresh(from: self.scheduler.store, workers: self.scheduler.workers)
+            try await self.audit.metrics.refresh(from: self.audit.store)
             if tick.promoted > 0 || !tick.expired.isEmpty {
                 self.logger.debug("job clock", metadata: ["promoted": "\(tick.promoted)", "leases_expired": "\(tick.expired.count)"])
             }

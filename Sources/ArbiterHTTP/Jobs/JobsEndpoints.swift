@@ -98,15 +98,9 @@ struct JobsEndpoints: Sendable {
         filter.type = query.get("type")
         filter.userID = query.get("user_id")
         filter.tag = query.get("tag")
-        filter.createdAfter = try Self.timestampParameter(query.get("created_after"), name: "created_after")
-        filter.createdBefore = try Self.timestampParameter(query.get("created_before"), name: "created_before")
-        var limit = 100
-        if let text = query.get("limit") {
-            guard let value = Int(text), (1...1000).contains(value) else {
-                throw APIError(.badRequest, code: "invalid_parameter", message: "limit must be a whole number from 1 to 1000", field: "limit")
-            }
-            limit = value
-        }
+        filter.createdAfter = try APIRequest.timestamp(query.get("created_after"), name: "created_after")
+        filter.createdBefore = try APIRequest.timestamp(query.get("created_before"), name: "created_before")
+        let limit = try APIRequest.pageLimit(query)
         let page = try await self.store.list(filter, after: query.get("cursor"), limit: limit + 1)
         let jobs = page.prefix(limit)
         var object: [String: Any] = ["jobs": jobs.map(JobResource.object)]
@@ -140,36 +134,15 @@ struct JobsEndpoints: Sendable {
         return try Self.json(.ok, JobResource.object(job))
     }
 
-    /// Runs a store call, turning its refusals into API errors.
     private func perform<T>(_ body: () async throws -> T) async throws -> T {
-        do {
-            return try await body()
-        } catch let error as JobStoreError {
-            throw APIError(error)
-        }
+        try await APIRequest.perform(body)
     }
 
     private func body(_ request: Request) async throws -> [UInt8] {
-        do {
-            let buffer = try await request.body.collect(upTo: self.limits.maxBodyBytes)
-            return Array(buffer.readableBytesView)
-        } catch {
-            throw APIError(.contentTooLarge, code: "body_too_large", message: "the request body is larger than the limit of \(self.limits.maxBodyBytes) bytes")
-        }
-    }
-
-    private static func timestampParameter(_ text: String?, name: String) throws -> Int64? {
-        guard let text else { return nil }
-        guard let date = JobSubmissionRequest.parseTimestamp(text) else {
-            throw APIError(.badRequest, code: "invalid_parameter", message: "\(name) must be an RFC 3339 timestamp", field: name)
-        }
-        return Int64((date.timeIntervalSince1970 * 1000).rounded())
+        try await APIRequest.body(request, limit: self.limits.maxBodyBytes)
     }
 
     static func json(_ status: HTTPResponse.Status, _ object: [String: Any]) throws -> Response {
-        let data = JSONWriter.bytes(object)
-        var headers = HTTPFields()
-        headers[.contentType] = "application/json; charset=utf-8"
-        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        try APIRequest.json(status, object)
     }
 }

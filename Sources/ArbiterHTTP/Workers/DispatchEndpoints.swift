@@ -99,6 +99,12 @@ struct DispatchEndpoints: Sendable {
         case .progress:
             outcome = .progress
         }
+        // A worker token reports only on jobs leased to its own worker.
+        if let principal = context.principal, principal.role != .admin,
+            let lease = try await self.scheduler.store.job(id: id)?.lease, !principal.mayActAsWorker(lease.workerID)
+        {
+            throw APIError(.forbidden, code: "forbidden", message: "job \(id) is leased to another worker", field: "id")
+        }
         // The same fenced path as the WebSocket channel's reports, one report long.
         switch try await self.scheduler.report([JobReport(jobID: id, token: token, outcome: outcome)])[0] {
         case .success(let job): return try JobsEndpoints.json(.ok, JobResource.object(job))

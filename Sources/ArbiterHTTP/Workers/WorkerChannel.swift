@@ -29,7 +29,10 @@ struct WorkerChannel: Sendable {
             return .upgrade([:])
         } onUpgrade: { inbound, outbound, context in
             let id = try context.requestContext.parameters.require("id")
-            try await self.serve(workerID: id, inbound: inbound, outbound: outbound, logger: context.logger)
+            // The connection outlives the request's task: its changes are audited as the authenticated caller.
+            try await AuditActor.$current.withValue(context.requestContext.principal?.actor ?? "worker:\(id)") {
+                try await self.serve(workerID: id, inbound: inbound, outbound: outbound, logger: context.logger)
+            }
         }
     }
 

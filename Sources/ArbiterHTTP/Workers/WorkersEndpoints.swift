@@ -14,7 +14,7 @@ struct WorkersEndpoints: Sendable {
 
     func register(on router: Router<ArbiterRequestContext>) {
         let workers = router.group("/api/v1/workers")
-        workers.post("register") { request, _ in try await self.registerWorker(request) }
+        workers.post("register") { request, context in try await self.registerWorker(request, context) }
         workers.get { _, _ in try JobsEndpoints.json(.ok, ["workers": try await self.store.workers().map(Self.object)]) }
         workers.get("{id}") { _, context in try await self.get(context) }
         workers.post("{id}/heartbeat") { request, context in
@@ -35,7 +35,7 @@ struct WorkersEndpoints: Sendable {
         }
     }
 
-    private func registerWorker(_ request: Request) async throws -> Response {
+    private func registerWorker(_ request: Request, _ context: ArbiterRequestContext) async throws -> Response {
         let buffer = try await request.body.collect(upTo: self.limits.maxBodyBytes)
         guard let object = (try? JSONSerialization.jsonObject(with: Data(buffer.readableBytesView))) as? [String: Any] else {
             throw APIError(.badRequest, code: "invalid_json", message: "the request body must be a JSON object")
@@ -64,6 +64,9 @@ struct WorkersEndpoints: Sendable {
                 throw APIError(.badRequest, code: "invalid_field", message: "labels must be an object of strings", field: "labels")
             }
             labels = map
+        }
+        if let principal = context.principal, !principal.mayActAsWorker(id) {
+            throw APIError(.forbidden, code: "forbidden", message: AccessMiddleware.workerRefusal(principal, id), field: "id")
         }
         let known = try await self.store.worker(id: id) != nil
         let worker = try await self.store.register(

@@ -33,15 +33,3 @@ public enum AuditChain {
         withUnsafeBytes(of: value.bigEndian) { bytes += $0 }
     }
 }
-
-/// Lowercase hex, as hashes are shown in the API and the CLI.
-public func hexString(_ bytes: [UInt8]) -> String {
-    let digits = Array("0123456789abcdef".utf8)
-    var out: [UInt8] = []
-    out.reserveCapacity(bytes.count * 2)
-    for byte in bytes {
-        out.append(digits[Int(byte >> 4)])
-        out.append(digits[Int(byte & 0x0f)])
-    }
-    return String(decoding: out, as: UTF8.self)
-}

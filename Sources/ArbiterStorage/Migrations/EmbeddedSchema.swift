@@ -128,6 +128,12 @@ CREATE TABLE api_tokens (
 -- A worker's heartbeat extends every lease it holds, so find running jobs by worker quickly.
 CREATE INDEX jobs_worker_leases ON jobs (lease_worker_id) WHERE state = 'running';
 """#),
+        Migration(version: 3, name: "access", sql: #"""
+-- A worker token acts only as one worker id.
+ALTER TABLE api_tokens ADD COLUMN worker_id TEXT;
+-- Consent in force for a user and scope: the newest grant that is neither revoked nor expired.
+CREATE INDEX user_consents_active ON user_consents (user_id, scope) WHERE revoked_at IS NULL;
+"""#),
     ]
     static let postgres: [Migration] = [
         Migration(version: 1, name: "initial", sql: #"""
@@ -256,6 +262,12 @@ CREATE TABLE api_tokens (
         Migration(version: 2, name: "worker_leases", sql: #"""
 -- A worker's heartbeat extends every lease it holds, so find running jobs by worker quickly.
 CREATE INDEX jobs_worker_leases ON jobs (lease_worker_id) WHERE state = 'running';
+"""#),
+        Migration(version: 3, name: "access", sql: #"""
+-- A worker token acts only as one worker id.
+ALTER TABLE api_tokens ADD COLUMN worker_id TEXT;
+-- Consent in force for a user and scope: the newest grant that is neither revoked nor expired.
+CREATE INDEX user_consents_active ON user_consents (user_id, scope) WHERE revoked_at IS NULL;
 """#),
     ]
 }

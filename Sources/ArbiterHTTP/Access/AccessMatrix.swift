@@ -1,0 +1,73 @@
+import ArbiterJobs
+
+/// Which permission every route needs. The router refuses a route missing from this table (403), and
+/// a test fails for it, so a new route cannot go unguarded. The README's access matrix is this table.
+public enum AccessMatrix {
+    /// What a route needs.
+    public enum Requirement: Sendable, Equatable {
+        /// No token: liveness, readiness, the plain health check.
+        case anonymous
+        /// `/metrics`: `read`, unless `metrics.public` is set.
+        case metrics
+        /// A permission.
+        case permission(Permission)
+        /// `work` as the worker named by the route's `{id}` (a worker token only as its own id).
+        case worker
+    }
+
+    /// `METHOD /path/{param}` → what it needs.
+    public static let routes: [String: Requirement] = [
+        "GET /health": .anonymous,
+        "GET /livez": .anonymous,
+        "GET /readyz": .anonymous,
+        "GET /health/detailed": .permission(.read),
+        "GET /metrics": .metrics,
+        "GET /api/v1/openapi.json": .permission(.read),
+        "GET /api/docs": .permission(.read),
+
+        "POST /api/v1/jobs": .permission(.submit),
+        "POST /api/v1/jobs/batch": .permission(.submit),
+        "GET /api/v1/jobs": .permission(.read),
+        "GET /api/v1/jobs/{id}": .permission(.read),
+        "POST /api/v1/jobs/{id}/cancel": .permission(.submit),
+        "POST /api/v1/jobs/{id}/retry": .permission(.operate),
+        // The job's lease must be the caller's (checked by the endpoint).
+        "POST /api/v1/jobs/{id}/complete": .permission(.work),
+        "POST /api/v1/jobs/{id}/fail": .permission(.work),
+        "POST /api/v1/jobs/{id}/progress": .permission(.work),
+
+        "GET /api/v1/job-types": .permission(.read),
+        "POST /api/v1/job-types/{type}/pause": .permission(.operate),
+        "POST /api/v1/job-types/{type}/resume": .permission(.operate),
+
+        // The body's worker id must be the caller's (checked by the endpoint).
+        "POST /api/v1/workers/register": .permission(.work),
+        "GET /api/v1/workers": .permission(.read),
+        "GET /api/v1/workers/{id}": .permission(.read),
+        "POST /api/v1/workers/{id}/heartbeat": .worker,
+        "POST /api/v1/workers/{id}/lease": .worker,
+        "GET /api/v1/workers/{id}/connect": .worker,
+        "POST /api/v1/workers/{id}/drain": .permission(.operate),
+        "DELETE /api/v1/workers/{id}": .permission(.operate),
+
+        "POST /api/v1/consents": .permission(.consent),
+        "GET /api/v1/consents": .permission(.consent),
+        "GET /api/v1/consents/{id}": .permission(.consent),
+        "POST /api/v1/consents/{id}/revoke": .permission(.consent),
+        "PUT /api/v1/users/{user}/credentials/{scope}": .permission(.consent),
+        "DELETE /api/v1/users/{user}/credentials/{scope}": .permission(.consent),
+
+        "GET /api/v1/audit": .permission(.audit),
+        "GET /api/v1/audit/verify": .permission(.audit),
+
+        "POST /api/v1/tokens": .permission(.manageTokens),
+        "GET /api/v1/tokens": .permission(.manageTokens),
+        "DELETE /api/v1/tokens/{id}": .permission(.manageTokens),
+    ]
+
+    /// The table key of a matched route: `GET /api/v1/jobs/{id}`.
+    public static func key(method: String, path: String) -> String {
+        let parts = path.split(separator: "/").map { part -> String in part.hasPrefix(":") ? "{\(part.dropFirst())}" : String(part) }
+        return "\(method) /" + parts.joined(separator: "/")
+    }
+}

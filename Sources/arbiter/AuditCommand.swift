@@ -1,0 +1,88 @@
+import ArbiterApp
+import ArbiterJobs
+import ArbiterStorage
+import ArgumentParser
+import Foundation
+import NIOHTTP1
+
+/// `arbiter audit verify|list`: the hash-chained audit log.
+struct AuditCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "audit",
+        abstract: "Verify and read the audit log.",
+        subcommands: [Verify.self, List.self]
+    )
+
+    struct Verify: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Walk the audit chain, recomputing every hash; exit 1 and name the first broken entry if it is not intact.",
+            discussion: "With --data-dir the store file is read directly (no server needed); otherwise the server verifies it.")
+
+        @Option(help: "Verify the store in this data directory directly.")
+        var dataDir: String?
+
+        @OptionGroup var options: ClientOptions
+
+        func run() async throws {
+            let (intact, length, brokenSeq, reason): (Bool, Int64, Int64?, String?)
+            if let dataDir {
+                let path = StoreMigration(dataDirectory: dataDir).path
+                guard FileManager.default.fileExists(atPath: path) else {
+                    CommandLineError.print("\(path): no store here")
+                    throw ExitCode.failure
+                }
+                do {
+                    let verification = try AuditLogReader.verify(try SQLiteConnection(path: path))
+                    (intact, length, brokenSeq, reason) = (verification.intact, verification.length, verification.firstBroken?.seq, verification.firstBroken?.reason)
+                } catch {
+                    CommandLineError.print("\(path): \(error)")
+                    throw ExitCode.failure
+                }
+            } else {
+                let answer = try await CommandLineFailure.report { try await self.options.client().send(.GET, "/api/v1/audit/verify") }
+                let broken = answer["first_broken"] as? [String: Any]
+                (intact, length, brokenSeq, reason) = (
+                    answer["intact"] as? Bool ?? false, (answer["length"] as? NSNumber)?.int64Value ?? 0,
+                    (broken?["seq"] as? NSNumber)?.int64Value, broken?["reason"] as? String
+                )
+            }
+            if intact {
+                print("audit chain intact: \(length) entries")
+            } else {
+                print("audit chain BROKEN at entry \(brokenSeq ?? 0): \(reason ?? "unknown"); the \(length) entries before it verify")
+                throw ExitCode.failure
+            }
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Print audit entries, oldest first.")
+
+        @Option(help: "Only entries by this actor, such as token:ci.") var actor: String?
+        @Option(help: "Only entries of this action, such as job.cancelled.") var action: String?
+        @Option(help: "Only entries about this subject id.") var subject: String?
+        @Option(help: "At most this many entries.") var limit = 100
+
+        @OptionGroup var options: ClientOptions
+
+        func run() async throws {
+            var query = ["limit=\(self.limit)"]
+            for (name, value) in [("actor", self.actor), ("action", self.action), ("subject_id", self.subject)] {
+                if let value { query.append("\(name)=\(value.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? value)") }
+            }
+            let answer = try await CommandLineFailure.report {
+                try await self.options.client().send(.GET, "/api/v1/audit?" + query.joined(separator: "&"))
+            }
+            var rows = [["SEQ", "AT", "ACTOR", "ACTION", "SUBJECT", "DETAILS"]]
+            for entry in answer["entries"] as? [[String: Any]] ?? [] {
+                let details = (entry["details"]).flatMap { try? JSONSerialization.data(withJSONObject: $0, options: [.sortedKeys]) }
+                rows.append([
+                    "\((entry["seq"] as? NSNumber)?.int64Value ?? 0)", entry["at"] as? String ?? "", entry["actor"] as? String ?? "",
+                    entry["action"] as? String ?? "", "\(entry["subject_type"] as? String ?? "")/\(entry["subject_id"] as? String ?? "")",
+                    details.map { String(decoding: $0, as: UTF8.self) } ?? "{}",
+                ])
+            }
+            print(Table.render(rows), terminator: "")
+        }
+    }
+}

@@ -1,0 +1,4 @@
+-- A worker token acts only as one worker id.
+ALTER TABLE api_tokens ADD COLUMN worker_id TEXT;
+-- Consent in force for a user and scope: the newest grant that is neither revoked nor expired.
+CREATE INDEX user_consents_active ON user_consents (user_id, scope) WHERE revoked_at IS NULL;
