@@ -80,6 +80,7 @@ public enum ArbiterRouter {
         router.add(middleware: try AccessMiddleware(
             authenticator: access.authenticator, lockout: access.lockout, metricsPublic: access.metricsPublic,
             registry: dependencies.registry, logger: access.logger))
+        router.add(middleware: StoreFailureMiddleware())
         HealthEndpoints(readiness: dependencies.readiness, checks: dependencies.healthChecks, startedAt: dependencies.startedAt)
             .register(on: router)
         try MetricsEndpoint(registry: dependencies.registry).register(on: router)
@@ -95,6 +96,12 @@ public enum ArbiterRouter {
         TokensEndpoints(store: access.tokens, verifier: access.authenticator.tokens, maxBodyBytes: dependencies.jobLimits.maxBodyBytes, logger: access.logger)
             .register(on: router)
         AuditEndpoints(store: access.audit).register(on: router)
+        if let consents = scheduler.consents {
+            ConsentsEndpoints(
+                scheduler: scheduler, store: consents, metrics: dependencies.jobMetrics.consent, maxBodyBytes: dependencies.jobLimits.maxBodyBytes,
+                logger: access.logger
+            ).register(on: router)
+        }
         return router
     }
 }

@@ -7,7 +7,8 @@ import Synchronization
 /// out job's command is sent SIGTERM (then SIGKILL after 5 s).
 ///
 /// The job's id, type and attempt are in the environment as `ARBITER_JOB_ID`, `ARBITER_JOB_TYPE` and
-/// `ARBITER_JOB_ATTEMPT`.
+/// `ARBITER_JOB_ATTEMPT`; the job's user and, for a consent-gated job whose user stored one, the
+/// user's credential are in `ARBITER_USER_ID` and `ARBITER_CREDENTIAL`.
 public struct CommandJobHandler: Sendable {
     /// The command, run with `/bin/sh -c`.
     public let command: String
@@ -24,6 +25,8 @@ public struct CommandJobHandler: Sendable {
         environment["ARBITER_JOB_ID"] = assignment.jobID
         environment["ARBITER_JOB_TYPE"] = assignment.type
         environment["ARBITER_JOB_ATTEMPT"] = String(assignment.attempt)
+        if let user = assignment.userID { environment["ARBITER_USER_ID"] = user }
+        if let credential = assignment.credential { environment["ARBITER_CREDENTIAL"] = credential }
         let run = CommandRun(command: self.command, environment: environment, input: input)
         let outcome = try await withTaskCancellationHandler {
             try await run.start()

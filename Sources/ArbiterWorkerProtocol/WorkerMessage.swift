@@ -24,11 +24,15 @@ public struct Assignment: Sendable, Equatable, Codable {
     public var leaseExpiresAt: Int64
     public var userID: String?
     public var tags: [String]
+    /// The user's secret for the job type's consent scope, when one is stored and the consent is in
+    /// force. Handle it as a secret: never log it.
+    public var credential: String?
 
     public init(
         jobID: String, type: String, payload: JSONValue, attempt: Int, maxAttempts: Int, timeoutMs: Int64, leaseToken: String,
-        leaseExpiresAt: Int64, userID: String?, tags: [String]
+        leaseExpiresAt: Int64, userID: String?, tags: [String], credential: String? = nil
     ) {
+        self.credential = credential
         self.jobID = jobID
         self.type = type
         self.payload = payload
@@ -43,7 +47,7 @@ public struct Assignment: Sendable, Equatable, Codable {
 
     enum CodingKeys: String, CodingKey {
         case jobID = "job_id", type, payload, attempt, maxAttempts = "max_attempts", timeoutMs = "timeout_ms", leaseToken = "lease_token"
-        case leaseExpiresAt = "lease_expires_at", userID = "user_id", tags
+        case leaseExpiresAt = "lease_expires_at", userID = "user_id", tags, credential
     }
 }
 

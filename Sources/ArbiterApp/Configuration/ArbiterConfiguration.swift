@@ -45,6 +45,13 @@ public struct ArbiterConfiguration: Sendable, Equatable {
     /// How long a locked-out address gets 429.
     public var lockoutDuration: Duration = .seconds(300)
 
+    /// The credential vault's key, base64 (better from `ARBITER_VAULT_KEY` than the file).
+    public var vaultKey: String?
+    /// A file holding the vault's key, base64 (`openssl rand -base64 32`).
+    public var vaultKeyFile: String?
+    /// Files of earlier keys that still open credentials they sealed (for rotation).
+    public var vaultPreviousKeyFiles: [String] = []
+
     /// The built-in defaults.
     public init() {}
 }

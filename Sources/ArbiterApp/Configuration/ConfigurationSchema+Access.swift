@@ -1,4 +1,5 @@
 import ArbiterCore
+import Foundation
 
 /// Configuration keys for authentication and access.
 extension ConfigurationSchema {
@@ -31,6 +32,39 @@ extension ConfigurationSchema {
                 positiveDuration(value) { config.lockoutDuration = $0 }
             },
             render: { config, _ in PrometheusDuration.format(config.lockoutDuration) }
+        ),
+        ConfigField(
+            path: "vault.key", summary: "credential vault key, base64 of 32 bytes; set it as ARBITER_VAULT_KEY, never printed", flag: nil,
+            isList: false,
+            apply: { config, value, _ in
+                scalar(value) { text in
+                    guard let data = Data(base64Encoded: text), data.count == 32 else { return "expected 32 bytes as base64 (openssl rand -base64 32)" }
+                    config.vaultKey = text
+                    return nil
+                }
+            },
+            render: { config, _ in config.vaultKey.map { _ in "<redacted>" } }
+        ),
+        ConfigField(
+            path: "vault.key_file", summary: "file holding the vault key as base64 (default: <data_dir>/vault.key, created on first start)",
+            flag: nil, isList: false,
+            apply: { config, value, _ in
+                scalar(value) { text in
+                    config.vaultKeyFile = text
+                    return nil
+                }
+            },
+            render: { config, _ in config.vaultKeyFile }
+        ),
+        ConfigField(
+            path: "vault.previous_key_files", summary: "files of earlier vault keys that still open what they sealed (key rotation)",
+            flag: nil, isList: true,
+            apply: { config, value, _ in
+                guard case .list(let files) = value else { return "expected a list of files" }
+                config.vaultPreviousKeyFiles = files
+                return nil
+            },
+            render: { config, _ in config.vaultPreviousKeyFiles.isEmpty ? nil : "[" + config.vaultPreviousKeyFiles.joined(separator: ", ") + "]" }
         ),
     ]
 

@@ -51,9 +51,13 @@ public struct ArbiterDaemon: Sendable {
         store.log(migrated, to: self.logger)
         let storeMetrics = try StoreMetrics(registry: self.registry)
         let auditMetrics = try AuditMetrics(registry: self.registry)
+        let jobMetrics = try JobMetrics(registry: self.registry)
+        let vault = try VaultKeys(configuration: configuration).load(logger: self.logger)
         let jobStore: SQLiteJobStore
         do {
-            jobStore = try SQLiteJobStore(path: store.path, auditObserver: auditMetrics) { storeMetrics.committed(operations: $0, duration: $1) }
+            jobStore = try SQLiteJobStore(path: store.path, auditObserver: auditMetrics, vault: vault, consentObserver: jobMetrics.consent) {
+                storeMetrics.committed(operations: $0, duration: $1)
+            }
         } catch {
             throw StartupError("cannot open the store: \(error)")
         }
@@ -64,9 +68,8 @@ public struct ArbiterDaemon: Sendable {
             throw error as? StartupError ?? StartupError("cannot create the first admin token: \(error)")
         }
 
-        let jobMetrics = try JobMetrics(registry: self.registry)
         let scheduler = Scheduler(
-            store: jobStore, workers: jobStore, policies: configuration.jobTypes, leaseTimeout: configuration.leaseTimeout, observer: jobMetrics)
+            store: jobStore, workers: jobStore, consents: jobStore, policies: configuration.jobTypes, leaseTimeout: configuration.leaseTimeout, observer: jobMetrics)
         let jobGauges = try JobGauges(registry: self.registry, configuredTypes: Array(configuration.jobTypes.keys))
         let readiness = Readiness()
         let listener = ListenerHealth()

@@ -9,6 +9,7 @@ extension APIError {
         case .idempotencyConflict: self.init(.conflict, code: error.code.rawValue, message: error.message, field: "idempotency_key")
         case .staleLease, .jobCancelled: self.init(.conflict, code: error.code.rawValue, message: error.message, field: "token")
         case .illegalTransition: self.init(.conflict, code: error.code.rawValue, message: error.message)
+        case .consentRequired: self.init(.forbidden, code: error.code.rawValue, message: error.message, field: "user_id")
         }
     }
 }

@@ -12,6 +12,8 @@ public struct JobMetrics: SchedulerObserver {
     let leasesExpired: CounterFamily
     let wait: HistogramFamily
     let run: HistogramFamily
+    /// Consent checks, grants, revocations and credential releases.
+    public let consent: ConsentMetrics
     let dispatchLatency: Histogram
 
     /// Buckets for job wait and run times: 1 ms to 1 h.
@@ -20,6 +22,7 @@ public struct JobMetrics: SchedulerObserver {
     /// Registers the job metrics.
     /// - Throws: ``MetricsError`` when a name is taken by another metric.
     public init(registry: MetricRegistry) throws {
+        self.consent = try ConsentMetrics(registry: registry)
         self.submitted = try registry.counterFamily(
             "arbiter_jobs_submitted_total", help: "Jobs accepted by the API (idempotent repeats not counted).", labelNames: ["job_type"])
         self.finished = try registry.counterFamily(
@@ -61,6 +64,7 @@ public struct JobMetrics: SchedulerObserver {
     /// An assignment was handed to a worker (written to its socket or HTTP response).
     func assigned(_ job: JobRecord, now: Int64) {
         self.dispatchLatency.observe(Double(max(0, now - Self.eligibleAt(job))) / 1000)
+        self.consent.assigned(job)
     }
 
     public func attemptEnded(_ job: JobRecord, outcome: AttemptOutcome, now: Int64) {

@@ -86,6 +86,12 @@ struct JobSubmissionRequest {
         }
         let key = try self.optionalString(object["idempotency_key"], name: field("idempotency_key"), maxBytes: 255)
         let userID = try self.optionalString(object["user_id"], name: field("user_id"), maxBytes: 255)
+        if let scope = policy.requiresConsent, userID == nil {
+            throw APIError(
+                .badRequest, code: "missing_field",
+                message: "\(field("user_id")) is required: job type \(type) acts for a user and needs their consent for scope \(scope)",
+                field: field("user_id"))
+        }
         var tags: [String] = []
         if let value = object["tags"] {
             guard let list = value as? [String], list.count <= 32, list.allSatisfy({ !$0.isEmpty && $0.utf8.count <= 128 }) else {

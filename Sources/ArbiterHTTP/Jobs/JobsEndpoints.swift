@@ -64,9 +64,11 @@ struct JobsEndpoints: Sendable {
         let outcomes: [JobSubmitOutcome]
         do {
             outcomes = try await self.scheduler.submit(submissions)
-        } catch let error as JobStoreError where error.code == .idempotencyConflict {
-            let field = error.index.map { "jobs[\($0)].idempotency_key" } ?? "idempotency_key"
-            throw APIError(.conflict, code: "idempotency_conflict", message: "\(field): \(error.message); no job of the batch was stored", field: field)
+        } catch let error as JobStoreError where error.code == .idempotencyConflict || error.code == .consentRequired {
+            let plain = APIError(error)
+            let field = error.index.map { "jobs[\($0)].\(plain.field ?? "")" } ?? plain.field
+            throw APIError(
+                plain.status, code: plain.code, message: "\(field ?? "jobs"): \(error.message); no job of the batch was stored", field: field)
         }
         var created = false
         for case .created(let job) in outcomes {

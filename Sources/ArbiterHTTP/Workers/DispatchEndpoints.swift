@@ -114,10 +114,13 @@ struct DispatchEndpoints: Sendable {
 
     /// What a worker receives for a leased job; the token is a string so no client loses precision.
     static func assignment(_ job: JobRecord) -> [String: Any] {
-        [
+        var object: [String: Any] = [
             "id": job.id, "type": job.type, "payload": RawJSON(text: job.payload), "attempt": job.attempt,
             "max_attempts": job.retry.maxAttempts, "timeout": PrometheusDuration.format(job.retry.timeout),
             "lease": ["token": String(job.lease?.token ?? 0), "expires_at": JobResource.timestamp(job.lease?.expiresAt ?? 0)],
+            "user_id": job.userID ?? NSNull(),
         ]
+        if let credential = job.lease?.credential { object["credential"] = credential }
+        return object
     }
 }

@@ -247,12 +247,13 @@ struct WorkerChannel: Sendable {
     /// The `assign` message for a leased job, written directly: the stored payload goes out as it is,
     /// without decoding and encoding it again (the same JSON as ``WorkerMessage/assign(_:)`` encodes).
     static func assignmentText(_ job: JobRecord) -> String {
-        let assignment: [String: Any] = [
+        var assignment: [String: Any] = [
             "job_id": job.id, "type": job.type, "payload": RawJSON(text: job.payload), "attempt": job.attempt,
             "max_attempts": job.retry.maxAttempts, "timeout_ms": job.retry.timeout.wholeMilliseconds,
             "lease_token": String(job.lease?.token ?? 0), "lease_expires_at": job.lease?.expiresAt ?? 0,
             "user_id": job.userID ?? NSNull(), "tags": job.tags,
         ]
+        if let credential = job.lease?.credential { assignment["credential"] = credential }
         return JSONWriter.string(["type": "assign", "job": assignment] as [String: Any])
     }
 

@@ -8,6 +8,8 @@ import Synchronization
 public final class Scheduler: Sendable {
     public let store: any JobStore
     public let workers: any WorkerStore
+    /// Consents: ending one cancels its jobs, and running ones are told to stop.
+    public let consents: (any ConsentStore)?
     public let policies: [String: JobTypePolicy]
     /// How long a lease lasts without a progress report.
     public let leaseTimeout: Duration
@@ -22,9 +24,11 @@ public final class Scheduler: Sendable {
     private let targets = Mutex<[ObjectIdentifier: any PushTarget]>([:])
 
     public init(
-        store: any JobStore, workers: any WorkerStore, policies: [String: JobTypePolicy], leaseTimeout: Duration, observer: any SchedulerObserver
+        store: any JobStore, workers: any WorkerStore, consents: (any ConsentStore)? = nil, policies: [String: JobTypePolicy],
+        leaseTimeout: Duration, observer: any SchedulerObserver
     ) {
         self.store = store
+        self.consents = consents
         self.workers = workers
         self.policies = policies
         self.leaseTimeout = leaseTimeout
@@ -183,14 +187,33 @@ public final class Scheduler: Sendable {
     public func cancel(jobID: String, reason: String) async throws -> JobRecord {
         let now = WallClock.nowMilliseconds()
         let (job, lease) = try await self.store.cancel(id: jobID, reason: reason, now: now)
-        if let lease {
-            self.cancelNotices.withLock { $0[lease.workerID, default: [:]][jobID] = reason }
-            self.observer.attemptEnded(job, outcome: .cancelled, now: now)
-            self.wake.signal()
-        } else {
-            self.observer.cancelledWhileWaiting(job)
-        }
+        self.cancelled([(job, lease)], now: now)
         return job
+    }
+
+    /// Revokes a consent: the store cancels the user's jobs in the scope (unless another consent for it
+    /// is in force) and their workers are told to stop.
+    public func revokeConsent(id: String) async throws -> ConsentChange {
+        guard let consents = self.consents else { throw JobStoreError(.notFound, "consent \(id) does not exist") }
+        let now = WallClock.nowMilliseconds()
+        let change = try await consents.revokeConsent(id: id, now: now)
+        self.cancelled(change.cancelled, now: now)
+        return change
+    }
+
+    /// Tells the workers of cancelled running jobs to stop, and counts the cancellations.
+    private func cancelled(_ jobs: [(job: JobRecord, lease: JobLease?)], now: Int64) {
+        var noticed = false
+        for (job, lease) in jobs {
+            if let lease {
+                self.cancelNotices.withLock { $0[lease.workerID, default: [:]][job.id] = job.cancelReason ?? "cancelled" }
+                self.observer.attemptEnded(job, outcome: .cancelled, now: now)
+                noticed = true
+            } else {
+                self.observer.cancelledWhileWaiting(job)
+            }
+        }
+        if noticed { self.wake.signal() }
     }
 
     /// Takes the cancel notices waiting for a worker (each is delivered once).
@@ -211,6 +234,8 @@ public final class Scheduler: Sendable {
         public var offlineWorkers: [String] = []
         public var promoted = 0
         public var expired: [JobRecord] = []
+        /// Consents whose expiry came, and the jobs that went with them.
+        public var expiredConsents = ConsentChange(consents: [], cancelled: [])
     }
 
     /// Marks silent workers offline, queues due jobs, and requeues (or kills) jobs whose lease ran out.
@@ -223,6 +248,10 @@ public final class Scheduler: Sendable {
             self.cancelNotices.withLock { notices in
                 for id in tick.offlineWorkers { notices.removeValue(forKey: id) }
             }
+        }
+        if let consents = self.consents {
+            tick.expiredConsents = try await consents.expireConsents(now: now)
+            self.cancelled(tick.expiredConsents.cancelled, now: now)
         }
         tick.promoted = try await self.store.promoteDueJobs(now: now)
         tick.expired = try await self.store.expireLeases(now: now)

@@ -64,11 +64,15 @@ public struct JobLease: Sendable, Equatable {
     /// Unique per lease; a report carrying any other token is refused.
     public var token: Int64
     public var expiresAt: Int64
+    /// The user's secret for the job's consent scope: only in the lease handed to the worker, and only
+    /// while the user's consent is in force. Never stored with the job, never written out by the API.
+    public var credential: String?
 
-    public init(workerID: String, token: Int64, expiresAt: Int64) {
+    public init(workerID: String, token: Int64, expiresAt: Int64, credential: String? = nil) {
         self.workerID = workerID
         self.token = token
         self.expiresAt = expiresAt
+        self.credential = credential
     }
 }
 

@@ -210,6 +210,8 @@ public struct JobStoreError: Error, Equatable, CustomStringConvertible {
         /// The report's lease was ended by a cancellation: the worker should stop.
         case jobCancelled = "job_cancelled"
         case illegalTransition = "illegal_transition"
+        /// The job's user has no consent in force for the job type's scope.
+        case consentRequired = "consent_required"
     }
 
     public let code: Code

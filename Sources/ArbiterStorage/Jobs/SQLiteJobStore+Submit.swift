@@ -4,15 +4,16 @@ import ArbiterJobs
 // Submission and leasing: each runs on the store's thread in one transaction, audited in it.
 extension SQLiteJobStore {
     public func submit(_ submissions: [JobSubmission], now: Int64, thenLease request: LeaseRequest?) async throws -> JobSubmitResult {
-        try await self.run(now: now) { connection, audit in
+        let gate = self.consentGate
+        return try await self.run(now: now) { connection, audit in
             let outcomes = try connection.transaction {
                 try submissions.enumerated().map { index, submission in
-                    try Self.insert(submission, index: index, now: now, connection, audit)
+                    try Self.insert(submission, index: index, now: now, gate, connection, audit)
                 }
             }
             guard let request, request.canLease else { return JobSubmitResult(outcomes: outcomes, leased: []) }
             // The jobs are stored either way; a lease that fails leaves them queued for the dispatch loops.
-            return JobSubmitResult(outcomes: outcomes, leased: (try? Self.lease(request, now: now, connection, audit)) ?? [])
+            return JobSubmitResult(outcomes: outcomes, leased: (try? Self.lease(request, now: now, gate, connection, audit)) ?? [])
         }
     }
 
@@ -21,11 +22,12 @@ extension SQLiteJobStore {
     ) async throws -> [JobRecord] {
         let request = LeaseRequest(types: types, workerID: workerID, limit: limit, leaseMilliseconds: leaseMilliseconds, limits: limits)
         guard request.canLease else { return [] }
-        return try await self.run(now: now) { connection, audit in try Self.lease(request, now: now, connection, audit) }
+        let gate = self.consentGate
+        return try await self.run(now: now) { connection, audit in try Self.lease(request, now: now, gate, connection, audit) }
     }
 
     private static func insert(
-        _ submission: JobSubmission, index: Int, now: Int64, _ connection: SQLiteConnection, _ audit: AuditTrail
+        _ submission: JobSubmission, index: Int, now: Int64, _ gate: ConsentGate, _ connection: SQLiteConnection, _ audit: AuditTrail
     ) throws -> JobSubmitOutcome {
         if let key = submission.idempotencyKey {
             let rows = try connection.query("SELECT \(JobRow.columns), request_hash FROM jobs WHERE idempotency_key = ?", [.text(key)])
@@ -36,6 +38,8 @@ extension SQLiteJobStore {
                 return .existing(try JobRow.decode(row))
             }
         }
+        // Checked in the same transaction as the insert: a revocation cannot slip in between.
+        try gate.checkSubmission(submission, index: index, now: now, connection)
         let id = UUIDv7.generate(now: now)
         let state: JobState = submission.runAt > now ? .scheduled : .queued
         try connection.query(
@@ -60,7 +64,13 @@ extension SQLiteJobStore {
     }
 
     /// Leases queued jobs to a worker within the request's limits (one atomic step on the store's thread).
-    static func lease(_ request: LeaseRequest, now: Int64, _ connection: SQLiteConnection, _ audit: AuditTrail) throws -> [JobRecord] {
+    ///
+    /// A job whose user's consent is no longer in force is cancelled here instead (reason
+    /// `consent_expired` or `consent_revoked`), and one whose consent holds carries the user's
+    /// credential in its lease.
+    static func lease(
+        _ request: LeaseRequest, now: Int64, _ gate: ConsentGate, _ connection: SQLiteConnection, _ audit: AuditTrail
+    ) throws -> [JobRecord] {
         let (types, workerID, limit, leaseMilliseconds, limits) = (
             request.leasableTypes, request.workerID, request.limit, request.leaseMilliseconds, request.limits
         )
@@ -94,6 +104,23 @@ extension SQLiteJobStore {
                     guard quota > 0 else { continue }
                     quotas[job.type] = quota - 1
                 }
+                var credential: String?
+                if let scope = job.consentScope, let user = job.userID {
+                    let status = try gate.status(userID: user, scope: scope, now: now, connection)
+                    guard status == .granted else {
+                        _ = try Self.cancel(job, reason: "consent_\(status.rawValue)", now: now, connection, audit)
+                        continue
+                    }
+                    do {
+                        credential = try gate.credential(userID: user, scope: scope, connection)
+                    } catch is SQLiteError {
+                        throw JobStoreError(.notFound, "the credentials table could not be read")
+                    } catch {
+                        // A credential no configured key opens: the job cannot act for its user.
+                        _ = try Self.cancel(job, reason: "credential_unreadable", now: now, connection, audit)
+                        continue
+                    }
+                }
                 var lifecycle = job.lifecycle
                 guard (try? lifecycle.apply(.leased)) != nil else { continue }
                 let token = Int64.random(in: 1...Int64.max)
@@ -108,10 +135,13 @@ extension SQLiteJobStore {
                     "INSERT INTO job_attempts (job_id, attempt, worker_id, lease_token, started_at) VALUES (?, ?, ?, ?, ?)",
                     [.text(job.id), .integer(Int64(lifecycle.attempts)), .text(workerID), .integer(token), .integer(now)])
                 try audit.record("job.leased", "job", job.id, [("worker_id", workerID), ("attempt", String(lifecycle.attempts))])
+                if credential != nil {
+                    try audit.record("credential.released", "credential", "\(job.userID ?? "")/\(job.consentScope ?? "")", [("job_id", job.id), ("worker_id", workerID)])
+                }
                 running[job.type, default: 0] += 1
                 job.state = .running
                 job.attempt = lifecycle.attempts
-                job.lease = JobLease(workerID: workerID, token: token, expiresAt: now + leaseMilliseconds)
+                job.lease = JobLease(workerID: workerID, token: token, expiresAt: now + leaseMilliseconds, credential: credential)
                 job.updatedAt = now
                 job.startedAt = now
                 leased.append(job)

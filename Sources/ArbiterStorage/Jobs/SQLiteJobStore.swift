@@ -15,16 +15,22 @@ public final class SQLiteJobStore: JobStore, Sendable {
     private let reader: SQLiteConnection
     private let readerThread: NIOThreadPool
     private let auditObserver: any AuditObserver
+    /// Consent checks and credential release, for submissions and leases.
+    let consentGate: ConsentGate
 
     /// Opens the store at `path`; the schema must already be migrated (see ``SQLiteMigrator``).
     /// - Parameter onCommit: Told the size and duration of every group commit (for metrics).
     /// - Throws: ``SQLiteError`` naming the file.
     ///   - auditObserver: Told of every audit write and failure (for metrics).
+    ///   - vault: Seals and opens users' credentials; without one, storing a credential is refused.
+    ///   - consentObserver: Told of every consent check (for metrics).
     public init(
-        path: String, auditObserver: any AuditObserver = NoAuditObserver(),
+        path: String, auditObserver: any AuditObserver = NoAuditObserver(), vault: CredentialVault? = nil,
+        consentObserver: any ConsentObserver = NoConsentObserver(),
         onCommit: @escaping @Sendable (_ operations: Int, _ duration: Duration) -> Void = { _, _ in }
     ) throws {
         self.auditObserver = auditObserver
+        self.consentGate = ConsentGate(vault: vault, observer: consentObserver)
         let connection = try SQLiteConnection(path: path)
         // Checkpoints run beside the commits, not inside them (see WALCheckpointer).
         try connection.execute("PRAGMA wal_autocheckpoint = 0")
