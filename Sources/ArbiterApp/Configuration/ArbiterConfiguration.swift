@@ -52,6 +52,24 @@ public struct ArbiterConfiguration: Sendable, Equatable {
     /// Files of earlier keys that still open credentials they sealed (for rotation).
     public var vaultPreviousKeyFiles: [String] = []
 
+    /// JWT bearer tokens: an HS256 secret (better from `ARBITER_AUTH_JWT_HS256_SECRET`) or its file.
+    public var jwtHS256Secret: String?
+    public var jwtHS256SecretFile: String?
+    /// PEM files of ES256 (EC P-256) or RS256 (RSA) public keys.
+    public var jwtPublicKeyFiles: [String] = []
+    /// When set, a JWT's `iss` must equal it.
+    public var jwtIssuer: String?
+    /// When set, a JWT's `aud` must include it.
+    public var jwtAudience: String?
+    /// The claim that names the caller's role.
+    public var jwtRoleClaim = "role"
+    /// Serve HTTPS with this certificate chain and key (PEM); both or neither.
+    public var tlsCertificateFile: String?
+    public var tlsKeyFile: String?
+
+    /// Whether JWTs are accepted at all.
+    public var jwtEnabled: Bool { self.jwtHS256Secret != nil || self.jwtHS256SecretFile != nil || !self.jwtPublicKeyFiles.isEmpty }
+
     /// The built-in defaults.
     public init() {}
 }

@@ -66,7 +66,75 @@ extension ConfigurationSchema {
             },
             render: { config, _ in config.vaultPreviousKeyFiles.isEmpty ? nil : "[" + config.vaultPreviousKeyFiles.joined(separator: ", ") + "]" }
         ),
+        ConfigField(
+            path: "auth.jwt.hs256_secret", summary: "accept HS256 JWTs signed with this secret; set it as ARBITER_AUTH_JWT_HS256_SECRET, never printed",
+            flag: nil, isList: false,
+            apply: { config, value, _ in
+                text(value, minBytes: 32, "a secret of at least 32 bytes") { config.jwtHS256Secret = $0 }
+            },
+            render: { config, _ in config.jwtHS256Secret.map { _ in "<redacted>" } }
+        ),
+        ConfigField(
+            path: "auth.jwt.hs256_secret_file", summary: "file holding the HS256 secret", flag: nil, isList: false,
+            apply: { config, value, _ in
+                text(value, minBytes: 1, "a file path") { config.jwtHS256SecretFile = $0 }
+            },
+            render: { config, _ in config.jwtHS256SecretFile }
+        ),
+        ConfigField(
+            path: "auth.jwt.public_key_files", summary: "PEM public keys for ES256 (EC P-256) and RS256 (RSA) JWTs", flag: nil, isList: true,
+            apply: { config, value, _ in
+                guard case .list(let files) = value else { return "expected a list of files" }
+                config.jwtPublicKeyFiles = files
+                return nil
+            },
+            render: { config, _ in config.jwtPublicKeyFiles.isEmpty ? nil : "[" + config.jwtPublicKeyFiles.joined(separator: ", ") + "]" }
+        ),
+        ConfigField(
+            path: "auth.jwt.issuer", summary: "a JWT's iss must equal this (default: not checked)", flag: nil, isList: false,
+            apply: { config, value, _ in
+                text(value, minBytes: 1, "an issuer") { config.jwtIssuer = $0 }
+            },
+            render: { config, _ in config.jwtIssuer }
+        ),
+        ConfigField(
+            path: "auth.jwt.audience", summary: "a JWT's aud must include this (default: not checked)", flag: nil, isList: false,
+            apply: { config, value, _ in
+                text(value, minBytes: 1, "an audience") { config.jwtAudience = $0 }
+            },
+            render: { config, _ in config.jwtAudience }
+        ),
+        ConfigField(
+            path: "auth.jwt.role_claim", summary: "the JWT claim naming the role: admin, operator, submitter, worker or viewer (default role)",
+            flag: nil, isList: false,
+            apply: { config, value, _ in
+                text(value, minBytes: 1, "a claim name") { config.jwtRoleClaim = $0 }
+            },
+            render: { config, _ in config.jwtRoleClaim }
+        ),
+        ConfigField(
+            path: "tls.cert_file", summary: "serve HTTPS with this PEM certificate chain (with tls.key_file)", flag: nil, isList: false,
+            apply: { config, value, _ in
+                text(value, minBytes: 1, "a file path") { config.tlsCertificateFile = $0 }
+            },
+            render: { config, _ in config.tlsCertificateFile }
+        ),
+        ConfigField(
+            path: "tls.key_file", summary: "the PEM private key of tls.cert_file", flag: nil, isList: false,
+            apply: { config, value, _ in
+                text(value, minBytes: 1, "a file path") { config.tlsKeyFile = $0 }
+            },
+            render: { config, _ in config.tlsKeyFile }
+        ),
     ]
+
+    static func text(_ value: ConfigValue, minBytes: Int, _ what: String, _ set: (String) -> Void) -> String? {
+        scalar(value) { text in
+            guard text.utf8.count >= minBytes else { return "expected \(what)" }
+            set(text)
+            return nil
+        }
+    }
 
     static func boolean(_ value: ConfigValue, _ set: (Bool) -> Void) -> String? {
         scalar(value) { text in

@@ -311,6 +311,12 @@ enum ConfigurationSchema {
 
     /// Checks that need more than one key: a job type's backoff must not start above its maximum.
     static func validate(_ configuration: ArbiterConfiguration) -> (key: String, problem: String)? {
+        if (configuration.tlsCertificateFile == nil) != (configuration.tlsKeyFile == nil) {
+            return ("tls", "cert_file and key_file go together: set both or neither")
+        }
+        if configuration.jwtHS256Secret != nil, configuration.jwtHS256SecretFile != nil {
+            return ("auth.jwt", "set hs256_secret or hs256_secret_file, not both")
+        }
         for (name, policy) in configuration.jobTypes.sorted(by: { $0.key < $1.key }) where policy.retry.initialBackoff > policy.retry.maxBackoff {
             return ("job_types.\(name).backoff", "initial (\(PrometheusDuration.format(policy.retry.initialBackoff))) is longer than max (\(PrometheusDuration.format(policy.retry.maxBackoff)))")
         }

@@ -5,6 +5,8 @@ import ArbiterMetrics
 import ArbiterStorage
 import Foundation
 import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
 import HummingbirdWebSocket
 import Logging
 import NIOCore
@@ -53,6 +55,8 @@ public struct ArbiterDaemon: Sendable {
         let auditMetrics = try AuditMetrics(registry: self.registry)
         let jobMetrics = try JobMetrics(registry: self.registry)
         let vault = try VaultKeys(configuration: configuration).load(logger: self.logger)
+        let access = AccessSetup(configuration: configuration)
+        let tls = try access.tlsConfiguration()
         let jobStore: SQLiteJobStore
         do {
             jobStore = try SQLiteJobStore(path: store.path, auditObserver: auditMetrics, vault: vault, consentObserver: jobMetrics.consent) {
@@ -86,23 +90,25 @@ public struct ArbiterDaemon: Sendable {
             // Three heartbeats fit in the offline timeout, so one lost heartbeat does not take a worker offline.
             heartbeatInterval: configuration.workerTimeout / 3,
             access: .init(
-                tokens: jobStore, audit: jobStore,
+                tokens: jobStore, audit: jobStore, jwt: try await access.jwtVerifier(),
                 lockout: AuthLockout(policy: .init(
                     failures: configuration.lockoutFailures, window: configuration.lockoutWindow, duration: configuration.lockoutDuration)),
                 metricsPublic: configuration.metricsPublic, logger: self.logger)
         ))
         let logger = self.logger
+        let plain = HTTPServerBuilder.http1WebSocketUpgrade(
+            webSocketRouter: router,
+            configuration: .init(ws: .init(maxFrameSize: configuration.maxPayloadBytes + 64 * 1024, autoPing: .enabled(timePeriod: .seconds(30)))))
         let app = Application(
             router: router,
-            server: .http1WebSocketUpgrade(
-                webSocketRouter: router,
-                configuration: .init(ws: .init(maxFrameSize: configuration.maxPayloadBytes + 64 * 1024, autoPing: .enabled(timePeriod: .seconds(30))))),
+            server: try tls.map { try .tls(plain, tlsConfiguration: $0) } ?? plain,
             configuration: .init(address: .hostname(configuration.listen.host, port: configuration.listen.port), serverName: "Arbiter"),
             onServerRunning: { channel in
                 let address = channel.localAddress.map(Self.describe) ?? "\(configuration.listen)"
                 listener.markBound(address)
                 readiness.markReady()
-                logger.info("arbiter is ready", metadata: ["address": "\(address)", "version": "\(ArbiterVersion.version)"])
+                logger.info(
+                    "arbiter is ready", metadata: ["address": "\(address)", "version": "\(ArbiterVersion.version)", "tls": "\(tls != nil)"])
             },
             logger: logger
         )
