@@ -187,8 +187,10 @@ let package = Package(
         .testTarget(
             name: "ArbiterIntegrationTests",
             dependencies: [
-                "ArbiterTesting", "ArbiterStorage", "arbiter",
+                "ArbiterTesting", "ArbiterStorage", "ArbiterHTTP", "ArbiterJobs", "arbiter",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "WSClient", package: "swift-websocket"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOWebSocket", package: "swift-nio"),

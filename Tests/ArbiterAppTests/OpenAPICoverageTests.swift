@@ -27,7 +27,7 @@ import Testing
         let metrics = try JobMetrics(registry: registry)
         let router = try ArbiterRouter.build(.init(
             registry: registry, readiness: Readiness(), healthChecks: [],
-            scheduler: Scheduler(store: store, workers: store, policies: [:], leaseTimeout: .seconds(30), observer: metrics),
+            scheduler: Scheduler(store: store, workers: store, consents: store, policies: [:], leaseTimeout: .seconds(30), observer: metrics),
             jobMetrics: metrics, access: .init(tokens: store, audit: store)))
         let served = Set(router.routes.map { "\($0.method.rawValue.lowercased()) \(Self.normalize("\($0.path)"))" })
 
