@@ -117,7 +117,8 @@ public struct ArbiterDaemon: Sendable {
                 // Started first and stopped last: the store outlives every request.
                 .init(service: JobStoreService(store: jobStore), successTerminationBehavior: .ignore),
                 .init(service: JobClock(
-                    scheduler: scheduler, gauges: jobGauges, audit: (jobStore, auditMetrics), workerTimeout: configuration.workerTimeout, interval: .seconds(1), logger: logger),
+                    scheduler: scheduler, gauges: jobGauges, audit: (jobStore, auditMetrics), consentMetrics: jobMetrics.consent,
+                    workerTimeout: configuration.workerTimeout, interval: .seconds(1), logger: logger),
                     successTerminationBehavior: .ignore),
                 .init(service: app, successTerminationBehavior: .gracefullyShutdownGroup),
                 .init(service: ReadinessGate(readiness: readiness, delay: configuration.shutdownDelay, logger: logger), successTerminationBehavior: .ignore),

@@ -14,6 +14,7 @@ struct JobClock: Service {
     let scheduler: Scheduler
     let gauges: JobGauges
     let audit: (store: any AuditStore, metrics: AuditMetrics)
+    let consentMetrics: ConsentMetrics
     /// A worker silent for longer goes offline and its leases expire.
     let workerTimeout: Duration
     let interval: Duration
@@ -30,6 +31,14 @@ struct JobClock: Service {
             let tick = try await self.scheduler.tick(workerTimeout: self.workerTimeout)
             for id in tick.offlineWorkers {
                 self.logger.warning("worker missed its heartbeats and is offline; its leases are expired", metadata: ["worker_id": "\(id)"])
+            }
+            if !tick.expiredConsents.consents.isEmpty {
+                self.consentMetrics.expired(tick.expiredConsents.consents)
+                for consent in tick.expiredConsents.consents {
+                    self.logger.info(
+                        "consent expired", metadata: ["consent_id": "\(consent.id)", "user_id": "\(consent.userID)", "scope": "\(consent.scope)"])
+                }
+                self.logger.info("jobs cancelled by expired consent", metadata: ["jobs_cancelled": "\(tick.expiredConsents.cancelled.count)"])
             }
             try await self.gauges.refresh(from: self.scheduler.store, workers: self.scheduler.workers)
             try await self.audit.metrics.refresh(from: self.audit.store)
