@@ -38,6 +38,7 @@ let package = Package(
                 .product(name: "ArbiterWorkerKit", package: arbiterPackage),
                 .product(name: "ArbiterWorkerProtocol", package: arbiterPackage),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],

@@ -94,7 +94,7 @@ import Testing
             // The secret is in no log line and no audit entry.
             let audit = try await server.get("/api/v1/audit?limit=1000").text
             for text in [server.process.stderr, worker.process.stderr, audit] { #expect(!text.contains("session-7f3a")) }
-            #expect(audit.contains("credential.released") && audit.contains("credential.deleted") && audit.contains("consent.revoked"))
+            #expect(audit.contains(#""credential":"released""#) && audit.contains("credential.deleted") && audit.contains("consent.revoked"))
             let metrics = try await server.get("/metrics").text
             #expect(metrics.contains(#"arbiter_credential_releases_total{scope="odds.read"} 1"#))
             #expect(metrics.contains(#"arbiter_consent_checks_total{scope="odds.read",result="denied"}"#))

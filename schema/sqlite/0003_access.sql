@@ -1,6 +1,29 @@
+-- Access control, consent and the audit log as the daemon writes them.
+
+-- The audit log, rebuilt before anything writes to it. `seq` (the primary key) alone keeps the chain
+-- single, so the hash needs no unique index (its random keys made every entry dirty a page of its
+-- own). Every index is paid for by every change, so there is one: a subject's history (a job's, a
+-- worker's, a consent's). Filters by actor, action or time walk the log in `seq` order.
+DROP TABLE audit_logs;
+CREATE TABLE audit_logs (
+    seq           INTEGER PRIMARY KEY,                  -- the chain's order
+    at            INTEGER NOT NULL,
+    actor         TEXT NOT NULL,
+    action        TEXT NOT NULL,
+    subject_type  TEXT NOT NULL,
+    subject_id    TEXT NOT NULL,
+    details       TEXT NOT NULL DEFAULT '{}',          -- JSON text exactly as hashed
+    prev_hash     BLOB NOT NULL,                       -- zeros for the first entry
+    hash          BLOB NOT NULL                       -- SHA-256(prev_hash || canonical entry)
+);
+CREATE INDEX audit_logs_subject ON audit_logs (subject_type, subject_id, seq);
+
 -- A worker token acts only as one worker id.
 ALTER TABLE api_tokens ADD COLUMN worker_id TEXT;
--- Consent in force for a user and scope: the newest grant that is neither revoked nor expired.
-CREATE INDEX user_consents_active ON user_consents (user_id, scope) WHERE revoked_at IS NULL;
+
 -- When the clock handled a consent's expiry (its jobs cancelled, its credential deleted); NULL until then.
 ALTER TABLE user_consents ADD COLUMN expiry_handled_at INTEGER;
+
+-- A user's jobs in a scope, for revocation. Without `state`, a job's state changes leave this index alone.
+DROP INDEX jobs_user;
+CREATE INDEX jobs_user ON jobs (user_id, consent_scope) WHERE user_id IS NOT NULL;

@@ -15,7 +15,10 @@ enum BenchWorker {
         let logger = Logger(label: "bench.worker")
         let latencies = Mutex<[Double]>([])
         let worker = ArbiterWorker(
-            configuration: WorkerConfiguration(server: server, workerID: id, capabilities: ["noop"], concurrency: concurrency), logger: logger
+            configuration: WorkerConfiguration(
+                server: server, workerID: id, capabilities: ["noop"], concurrency: concurrency,
+                token: ProcessInfo.processInfo.environment["ARBITER_TOKEN"]),
+            logger: logger
         ) { assignment in
             if case .object(let payload) = assignment.payload, case .integer(let submitted)? = payload["t"] {
                 let started = WallNanoseconds.now()

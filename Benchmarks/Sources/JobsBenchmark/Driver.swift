@@ -4,8 +4,21 @@ import Foundation
 
 /// Runs Arbiter (daemon + 2 worker processes over WebSocket, SQLite, durable commits) and pgqueuer
 /// (2 consumer processes, PostgreSQL 15, fsync and synchronous_commit on) through the same two
-/// measurements in one run, and prints both with their ratio.
+/// measurements in one run, and prints both with their ratio. With `--consent` it instead runs Arbiter
+/// three ways in one run — bare (no audit log, no consent), as shipped (audit log), and gated (audit
+/// log and a consent-gated job type whose every job carries a user's credential) — and prints the
+/// overhead of each over the bare run.
 struct Driver {
+    /// How the daemon under test is set up.
+    enum Mode: String {
+        /// No audit log (a switch only the benchmark reaches) and no consent.
+        case bare
+        /// As shipped: every transition audited.
+        case audited
+        /// Audited, and the job type requires consent; 100 users with consent and a stored credential.
+        case gated
+    }
+
     struct Options {
         var jobs = 50_000
         var rate = 1000
@@ -13,6 +26,8 @@ struct Driver {
         var workerConcurrency = 256
         var python: String?
         var pgqueuerScript = "Benchmarks/pgqueuer/pgq_bench.py"
+        var consent = false
+        var modes: [Mode] = [.bare, .audited, .gated]
 
         init(arguments: [String]) {
             var iterator = arguments.makeIterator()
@@ -24,6 +39,8 @@ struct Driver {
                 case "--worker-concurrency": self.workerConcurrency = Int(iterator.next() ?? "") ?? self.workerConcurrency
                 case "--python": self.python = iterator.next()
                 case "--pgqueuer-script": self.pgqueuerScript = iterator.next() ?? self.pgqueuerScript
+                case "--consent": self.consent = true
+                case "--modes": self.modes = (iterator.next() ?? "").split(separator: ",").compactMap { Mode(rawValue: String($0)) }
                 default: break
                 }
             }
@@ -39,7 +56,11 @@ struct Driver {
     let options: Options
 
     func run() async throws {
-        let arbiter = try await self.measureArbiter()
+        if self.options.consent {
+            try await self.runConsentComparison()
+            return
+        }
+        let arbiter = try await self.measureArbiter(.audited)
         print(String(format: "arbiter:  drain %.0f jobs/s, submit→start p50 %.2f ms, p99 %.2f ms", arbiter.drainPerSecond, arbiter.p50, arbiter.p99))
         guard let python = self.options.python else {
             print("pgqueuer: skipped (no --python)")
@@ -52,50 +73,80 @@ struct Driver {
             arbiter.p99 / pgqueuer.p99))
     }
 
+    func runConsentComparison() async throws {
+        var figures: [(Mode, Figures)] = []
+        for mode in self.options.modes {
+            let measured = try await self.measureArbiter(mode)
+            figures.append((mode, measured))
+            print(String(format: "arbiter %-8@ drain %.0f jobs/s, submit→start p50 %.2f ms, p99 %.2f ms", mode.rawValue + ":", measured.drainPerSecond,
+                         measured.p50, measured.p99))
+        }
+        guard let bare = figures.first(where: { $0.0 == .bare })?.1 else { return }
+        for (mode, measured) in figures where mode != .bare {
+            print(String(
+                format: "overhead of %@ over bare: drain %+.1f%% (throughput %.2f×), p99 latency %.2f×", mode.rawValue,
+                (bare.drainPerSecond / measured.drainPerSecond - 1) * 100, measured.drainPerSecond / bare.drainPerSecond, measured.p99 / bare.p99))
+        }
+    }
+
     // MARK: Arbiter
 
-    func measureArbiter() async throws -> Figures {
+    /// The users of the gated mode's jobs, each with consent and a stored credential.
+    static let users = (0..<100).map { "user-\($0)" }
+
+    func measureArbiter(_ mode: Mode) async throws -> Figures {
         let directory = try TemporaryDirectory(prefix: "jobs-bench")
         defer { directory.remove() }
-        let config = try directory.write("arbiter.yaml", "log:\n  level: warning\njob_types:\n  noop:\n    max_attempts: 3\n")
+        let consent = mode == .gated ? "\n    requires_consent: bench.read" : ""
+        let config = try directory.write("arbiter.yaml", "log:\n  level: warning\njob_types:\n  noop:\n    max_attempts: 3\(consent)\n")
         let port = try FreePort.next()
         let base = "http://127.0.0.1:\(port)"
         let data = directory.file("data")
         let daemon = try ChildProcess(
-            executable: CommandLine.arguments[0], arguments: ["serve", config, "127.0.0.1:\(port)", data], directory: directory.path, name: "daemon")
+            executable: CommandLine.arguments[0], arguments: ["serve", config, "127.0.0.1:\(port)", data] + (mode == .bare ? ["no-audit"] : []),
+            directory: directory.path, name: "daemon")
         defer { daemon.signal(SIGTERM) }
         try await self.waitUntil("the daemon is ready") { (try? await HTTPProbe.get(base + "/readyz").status) == 200 }
+        let token = try String(contentsOfFile: "\(data)/admin.token", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        let session = Session(base: base, token: token, gated: mode == .gated)
+        if mode == .gated {
+            for user in Self.users {
+                _ = try await session.post(
+                    "/api/v1/consents", #"{"user_id":"\#(user)","scope":"bench.read","evidence":{"recorded_by":"bench","policy_version":"1","source":"bench"}}"#)
+                _ = try await session.send("/api/v1/users/\(user)/credentials/bench.read", method: .PUT, #"{"secret":"token-of-\#(user)"}"#)
+            }
+        }
 
         // Drain: the backlog is submitted while the type is paused, then released at once.
-        _ = try await self.post(base + "/api/v1/job-types/noop/pause", "")
+        _ = try await session.post("/api/v1/job-types/noop/pause", "")
         let submitStarted = ContinuousClock.now
         for start in stride(from: 0, to: self.options.jobs, by: 1000) {
             let count = min(1000, self.options.jobs - start)
-            try await self.submit(base, count: count, stamped: false)
+            try await session.submit(count: count, stamped: false)
         }
         log("arbiter: \(self.options.jobs) jobs submitted through the batch endpoint in \(ContinuousClock.now - submitStarted)")
-        var workers = try self.startWorkers(base, directory: directory, tag: "drain")
-        try await self.waitUntil("both workers are connected") { try await self.connectedWorkers(base) == 2 }
+        var workers = try self.startWorkers(session, directory: directory, tag: "drain")
+        try await self.waitUntil("both workers are connected") { try await session.connectedWorkers() == 2 }
         let released = WallNanoseconds.now() / 1_000_000
-        _ = try await self.post(base + "/api/v1/job-types/noop/resume", "")
-        try await self.waitUntil("the backlog is drained", timeout: .seconds(600)) { try await self.succeeded(base) >= self.options.jobs }
+        _ = try await session.post("/api/v1/job-types/noop/resume", "")
+        try await self.waitUntil("the backlog is drained", timeout: .seconds(600)) { try await session.succeeded() >= self.options.jobs }
         for worker in workers { await worker.process.stop() }
         let store = try SQLiteConnection(path: "\(data)/arbiter.db")
         let lastFinished = try store.query("SELECT MAX(finished_at) FROM jobs").first?[0].integer ?? released
         let drainSeconds = Double(lastFinished - released) / 1000
-        log(String(format: "arbiter: drained %d jobs in %.3f s", self.options.jobs, drainSeconds))
+        log(String(format: "arbiter (%@): drained %d jobs in %.3f s", mode.rawValue, self.options.jobs, drainSeconds))
 
         // Between the phases, let the write-ahead log of the drain be checkpointed (the daemon does that
         // every 200 ms on its own connection), as the pgqueuer script runs CHECKPOINT between its phases.
         try await Task.sleep(for: .seconds(3))
 
         // Latency: a steady offered load, 10 jobs per batch request every 10 ms, each stamped with its submit time.
-        workers = try self.startWorkers(base, directory: directory, tag: "latency")
-        try await self.waitUntil("both workers are connected again") { try await self.connectedWorkers(base) == 2 }
-        try await self.submit(base, count: 100, stamped: false)  // warm-up
-        let before = try await self.succeeded(base)
-        let submitted = try await self.offerLoad(base)
-        try await self.waitUntil("the offered jobs are done", timeout: .seconds(120)) { try await self.succeeded(base) >= before + submitted }
+        workers = try self.startWorkers(session, directory: directory, tag: "latency")
+        try await self.waitUntil("both workers are connected again") { try await session.connectedWorkers() == 2 }
+        try await session.submit(count: 100, stamped: false)  // warm-up
+        let before = try await session.succeeded()
+        let submitted = try await self.offerLoad(session)
+        try await self.waitUntil("the offered jobs are done", timeout: .seconds(120)) { try await session.succeeded() >= before + submitted }
         var latencies: [Double] = []
         for worker in workers {
             await worker.process.stop()
@@ -113,52 +164,29 @@ struct Driver {
         let output: String
     }
 
-    func startWorkers(_ base: String, directory: TemporaryDirectory, tag: String) throws -> [Worker] {
+    func startWorkers(_ session: Session, directory: TemporaryDirectory, tag: String) throws -> [Worker] {
         try (1...2).map { index in
             let output = directory.file("\(tag)-\(index).latencies")
             let process = try ChildProcess(
                 executable: CommandLine.arguments[0],
-                arguments: ["worker", base, "bench-\(tag)-\(index)", String(self.options.workerConcurrency), output],
-                directory: directory.path, name: "worker-\(tag)-\(index)")
+                arguments: ["worker", session.base, "bench-\(tag)-\(index)", String(self.options.workerConcurrency), output],
+                environment: ["ARBITER_TOKEN": session.token], directory: directory.path, name: "worker-\(tag)-\(index)")
             return Worker(process: process, output: output)
         }
     }
 
-    func offerLoad(_ base: String) async throws -> Int {
+    func offerLoad(_ session: Session) async throws -> Int {
         let ticks = self.options.seconds * 100
         let perTick = max(1, self.options.rate / 100)
         let started = ContinuousClock.now
         try await withThrowingTaskGroup(of: Void.self) { group in
             for tick in 0..<ticks {
                 try await Task.sleep(until: started + .milliseconds(10 * tick), clock: .continuous)
-                group.addTask { try await self.submit(base, count: perTick, stamped: true) }
+                group.addTask { try await session.submit(count: perTick, stamped: true) }
             }
             try await group.waitForAll()
         }
         return ticks * perTick
-    }
-
-    func submit(_ base: String, count: Int, stamped: Bool) async throws {
-        let stamp = stamped ? #"{"t":\#(WallNanoseconds.now())}"# : "{}"
-        let jobs = Array(repeating: #"{"type":"noop","payload":\#(stamp)}"#, count: count).joined(separator: ",")
-        let response = try await HTTPProbe.send(
-            base + "/api/v1/jobs/batch", method: .POST, headers: [("Content-Type", "application/json")], body: Array(#"{"jobs":[\#(jobs)]}"#.utf8),
-            timeout: .seconds(60))
-        guard response.status == 201 else { throw TestingError("batch submit answered \(response.status): \(response.text)") }
-    }
-
-    func post(_ url: String, _ body: String) async throws -> HTTPProbe.Response {
-        try await HTTPProbe.send(url, method: .POST, headers: [("Content-Type", "application/json")], body: Array(body.utf8))
-    }
-
-    func succeeded(_ base: String) async throws -> Int {
-        try await JobCounts.fetch(base, type: "noop")["succeeded"] ?? 0
-    }
-
-    func connectedWorkers(_ base: String) async throws -> Int {
-        let response = try await HTTPProbe.get(base + "/api/v1/workers")
-        let object = try JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any]
-        return (object?["workers"] as? [[String: Any]] ?? []).filter { ["idle", "busy"].contains($0["state"] as? String ?? "") }.count
     }
 
     func waitUntil(_ what: String, timeout: Duration = .seconds(60), _ condition: () async throws -> Bool) async throws {

@@ -23,12 +23,16 @@ public struct ArbiterDaemon: Sendable {
     let loaded: LoadedConfiguration
     let registry: MetricRegistry
     let logger: Logger
+    /// Whether the store writes the audit log; `false` only for benchmarks measuring its cost.
+    let auditing: Bool
 
     /// - Parameters:
     ///   - loaded: The checked configuration.
     ///   - registry: The process's metrics registry (bootstrapped into swift-metrics by `main`).
     ///   - logger: The root logger.
-    public init(loaded: LoadedConfiguration, registry: MetricRegistry, logger: Logger) {
+    ///   - auditing: Leave it on. `false` exists only to measure what the audit log costs.
+    public init(loaded: LoadedConfiguration, registry: MetricRegistry, logger: Logger, auditing: Bool = true) {
+        self.auditing = auditing
         self.loaded = loaded
         self.registry = registry
         self.logger = logger
@@ -59,9 +63,9 @@ public struct ArbiterDaemon: Sendable {
         let tls = try access.tlsConfiguration()
         let jobStore: SQLiteJobStore
         do {
-            jobStore = try SQLiteJobStore(path: store.path, auditObserver: auditMetrics, vault: vault, consentObserver: jobMetrics.consent) {
-                storeMetrics.committed(operations: $0, duration: $1)
-            }
+            jobStore = try SQLiteJobStore(
+                path: store.path, auditObserver: auditMetrics, vault: vault, consentObserver: jobMetrics.consent, auditing: self.auditing
+            ) { storeMetrics.committed(operations: $0, duration: $1) }
         } catch {
             throw StartupError("cannot open the store: \(error)")
         }

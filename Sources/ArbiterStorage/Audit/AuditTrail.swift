@@ -12,10 +12,13 @@ struct AuditTrail {
     let actor: String
     let now: Int64
     let observer: any AuditObserver
+    /// `false` only when a benchmark measures the store without auditing.
+    var enabled = true
 
     /// Appends one entry.
     /// - Throws: ``AuditWriteError`` when it cannot be written.
     func record(_ action: String, _ subjectType: String, _ subjectID: String, _ details: [(String, String)] = []) throws {
+        guard self.enabled else { return }
         let started = ContinuousClock.now
         do {
             let head = try self.connection.query("SELECT seq, hash FROM audit_logs ORDER BY seq DESC LIMIT 1").first

@@ -6,7 +6,9 @@ import ArbiterJobs
 // transaction, unless another consent for the scope is still in force.
 extension SQLiteJobStore: ConsentStore {
     public func grantConsent(userID: String, scope: String, expiresAt: Int64?, evidence: ConsentEvidence, now: Int64) async throws -> ConsentRecord {
-        try await self.run(now: now) { connection, audit in
+        let cache = self.consentGate.cache
+        return try await self.run(now: now) { connection, audit in
+            cache?.forget(userID: userID, scope: scope)
             let id = UUIDv7.generate(now: now)
             try connection.query(
                 """
@@ -24,7 +26,8 @@ extension SQLiteJobStore: ConsentStore {
     }
 
     public func revokeConsent(id: String, now: Int64) async throws -> ConsentChange {
-        try await self.run(now: now) { connection, audit in
+        let cache = self.consentGate.cache
+        return try await self.run(now: now) { connection, audit in
             try connection.query("UPDATE user_consents SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL", [.integer(now), .text(id)])
             let revoked = connection.changes > 0
             guard let consent = try connection.query("SELECT \(ConsentRow.columns) FROM user_consents WHERE id = ?", [.text(id)]).first.map(ConsentRow.decode)
@@ -32,6 +35,7 @@ extension SQLiteJobStore: ConsentStore {
                 throw JobStoreError(.notFound, "consent \(id) does not exist")
             }
             guard revoked else { return ConsentChange(consents: [consent], cancelled: [], changed: false) }
+            cache?.forget(userID: consent.userID, scope: consent.scope)
             try audit.record("consent.revoked", "consent", id, [("user_id", consent.userID), ("scope", consent.scope)])
             let cancelled = try Self.endConsent(consent, reason: "consent_revoked", now: now, connection, audit)
             return ConsentChange(consents: [consent], cancelled: cancelled)
@@ -39,7 +43,8 @@ extension SQLiteJobStore: ConsentStore {
     }
 
     public func expireConsents(now: Int64) async throws -> ConsentChange {
-        try await self.run(now: now) { connection, audit in
+        let cache = self.consentGate.cache
+        return try await self.run(now: now) { connection, audit in
             let due = try connection.query(
                 """
                 SELECT \(ConsentRow.columns) FROM user_consents
@@ -49,6 +54,7 @@ extension SQLiteJobStore: ConsentStore {
             ).map(ConsentRow.decode)
             var cancelled: [(job: JobRecord, lease: JobLease?)] = []
             for consent in due {
+                cache?.forget(userID: consent.userID, scope: consent.scope)
                 try connection.query("UPDATE user_consents SET expiry_handled_at = ? WHERE id = ?", [.integer(now), .text(consent.id)])
                 try audit.record("consent.expired", "consent", consent.id, [("user_id", consent.userID), ("scope", consent.scope)])
                 cancelled += try Self.endConsent(consent, reason: "consent_expired", now: now, connection, audit)
@@ -99,7 +105,8 @@ extension SQLiteJobStore: ConsentStore {
     }
 
     public func consentStatus(userID: String, scope: String, now: Int64) async throws -> ConsentStatus {
-        let gate = self.consentGate
+        // The reader's own gate: the writer's cache is for the writer's thread only.
+        let gate = ConsentGate(vault: self.consentGate.vault, observer: self.consentGate.observer, cache: nil)
         return try await self.read { connection in try gate.status(userID: userID, scope: scope, now: now, connection) }
     }
 
@@ -108,6 +115,7 @@ extension SQLiteJobStore: ConsentStore {
         let gate = self.consentGate
         let sealed = try vault.seal(secret, userID: userID, scope: scope)
         _ = try await self.run(now: now) { connection, audit in
+            gate.cache?.forget(userID: userID, scope: scope)
             let status = try gate.status(userID: userID, scope: scope, now: now, connection)
             guard status == .granted else {
                 throw JobStoreError(.consentRequired, "user \(userID) has no consent in force for scope \(scope) (\(status.rawValue))")
@@ -124,8 +132,10 @@ extension SQLiteJobStore: ConsentStore {
     }
 
     public func deleteCredential(userID: String, scope: String, now: Int64) async throws -> Bool {
-        try await self.run(now: now) { connection, audit in
-            try Self.deleteCredential(userID: userID, scope: scope, reason: "deleted", connection, audit)
+        let cache = self.consentGate.cache
+        return try await self.run(now: now) { connection, audit in
+            cache?.forget(userID: userID, scope: scope)
+            return try Self.deleteCredential(userID: userID, scope: scope, reason: "deleted", connection, audit)
         }
     }
 

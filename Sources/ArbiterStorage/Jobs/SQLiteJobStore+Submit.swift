@@ -134,10 +134,12 @@ extension SQLiteJobStore {
                 try connection.query(
                     "INSERT INTO job_attempts (job_id, attempt, worker_id, lease_token, started_at) VALUES (?, ?, ?, ?, ?)",
                     [.text(job.id), .integer(Int64(lifecycle.attempts)), .text(workerID), .integer(token), .integer(now)])
-                try audit.record("job.leased", "job", job.id, [("worker_id", workerID), ("attempt", String(lifecycle.attempts))])
+                // A credential handed over is part of the lease: the same entry records its release.
+                var details = [("attempt", String(lifecycle.attempts)), ("worker_id", workerID)]
                 if credential != nil {
-                    try audit.record("credential.released", "credential", "\(job.userID ?? "")/\(job.consentScope ?? "")", [("job_id", job.id), ("worker_id", workerID)])
+                    details += [("credential", "released"), ("scope", job.consentScope ?? ""), ("user_id", job.userID ?? "")]
                 }
+                try audit.record("job.leased", "job", job.id, details)
                 running[job.type, default: 0] += 1
                 job.state = .running
                 job.attempt = lifecycle.attempts

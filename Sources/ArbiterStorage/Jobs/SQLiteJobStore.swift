@@ -15,6 +15,7 @@ public final class SQLiteJobStore: JobStore, Sendable {
     private let reader: SQLiteConnection
     private let readerThread: NIOThreadPool
     private let auditObserver: any AuditObserver
+    private let auditing: Bool
     /// Consent checks and credential release, for submissions and leases.
     let consentGate: ConsentGate
 
@@ -24,13 +25,17 @@ public final class SQLiteJobStore: JobStore, Sendable {
     ///   - auditObserver: Told of every audit write and failure (for metrics).
     ///   - vault: Seals and opens users' credentials; without one, storing a credential is refused.
     ///   - consentObserver: Told of every consent check (for metrics).
+    ///   - auditing: `false` writes no audit entries at all. Only for measuring what auditing costs: no
+    ///     configuration key reaches it.
     public init(
         path: String, auditObserver: any AuditObserver = NoAuditObserver(), vault: CredentialVault? = nil,
-        consentObserver: any ConsentObserver = NoConsentObserver(),
+        consentObserver: any ConsentObserver = NoConsentObserver(), auditing: Bool = true,
         onCommit: @escaping @Sendable (_ operations: Int, _ duration: Duration) -> Void = { _, _ in }
     ) throws {
         self.auditObserver = auditObserver
-        self.consentGate = ConsentGate(vault: vault, observer: consentObserver)
+        self.auditing = auditing
+        let cache = ConsentCache()
+        self.consentGate = ConsentGate(vault: vault, observer: consentObserver, cache: cache)
         let connection = try SQLiteConnection(path: path)
         // Checkpoints run beside the commits, not inside them (see WALCheckpointer).
         try connection.execute("PRAGMA wal_autocheckpoint = 0")
@@ -38,7 +43,10 @@ public final class SQLiteJobStore: JobStore, Sendable {
         self.reader = try SQLiteConnection(path: path)
         self.readerThread = NIOThreadPool(numberOfThreads: 1)
         self.readerThread.start()
-        self.executor = GroupCommitExecutor(connection: connection) { onCommit($0.operations, $0.duration) }
+        self.executor = GroupCommitExecutor(connection: connection) { commit in
+            if !commit.committed { cache.clear() }
+            onCommit(commit.operations, commit.duration)
+        }
     }
 
     /// Stops the store's thread after the operations already submitted.
@@ -51,9 +59,9 @@ public final class SQLiteJobStore: JobStore, Sendable {
     /// Runs `body` atomically in the next group commit, with an audit trail that writes in the same
     /// transaction on behalf of the calling task's ``AuditActor``.
     func run<T: Sendable>(now: Int64, _ body: @escaping @Sendable (SQLiteConnection, AuditTrail) throws -> T) async throws -> T {
-        let (actor, observer) = (AuditActor.current, self.auditObserver)
+        let (actor, observer, enabled) = (AuditActor.current, self.auditObserver, self.auditing)
         return try await self.executor.perform { connection in
-            try body(connection, AuditTrail(connection: connection, actor: actor, now: now, observer: observer))
+            try body(connection, AuditTrail(connection: connection, actor: actor, now: now, observer: observer, enabled: enabled))
         }
     }
 

@@ -15,6 +15,8 @@ final class GroupCommitExecutor: @unchecked Sendable {
     struct Commit: Sendable {
         var operations: Int
         var duration: Duration
+        /// `false` when the COMMIT failed and the group was rolled back.
+        var committed = true
     }
 
     private struct Pending {
@@ -111,7 +113,7 @@ final class GroupCommitExecutor: @unchecked Sendable {
             try? self.connection.execute("ROLLBACK")
         }
         for report in reports { report(commitError) }
-        self.onCommit(Commit(operations: group.count, duration: ContinuousClock.now - started))
+        self.onCommit(Commit(operations: group.count, duration: ContinuousClock.now - started, committed: commitError == nil))
     }
 
     private func failPending(_ error: any Error) {

@@ -7,9 +7,20 @@ struct ConsentGate: Sendable {
     let vault: CredentialVault?
     let observer: any ConsentObserver
 
+    /// The writer's cache of consents and sealed credentials; `nil` on the reader's connection.
+    let cache: ConsentCache?
+
     /// The user's consent status for a scope at `now`, counted.
     func status(userID: String, scope: String, now: Int64, _ connection: SQLiteConnection) throws -> ConsentStatus {
-        let status = ConsentStatus.of(try Self.consents(userID: userID, scope: scope, connection), at: now)
+        let key = ConsentCache.key(userID, scope)
+        let consents: [ConsentRecord]
+        if let known = self.cache?.consents[key] {
+            consents = known
+        } else {
+            consents = try Self.consents(userID: userID, scope: scope, connection)
+            self.cache?.remember(key, consents: consents)
+        }
+        let status = ConsentStatus.of(consents, at: now)
         self.observer.checked(scope: scope, status: status)
         return status
     }
@@ -28,11 +39,19 @@ struct ConsentGate: Sendable {
 
     /// The user's secret for the scope, opened, if one is stored.
     func credential(userID: String, scope: String, _ connection: SQLiteConnection) throws -> String? {
-        guard let row = try connection.query(
-            "SELECT key_id, nonce, ciphertext FROM credentials WHERE user_id = ? AND scope = ?", [.text(userID), .text(scope)]).first
-        else { return nil }
+        let key = ConsentCache.key(userID, scope)
+        let sealed: CredentialVault.Sealed?
+        if let known = self.cache?.sealed[key] {
+            sealed = known
+        } else {
+            sealed = try connection.query(
+                "SELECT key_id, nonce, ciphertext FROM credentials WHERE user_id = ? AND scope = ?", [.text(userID), .text(scope)]
+            ).first.map { row in CredentialVault.Sealed(keyID: row[0].text ?? "", nonce: row[1].blob ?? [], ciphertext: row[2].blob ?? []) }
+            self.cache?.remember(key, sealed: sealed)
+        }
+        guard let sealed else { return nil }
         guard let vault = self.vault else { throw VaultError("a credential is stored but no vault key is configured") }
-        let sealed = CredentialVault.Sealed(keyID: row[0].text ?? "", nonce: row[1].blob ?? [], ciphertext: row[2].blob ?? [])
+        // Opened for each release: only the sealed form is kept in memory.
         return String(decoding: try vault.open(sealed, userID: userID, scope: scope), as: UTF8.self)
     }
 
@@ -54,5 +73,40 @@ enum ConsentRow {
         return ConsentRecord(
             id: id, userID: user, scope: scope, grantedAt: row[3].integer ?? 0, expiresAt: row[4].integer, revokedAt: row[5].integer,
             evidence: ConsentEvidence(recordedBy: row[6].text ?? "", policyVersion: row[7].text ?? "", source: row[8].text ?? ""))
+    }
+}
+
+/// What the store's writer has read of consents and sealed credentials, by user and scope. Only the
+/// writer thread touches it, and every write that changes a user's consents or credential for a scope
+/// forgets that entry in the same operation; a group commit that fails forgets everything (a lease in
+/// the group may have read a change that was then rolled back).
+// Safety (@unchecked Sendable): used only on the store's single writer thread.
+final class ConsentCache: @unchecked Sendable {
+    private(set) var consents: [String: [ConsentRecord]] = [:]
+    /// `.some(nil)`: known to have no credential.
+    private(set) var sealed: [String: CredentialVault.Sealed?] = [:]
+    private let capacity = 100_000
+
+    static func key(_ userID: String, _ scope: String) -> String { userID + "\u{0}" + scope }
+
+    func remember(_ key: String, consents: [ConsentRecord]) {
+        if self.consents.count >= self.capacity { self.consents.removeAll() }
+        self.consents[key] = consents
+    }
+
+    func remember(_ key: String, sealed: CredentialVault.Sealed?) {
+        if self.sealed.count >= self.capacity { self.sealed.removeAll() }
+        self.sealed[key] = .some(sealed)
+    }
+
+    func forget(userID: String, scope: String) {
+        let key = Self.key(userID, scope)
+        self.consents.removeValue(forKey: key)
+        self.sealed.removeValue(forKey: key)
+    }
+
+    func clear() {
+        self.consents.removeAll()
+        self.sealed.removeAll()
     }
 }
