@@ -110,6 +110,7 @@ let package = Package(
                 "ArbiterHTTP",
                 "ArbiterJobs",
                 "ArbiterStorage",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),

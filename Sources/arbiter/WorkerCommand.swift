@@ -3,6 +3,7 @@ import ArbiterWorkerKit
 import ArbiterWorkerProtocol
 import ArgumentParser
 import Foundation
+import NIOHTTP1
 import Logging
 import ServiceLifecycle
 import UnixSignals
@@ -72,11 +73,14 @@ struct WorkerCommand: AsyncParsableCommand {
             labels[String(parts[0])] = parts.count > 1 ? String(parts[1]) : ""
         }
         let handlers = commands
+        let workerID = self.id ?? "\(ProcessInfo.processInfo.hostName)-\(getpid())"
+        let token = try self.credentials.resolve()
+        try await Self.checkCredentials(server: self.server, token: token, workerID: workerID)
         let worker = ArbiterWorker(
             configuration: WorkerConfiguration(
-                server: self.server, workerID: self.id ?? "\(ProcessInfo.processInfo.hostName)-\(getpid())", capabilities: handlers.keys.sorted(),
+                server: self.server, workerID: workerID, capabilities: handlers.keys.sorted(),
                 concurrency: self.concurrency, labels: labels, drainTimeout: .seconds(self.drainTimeout),
-                token: try self.credentials.resolve()),
+                token: token),
             logger: logger
         ) { assignment in
             guard let handler = handlers[assignment.type] else {
@@ -88,5 +92,21 @@ struct WorkerCommand: AsyncParsableCommand {
             services: [.init(service: worker, successTerminationBehavior: .gracefullyShutdownGroup)], gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger))
         try await group.run()
+    }
+
+    /// A refused credential is a mistake to report at once, not a connection to retry forever: one
+    /// heartbeat tells (401: no or bad token; 403: the token may not act as this worker). A server that
+    /// cannot be reached yet is left to the reconnect loop.
+    static func checkCredentials(server: String, token: String?, workerID: String) async throws {
+        let path = "/api/v1/workers/\(workerID.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? workerID)/heartbeat"
+        do {
+            _ = try await APIClient(server: server, token: token).send(.POST, path)
+        } catch let failure as CommandLineFailure where failure.description.contains(": 401 ") || failure.description.contains(": 403 ") {
+            let hint = token == nil ? " (no token given: use --token, --token-file or ARBITER_TOKEN)" : ""
+            CommandLineError.print("the server refused this worker's credentials: \(failure.description)\(hint)")
+            throw ExitCode.failure
+        } catch {
+            // 404 (not registered yet) and an unreachable server are fine here.
+        }
     }
 }

@@ -14,10 +14,10 @@ import Testing
                 #expect(try await server.post("/api/v1/jobs", json: #"{"type":"mail","payload":{"n":\#(index)}}"#).status == 201)
             }
             let verified = try await server.get("/api/v1/audit/verify").text
-            #expect(verified.contains(#""intact":true"#) && verified.contains(#""length":6"#))
+            #expect(verified.contains(#""intact":true"#) && verified.contains(#""length":7"#), "token, configuration, 5 jobs")
         }
         let intact = try await ArbiterServer.run(["audit", "verify", "--data-dir", data], in: directory)
-        #expect(intact.status == 0 && intact.stdout == "audit chain intact: 6 entries\n", "\(intact.stdout)\(intact.stderr)")
+        #expect(intact.status == 0 && intact.stdout == "audit chain intact: 7 entries\n", "\(intact.stdout)\(intact.stderr)")
 
         // Someone with the database file rewrites who submitted the fourth entry's job.
         let file = try SQLiteConnection(path: data + "/arbiter.db")

@@ -101,6 +101,22 @@ import Testing
         }
     }
 
+    @Test func aWorkerWithABadTokenSaysSoAndExits() async throws {
+        try await ArbiterServer.with { server in
+            let directory = try TemporaryDirectory(prefix: "worker-auth")
+            defer { directory.remove() }
+            let other = try await server.createToken(name: "w-other", role: "worker", workerID: "w-other")
+            for (token, expected) in [("arb_" + String(repeating: "B", count: 43), ": 401 "), (other, ": 403 ")] {
+                let result = try await ArbiterServer.run(
+                    ["worker", "--server", server.baseURL, "--id", "w1", "--exec", "t=true"], environment: ["ARBITER_TOKEN": token], in: directory,
+                    timeout: .seconds(20))
+                #expect(result.status == 1 && result.stderr.contains("refused this worker's credentials") && result.stderr.contains(expected),
+                        "\(result.status): \(result.stderr)")
+                #expect(!result.stderr.contains(token), "the token is never printed")
+            }
+        }
+    }
+
     @Test func repeatedFailuresLockTheAddressOutForAWhile() async throws {
         try await ArbiterServer.with(config: "auth:\n  lockout: {failures: 3, window: 1m, duration: 2s}\n") { server in
             for _ in 0..<3 { #expect(try await server.send("/api/v1/jobs", token: "wrong").status == 401) }

@@ -3,6 +3,7 @@ import ArbiterHTTP
 import ArbiterJobs
 import ArbiterMetrics
 import ArbiterStorage
+import Crypto
 import Foundation
 import Hummingbird
 import HummingbirdCore
@@ -71,9 +72,14 @@ public struct ArbiterDaemon: Sendable {
         }
         do {
             try await AdminTokenBootstrap(store: jobStore, dataDirectory: configuration.dataDirectory).run(logger: self.logger)
+            // The configuration in force is a change like any other: its fingerprint goes into the audit log.
+            let rendered = ConfigurationPrinter.render(self.loaded)
+            try await jobStore.recordAuditEvent(
+                action: "config.loaded", subjectType: "config", subjectID: self.loaded.file ?? "defaults",
+                details: [("sha256", Hex.encode(Array(SHA256.hash(data: Array(rendered.utf8)))))], now: WallClock.nowMilliseconds())
         } catch {
             try? await jobStore.close()
-            throw error as? StartupError ?? StartupError("cannot create the first admin token: \(error)")
+            throw error as? StartupError ?? StartupError("cannot write the store at start: \(error)")
         }
 
         let scheduler = Scheduler(

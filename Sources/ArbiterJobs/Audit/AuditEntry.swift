@@ -91,6 +91,8 @@ public protocol AuditStore: Sendable {
     func verifyAudit() async throws -> AuditVerification
     /// How many entries the chain has.
     func auditChainLength() async throws -> Int64
+    /// Records an event that changes no other table (the configuration taking effect, say).
+    func recordAuditEvent(action: String, subjectType: String, subjectID: String, details: [(String, String)], now: Int64) async throws
 }
 
 /// The audit entry for a change could not be written, so the change was not made (fail closed).

@@ -12,4 +12,8 @@ extension SQLiteJobStore: AuditStore {
     public func auditChainLength() async throws -> Int64 {
         try await self.read { connection in try AuditLogReader.length(connection) }
     }
+
+    public func recordAuditEvent(action: String, subjectType: String, subjectID: String, details: [(String, String)], now: Int64) async throws {
+        _ = try await self.run(now: now) { _, audit in try audit.record(action, subjectType, subjectID, details) }
+    }
 }
