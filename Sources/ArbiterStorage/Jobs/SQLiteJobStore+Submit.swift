@@ -134,11 +134,11 @@ extension SQLiteJobStore {
                 try connection.query(
                     "INSERT INTO job_attempts (job_id, attempt, worker_id, lease_token, started_at) VALUES (?, ?, ?, ?, ?)",
                     [.text(job.id), .integer(Int64(lifecycle.attempts)), .text(workerID), .integer(token), .integer(now)])
-                // A credential handed over is part of the lease: the same entry records its release.
-                var details = [("attempt", String(lifecycle.attempts)), ("worker_id", workerID)]
-                if credential != nil {
-                    details += [("credential", "released"), ("scope", job.consentScope ?? ""), ("user_id", job.userID ?? "")]
-                }
+                // A credential handed over is part of the lease: the same entry records its release (the
+                // job's user and scope are in its job.submitted entry).
+                var details = [("attempt", String(lifecycle.attempts))]
+                if credential != nil { details.append(("credential", "released")) }
+                details.append(("worker_id", workerID))
                 try audit.record("job.leased", "job", job.id, details)
                 running[job.type, default: 0] += 1
                 job.state = .running

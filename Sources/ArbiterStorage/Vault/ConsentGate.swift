@@ -40,19 +40,18 @@ struct ConsentGate: Sendable {
     /// The user's secret for the scope, opened, if one is stored.
     func credential(userID: String, scope: String, _ connection: SQLiteConnection) throws -> String? {
         let key = ConsentCache.key(userID, scope)
-        let sealed: CredentialVault.Sealed?
-        if let known = self.cache?.sealed[key] {
-            sealed = known
-        } else {
-            sealed = try connection.query(
-                "SELECT key_id, nonce, ciphertext FROM credentials WHERE user_id = ? AND scope = ?", [.text(userID), .text(scope)]
-            ).first.map { row in CredentialVault.Sealed(keyID: row[0].text ?? "", nonce: row[1].blob ?? [], ciphertext: row[2].blob ?? []) }
-            self.cache?.remember(key, sealed: sealed)
+        if let known = self.cache?.opened[key] { return known }
+        guard let row = try connection.query(
+            "SELECT key_id, nonce, ciphertext FROM credentials WHERE user_id = ? AND scope = ?", [.text(userID), .text(scope)]).first
+        else {
+            self.cache?.remember(key, opened: nil)
+            return nil
         }
-        guard let sealed else { return nil }
         guard let vault = self.vault else { throw VaultError("a credential is stored but no vault key is configured") }
-        // Opened for each release: only the sealed form is kept in memory.
-        return String(decoding: try vault.open(sealed, userID: userID, scope: scope), as: UTF8.self)
+        let sealed = CredentialVault.Sealed(keyID: row[0].text ?? "", nonce: row[1].blob ?? [], ciphertext: row[2].blob ?? [])
+        let opened = String(decoding: try vault.open(sealed, userID: userID, scope: scope), as: UTF8.self)
+        self.cache?.remember(key, opened: opened)
+        return opened
     }
 
     static func consents(userID: String, scope: String, _ connection: SQLiteConnection) throws -> [ConsentRecord] {
@@ -76,15 +75,16 @@ enum ConsentRow {
     }
 }
 
-/// What the store's writer has read of consents and sealed credentials, by user and scope. Only the
+/// What the store's writer has read of consents and credentials, by user and scope. Only the
 /// writer thread touches it, and every write that changes a user's consents or credential for a scope
 /// forgets that entry in the same operation; a group commit that fails forgets everything (a lease in
 /// the group may have read a change that was then rolled back).
 // Safety (@unchecked Sendable): used only on the store's single writer thread.
 final class ConsentCache: @unchecked Sendable {
     private(set) var consents: [String: [ConsentRecord]] = [:]
-    /// `.some(nil)`: known to have no credential.
-    private(set) var sealed: [String: CredentialVault.Sealed?] = [:]
+    /// Opened credentials; `.some(nil)`: known to have none. The process holds the vault's key, so
+    /// keeping what it opened is no weaker than keeping what it could open.
+    private(set) var opened: [String: String?] = [:]
     private let capacity = 100_000
 
     static func key(_ userID: String, _ scope: String) -> String { userID + "\u{0}" + scope }
@@ -94,19 +94,19 @@ final class ConsentCache: @unchecked Sendable {
         self.consents[key] = consents
     }
 
-    func remember(_ key: String, sealed: CredentialVault.Sealed?) {
-        if self.sealed.count >= self.capacity { self.sealed.removeAll() }
-        self.sealed[key] = .some(sealed)
+    func remember(_ key: String, opened: String?) {
+        if self.opened.count >= self.capacity { self.opened.removeAll() }
+        self.opened[key] = .some(opened)
     }
 
     func forget(userID: String, scope: String) {
         let key = Self.key(userID, scope)
         self.consents.removeValue(forKey: key)
-        self.sealed.removeValue(forKey: key)
+        self.opened.removeValue(forKey: key)
     }
 
     func clear() {
         self.consents.removeAll()
-        self.sealed.removeAll()
+        self.opened.removeAll()
     }
 }
