@@ -18,27 +18,17 @@ import Testing
     }
 
     @Test func everyRouteIsDocumentedAndEveryDocumentedRouteExists() async throws {
-        let directory = try TemporaryDirectory(prefix: "openapi")
-        defer { directory.remove() }
-        let path = directory.file("arbiter.db")
-        _ = try SQLiteMigrator().migrate(try SQLiteConnection(path: path))
-        let store = try SQLiteJobStore(path: path)
-        let registry = MetricRegistry()
-        let metrics = try JobMetrics(registry: registry)
-        let router = try ArbiterRouter.build(.init(
-            registry: registry, readiness: Readiness(), healthChecks: [],
-            scheduler: Scheduler(store: store, workers: store, consents: store, policies: [:], leaseTimeout: .seconds(30), observer: metrics),
-            jobMetrics: metrics, access: .init(tokens: store, audit: store)))
-        let served = Set(router.routes.map { "\($0.method.rawValue.lowercased()) \(Self.normalize("\($0.path)"))" })
+        try await TestRouter.with { router in
+            let served = Set(router.routes.map { "\($0.method.rawValue.lowercased()) \(Self.normalize("\($0.path)"))" })
 
-        let document = try #require(try JSONSerialization.jsonObject(with: Data(EmbeddedOpenAPI.json.utf8)) as? [String: Any])
-        #expect(document["openapi"] as? String == "3.1.0")
-        let paths = try #require(document["paths"] as? [String: [String: Any]])
-        let documented = Set(paths.flatMap { path, operations in operations.keys.map { "\($0) \(path)" } })
+            let document = try #require(try JSONSerialization.jsonObject(with: Data(EmbeddedOpenAPI.json.utf8)) as? [String: Any])
+            #expect(document["openapi"] as? String == "3.1.0")
+            let paths = try #require(document["paths"] as? [String: [String: Any]])
+            let documented = Set(paths.flatMap { path, operations in operations.keys.map { "\($0) \(path)" } })
 
-        #expect(served.subtracting(documented).isEmpty, "served but not documented: \(served.subtracting(documented).sorted())")
-        #expect(documented.subtracting(served).isEmpty, "documented but not served: \(documented.subtracting(served).sorted())")
-        try await store.close()
+            #expect(served.subtracting(documented).isEmpty, "served but not documented: \(served.subtracting(documented).sorted())")
+            #expect(documented.subtracting(served).isEmpty, "documented but not served: \(documented.subtracting(served).sorted())")
+        }
     }
 
     /// `/api/v1/jobs/:id` or `api/v1/jobs/{id}` → `/api/v1/jobs/{id}`.

@@ -7,24 +7,16 @@ public enum AuditLogReader {
 
     /// A page of entries matching `filter`, oldest first, after `cursor`.
     public static func entries(_ filter: AuditFilter, after cursor: Int64?, limit: Int, _ connection: SQLiteConnection) throws -> [AuditEntry] {
-        var conditions: [String] = []
-        var parameters: [SQLiteValue] = []
-        func add(_ condition: String, _ value: SQLiteValue?) {
-            guard let value else { return }
-            conditions.append(condition)
-            parameters.append(value)
-        }
-        add("actor = ?", filter.actor.map { .text($0) })
-        add("action = ?", filter.action.map { .text($0) })
-        add("subject_type = ?", filter.subjectType.map { .text($0) })
-        add("subject_id = ?", filter.subjectID.map { .text($0) })
-        add("at >= ?", filter.since.map { .integer($0) })
-        add("at < ?", filter.until.map { .integer($0) })
-        add("seq > ?", cursor.map { .integer($0) })
-        let condition = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
-        return try connection.query(
-            "SELECT \(self.columns) FROM audit_logs \(condition) ORDER BY seq LIMIT ?", parameters + [.integer(Int64(max(limit, 0)))]
-        ).map(self.decode)
+        var conditions = SQLFilter()
+        conditions.add("actor = ?", filter.actor.map { .text($0) })
+        conditions.add("action = ?", filter.action.map { .text($0) })
+        conditions.add("subject_type = ?", filter.subjectType.map { .text($0) })
+        conditions.add("subject_id = ?", filter.subjectID.map { .text($0) })
+        conditions.add("at >= ?", filter.since.map { .integer($0) })
+        conditions.add("at < ?", filter.until.map { .integer($0) })
+        conditions.add("seq > ?", cursor.map { .integer($0) })
+        let (sql, bound) = conditions.page(self.columns, from: "audit_logs", orderBy: "seq", limit: limit)
+        return try connection.query(sql, bound).map(self.decode)
     }
 
     /// How many entries the chain has (its last `seq`).

@@ -70,37 +70,18 @@ extension SQLiteJobStore: ConsentStore {
     }
 
     public func consents(_ filter: ConsentFilter, after cursor: String?, limit: Int, now: Int64) async throws -> [ConsentRecord] {
-        var conditions: [String] = []
-        var parameters: [SQLiteValue] = []
-        if let user = filter.userID {
-            conditions.append("user_id = ?")
-            parameters.append(.text(user))
-        }
-        if let scope = filter.scope {
-            conditions.append("scope = ?")
-            parameters.append(.text(scope))
-        }
+        var conditions = SQLFilter()
+        conditions.add("user_id = ?", filter.userID.map { .text($0) })
+        conditions.add("scope = ?", filter.scope.map { .text($0) })
         switch filter.status {
-        case .granted?:
-            conditions.append("revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ?)")
-            parameters.append(.integer(now))
-        case .expired?:
-            conditions.append("revoked_at IS NULL AND expires_at <= ?")
-            parameters.append(.integer(now))
-        case .revoked?:
-            conditions.append("revoked_at IS NOT NULL")
-        case .denied?:
-            conditions.append("0")
-        case nil:
-            break
+        case .granted?: conditions.add("revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ?)", .integer(now))
+        case .expired?: conditions.add("revoked_at IS NULL AND expires_at <= ?", .integer(now))
+        case .revoked?: conditions.add("revoked_at IS NOT NULL", values: [])
+        case .denied?: conditions.add("0", values: [])
+        case nil: break
         }
-        if let cursor {
-            conditions.append("id > ?")
-            parameters.append(.text(cursor))
-        }
-        let condition = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
-        let sql = "SELECT \(ConsentRow.columns) FROM user_consents \(condition) ORDER BY id LIMIT ?"
-        let bound = parameters + [.integer(Int64(max(limit, 0)))]
+        conditions.add("id > ?", cursor.map { .text($0) })
+        let (sql, bound) = conditions.page(ConsentRow.columns, from: "user_consents", orderBy: "id", limit: limit)
         return try await self.read { connection in try connection.query(sql, bound).map(ConsentRow.decode) }
     }
 

@@ -119,25 +119,16 @@ public final class SQLiteJobStore: JobStore, Sendable {
     }
 
     public func list(_ filter: JobFilter, after cursor: String?, limit: Int) async throws -> [JobRecord] {
-        var conditions: [String] = []
-        var parameters: [SQLiteValue] = []
-        func add(_ condition: String, _ value: SQLiteValue?) {
-            guard let value else { return }
-            conditions.append(condition)
-            parameters.append(value)
-        }
-        add("state = ?", filter.state.map { .text($0.rawValue) })
-        add("type = ?", filter.type.map { .text($0) })
-        add("user_id = ?", filter.userID.map { .text($0) })
-        add("EXISTS (SELECT 1 FROM json_each(jobs.tags) WHERE json_each.value = ?)", filter.tag.map { .text($0) })
-        add("created_at >= ?", filter.createdAfter.map { .integer($0) })
-        add("created_at < ?", filter.createdBefore.map { .integer($0) })
-        add("lease_worker_id = ?", filter.leaseWorkerID.map { .text($0) })
-        // Ids are UUIDv7, so id order is creation order and the cursor is just the last id seen.
-        add("id > ?", cursor.map { .text($0) })
-        let condition = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
-        let sql = "SELECT \(JobRow.columns) FROM jobs \(condition) ORDER BY id LIMIT ?"
-        let bound = parameters + [.integer(Int64(max(limit, 0)))]
+        var conditions = SQLFilter()
+        conditions.add("state = ?", filter.state.map { .text($0.rawValue) })
+        conditions.add("type = ?", filter.type.map { .text($0) })
+        conditions.add("user_id = ?", filter.userID.map { .text($0) })
+        conditions.add("EXISTS (SELECT 1 FROM json_each(jobs.tags) WHERE json_each.value = ?)", filter.tag.map { .text($0) })
+        conditions.add("created_at >= ?", filter.createdAfter.map { .integer($0) })
+        conditions.add("created_at < ?", filter.createdBefore.map { .integer($0) })
+        conditions.add("lease_worker_id = ?", filter.leaseWorkerID.map { .text($0) })
+        conditions.add("id > ?", cursor.map { .text($0) })
+        let (sql, bound) = conditions.page(JobRow.columns, from: "jobs", orderBy: "id", limit: limit)
         return try await self.read { connection in
             try connection.query(sql, bound).map(JobRow.decode)
         }
