@@ -25,27 +25,39 @@ import Testing
         Claims(exp: .init(value: Date(timeIntervalSinceNow: expiresIn)), sub: .init(value: sub), aud: .init(value: [aud]), iss: .init(value: iss), role: role)
     }
 
-    func jwtServer(_ body: (ArbiterServer, ES256PrivateKey) async throws -> Void) async throws {
+    func jwtServer(_ body: (ArbiterServer, ES256PrivateKey, Insecure.RSA.PrivateKey) async throws -> Void) async throws {
         let directory = try TemporaryDirectory(prefix: "jwt")
         defer { directory.remove() }
         let ecKey = ES256PrivateKey()
         let pem = try directory.write("es256.pem", ecKey.publicKey.pemRepresentation)
+        let rsaPrivate = directory.file("rsa.pem")
+        let rsaPublic = directory.file("rsa.pub.pem")
+        for command in [
+            ["/usr/bin/openssl", "genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out", rsaPrivate],
+            ["/usr/bin/openssl", "pkey", "-in", rsaPrivate, "-pubout", "-out", rsaPublic],
+        ] {
+            let result = try Spawn.run(command)
+            #expect(result.status == 0, "\(result.output)")
+        }
+        let rsaKey = try Insecure.RSA.PrivateKey(pem: try String(contentsOfFile: rsaPrivate, encoding: .utf8))
         let config = """
             auth:
               lockout: {failures: 100000}
               jwt:
                 hs256_secret: "\(Self.secret)"
-                public_key_files: ["\(pem)"]
+                public_key_files: ["\(pem)", "\(rsaPublic)"]
                 issuer: idp
                 audience: arbiter
             """
-        try await ArbiterServer.with(config: config) { server in try await body(server, ecKey) }
+        try await ArbiterServer.with(config: config) { server in try await body(server, ecKey, rsaKey) }
     }
 
     @Test func validJWTsActWithTheirRole() async throws {
-        try await self.jwtServer { server, ecKey in
+        try await self.jwtServer { server, ecKey, rsaKey in
             let hmac = await JWTKeyCollection().add(hmac: HMACKey(from: Self.secret), digestAlgorithm: .sha256)
             let es256 = await JWTKeyCollection().add(ecdsa: ecKey)
+            let rs256 = await JWTKeyCollection().add(rsa: rsaKey, digestAlgorithm: .sha256)
+            #expect(try await server.send("/api/v1/jobs", token: try await rs256.sign(self.claims(role: "viewer", sub: "rsa"))).status == 200)
             let operatorToken = try await hmac.sign(self.claims(role: "operator"))
             #expect(try await server.send("/api/v1/audit", token: operatorToken).status == 200)
             let viewer = try await es256.sign(self.claims(role: "viewer", sub: "grafana"))
@@ -63,7 +75,7 @@ import Testing
     }
 
     @Test func everyMalformedCredentialIsA401() async throws {
-        try await self.jwtServer { server, ecKey in
+        try await self.jwtServer { server, _, _ in
             let hmac = await JWTKeyCollection().add(hmac: HMACKey(from: Self.secret), digestAlgorithm: .sha256)
             let otherSecret = await JWTKeyCollection().add(hmac: HMACKey(from: "a-different-secret-of-32-bytes-or-more"), digestAlgorithm: .sha256)
             let good = try await hmac.sign(self.claims())
