@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "ArbiterCore", targets: ["ArbiterCore"]),
         .library(name: "ArbiterMetrics", targets: ["ArbiterMetrics"]),
         .library(name: "ArbiterJobs", targets: ["ArbiterJobs"]),
+        .library(name: "ArbiterTSDB", targets: ["ArbiterTSDB"]),
         .library(name: "ArbiterStorage", targets: ["ArbiterStorage"]),
         .library(name: "ArbiterHTTP", targets: ["ArbiterHTTP"]),
         .library(name: "ArbiterApp", targets: ["ArbiterApp"]),
@@ -59,6 +60,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(name: "ArbiterJobs", dependencies: ["ArbiterCore"], swiftSettings: swiftSettings),
+        .target(name: "ArbiterTSDB", dependencies: ["ArbiterCore"], swiftSettings: swiftSettings),
         .target(name: "ArbiterWorkerProtocol", swiftSettings: swiftSettings),
         .target(
             name: "ArbiterWorkerKit",
@@ -174,6 +176,7 @@ let package = Package(
         ),
         .testTarget(name: "ArbiterCoreTests", dependencies: ["ArbiterCore"], swiftSettings: swiftSettings),
         .testTarget(name: "ArbiterJobsTests", dependencies: ["ArbiterJobs"], swiftSettings: swiftSettings),
+        .testTarget(name: "ArbiterTSDBTests", dependencies: ["ArbiterTSDB"], swiftSettings: swiftSettings),
         .testTarget(name: "ArbiterWorkerProtocolTests", dependencies: ["ArbiterWorkerProtocol"], swiftSettings: swiftSettings),
         .testTarget(name: "ArbiterStorageTests", dependencies: ["ArbiterStorage", "ArbiterJobs", "ArbiterTesting"], swiftSettings: swiftSettings),
         .testTarget(
