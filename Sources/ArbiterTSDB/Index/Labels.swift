@@ -1,0 +1,41 @@
+/// A series' identity: label pairs sorted by name, names unique. `__name__` is the metric name.
+public struct Labels: Sendable, Hashable, CustomStringConvertible {
+    public let pairs: [(name: String, value: String)]
+
+    public static let metricName = "__name__"
+
+    /// Sorts by name; a later duplicate name replaces an earlier one; empty values are dropped (in
+    /// PromQL an empty label is the same as no label).
+    public init(_ pairs: [(String, String)]) {
+        var byName: [String: String] = [:]
+        for (name, value) in pairs { byName[name] = value }
+        self.pairs = byName.filter { !$0.value.isEmpty }.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
+            .map { (name: $0.key, value: $0.value) }
+    }
+
+    public init(_ dictionary: [String: String]) {
+        self.init(dictionary.map { ($0.key, $0.value) })
+    }
+
+    public subscript(name: String) -> String? {
+        self.pairs.first { $0.name == name }?.value
+    }
+
+    public static func == (lhs: Labels, rhs: Labels) -> Bool {
+        lhs.pairs.count == rhs.pairs.count && zip(lhs.pairs, rhs.pairs).allSatisfy { $0.name == $1.name && $0.value == $1.value }
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        for pair in self.pairs {
+            hasher.combine(pair.name)
+            hasher.combine(pair.value)
+        }
+    }
+
+    /// `name{a="1", b="2"}` as Prometheus prints a series.
+    public var description: String {
+        let name = self[Self.metricName] ?? ""
+        let rest = self.pairs.filter { $0.name != Self.metricName }.map { "\($0.name)=\"\($0.value)\"" }
+        return name + "{" + rest.joined(separator: ", ") + "}"
+    }
+}
