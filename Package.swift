@@ -112,6 +112,7 @@ let package = Package(
                 "ArbiterHTTP",
                 "ArbiterJobs",
                 "ArbiterStorage",
+                "ArbiterTSDB",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Hummingbird", package: "hummingbird"),

@@ -70,6 +70,13 @@ public struct ArbiterConfiguration: Sendable, Equatable {
     /// Whether JWTs are accepted at all.
     public var jwtEnabled: Bool { self.jwtHS256Secret != nil || self.jwtHS256SecretFile != nil || !self.jwtPublicKeyFiles.isEmpty }
 
+    /// How often the metrics registry is sampled into the time-series store (one timestamp a round).
+    public var tsdbSampleInterval: Duration = .seconds(5)
+    /// How long samples are kept in memory.
+    public var tsdbRetention: Duration = .seconds(7200)
+    /// Series the store holds at most; new series beyond it are dropped and counted.
+    public var tsdbMaxSeries = 1_000_000
+
     /// The built-in defaults.
     public init() {}
 }

@@ -36,7 +36,7 @@ struct ConfigField: Sendable {
 
 /// Every configuration key Arbiter knows. An unknown key anywhere is an error.
 enum ConfigurationSchema {
-    static let fields: [ConfigField] = coreFields + accessFields
+    static let fields: [ConfigField] = coreFields + accessFields + tsdbFields
 
     private static let coreFields: [ConfigField] = [
         ConfigField(

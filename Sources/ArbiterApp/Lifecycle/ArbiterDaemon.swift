@@ -3,6 +3,7 @@ import ArbiterHTTP
 import ArbiterJobs
 import ArbiterMetrics
 import ArbiterStorage
+import ArbiterTSDB
 import Crypto
 import Foundation
 import Hummingbird
@@ -122,6 +123,8 @@ public struct ArbiterDaemon: Sendable {
             },
             logger: logger
         )
+        let head = Head(options: .init(retention: configuration.tsdbRetention, maxSeries: configuration.tsdbMaxSeries))
+        let sampler = try RegistrySampler(registry: self.registry, head: head, interval: configuration.tsdbSampleInterval, logger: logger)
         var groupConfiguration = ServiceGroupConfiguration(
             services: [
                 // Started first and stopped last: the store outlives every request.
@@ -130,6 +133,7 @@ public struct ArbiterDaemon: Sendable {
                     scheduler: scheduler, gauges: jobGauges, audit: (jobStore, auditMetrics), consentMetrics: jobMetrics.consent,
                     workerTimeout: configuration.workerTimeout, interval: .seconds(1), logger: logger),
                     successTerminationBehavior: .ignore),
+                .init(service: sampler, successTerminationBehavior: .ignore),
                 .init(service: app, successTerminationBehavior: .gracefullyShutdownGroup),
                 .init(service: ReadinessGate(readiness: readiness, delay: configuration.shutdownDelay, logger: logger), successTerminationBehavior: .ignore),
             ],
