@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "ArbiterMetrics", targets: ["ArbiterMetrics"]),
         .library(name: "ArbiterJobs", targets: ["ArbiterJobs"]),
         .library(name: "ArbiterTSDB", targets: ["ArbiterTSDB"]),
+        .library(name: "ArbiterPromQL", targets: ["ArbiterPromQL"]),
         .library(name: "ArbiterStorage", targets: ["ArbiterStorage"]),
         .library(name: "ArbiterHTTP", targets: ["ArbiterHTTP"]),
         .library(name: "ArbiterApp", targets: ["ArbiterApp"]),
@@ -61,6 +62,7 @@ let package = Package(
         ),
         .target(name: "ArbiterJobs", dependencies: ["ArbiterCore"], swiftSettings: swiftSettings),
         .target(name: "ArbiterTSDB", dependencies: ["ArbiterCore"], swiftSettings: swiftSettings),
+        .target(name: "ArbiterPromQL", dependencies: ["ArbiterCore", "ArbiterTSDB"], swiftSettings: swiftSettings),
         .target(name: "ArbiterWorkerProtocol", swiftSettings: swiftSettings),
         .target(
             name: "ArbiterWorkerKit",
@@ -153,6 +155,7 @@ let package = Package(
             name: "ArbiterTesting",
             dependencies: [
                 "ArbiterCore",
+                "ArbiterTSDB",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -178,6 +181,7 @@ let package = Package(
         .testTarget(name: "ArbiterCoreTests", dependencies: ["ArbiterCore"], swiftSettings: swiftSettings),
         .testTarget(name: "ArbiterJobsTests", dependencies: ["ArbiterJobs"], swiftSettings: swiftSettings),
         .testTarget(name: "ArbiterTSDBTests", dependencies: ["ArbiterTSDB"], swiftSettings: swiftSettings),
+        .testTarget(name: "ArbiterPromQLTests", dependencies: ["ArbiterPromQL"], swiftSettings: swiftSettings),
         .testTarget(name: "ArbiterWorkerProtocolTests", dependencies: ["ArbiterWorkerProtocol"], swiftSettings: swiftSettings),
         .testTarget(name: "ArbiterStorageTests", dependencies: ["ArbiterStorage", "ArbiterJobs", "ArbiterTesting"], swiftSettings: swiftSettings),
         .testTarget(

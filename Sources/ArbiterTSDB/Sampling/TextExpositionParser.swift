@@ -8,7 +8,24 @@ public enum TextExpositionParser {
     }
 
     public static func parse(_ bytes: [UInt8]) throws -> [(Labels, Double)] {
-        var samples: [(Labels, Double)] = []
+        try self.lines(bytes).map { line in
+            guard let value = self.value(line.value) else {
+                throw ParseError(line: line.line, message: "\(line.labels[Labels.metricName] ?? ""): no value, or not a number")
+            }
+            return (line.labels, value)
+        }
+    }
+
+    /// A sample line as written: its labels (the name as `__name__`) and its value's text.
+    public struct Line: Sendable {
+        public let line: Int
+        public let labels: Labels
+        public let value: String
+    }
+
+    /// Every sample line, the value left as text.
+    public static func lines(_ bytes: [UInt8]) throws -> [Line] {
+        var samples: [Line] = []
         var lineNumber = 0
         var start = 0
         while start < bytes.count {
@@ -19,7 +36,8 @@ public enum TextExpositionParser {
             start = end + 1
             guard let first = line.first, first != UInt8(ascii: "#") else { continue }
             do {
-                samples.append(try self.sample(line))
+                let (labels, value) = try self.sample(line)
+                samples.append(Line(line: lineNumber, labels: labels, value: value))
             } catch let message as Message {
                 throw ParseError(line: lineNumber, message: message.text)
             }
@@ -31,7 +49,7 @@ public enum TextExpositionParser {
         let text: String
     }
 
-    private static func sample(_ line: ArraySlice<UInt8>) throws -> (Labels, Double) {
+    private static func sample(_ line: ArraySlice<UInt8>) throws -> (Labels, String) {
         var index = line.startIndex
         while index < line.endIndex, line[index] != UInt8(ascii: "{"), line[index] != UInt8(ascii: " ") { index += 1 }
         let name = String(decoding: line[line.startIndex..<index], as: UTF8.self)
@@ -69,11 +87,11 @@ public enum TextExpositionParser {
             }
         }
         let rest = String(decoding: line[index...], as: UTF8.self).split(separator: " ", omittingEmptySubsequences: true)
-        guard let text = rest.first, let value = self.value(text) else { throw Message(text: "\(name): no value, or not a number") }
-        return (Labels(pairs), value)
+        guard let text = rest.first else { throw Message(text: "\(name): no value, or not a number") }
+        return (Labels(pairs), String(text))
     }
 
-    private static func value(_ text: Substring) -> Double? {
+    private static func value(_ text: String) -> Double? {
         switch text {
         case "NaN": .nan
         case "+Inf", "Inf": .infinity
