@@ -45,17 +45,9 @@ extension ConfigurationSchema {
             },
             render: { config, _ in config.vaultKey.map { _ in "<redacted>" } }
         ),
-        ConfigField(
-            path: "vault.key_file", summary: "file holding the vault key as base64 (default: <data_dir>/vault.key, created on first start)",
-            flag: nil, isList: false,
-            apply: { config, value, _ in
-                scalar(value) { text in
-                    config.vaultKeyFile = text
-                    return nil
-                }
-            },
-            render: { config, _ in config.vaultKeyFile }
-        ),
+        optionalText(
+            "vault.key_file", "file holding the vault key as base64 (default: <data_dir>/vault.key, created on first start)",
+            what: "a file path", \.vaultKeyFile),
         ConfigField(
             path: "vault.previous_key_files", summary: "files of earlier vault keys that still open what they sealed (key rotation)",
             flag: nil, isList: true,
@@ -74,13 +66,7 @@ extension ConfigurationSchema {
             },
             render: { config, _ in config.jwtHS256Secret.map { _ in "<redacted>" } }
         ),
-        ConfigField(
-            path: "auth.jwt.hs256_secret_file", summary: "file holding the HS256 secret", flag: nil, isList: false,
-            apply: { config, value, _ in
-                text(value, minBytes: 1, "a file path") { config.jwtHS256SecretFile = $0 }
-            },
-            render: { config, _ in config.jwtHS256SecretFile }
-        ),
+        optionalText("auth.jwt.hs256_secret_file", "file holding the HS256 secret", what: "a file path", \.jwtHS256SecretFile),
         ConfigField(
             path: "auth.jwt.public_key_files", summary: "PEM public keys for ES256 (EC P-256) and RS256 (RSA) JWTs", flag: nil, isList: true,
             apply: { config, value, _ in
@@ -90,20 +76,8 @@ extension ConfigurationSchema {
             },
             render: { config, _ in config.jwtPublicKeyFiles.isEmpty ? nil : "[" + config.jwtPublicKeyFiles.joined(separator: ", ") + "]" }
         ),
-        ConfigField(
-            path: "auth.jwt.issuer", summary: "a JWT's iss must equal this (default: not checked)", flag: nil, isList: false,
-            apply: { config, value, _ in
-                text(value, minBytes: 1, "an issuer") { config.jwtIssuer = $0 }
-            },
-            render: { config, _ in config.jwtIssuer }
-        ),
-        ConfigField(
-            path: "auth.jwt.audience", summary: "a JWT's aud must include this (default: not checked)", flag: nil, isList: false,
-            apply: { config, value, _ in
-                text(value, minBytes: 1, "an audience") { config.jwtAudience = $0 }
-            },
-            render: { config, _ in config.jwtAudience }
-        ),
+        optionalText("auth.jwt.issuer", "a JWT's iss must equal this (default: not checked)", what: "an issuer", \.jwtIssuer),
+        optionalText("auth.jwt.audience", "a JWT's aud must include this (default: not checked)", what: "an audience", \.jwtAudience),
         ConfigField(
             path: "auth.jwt.role_claim", summary: "the JWT claim naming the role: admin, operator, submitter, worker or viewer (default role)",
             flag: nil, isList: false,
@@ -112,21 +86,23 @@ extension ConfigurationSchema {
             },
             render: { config, _ in config.jwtRoleClaim }
         ),
-        ConfigField(
-            path: "tls.cert_file", summary: "serve HTTPS with this PEM certificate chain (with tls.key_file)", flag: nil, isList: false,
-            apply: { config, value, _ in
-                text(value, minBytes: 1, "a file path") { config.tlsCertificateFile = $0 }
-            },
-            render: { config, _ in config.tlsCertificateFile }
-        ),
-        ConfigField(
-            path: "tls.key_file", summary: "the PEM private key of tls.cert_file", flag: nil, isList: false,
-            apply: { config, value, _ in
-                text(value, minBytes: 1, "a file path") { config.tlsKeyFile = $0 }
-            },
-            render: { config, _ in config.tlsKeyFile }
-        ),
+        optionalText(
+            "tls.cert_file", "serve HTTPS with this PEM certificate chain (with tls.key_file)", what: "a file path", \.tlsCertificateFile),
+        optionalText("tls.key_file", "the PEM private key of tls.cert_file", what: "a file path", \.tlsKeyFile),
     ]
+
+    /// A key holding one optional string of at least one byte.
+    static func optionalText(
+        _ path: String, _ summary: String, what: String, _ keyPath: any WritableKeyPath<ArbiterConfiguration, String?> & Sendable
+    ) -> ConfigField {
+        ConfigField(
+            path: path, summary: summary, flag: nil, isList: false,
+            apply: { config, value, _ in
+                text(value, minBytes: 1, what) { config[keyPath: keyPath] = $0 }
+            },
+            render: { config, _ in config[keyPath: keyPath] }
+        )
+    }
 
     static func text(_ value: ConfigValue, minBytes: Int, _ what: String, _ set: (String) -> Void) -> String? {
         scalar(value) { text in

@@ -1,16 +1,13 @@
 import ArbiterJobs
 import ArbiterMetrics
-import Synchronization
 
 /// `arbiter_audit_*`: entries written by action, how long a write takes, writes that failed (each
 /// one a change refused, fail closed), and the chain's length (refreshed by the job clock).
-final class AuditMetrics: AuditObserver {
+struct AuditMetrics: AuditObserver {
     let events: CounterFamily
     let duration: Histogram
     let failures: Counter
     let chainLength: Gauge
-    /// Each action's series, so a write (on the store's thread) costs one dictionary lookup.
-    private let byAction = Mutex<[String: Counter]>([:])
 
     init(registry: MetricRegistry) throws {
         self.events = try registry.counterFamily(
@@ -24,13 +21,7 @@ final class AuditMetrics: AuditObserver {
     }
 
     func written(action: String, duration: Duration) {
-        let counter = self.byAction.withLock { cache -> Counter? in
-            if let known = cache[action] { return known }
-            let series = try? self.events.labels(action)
-            cache[action] = series
-            return series
-        }
-        counter?.increment()
+        try? self.events.labels(action).increment()
         self.duration.observe(duration)
     }
 

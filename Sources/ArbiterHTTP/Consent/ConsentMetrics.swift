@@ -1,18 +1,15 @@
 import ArbiterJobs
 import ArbiterMetrics
-import Synchronization
 
 /// `arbiter_consent_*` and `arbiter_credential_releases_total`: every consent check (at submission and
 /// at dispatch) by result, grants, revocations and expirations by scope, and credentials handed to
 /// workers inside assignments.
-public final class ConsentMetrics: ConsentObserver {
+public struct ConsentMetrics: ConsentObserver {
     let checks: CounterFamily
     let grants: CounterFamily
     let revocations: CounterFamily
     let expirations: CounterFamily
     let releases: CounterFamily
-    /// Each (scope, result) series, so a check (on the store's thread) costs one dictionary lookup.
-    private let checkSeries = Mutex<[String: Counter]>([:])
 
     public init(registry: MetricRegistry) throws {
         self.checks = try registry.counterFamily(
@@ -29,14 +26,7 @@ public final class ConsentMetrics: ConsentObserver {
     }
 
     public func checked(scope: String, status: ConsentStatus) {
-        let key = scope + "\u{0}" + status.rawValue
-        let counter = self.checkSeries.withLock { cache -> Counter? in
-            if let known = cache[key] { return known }
-            let series = try? self.checks.labels(scope, status.rawValue)
-            cache[key] = series
-            return series
-        }
-        counter?.increment()
+        try? self.checks.labels(scope, status.rawValue).increment()
     }
 
     func granted(_ consent: ConsentRecord) {

@@ -23,7 +23,7 @@ struct JobTypesEndpoints: Sendable {
         let paused = try await self.store.pausedTypes()
         let names = Set(self.policies.keys).union(counts.keys).union(paused).sorted()
         let types: [[String: Any]] = names.map { self.object($0, paused: paused.contains($0), counts: counts[$0] ?? [:]) }
-        return try JobsEndpoints.json(.ok, ["job_types": types])
+        return try APIRequest.json(.ok, ["job_types": types])
     }
 
     private func setPaused(_ context: ArbiterRequestContext, _ paused: Bool) async throws -> Response {
@@ -34,7 +34,7 @@ struct JobTypesEndpoints: Sendable {
         try await self.store.setPaused(type: type, paused: paused, now: WallClock.nowMilliseconds())
         if !paused { self.scheduler.workArrived() }
         let counts = try await self.store.countsByType()
-        return try JobsEndpoints.json(.ok, self.object(type, paused: paused, counts: counts[type] ?? [:]))
+        return try APIRequest.json(.ok, self.object(type, paused: paused, counts: counts[type] ?? [:]))
     }
 
     private func object(_ type: String, paused: Bool, counts: [JobState: Int]) -> [String: Any] {

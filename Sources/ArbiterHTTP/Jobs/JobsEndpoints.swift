@@ -27,13 +27,13 @@ struct JobsEndpoints: Sendable {
     private func submit(_ request: Request, _ context: ArbiterRequestContext) async throws -> Response {
         let body = try await self.body(request)
         let submission = try JobSubmissionRequest.parse(body, policies: self.policies, limits: self.limits, now: WallClock.nowMilliseconds())
-        let outcome = try await self.perform { try await self.scheduler.submit([submission])[0] }
+        let outcome = try await APIRequest.perform { try await self.scheduler.submit([submission])[0] }
         switch outcome {
         case .created(let job):
             self.metrics.jobSubmitted(job)
-            return try Self.json(.created, JobResource.object(job))
+            return try APIRequest.json(.created, JobResource.object(job))
         case .existing(let job):
-            return try Self.json(.ok, JobResource.object(job))
+            return try APIRequest.json(.ok, JobResource.object(job))
         }
     }
 
@@ -75,7 +75,7 @@ struct JobsEndpoints: Sendable {
             created = true
             self.metrics.jobSubmitted(job)
         }
-        return try Self.json(created ? .created : .ok, ["jobs": outcomes.map { JobResource.object($0.job) }])
+        return try APIRequest.json(created ? .created : .ok, ["jobs": outcomes.map { JobResource.object($0.job) }])
     }
 
     private func get(_ context: ArbiterRequestContext) async throws -> Response {
@@ -85,7 +85,7 @@ struct JobsEndpoints: Sendable {
         }
         var object = JobResource.object(job)
         object["attempts"] = try await self.store.attempts(jobID: id).map(JobResource.object)
-        return try Self.json(.ok, object)
+        return try APIRequest.json(.ok, object)
     }
 
     private func list(_ request: Request) async throws -> Response {
@@ -107,7 +107,7 @@ struct JobsEndpoints: Sendable {
         let jobs = page.prefix(limit)
         var object: [String: Any] = ["jobs": jobs.map(JobResource.object)]
         object["next_cursor"] = page.count > limit ? (jobs.last?.id ?? NSNull()) : NSNull()
-        return try Self.json(.ok, object)
+        return try APIRequest.json(.ok, object)
     }
 
     private func cancel(_ request: Request, _ context: ArbiterRequestContext) async throws -> Response {
@@ -125,26 +125,18 @@ struct JobsEndpoints: Sendable {
                 reason = text
             }
         }
-        let job = try await self.perform { try await self.scheduler.cancel(jobID: id, reason: reason) }
-        return try Self.json(.ok, JobResource.object(job))
+        let job = try await APIRequest.perform { try await self.scheduler.cancel(jobID: id, reason: reason) }
+        return try APIRequest.json(.ok, JobResource.object(job))
     }
 
     private func retry(_ context: ArbiterRequestContext) async throws -> Response {
         let id = try context.parameters.require("id")
-        let job = try await self.perform { try await self.store.retry(id: id, now: WallClock.nowMilliseconds()) }
+        let job = try await APIRequest.perform { try await self.store.retry(id: id, now: WallClock.nowMilliseconds()) }
         self.scheduler.workArrived()
-        return try Self.json(.ok, JobResource.object(job))
-    }
-
-    private func perform<T>(_ body: () async throws -> T) async throws -> T {
-        try await APIRequest.perform(body)
+        return try APIRequest.json(.ok, JobResource.object(job))
     }
 
     private func body(_ request: Request) async throws -> [UInt8] {
         try await APIRequest.body(request, limit: self.limits.maxBodyBytes)
-    }
-
-    static func json(_ status: HTTPResponse.Status, _ object: [String: Any]) throws -> Response {
-        try APIRequest.json(status, object)
     }
 }

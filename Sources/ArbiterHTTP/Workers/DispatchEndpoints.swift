@@ -52,7 +52,7 @@ struct DispatchEndpoints: Sendable {
             if !leased.isEmpty || !cancels.isEmpty || now >= deadline {
                 let assigned = WallClock.nowMilliseconds()
                 for job in leased { self.metrics.assigned(job, now: assigned) }
-                return try JobsEndpoints.json(.ok, [
+                return try APIRequest.json(.ok, [
                     "jobs": leased.map(Self.assignment),
                     "cancel": cancels.map { ["job_id": $0.jobID, "reason": $0.reason] },
                 ])
@@ -73,10 +73,7 @@ struct DispatchEndpoints: Sendable {
 
     private func report(_ request: Request, _ context: ArbiterRequestContext, _ kind: Report) async throws -> Response {
         let id = try context.parameters.require("id")
-        let buffer = try await request.body.collect(upTo: self.limits.maxBodyBytes)
-        guard let object = (try? JSONSerialization.jsonObject(with: Data(buffer.readableBytesView))) as? [String: Any] else {
-            throw APIError(.badRequest, code: "invalid_json", message: "the request body must be a JSON object")
-        }
+        let object = try await APIRequest.object(request, limit: self.limits.maxBodyBytes)
         guard let text = object["token"] as? String, let token = Int64(text) else {
             throw APIError(.badRequest, code: "invalid_field", message: "token is required: the lease token as a string", field: "token")
         }
@@ -107,7 +104,7 @@ struct DispatchEndpoints: Sendable {
         }
         // The same fenced path as the WebSocket channel's reports, one report long.
         switch try await self.scheduler.report([JobReport(jobID: id, token: token, outcome: outcome)])[0] {
-        case .success(let job): return try JobsEndpoints.json(.ok, JobResource.object(job))
+        case .success(let job): return try APIRequest.json(.ok, JobResource.object(job))
         case .failure(let refusal): throw APIError(refusal)
         }
     }

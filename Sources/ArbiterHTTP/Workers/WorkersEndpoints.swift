@@ -15,18 +15,18 @@ struct WorkersEndpoints: Sendable {
     func register(on router: Router<ArbiterRequestContext>) {
         let workers = router.group("/api/v1/workers")
         workers.post("register") { request, context in try await self.registerWorker(request, context) }
-        workers.get { _, _ in try JobsEndpoints.json(.ok, ["workers": try await self.store.workers().map(Self.object)]) }
+        workers.get { _, _ in try APIRequest.json(.ok, ["workers": try await self.store.workers().map(Self.object)]) }
         workers.get("{id}") { _, context in try await self.get(context) }
         workers.post("{id}/heartbeat") { request, context in
             let id = try context.parameters.require("id")
             let running = try await self.runningJobs(request)
             var object = Self.object(try await self.perform { try await self.scheduler.heartbeat(workerID: id, jobs: running) })
             object["cancel"] = self.scheduler.takeCancelNotices(workerID: id).map { ["job_id": $0.jobID, "reason": $0.reason] }
-            return try JobsEndpoints.json(.ok, object)
+            return try APIRequest.json(.ok, object)
         }
         workers.post("{id}/drain") { _, context in
             let id = try context.parameters.require("id")
-            return try JobsEndpoints.json(.ok, Self.object(try await self.perform { try await self.store.drain(workerID: id, now: WallClock.nowMilliseconds()) }))
+            return try APIRequest.json(.ok, Self.object(try await self.perform { try await self.store.drain(workerID: id, now: WallClock.nowMilliseconds()) }))
         }
         workers.delete("{id}") { _, context -> Response in
             let id = try context.parameters.require("id")
@@ -36,10 +36,7 @@ struct WorkersEndpoints: Sendable {
     }
 
     private func registerWorker(_ request: Request, _ context: ArbiterRequestContext) async throws -> Response {
-        let buffer = try await request.body.collect(upTo: self.limits.maxBodyBytes)
-        guard let object = (try? JSONSerialization.jsonObject(with: Data(buffer.readableBytesView))) as? [String: Any] else {
-            throw APIError(.badRequest, code: "invalid_json", message: "the request body must be a JSON object")
-        }
+        let object = try await APIRequest.object(request, limit: self.limits.maxBodyBytes)
         if let unknown = object.keys.sorted().first(where: { !["id", "capabilities", "concurrency", "labels"].contains($0) }) {
             throw APIError(.badRequest, code: "unknown_field", message: "\(unknown) is not a worker field", field: unknown)
         }
@@ -71,14 +68,14 @@ struct WorkersEndpoints: Sendable {
         let known = try await self.store.worker(id: id) != nil
         let worker = try await self.store.register(
             id: id, capabilities: capabilities, concurrency: concurrency, labels: labels, now: WallClock.nowMilliseconds())
-        return try JobsEndpoints.json(known ? .ok : .created, Self.object(worker))
+        return try APIRequest.json(known ? .ok : .created, Self.object(worker))
     }
 
     /// The optional `{"running": [job ids]}` of a heartbeat: only those leases are extended.
     private func runningJobs(_ request: Request) async throws -> [String]? {
-        let buffer = try await request.body.collect(upTo: self.limits.maxBodyBytes)
-        guard buffer.readableBytes > 0 else { return nil }
-        guard let object = (try? JSONSerialization.jsonObject(with: Data(buffer.readableBytesView))) as? [String: Any] else {
+        let body = try await APIRequest.body(request, limit: self.limits.maxBodyBytes)
+        guard !body.isEmpty else { return nil }
+        guard let object = (try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any] else {
             throw APIError(.badRequest, code: "invalid_json", message: "the request body must be empty or a JSON object")
         }
         guard let value = object["running"] else { return nil }
@@ -98,7 +95,7 @@ struct WorkersEndpoints: Sendable {
         object["leases"] = running.map { job -> [String: Any] in
             ["job_id": job.id, "job_type": job.type, "attempt": job.attempt, "expires_at": JobResource.timestamp(job.lease?.expiresAt ?? 0)]
         }
-        return try JobsEndpoints.json(.ok, object)
+        return try APIRequest.json(.ok, object)
     }
 
     private func perform<T>(_ body: () async throws -> T) async throws -> T {
