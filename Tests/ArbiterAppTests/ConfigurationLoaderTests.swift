@@ -100,6 +100,14 @@ import Testing
         #expect(loaded.warnings == ["environment variable ARBITER_LISTN is not a configuration key and is ignored"])
     }
 
+    @Test func theEffectiveConfigurationPrintsEachSectionOnce() throws {
+        let loaded = try ConfigurationLoader.load(file: nil, environment: ["ARBITER_AUTH_JWT_ISSUER": "idp"], flags: [:])
+        let topLevel = ConfigurationPrinter.render(loaded).split(separator: "\n")
+            .filter { !$0.hasPrefix(" ") && !$0.hasPrefix("#") }
+            .map { $0.split(separator: ":")[0] }
+        #expect(topLevel.count == Set(topLevel).count, "a section printed twice: \(topLevel)")
+    }
+
     @Test func emptyFileMeansDefaults() throws {
         #expect(try self.load("").configuration == ArbiterConfiguration())
         #expect(try self.load("# just a comment\n").configuration == ArbiterConfiguration())

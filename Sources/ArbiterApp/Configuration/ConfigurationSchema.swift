@@ -36,7 +36,17 @@ struct ConfigField: Sendable {
 
 /// Every configuration key Arbiter knows. An unknown key anywhere is an error.
 enum ConfigurationSchema {
-    static let fields: [ConfigField] = coreFields + accessFields + tsdbFields
+    /// Grouped by top-level section (in order of first appearance), so `config check` prints each
+    /// section once, as valid YAML.
+    static let fields: [ConfigField] = {
+        let all = coreFields + accessFields + tsdbFields
+        var sections: [Substring] = []
+        for field in all {
+            let section = field.path.split(separator: ".")[0]
+            if !sections.contains(section) { sections.append(section) }
+        }
+        return sections.flatMap { section in all.filter { $0.path.split(separator: ".")[0] == section } }
+    }()
 
     private static let coreFields: [ConfigField] = [
         ConfigField(
