@@ -138,6 +138,7 @@ let package = Package(
                 "ArbiterApp",
                 "ArbiterCore",
                 "ArbiterJobs",
+                "ArbiterPromQL",
                 "ArbiterStorage",
                 "ArbiterWorkerKit",
                 "ArbiterWorkerProtocol",
@@ -181,7 +182,7 @@ let package = Package(
         .testTarget(name: "ArbiterCoreTests", dependencies: ["ArbiterCore"], swiftSettings: swiftSettings),
         .testTarget(name: "ArbiterJobsTests", dependencies: ["ArbiterJobs"], swiftSettings: swiftSettings),
         .testTarget(name: "ArbiterTSDBTests", dependencies: ["ArbiterTSDB"], swiftSettings: swiftSettings),
-        .testTarget(name: "ArbiterPromQLTests", dependencies: ["ArbiterPromQL"], swiftSettings: swiftSettings),
+        .testTarget(name: "ArbiterPromQLTests", dependencies: ["ArbiterPromQL", "ArbiterTSDB"], swiftSettings: swiftSettings),
         .testTarget(name: "ArbiterWorkerProtocolTests", dependencies: ["ArbiterWorkerProtocol"], swiftSettings: swiftSettings),
         .testTarget(name: "ArbiterStorageTests", dependencies: ["ArbiterStorage", "ArbiterJobs", "ArbiterTesting"], swiftSettings: swiftSettings),
         .testTarget(

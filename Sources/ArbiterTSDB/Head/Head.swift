@@ -76,6 +76,19 @@ public final class Head: Sendable {
         }
     }
 
+    /// Appends one sample outside the round cycle (no staleness marking): for loading test data
+    /// and rule unit tests. `false` when out of order or over the series limit.
+    @discardableResult
+    public func append(_ labels: Labels, _ timestamp: Int64, _ value: Double) -> Bool {
+        self.state.withLock { state in
+            guard let reference = Self.reference(for: labels, in: &state, limit: self.options.maxSeries),
+                state.series[reference]!.append(timestamp, value)
+            else { return false }
+            state.samplesAppended += 1
+            return true
+        }
+    }
+
     private static func reference(for labels: Labels, in state: inout State, limit: Int) -> UInt64? {
         if let known = state.references[labels] { return known }
         guard state.series.count < limit else { return nil }

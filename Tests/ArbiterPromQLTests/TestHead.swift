@@ -1,0 +1,5 @@
+import ArbiterTSDB
+
+enum TestHead {
+    static var empty: Head { Head() }
+}
