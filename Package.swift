@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "ArbiterJobs", targets: ["ArbiterJobs"]),
         .library(name: "ArbiterTSDB", targets: ["ArbiterTSDB"]),
         .library(name: "ArbiterPromQL", targets: ["ArbiterPromQL"]),
+        .library(name: "ArbiterRules", targets: ["ArbiterRules"]),
         .library(name: "ArbiterStorage", targets: ["ArbiterStorage"]),
         .library(name: "ArbiterHTTP", targets: ["ArbiterHTTP"]),
         .library(name: "ArbiterApp", targets: ["ArbiterApp"]),
@@ -63,6 +64,11 @@ let package = Package(
         .target(name: "ArbiterJobs", dependencies: ["ArbiterCore"], swiftSettings: swiftSettings),
         .target(name: "ArbiterTSDB", dependencies: ["ArbiterCore"], swiftSettings: swiftSettings),
         .target(name: "ArbiterPromQL", dependencies: ["ArbiterCore", "ArbiterTSDB"], swiftSettings: swiftSettings),
+        .target(
+            name: "ArbiterRules",
+            dependencies: ["ArbiterCore", "ArbiterTSDB", "ArbiterPromQL", .product(name: "Yams", package: "Yams")],
+            swiftSettings: swiftSettings
+        ),
         .target(name: "ArbiterWorkerProtocol", swiftSettings: swiftSettings),
         .target(
             name: "ArbiterWorkerKit",
@@ -183,6 +189,7 @@ let package = Package(
         .testTarget(name: "ArbiterJobsTests", dependencies: ["ArbiterJobs"], swiftSettings: swiftSettings),
         .testTarget(name: "ArbiterTSDBTests", dependencies: ["ArbiterTSDB"], swiftSettings: swiftSettings),
         .testTarget(name: "ArbiterPromQLTests", dependencies: ["ArbiterPromQL", "ArbiterTSDB"], swiftSettings: swiftSettings),
+        .testTarget(name: "ArbiterRulesTests", dependencies: ["ArbiterRules", "ArbiterPromQL", "ArbiterTSDB"], swiftSettings: swiftSettings),
         .testTarget(name: "ArbiterWorkerProtocolTests", dependencies: ["ArbiterWorkerProtocol"], swiftSettings: swiftSettings),
         .testTarget(name: "ArbiterStorageTests", dependencies: ["ArbiterStorage", "ArbiterJobs", "ArbiterTesting"], swiftSettings: swiftSettings),
         .testTarget(

@@ -125,7 +125,7 @@ public struct SeriesDescription: Sendable {
         }
     }
 
-    static func number(_ text: Substring) -> Double? { Self.number(text.utf8) }
+    package static func number(_ text: Substring) -> Double? { Self.number(text.utf8) }
 }
 
 extension String {

@@ -113,7 +113,7 @@ public struct TestScript: Sendable {
     }
 
     /// A duration as the format writes them (`5m`, `1h30m`, `0`), in ms.
-    static func duration(_ text: String) -> Int64? {
+    package static func duration(_ text: String) -> Int64? {
         if text == "0" { return 0 }
         let bytes = Array(text.utf8)
         guard let (value, end) = Lexer.duration(bytes, from: 0), end == bytes.count else { return nil }

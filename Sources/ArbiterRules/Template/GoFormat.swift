@@ -1,0 +1,120 @@
+import ArbiterPromQL
+import Foundation
+
+/// Go's `fmt` number formatting, as alert templates print values.
+enum GoFormat {
+    /// `%v` of a float64 (`strconv` 'g' with the shortest digits): plain unless the decimal
+    /// exponent is below -4 or at least 6, then `1.5e+06` style.
+    static func value(_ value: Double) -> String {
+        if value.isNaN { return "NaN" }
+        if value.isInfinite { return value > 0 ? "+Inf" : "-Inf" }
+        if value == 0 { return value.sign == .minus ? "-0" : "0" }
+        let (negative, digits, point) = Self.shortestDigits(value)
+        let exponent = point - 1
+        guard exponent < -4 || exponent >= 6 else { return ValueFormat.string(value) }
+        var mantissa = String(digits.prefix(1))
+        if digits.count > 1 { mantissa += "." + digits.dropFirst() }
+        let sign = exponent < 0 ? "-" : "+"
+        let magnitude = abs(exponent)
+        return (negative ? "-" : "") + mantissa + "e" + sign + (magnitude < 10 ? "0" : "") + String(magnitude)
+    }
+
+    /// The shortest round-tripping digits of a finite non-zero value and where the decimal point
+    /// goes (`0.0125` is `125` with the point at -1).
+    static func shortestDigits(_ value: Double) -> (negative: Bool, digits: String, point: Int) {
+        var text = Substring(abs(value).description)
+        var exponent = 0
+        if let e = text.firstIndex(where: { $0 == "e" || $0 == "E" }) {
+            exponent = Int(text[text.index(after: e)...]) ?? 0
+            text = text[..<e]
+        }
+        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
+        var digits = String(parts[0]) + (parts.count > 1 ? String(parts[1]) : "")
+        var point = parts[0].count + exponent
+        while digits.first == "0" {
+            digits.removeFirst()
+            point -= 1
+        }
+        while digits.last == "0" { digits.removeLast() }
+        return (value < 0, digits, point)
+    }
+
+    /// A C format of one number (`%.4g`, `%.2f`), with Go's spelling of NaN and the infinities.
+    static func c(_ spec: String, _ value: Double) -> String {
+        if value.isNaN { return "NaN" }
+        if value.isInfinite { return value > 0 ? "+Inf" : "-Inf" }
+        return String(format: spec, value)
+    }
+
+    /// Go's `fmt.Sprintf` for the verbs templates use: `%v %s %d %f %e %g %q %x %t %%`, with flags,
+    /// width and precision. A value of the wrong type prints as Go does (`%!d(float64=1.5)`).
+    static func sprintf(_ format: String, _ args: [TemplateValue]) -> String {
+        var out = ""
+        var index = format.startIndex
+        var argument = 0
+        while index < format.endIndex {
+            let character = format[index]
+            index = format.index(after: index)
+            guard character == "%" else {
+                out.append(character)
+                continue
+            }
+            var spec = "%"
+            while index < format.endIndex, "+-# 0".contains(format[index]) {
+                spec.append(format[index])
+                index = format.index(after: index)
+            }
+            while index < format.endIndex, format[index].isASCII, format[index].isNumber || format[index] == "." {
+                spec.append(format[index])
+                index = format.index(after: index)
+            }
+            guard index < format.endIndex else {
+                out += "%!(NOVERB)"
+                break
+            }
+            let verb = format[index]
+            index = format.index(after: index)
+            if verb == "%" {
+                out += "%"
+                continue
+            }
+            guard argument < args.count else {
+                out += "%!\(verb)(MISSING)"
+                continue
+            }
+            out += Self.format(verb, spec, args[argument])
+            argument += 1
+        }
+        if argument < args.count {
+            out += "%!(EXTRA " + args[argument...].map { "\($0.typeName)=\($0.printed)" }.joined(separator: ", ") + ")"
+        }
+        return out
+    }
+
+    private static func format(_ verb: Character, _ spec: String, _ value: TemplateValue) -> String {
+        let wrong = "%!\(verb)(\(value.typeName)=\(value.printed))"
+        switch (verb, value) {
+        case ("v", _): return Self.pad(value.printed, spec)
+        case ("s", .string(let text)): return Self.pad(text, spec)
+        case ("s", .labels), ("s", .samples), ("s", .sample), ("s", .bool): return Self.pad(value.printed, spec)
+        case ("q", .string(let text)): return Self.pad("\"" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\"", spec)
+        case ("t", .bool(let flag)): return Self.pad(flag ? "true" : "false", spec)
+        case ("d", .int(let number)): return String(format: spec + "ld", number)
+        case ("x", .int(let number)): return String(format: spec + "lx", number)
+        case ("x", .string(let text)): return text.utf8.map { String(format: "%02x", $0) }.joined()
+        case ("f", .float(let number)), ("F", .float(let number)), ("e", .float(let number)), ("g", .float(let number)), ("E", .float(let number)), ("G", .float(let number)):
+            return Self.c(spec + String(verb), number)
+        default: return wrong
+        }
+    }
+
+    /// Width and precision for strings (`%-10s`, `%.3s`).
+    private static func pad(_ text: String, _ spec: String) -> String {
+        let body = spec.dropFirst().drop { "+-# 0".contains($0) }
+        var text = text
+        if let dot = body.firstIndex(of: "."), let precision = Int(body[body.index(after: dot)...]) { text = String(text.prefix(precision)) }
+        guard let width = Int(body.prefix { $0 != "." }), width > text.count else { return text }
+        let padding = String(repeating: " ", count: width - text.count)
+        return spec.contains("-") ? text + padding : padding + text
+    }
+}
