@@ -145,6 +145,7 @@ let package = Package(
                 "ArbiterCore",
                 "ArbiterJobs",
                 "ArbiterPromQL",
+                "ArbiterRules",
                 "ArbiterStorage",
                 "ArbiterWorkerKit",
                 "ArbiterWorkerProtocol",

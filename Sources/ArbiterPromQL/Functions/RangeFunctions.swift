@@ -82,9 +82,10 @@ enum RangeFunctions {
         var extrapolateTo = sampledInterval
         extrapolateTo += durationToStart < threshold ? durationToStart : averageInterval / 2
         extrapolateTo += durationToEnd < threshold ? durationToEnd : averageInterval / 2
-        result *= extrapolateTo / sampledInterval
-        if isRate { result /= Double(window.end - window.start) / 1000 }
-        return result
+        // One factor, then one multiplication: the same rounding as 2.42.
+        var factor = extrapolateTo / sampledInterval
+        if isRate { factor /= Double(window.end - window.start) / 1000 }
+        return result * factor
     }
 
     /// `irate` and `idelta`: the last two samples.

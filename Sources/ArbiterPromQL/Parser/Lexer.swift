@@ -77,11 +77,11 @@ public struct Lexer {
         return nil
     }
 
-    static func isIdentifierStart(_ byte: UInt8) -> Bool {
+    package static func isIdentifierStart(_ byte: UInt8) -> Bool {
         (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z")) || (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z")) || byte == UInt8(ascii: "_")
     }
 
-    static func isIdentifierPart(_ byte: UInt8) -> Bool {
+    package static func isIdentifierPart(_ byte: UInt8) -> Bool {
         self.isIdentifierStart(byte) || (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9"))
     }
 

@@ -95,6 +95,7 @@ enum GoFormat {
         let wrong = "%!\(verb)(\(value.typeName)=\(value.printed))"
         switch (verb, value) {
         case ("v", _): return Self.pad(value.printed, spec)
+        case ("T", _): return Self.pad(value.typeName, spec)
         case ("s", .string(let text)): return Self.pad(text, spec)
         case ("s", .labels), ("s", .samples), ("s", .sample), ("s", .bool): return Self.pad(value.printed, spec)
         case ("q", .string(let text)): return Self.pad("\"" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\"", spec)
