@@ -205,7 +205,7 @@ let package = Package(
         .testTarget(
             name: "ArbiterIntegrationTests",
             dependencies: [
-                "ArbiterTesting", "ArbiterStorage", "ArbiterHTTP", "ArbiterJobs", "arbiter",
+                "ArbiterTesting", "ArbiterStorage", "ArbiterHTTP", "ArbiterJobs", "ArbiterRules", "arbiter",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),

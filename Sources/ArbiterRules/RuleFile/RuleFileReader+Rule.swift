@@ -54,11 +54,12 @@ extension RuleFileReader {
         for (name, _) in annotations where !Self.isLabelName(name) { problem(fields["annotations"], "invalid annotation name: \(name)") }
         if !alert.isEmpty {
             // Labels and annotations of an alerting rule are templates; they must parse.
-            for (_, value) in labels + annotations {
+            let templates = labels.map { ("label", $0) } + annotations.map { ("annotation", $0) }
+            for (kind, pair) in templates {
                 do {
-                    _ = try Template(value, name: "__alert_" + alert)
+                    _ = try Template(pair.value, name: "__alert_" + alert)
                 } catch {
-                    problem(nil, "\(error)")
+                    problem(fields[kind == "label" ? "labels" : "annotations"], "\(kind) \"\(pair.name)\": \(error)")
                 }
             }
         }
