@@ -12,8 +12,12 @@ import Testing
     static var unitTestFiles: [String] {
         let root = tests.appendingPathComponent("RuleDifferential")
         let cases = (try? FileManager.default.contentsOfDirectory(atPath: root.path)) ?? []
-        return cases.sorted().map { root.appendingPathComponent($0).appendingPathComponent("test.yml").path }
+        let differential = cases.sorted().map { root.appendingPathComponent($0).appendingPathComponent("test.yml").path }
             .filter { FileManager.default.fileExists(atPath: $0) }
+        // The shipped rules' own tests run under both too.
+        let shipped = repository.appendingPathComponent("alerts/tests")
+        let shippedTests = ((try? FileManager.default.contentsOfDirectory(atPath: shipped.path)) ?? []).filter { $0.hasSuffix(".yml") }.sorted()
+        return differential + shippedTests.map { shipped.appendingPathComponent($0).path }
     }
 
     static var ruleFiles: [String] {
@@ -33,7 +37,8 @@ import Testing
         for file in files {
             let promtool = try Promtool.run(["test", "rules", file])
             let arbiter = RuleUnitTest.run(file)
-            let name = URL(fileURLWithPath: file).deletingLastPathComponent().lastPathComponent
+            let url = URL(fileURLWithPath: file)
+            let name = url.lastPathComponent == "test.yml" ? url.deletingLastPathComponent().lastPathComponent : "alerts/tests/" + url.lastPathComponent
             let shouldFail = name.hasSuffix("-fails")
             summary.append("\(name): promtool \(promtool.status == 0 ? "pass" : "fail"), arbiter \(arbiter.passed ? "pass" : "fail")")
             #expect((promtool.status == 0) == arbiter.passed, "\(name): promtool said\n\(promtool.stdout)\(promtool.stderr)\narbiter said\n\(arbiter.failures.joined(separator: "\n"))")
