@@ -17,6 +17,7 @@ let package = Package(
         .library(name: "ArbiterTSDB", targets: ["ArbiterTSDB"]),
         .library(name: "ArbiterPromQL", targets: ["ArbiterPromQL"]),
         .library(name: "ArbiterRules", targets: ["ArbiterRules"]),
+        .library(name: "ArbiterNotifier", targets: ["ArbiterNotifier"]),
         .library(name: "ArbiterStorage", targets: ["ArbiterStorage"]),
         .library(name: "ArbiterHTTP", targets: ["ArbiterHTTP"]),
         .library(name: "ArbiterApp", targets: ["ArbiterApp"]),
@@ -64,6 +65,18 @@ let package = Package(
         .target(name: "ArbiterJobs", dependencies: ["ArbiterCore"], swiftSettings: swiftSettings),
         .target(name: "ArbiterTSDB", dependencies: ["ArbiterCore"], swiftSettings: swiftSettings),
         .target(name: "ArbiterPromQL", dependencies: ["ArbiterCore", "ArbiterTSDB"], swiftSettings: swiftSettings),
+        .target(
+            name: "ArbiterNotifier",
+            dependencies: [
+                "ArbiterCore", "ArbiterMetrics",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "ArbiterRules",
             dependencies: ["ArbiterCore", "ArbiterTSDB", "ArbiterPromQL", .product(name: "Yams", package: "Yams")],

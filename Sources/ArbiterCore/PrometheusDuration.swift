@@ -8,6 +8,11 @@ public enum PrometheusDuration {
         ("h", 3_600_000), ("m", 60_000), ("s", 1000), ("ms", 1),
     ]
 
+    /// Parses a Prometheus duration into milliseconds.
+    public static func milliseconds(_ text: String) -> Int64? {
+        self.parse(text)?.wholeMilliseconds
+    }
+
     /// Parses a Prometheus duration.
     /// - Parameter text: The duration text, such as `1m30s`.
     /// - Returns: The duration, or `nil` when the text is not a valid Prometheus duration.

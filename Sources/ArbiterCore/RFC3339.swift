@@ -7,7 +7,8 @@ public enum RFC3339 {
         let millis = Int(milliseconds - seconds * 1000)
         let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
         let secondOfDay = Int(seconds - days * 86_400)
-        let (year, month, day) = self.civil(fromDays: days)
+        let date = CivilDate(days: days)
+        let (year, month, day) = (date.year, Int(date.month), Int(date.day))
         var text = ""
         text.reserveCapacity(24)
         self.append(Int(year), width: 4, to: &text)
@@ -25,20 +26,6 @@ public enum RFC3339 {
         self.append(millis, width: 3, to: &text)
         text += "Z"
         return text
-    }
-
-    /// Year, month and day of a day count since 1970-01-01 (proleptic Gregorian; Howard Hinnant's
-    /// `civil_from_days`).
-    static func civil(fromDays days: Int64) -> (year: Int64, month: Int, day: Int) {
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let dayOfEra = z - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let shiftedMonth = (5 * dayOfYear + 2) / 153
-        let day = Int(dayOfYear - (153 * shiftedMonth + 2) / 5 + 1)
-        let month = Int(shiftedMonth < 10 ? shiftedMonth + 3 : shiftedMonth - 9)
-        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
     }
 
     private static func append(_ value: Int, width: Int, to text: inout String) {

@@ -77,6 +77,24 @@ public struct ArbiterConfiguration: Sendable, Equatable {
     /// Series the store holds at most; new series beyond it are dropped and counted.
     public var tsdbMaxSeries = 1_000_000
 
+    /// Rule files (paths or globs, relative to the configuration file) evaluated besides the shipped ones.
+    public var ruleFiles: [String] = []
+    /// Whether Arbiter's own rules (`alerts/*.yml`, compiled in) are evaluated.
+    public var rulesBuiltin = true
+    /// The interval of rule groups that do not set their own.
+    public var ruleEvaluationInterval: Duration = .seconds(15)
+    /// The URL alerts link back to.
+    public var externalURL: String?
+    /// Alertmanager base URLs; none means alerts are evaluated but not sent.
+    public var alertmanagers: [String] = []
+    /// How long before a firing alert is sent again.
+    public var alertResendDelay: Duration = .seconds(60)
+    public var alertTimeout: Duration = .seconds(10)
+    public var alertQueueCapacity = 10_000
+    public var queryTimeout: Duration = .seconds(120)
+    public var queryLookbackDelta: Duration = .seconds(300)
+    public var queryMaxSamples = 50_000_000
+
     /// The built-in defaults.
     public init() {}
 }

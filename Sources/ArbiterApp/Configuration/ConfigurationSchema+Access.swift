@@ -48,16 +48,9 @@ extension ConfigurationSchema {
         optionalText(
             "vault.key_file", "file holding the vault key as base64 (default: <data_dir>/vault.key, created on first start)",
             what: "a file path", \.vaultKeyFile),
-        ConfigField(
-            path: "vault.previous_key_files", summary: "files of earlier vault keys that still open what they sealed (key rotation)",
-            flag: nil, isList: true,
-            apply: { config, value, _ in
-                guard case .list(let files) = value else { return "expected a list of files" }
-                config.vaultPreviousKeyFiles = files
-                return nil
-            },
-            render: { config, _ in config.vaultPreviousKeyFiles.isEmpty ? nil : "[" + config.vaultPreviousKeyFiles.joined(separator: ", ") + "]" }
-        ),
+        stringList(
+            "vault.previous_key_files", "files of earlier vault keys that still open what they sealed (key rotation)", what: "a list of files",
+            \.vaultPreviousKeyFiles),
         ConfigField(
             path: "auth.jwt.hs256_secret", summary: "accept HS256 JWTs signed with this secret; set it as ARBITER_AUTH_JWT_HS256_SECRET, never printed",
             flag: nil, isList: false,
@@ -67,15 +60,7 @@ extension ConfigurationSchema {
             render: { config, _ in config.jwtHS256Secret.map { _ in "<redacted>" } }
         ),
         optionalText("auth.jwt.hs256_secret_file", "file holding the HS256 secret", what: "a file path", \.jwtHS256SecretFile),
-        ConfigField(
-            path: "auth.jwt.public_key_files", summary: "PEM public keys for ES256 (EC P-256) and RS256 (RSA) JWTs", flag: nil, isList: true,
-            apply: { config, value, _ in
-                guard case .list(let files) = value else { return "expected a list of files" }
-                config.jwtPublicKeyFiles = files
-                return nil
-            },
-            render: { config, _ in config.jwtPublicKeyFiles.isEmpty ? nil : "[" + config.jwtPublicKeyFiles.joined(separator: ", ") + "]" }
-        ),
+        stringList("auth.jwt.public_key_files", "PEM public keys for ES256 (EC P-256) and RS256 (RSA) JWTs", what: "a list of files", \.jwtPublicKeyFiles),
         optionalText("auth.jwt.issuer", "a JWT's iss must equal this (default: not checked)", what: "an issuer", \.jwtIssuer),
         optionalText("auth.jwt.audience", "a JWT's aud must include this (default: not checked)", what: "an audience", \.jwtAudience),
         ConfigField(
@@ -101,6 +86,21 @@ extension ConfigurationSchema {
                 text(value, minBytes: 1, what) { config[keyPath: keyPath] = $0 }
             },
             render: { config, _ in config[keyPath: keyPath] }
+        )
+    }
+
+    /// A key holding a list of strings (empty by default).
+    static func stringList(
+        _ path: String, _ summary: String, what: String, _ keyPath: any WritableKeyPath<ArbiterConfiguration, [String]> & Sendable
+    ) -> ConfigField {
+        ConfigField(
+            path: path, summary: summary, flag: nil, isList: true,
+            apply: { config, value, _ in
+                guard case .list(let items) = value else { return "expected \(what)" }
+                config[keyPath: keyPath] = items
+                return nil
+            },
+            render: { config, _ in config[keyPath: keyPath].isEmpty ? nil : "[" + config[keyPath: keyPath].joined(separator: ", ") + "]" }
         )
     }
 

@@ -202,6 +202,9 @@ public final class MetricRegistry: Sendable {
         out.append(contentsOf: buffer.readableBytesView)
     }
 
+    /// Every registered family's descriptor, by name (for the metadata API).
+    public var descriptors: [FamilyDescriptor] { self.state.withLock { $0.sorted }.map(\.descriptor) }
+
     /// The number of registered families.
     public var familyCount: Int { self.state.withLock { $0.sorted.count } }
 

@@ -1,3 +1,4 @@
+import ArbiterCore
 /// `hour()`, `day_of_week()` and the other calendar functions, in UTC, over Unix seconds.
 enum CalendarFunctions {
     static let names: Set<String> = ["day_of_month", "day_of_week", "day_of_year", "days_in_month", "hour", "minute", "month", "year"]

@@ -1,3 +1,4 @@
+import ArbiterCore
 import ArbiterTSDB
 
 /// A PromQL test script in Prometheus's format (`promql/testdata/*.test`): `load <step>` blocks of
@@ -56,7 +57,7 @@ public struct TestScript: Sendable {
                 commands.append(.clear)
             } else if word == "load" {
                 let stepText = line.dropFirst(4).trimmingCharacters()
-                guard let step = Self.duration(stepText) else { throw ParseError(line: number, message: "invalid step definition \"\(stepText)\"") }
+                guard let step = PrometheusDuration.milliseconds(stepText) else { throw ParseError(line: number, message: "invalid step definition \"\(stepText)\"") }
                 var series: [SeriesDescription] = []
                 for (lineNumber, text) in block {
                     do {
@@ -84,7 +85,7 @@ public struct TestScript: Sendable {
         case "eval_ordered": mode = .ordered
         default: throw ParseError(line: number, message: "invalid evaluation command \"\(line)\"")
         }
-        guard words.count == 5, words[1] == "instant", words[2] == "at", let time = Self.duration(words[3]) else {
+        guard words.count == 5, words[1] == "instant", words[2] == "at", let time = PrometheusDuration.milliseconds(words[3]) else {
             throw ParseError(line: number, message: "invalid evaluation command. (eval[_fail|_ordered] instant [at <offset:duration>] <query>)")
         }
         var evaluation = Evaluation(line: number, mode: mode, time: time, query: words[4])
@@ -110,15 +111,6 @@ public struct TestScript: Sendable {
             evaluation.expectedSamples.append((series.labels, value))
         }
         return evaluation
-    }
-
-    /// A duration as the format writes them (`5m`, `1h30m`, `0`), in ms.
-    package static func duration(_ text: String) -> Int64? {
-        if text == "0" { return 0 }
-        let bytes = Array(text.utf8)
-        guard let (value, end) = Lexer.duration(bytes, from: 0), end == bytes.count else { return nil }
-        let (seconds, attoseconds) = value.components
-        return seconds * 1000 + attoseconds / 1_000_000_000_000_000
     }
 }
 

@@ -153,3 +153,17 @@ extension AlertSet {
         return due
     }
 }
+
+extension AlertSet {
+    /// Puts back alerts saved before a restart: firing ones as they were, pending ones with their
+    /// start moved later by the downtime, so `for` resumes where it stopped instead of restarting
+    /// (or counting time nobody watched). The next evaluation confirms or resolves them.
+    public mutating func restore(_ saved: [Alert], downtime: Int64) {
+        for var alert in saved where alert.state != .inactive && self.alerts[alert.labels] == nil {
+            if alert.state == .pending { alert.activeAt += max(0, downtime) }
+            alert.keepFiringSince = nil
+            alert.lastSentAt = nil
+            self.alerts[alert.labels] = alert
+        }
+    }
+}

@@ -1,3 +1,4 @@
+import ArbiterCore
 import ArbiterPromQL
 import Yams
 
@@ -71,7 +72,7 @@ extension RuleFileReader {
 
     private static func duration(_ node: Node?, _ problem: (Node?, String) -> Void) -> Int64 {
         guard let node, node.null == nil else { return 0 }
-        guard let text = node.string, let value = TestScript.duration(text) else {
+        guard let text = node.string, let value = PrometheusDuration.milliseconds(text) else {
             problem(node, "not a valid duration string: \"\(node.string ?? "")\"")
             return 0
         }

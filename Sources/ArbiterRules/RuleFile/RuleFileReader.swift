@@ -1,3 +1,4 @@
+import ArbiterCore
 import ArbiterPromQL
 import Yams
 
@@ -83,7 +84,7 @@ struct RuleFileReader {
             switch key.string ?? "" {
             case "name": name = value.string ?? ""
             case "interval":
-                guard let text = value.string, let parsed = TestScript.duration(text) else {
+                guard let text = value.string, let parsed = PrometheusDuration.milliseconds(text) else {
                     self.fail(value, "not a valid duration string: \"\(value.string ?? "")\"")
                     continue
                 }

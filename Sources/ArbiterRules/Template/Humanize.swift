@@ -1,3 +1,4 @@
+import ArbiterCore
 import ArbiterPromQL
 import Foundation
 

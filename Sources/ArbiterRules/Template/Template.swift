@@ -6,10 +6,14 @@ public struct Template: Sendable {
 
     /// - Throws: ``TemplateError`` as `template: NAME:LINE: message`.
     public init(_ source: String, name: String) throws(TemplateError) {
-        var parser = TemplateParser(source, name: name, functions: TemplateFunctions.names)
+        var parser = TemplateParser(source, name: name, functions: TemplateFunctions.names, prelude: Self.preludeLength)
         self.nodes = try parser.parse()
         self.name = name
     }
+
+    /// `{{$labels := .Labels}}{{$externalLabels := .ExternalLabels}}{{$externalURL := .ExternalURL}}{{$value := .Value}}`,
+    /// which Prometheus puts before every alert template; Go counts it in error columns.
+    static let preludeLength = 112
 
     /// What a template can see: `.Labels`, `.ExternalLabels`, `.ExternalURL`, `.Value` (also as
     /// `$labels`, `$externalLabels`, `$externalURL`, `$value`), and a query function.
@@ -57,7 +61,7 @@ public struct Template: Sendable {
         do {
             return try self.expand(context)
         } catch {
-            return "<error expanding template: \(error)>"
+            return "<error expanding template: error executing template \(self.name): \(error)>"
         }
     }
 }

@@ -78,7 +78,8 @@ struct TemplateExecutor {
         return result
     }
 
-    mutating func command(_ operands: [TemplateOperand], dot: TemplateValue, piped: TemplateValue?, line: Int) throws(TemplateError) -> TemplateValue {
+    mutating func command(_ command: TemplateCommand, dot: TemplateValue, piped: TemplateValue?, line: Int) throws(TemplateError) -> TemplateValue {
+        let operands = command.operands
         if case .function(let name) = operands[0] {
             var args: [TemplateValue] = []
             for operand in operands.dropFirst() { args.append(try self.operand(operand, dot: dot, line: line)) }
@@ -86,7 +87,8 @@ struct TemplateExecutor {
             do {
                 return try TemplateFunctions.call(name, args, context: self.context)
             } catch {
-                throw self.error(line, "executing \"\(self.name)\" at <\(name)>: error calling \(name): \(error.description)")
+                throw TemplateError(
+                    "template: \(self.name):\(command.line):\(command.column): executing \"\(self.name)\" at <\(command.text)>: error calling \(name): \(error.description)")
             }
         }
         guard operands.count == 1, piped == nil else { throw self.error(line, "can't give argument to non-function \(operands[0])") }

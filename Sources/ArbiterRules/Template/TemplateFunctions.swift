@@ -1,3 +1,4 @@
+import ArbiterCore
 import ArbiterPromQL
 import Foundation
 
@@ -71,7 +72,7 @@ enum TemplateFunctions {
         case "humanizeTimestamp": return .string(Humanize.timestamp(try Self.float(try argument(0))))
         case "toTime": return .string(Humanize.timestamp(try Self.float(try argument(0))))
         case "parseDuration":
-            guard let milliseconds = TestScript.duration(try string(0)) else { throw TemplateError("not a valid duration string: \"\(try string(0))\"") }
+            guard let milliseconds = PrometheusDuration.milliseconds(try string(0)) else { throw TemplateError("not a valid duration string: \"\(try string(0))\"") }
             return .float(Double(milliseconds) / 1000)
         case "and":
             for value in args where !value.isTrue { return value }

@@ -12,7 +12,17 @@ struct TemplatePipeline: Sendable {
     var variables: [String] = []
     /// `=` assigns to an existing variable; `:=` declares.
     var declares = true
-    var commands: [[TemplateOperand]] = []
+    var commands: [TemplateCommand] = []
+}
+
+/// One command of a pipeline, with where it stands (for Go's `template: NAME:LINE:COL:` errors).
+struct TemplateCommand: Sendable {
+    var operands: [TemplateOperand]
+    var line: Int
+    /// As Go counts it: the byte offset in its line, the alert prelude included on line 1.
+    var column: Int
+    /// The command as written (`gt $value 1`).
+    var text: String
 }
 
 indirect enum TemplateOperand: Sendable {

@@ -10,16 +10,27 @@ struct TemplateParser {
         case pipe, leftParen, rightParen, declare, assign, comma
     }
 
+    /// A token with the character offsets where it starts and ends.
+    struct Positioned {
+        var token: Token
+        var start: Int
+        var end: Int
+    }
+
     let name: String
     let functions: Set<String>
+    /// Characters Prometheus puts before every alert template (`{{$labels := .Labels}}…`), which
+    /// Go counts in the column of errors on the first line.
+    let prelude: Int
     private let characters: [Character]
     private var index = 0
     private var line = 1
 
-    init(_ source: String, name: String, functions: Set<String>) {
+    init(_ source: String, name: String, functions: Set<String>, prelude: Int) {
         self.characters = Array(source)
         self.name = name
         self.functions = functions
+        self.prelude = prelude
     }
 
     func error(_ message: String) -> TemplateError {
@@ -52,7 +63,7 @@ struct TemplateParser {
             if !trimmedText.isEmpty { nodes.append(.text(trimmedText)) }
             let actionLine = self.line
             let tokens = try self.actionTokens()
-            guard let first = tokens.first else { continue }  // a comment
+            guard let first = tokens.first?.token else { continue }  // a comment
             if case .identifier(let word) = first {
                 switch word {
                 case "end": return (nodes, "end")
@@ -89,11 +100,11 @@ struct TemplateParser {
     }
 
     /// The tokens of the `{{else if …}}` just read (kept by ``nodes()``).
-    private var pendingElseIf: [Token] = []
+    private var pendingElseIf: [Positioned] = []
 
-    private mutating func lastElseIf() throws(TemplateError) -> [Token] { self.pendingElseIf }
+    private mutating func lastElseIf() throws(TemplateError) -> [Positioned] { self.pendingElseIf }
 
-    private mutating func elseIfChain(_ tokens: [Token], line: Int) throws(TemplateError) -> TemplateNode {
+    private mutating func elseIfChain(_ tokens: [Positioned], line: Int) throws(TemplateError) -> TemplateNode {
         let pipeline = try self.pipeline(tokens)
         var (then, terminator) = try self.nodes()
         var otherwise: [TemplateNode] = []
@@ -123,8 +134,8 @@ struct TemplateParser {
     }
 
     /// The tokens up to `}}`, consuming a `-}}` trim marker and the whitespace after it.
-    private mutating func actionTokens() throws(TemplateError) -> [Token] {
-        var tokens: [Token] = []
+    private mutating func actionTokens() throws(TemplateError) -> [Positioned] {
+        var tokens: [Positioned] = []
         while true {
             while let character = self.peek(), character.isWhitespace {
                 if character == "\n" { self.line += 1 }
@@ -147,10 +158,12 @@ struct TemplateParser {
                 try self.skipComment()
                 continue
             }
-            tokens.append(try self.token())
+            let start = self.index
+            let token = try self.token()
+            tokens.append(Positioned(token: token, start: start, end: self.index))
         }
-        if tokens.first == .identifier("else"), tokens.count > 1 {
-            guard tokens[1] == .identifier("if") else { throw self.error("unexpected \(tokens[1]) in else") }
+        if tokens.first?.token == .identifier("else"), tokens.count > 1 {
+            guard tokens[1].token == .identifier("if") else { throw self.error("unexpected \(tokens[1].token) in else") }
             self.pendingElseIf = Array(tokens.dropFirst(2))
         }
         return tokens
@@ -251,32 +264,41 @@ struct TemplateParser {
 
     // MARK: Pipelines
 
-    func pipeline(_ tokens: [Token]) throws(TemplateError) -> TemplatePipeline {
-        var tokens = tokens[...]
+    func pipeline(_ positioned: [Positioned]) throws(TemplateError) -> TemplatePipeline {
+        var tokens = positioned[...]
         var pipeline = TemplatePipeline()
         // `$x :=`, `$x =`, `$i, $x :=`.
-        if let declaration = tokens.firstIndex(where: { $0 == .declare || $0 == .assign }),
-            tokens[..<declaration].allSatisfy({ if case .variable(_, let path) = $0 { return path.isEmpty }; return $0 == .comma })
+        if let declaration = tokens.firstIndex(where: { $0.token == .declare || $0.token == .assign }),
+            tokens[..<declaration].allSatisfy({ if case .variable(_, let path) = $0.token { return path.isEmpty }; return $0.token == .comma })
         {
-            pipeline.variables = tokens[..<declaration].compactMap { if case .variable(let name, _) = $0 { return name }; return nil }
-            pipeline.declares = tokens[declaration] == .declare
+            pipeline.variables = tokens[..<declaration].compactMap { if case .variable(let name, _) = $0.token { return name }; return nil }
+            pipeline.declares = tokens[declaration].token == .declare
             tokens = tokens[(declaration + 1)...]
         }
         var command: [TemplateOperand] = []
-        while let token = tokens.first {
+        var span: (start: Int, end: Int)?
+        func finish() {
+            guard let (start, end) = span else { return }
+            pipeline.commands.append(self.command(command, from: start, to: end))
+        }
+        while let positionedToken = tokens.first {
             tokens = tokens.dropFirst()
+            let token = positionedToken.token
+            if token != .pipe { span = (span?.start ?? positionedToken.start, positionedToken.end) }
             switch token {
             case .pipe:
                 guard !command.isEmpty else { throw self.error("missing command") }
-                pipeline.commands.append(command)
+                finish()
                 command = []
+                span = nil
             case .leftParen:
                 var depth = 1
-                var inner: [Token] = []
+                var inner: [Positioned] = []
                 while let next = tokens.first {
                     tokens = tokens.dropFirst()
-                    if next == .leftParen { depth += 1 }
-                    if next == .rightParen {
+                    span = (span?.start ?? next.start, next.end)
+                    if next.token == .leftParen { depth += 1 }
+                    if next.token == .rightParen {
                         depth -= 1
                         if depth == 0 { break }
                     }
@@ -284,8 +306,9 @@ struct TemplateParser {
                 }
                 guard depth == 0 else { throw self.error("unclosed left paren") }
                 var path: [String] = []
-                if case .field(let fields) = tokens.first {
+                if let next = tokens.first, case .field(let fields) = next.token {
                     path = fields
+                    span = (span?.start ?? next.start, next.end)
                     tokens = tokens.dropFirst()
                 }
                 command.append(.pipeline(try self.pipeline(inner), path))
@@ -313,7 +336,15 @@ struct TemplateParser {
             case .declare, .assign, .comma: throw self.error("unexpected \"\(token)\" in operand")
             }
         }
-        if !command.isEmpty { pipeline.commands.append(command) }
+        if !command.isEmpty { finish() }
         return pipeline
+    }
+
+    /// A command with its line, Go's column and its text.
+    func command(_ operands: [TemplateOperand], from start: Int, to end: Int) -> TemplateCommand {
+        let before = self.characters[..<start]
+        let line = 1 + before.filter { $0 == "\n" }.count
+        let column = before.lastIndex(of: "\n").map { start - $0 - 1 } ?? (start + self.prelude)
+        return TemplateCommand(operands: operands, line: line, column: column, text: String(self.characters[start..<end]))
     }
 }

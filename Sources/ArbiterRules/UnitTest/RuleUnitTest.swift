@@ -1,3 +1,4 @@
+import ArbiterCore
 import ArbiterPromQL
 import ArbiterTSDB
 import Foundation
@@ -36,7 +37,7 @@ public enum RuleUnitTest {
             }
         }
         guard outcome.failures.isEmpty else { return outcome }
-        guard let evaluationInterval = TestScript.duration(file.evaluationInterval ?? "1m"), evaluationInterval > 0 else {
+        guard let evaluationInterval = PrometheusDuration.milliseconds(file.evaluationInterval ?? "1m"), evaluationInterval > 0 else {
             outcome.failures.append("\(path): invalid evaluation_interval \"\(file.evaluationInterval ?? "")\"")
             return outcome
         }
@@ -51,7 +52,7 @@ public enum RuleUnitTest {
 
     static func run(_ test: RuleUnitTestFile.TestGroup, ruleFiles: [RuleFile], evaluationInterval: Int64, order: [String]?) -> [String] {
         var failures: [String] = []
-        let interval = test.interval.flatMap(TestScript.duration) ?? evaluationInterval
+        let interval = test.interval.flatMap(PrometheusDuration.milliseconds) ?? evaluationInterval
         var input: [(Labels, [(Int64, Double)])] = []
         for series in test.inputSeries ?? [] {
             do {
@@ -75,13 +76,13 @@ public enum RuleUnitTest {
         var alertTests: [Int64: [RuleUnitTestFile.AlertTest]] = [:]
         var maxTime: Int64 = 0
         for alertTest in test.alertRuleTest ?? [] {
-            guard let time = TestScript.duration(alertTest.evalTime) else { return ["    invalid eval_time \"\(alertTest.evalTime)\""] }
+            guard let time = PrometheusDuration.milliseconds(alertTest.evalTime) else { return ["    invalid eval_time \"\(alertTest.evalTime)\""] }
             alertTests[time, default: []].append(alertTest)
             maxTime = max(maxTime, time)
         }
         var exprTimes: [Int64] = []
         for exprTest in test.promqlExprTest ?? [] {
-            guard let time = TestScript.duration(exprTest.evalTime) else { return ["    invalid eval_time \"\(exprTest.evalTime)\""] }
+            guard let time = PrometheusDuration.milliseconds(exprTest.evalTime) else { return ["    invalid eval_time \"\(exprTest.evalTime)\""] }
             exprTimes.append(time)
             maxTime = max(maxTime, time)
         }

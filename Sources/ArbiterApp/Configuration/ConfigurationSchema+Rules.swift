@@ -1,0 +1,51 @@
+import ArbiterCore
+
+/// Configuration keys of rule evaluation, alerting and the query engine.
+extension ConfigurationSchema {
+    static let rulesFields: [ConfigField] = [
+        stringList("rule_files", "rule files to evaluate, paths or globs (relative to the config file)", what: "a list of paths or globs", \.ruleFiles),
+        ConfigField(
+            path: "rules.builtin", summary: "evaluate Arbiter's shipped rules (alerts/*.yml, compiled in)", flag: nil, isList: false,
+            apply: { config, value, _ in boolean(value) { config.rulesBuiltin = $0 } },
+            render: { config, _ in "\(config.rulesBuiltin)" }
+        ),
+        duration("rules.evaluation_interval", "how often rule groups without their own interval are evaluated", \.ruleEvaluationInterval),
+        optionalText("rules.external_url", "the URL alerts link back to (generatorURL, $externalURL)", what: "a URL", \.externalURL),
+        ConfigField(
+            path: "alerting.alertmanagers", summary: "Alertmanager base URLs alerts are sent to (http://host:9093)", flag: nil, isList: true,
+            apply: { config, value, _ in
+                guard case .list(let urls) = value else { return "expected a list of URLs" }
+                for url in urls where !(url.hasPrefix("http://") || url.hasPrefix("https://")) {
+                    return "\"\(url)\" is not an http:// or https:// URL"
+                }
+                config.alertmanagers = urls
+                return nil
+            },
+            render: { config, _ in config.alertmanagers.isEmpty ? nil : "[" + config.alertmanagers.joined(separator: ", ") + "]" }
+        ),
+        duration("alerting.resend_delay", "how long to wait before resending a firing alert", \.alertResendDelay),
+        duration("alerting.timeout", "how long a send to an Alertmanager may take", \.alertTimeout),
+        ConfigField(
+            path: "alerting.queue_capacity", summary: "alerts queued for Alertmanager at most; the oldest are dropped beyond", flag: nil,
+            isList: false,
+            apply: { config, value, _ in positive(value, upTo: 10_000_000) { config.alertQueueCapacity = $0 } },
+            render: { config, _ in "\(config.alertQueueCapacity)" }
+        ),
+        duration("query.timeout", "how long a query may run", \.queryTimeout),
+        duration("query.lookback_delta", "how far back an instant selector looks for a sample", \.queryLookbackDelta),
+        ConfigField(
+            path: "query.max_samples", summary: "samples a query may hold at once; a query over it is refused", flag: nil, isList: false,
+            apply: { config, value, _ in positive(value, upTo: 1_000_000_000) { config.queryMaxSamples = $0 } },
+            render: { config, _ in "\(config.queryMaxSamples)" }
+        ),
+    ]
+
+    /// A key holding a positive Prometheus duration.
+    static func duration(_ path: String, _ summary: String, _ keyPath: any WritableKeyPath<ArbiterConfiguration, Duration> & Sendable) -> ConfigField {
+        ConfigField(
+            path: path, summary: summary, flag: nil, isList: false,
+            apply: { config, value, _ in positiveDuration(value) { config[keyPath: keyPath] = $0 } },
+            render: { config, _ in PrometheusDuration.format(config[keyPath: keyPath]) }
+        )
+    }
+}
