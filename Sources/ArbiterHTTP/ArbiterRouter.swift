@@ -25,13 +25,16 @@ public enum ArbiterRouter {
         public var heartbeatInterval: Duration
         /// Authentication, lockout and the stores behind tokens and the audit log.
         public var access: Access
+        /// The Prometheus-compatible query, rules and alerts API; not served when `nil`.
+        public var queryAPI: QueryAPI?
 
         public init(
             registry: MetricRegistry, readiness: Readiness, healthChecks: [any HealthCheck], startedAt: ContinuousClock.Instant = .now,
             scheduler: Scheduler, jobLimits: JobLimits = JobLimits(), jobMetrics: JobMetrics, heartbeatInterval: Duration = .seconds(5),
-            access: Access
+            access: Access, queryAPI: QueryAPI? = nil
         ) {
             self.access = access
+            self.queryAPI = queryAPI
             self.registry = registry
             self.readiness = readiness
             self.healthChecks = healthChecks
@@ -101,6 +104,10 @@ public enum ArbiterRouter {
                 scheduler: scheduler, store: consents, metrics: dependencies.jobMetrics.consent, maxBodyBytes: dependencies.jobLimits.maxBodyBytes,
                 logger: access.logger
             ).register(on: router)
+        }
+        if let queryAPI = dependencies.queryAPI {
+            QueryEndpoints(api: queryAPI, maxBodyBytes: dependencies.jobLimits.maxBodyBytes).register(on: router)
+            RulesEndpoints(rules: queryAPI.rules, audit: access.audit).register(on: router)
         }
         return router
     }

@@ -2,6 +2,9 @@ import ArbiterCore
 import ArbiterHTTP
 import ArbiterJobs
 import ArbiterMetrics
+import ArbiterNotifier
+import ArbiterPromQL
+import ArbiterRules
 import ArbiterStorage
 import ArbiterTSDB
 import Crypto
@@ -86,6 +89,8 @@ public struct ArbiterDaemon: Sendable {
         let scheduler = Scheduler(
             store: jobStore, workers: jobStore, consents: jobStore, policies: configuration.jobTypes, leaseTimeout: configuration.leaseTimeout, observer: jobMetrics)
         let jobGauges = try JobGauges(registry: self.registry, configuredTypes: Array(configuration.jobTypes.keys))
+        let head = Head(options: .init(retention: configuration.tsdbRetention, maxSeries: configuration.tsdbMaxSeries))
+        let (ruleManager, notifier, engine) = try self.rules(head: head)
         let readiness = Readiness()
         let listener = ListenerHealth()
         let router = try ArbiterRouter.build(.init(
@@ -104,7 +109,8 @@ public struct ArbiterDaemon: Sendable {
                 tokens: jobStore, audit: jobStore, jwt: try await access.jwtVerifier(),
                 lockout: AuthLockout(policy: .init(
                     failures: configuration.lockoutFailures, window: configuration.lockoutWindow, duration: configuration.lockoutDuration)),
-                metricsPublic: configuration.metricsPublic, logger: self.logger)
+                metricsPublic: configuration.metricsPublic, logger: self.logger),
+            queryAPI: QueryAPI(head: head, engine: engine, rules: ruleManager, registry: self.registry)
         ))
         let logger = self.logger
         let plain = HTTPServerBuilder.http1WebSocketUpgrade(
@@ -123,7 +129,6 @@ public struct ArbiterDaemon: Sendable {
             },
             logger: logger
         )
-        let head = Head(options: .init(retention: configuration.tsdbRetention, maxSeries: configuration.tsdbMaxSeries))
         let sampler = try RegistrySampler(registry: self.registry, head: head, interval: configuration.tsdbSampleInterval, logger: logger)
         var groupConfiguration = ServiceGroupConfiguration(
             services: [
@@ -134,6 +139,9 @@ public struct ArbiterDaemon: Sendable {
                     workerTimeout: configuration.workerTimeout, interval: .seconds(1), logger: logger),
                     successTerminationBehavior: .ignore),
                 .init(service: sampler, successTerminationBehavior: .ignore),
+                // The notifier stops after the rule manager, so the last resolutions still go out.
+                .init(service: notifier, successTerminationBehavior: .ignore),
+                .init(service: ruleManager, successTerminationBehavior: .ignore),
                 .init(service: app, successTerminationBehavior: .gracefullyShutdownGroup),
                 .init(service: ReadinessGate(readiness: readiness, delay: configuration.shutdownDelay, logger: logger), successTerminationBehavior: .ignore),
             ],
@@ -157,6 +165,37 @@ public struct ArbiterDaemon: Sendable {
             throw StartupError("cannot listen on \(configuration.listen): \(error)")
         }
         logger.info("arbiter stopped")
+    }
+
+    /// The query engine, the notifier and the rule manager with
+    /// its rules loaded and alert state restored.
+    private func rules(head: Head) throws -> (RuleManager, Notifier, Engine) {
+        let configuration = self.loaded.configuration
+        var options = Engine.Options()
+        options.timeout = configuration.queryTimeout
+        options.lookbackDelta = configuration.queryLookbackDelta.wholeMilliseconds
+        options.maxSamples = configuration.queryMaxSamples
+        let engine = Engine(options: options)
+        // Without Alertmanagers alerts are evaluated and listed but not sent.
+        let notifier = try Notifier(
+            options: .init(alertmanagers: configuration.alertmanagers, queueCapacity: configuration.alertQueueCapacity, timeout: configuration.alertTimeout),
+            registry: self.registry, logger: self.logger)
+        let base = self.loaded.file.map { ($0 as NSString).deletingLastPathComponent } ?? FileManager.default.currentDirectoryPath
+        let manager = RuleManager(
+            sources: .init(
+                builtin: configuration.rulesBuiltin, patterns: configuration.ruleFiles, baseDirectory: base.isEmpty ? "." : base,
+                defaultInterval: configuration.ruleEvaluationInterval.wholeMilliseconds),
+            environment: RuleEnvironment(
+                engine: engine, storage: head, externalURL: configuration.externalURL ?? "http://\(configuration.listen)"),
+            notifier: configuration.alertmanagers.isEmpty ? nil : notifier, resendDelay: configuration.alertResendDelay,
+            stateFile: AlertStateFile(path: (configuration.dataDirectory as NSString).appendingPathComponent("alerts-state.json")),
+            metrics: try RuleMetrics(registry: self.registry), logger: self.logger)
+        do {
+            try manager.start()
+        } catch {
+            throw StartupError("cannot load rule files: \(error.description)")
+        }
+        return (manager, notifier, engine)
     }
 
     private static func describe(_ address: SocketAddress) -> String {

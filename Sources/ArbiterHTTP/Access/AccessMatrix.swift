@@ -60,6 +60,22 @@ public enum AccessMatrix {
         "GET /api/v1/audit": .permission(.audit),
         "GET /api/v1/audit/verify": .permission(.audit),
 
+        // The Prometheus-compatible API over Arbiter's own metrics.
+        "GET /api/v1/query": .permission(.read),
+        "POST /api/v1/query": .permission(.read),
+        "GET /api/v1/query_range": .permission(.read),
+        "POST /api/v1/query_range": .permission(.read),
+        "GET /api/v1/series": .permission(.read),
+        "POST /api/v1/series": .permission(.read),
+        "GET /api/v1/labels": .permission(.read),
+        "POST /api/v1/labels": .permission(.read),
+        "GET /api/v1/label/{name}/values": .permission(.read),
+        "GET /api/v1/metadata": .permission(.read),
+        "GET /api/v1/rules": .permission(.read),
+        "GET /api/v1/alerts": .permission(.read),
+        "GET /api/v1/status/buildinfo": .permission(.read),
+        "POST /-/reload": .permission(.operate),
+
         "POST /api/v1/tokens": .permission(.manageTokens),
         "GET /api/v1/tokens": .permission(.manageTokens),
         "DELETE /api/v1/tokens/{id}": .permission(.manageTokens),

@@ -142,8 +142,5 @@ extension Evaluator {
         return sorted[Int(lower)] * (1 - weight) + sorted[Int(upper)] * weight
     }
 
-    static func isValidLabelName(_ name: String) -> Bool {
-        guard let first = name.utf8.first, Lexer.isIdentifierStart(first) else { return false }
-        return name.utf8.allSatisfy(Lexer.isIdentifierPart)
-    }
+    static func isValidLabelName(_ name: String) -> Bool { Parser.isLabelName(name) }
 }

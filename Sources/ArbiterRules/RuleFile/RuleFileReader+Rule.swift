@@ -49,10 +49,10 @@ extension RuleFileReader {
             if !annotations.isEmpty { problem(fields["record"], "invalid field 'annotations' in recording rule") }
             if holdDuration != 0 { problem(fields["record"], "invalid field 'for' in recording rule") }
             if keepFiringFor != 0 { problem(fields["record"], "invalid field 'keep_firing_for' in recording rule") }
-            if !Self.isMetricName(record) { problem(fields["record"], "invalid recording rule name: \(record)") }
+            if !Parser.isMetricName(record) { problem(fields["record"], "invalid recording rule name: \(record)") }
         }
-        for (name, _) in labels where !Self.isLabelName(name) || name == "__name__" { problem(fields["labels"], "invalid label name: \(name)") }
-        for (name, _) in annotations where !Self.isLabelName(name) { problem(fields["annotations"], "invalid annotation name: \(name)") }
+        for (name, _) in labels where !Parser.isLabelName(name) || name == "__name__" { problem(fields["labels"], "invalid label name: \(name)") }
+        for (name, _) in annotations where !Parser.isLabelName(name) { problem(fields["annotations"], "invalid annotation name: \(name)") }
         if !alert.isEmpty {
             // Labels and annotations of an alerting rule are templates; they must parse.
             let templates = labels.map { ("label", $0) } + annotations.map { ("annotation", $0) }
@@ -86,15 +86,5 @@ extension RuleFileReader {
             return []
         }
         return mapping.map { (name: $0.key.string ?? "", value: $0.value.string ?? "") }.sorted { $0.name < $1.name }
-    }
-
-    static func isMetricName(_ name: String) -> Bool {
-        guard let first = name.utf8.first, Lexer.isIdentifierStart(first) || first == UInt8(ascii: ":") else { return false }
-        return name.utf8.allSatisfy { Lexer.isIdentifierPart($0) || $0 == UInt8(ascii: ":") }
-    }
-
-    static func isLabelName(_ name: String) -> Bool {
-        guard let first = name.utf8.first, Lexer.isIdentifierStart(first) else { return false }
-        return name.utf8.allSatisfy(Lexer.isIdentifierPart)
     }
 }

@@ -9,34 +9,8 @@ enum GoFormat {
         if value.isNaN { return "NaN" }
         if value.isInfinite { return value > 0 ? "+Inf" : "-Inf" }
         if value == 0 { return value.sign == .minus ? "-0" : "0" }
-        let (negative, digits, point) = Self.shortestDigits(value)
-        let exponent = point - 1
-        guard exponent < -4 || exponent >= 6 else { return ValueFormat.string(value) }
-        var mantissa = String(digits.prefix(1))
-        if digits.count > 1 { mantissa += "." + digits.dropFirst() }
-        let sign = exponent < 0 ? "-" : "+"
-        let magnitude = abs(exponent)
-        return (negative ? "-" : "") + mantissa + "e" + sign + (magnitude < 10 ? "0" : "") + String(magnitude)
-    }
-
-    /// The shortest round-tripping digits of a finite non-zero value and where the decimal point
-    /// goes (`0.0125` is `125` with the point at -1).
-    static func shortestDigits(_ value: Double) -> (negative: Bool, digits: String, point: Int) {
-        var text = Substring(abs(value).description)
-        var exponent = 0
-        if let e = text.firstIndex(where: { $0 == "e" || $0 == "E" }) {
-            exponent = Int(text[text.index(after: e)...]) ?? 0
-            text = text[..<e]
-        }
-        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
-        var digits = String(parts[0]) + (parts.count > 1 ? String(parts[1]) : "")
-        var point = parts[0].count + exponent
-        while digits.first == "0" {
-            digits.removeFirst()
-            point -= 1
-        }
-        while digits.last == "0" { digits.removeLast() }
-        return (value < 0, digits, point)
+        let exponent = ValueFormat.shortestDigits(value).point - 1
+        return exponent < -4 || exponent >= 6 ? ValueFormat.exponent(value) : ValueFormat.string(value)
     }
 
     /// A C format of one number (`%.4g`, `%.2f`), with Go's spelling of NaN and the infinities.
