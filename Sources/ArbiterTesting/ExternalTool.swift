@@ -38,4 +38,5 @@ public struct ExternalTool: Sendable {
 
     public static let prometheus = ExternalTool("prometheus")
     public static let promtool = ExternalTool("promtool")
+    public static let alertmanager = ExternalTool("prometheus-alertmanager")
 }
