@@ -217,6 +217,7 @@ let package = Package(
             name: "ArbiterAppTests",
             dependencies: [
                 "ArbiterApp", "ArbiterHTTP", "ArbiterJobs", "ArbiterMetrics", "ArbiterStorage", "ArbiterTesting", "ArbiterWorkerProtocol",
+                "ArbiterTSDB", "ArbiterPromQL", "ArbiterRules",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -1,7 +1,10 @@
 @testable import ArbiterHTTP
 import ArbiterJobs
 import ArbiterMetrics
+import ArbiterPromQL
+import ArbiterRules
 import ArbiterStorage
+import ArbiterTSDB
 import ArbiterTesting
 import Hummingbird
 
@@ -19,7 +22,8 @@ enum TestRouter {
         let router = try ArbiterRouter.build(.init(
             registry: registry, readiness: Readiness(), healthChecks: [],
             scheduler: Scheduler(store: store, workers: store, consents: store, policies: [:], leaseTimeout: .seconds(30), observer: metrics),
-            jobMetrics: metrics, access: .init(tokens: store, audit: store)))
+            jobMetrics: metrics, access: .init(tokens: store, audit: store),
+            queryAPI: QueryAPI(head: Head(), engine: Engine(), rules: NoRules(), registry: registry)))
         do {
             try await body(router)
         } catch {
@@ -28,4 +32,10 @@ enum TestRouter {
         }
         try await store.close()
     }
+}
+
+/// No rule files.
+struct NoRules: RuleSource {
+    var currentGroups: [RuleGroup] { [] }
+    func reload() throws(RuleLoadError) -> Int { 0 }
 }

@@ -2194,6 +2194,851 @@ enum EmbeddedOpenAPI {
           }
         }
       }
+    },
+    "/api/v1/query": {
+      "get": {
+        "summary": "Evaluate an instant query (Prometheus API).",
+        "tags": [
+          "query"
+        ],
+        "parameters": [
+          {
+            "name": "query",
+            "in": "query",
+            "required": true,
+            "description": "PromQL expression",
+            "schema": {
+              "type": "string"
+            }
+          },
+          {
+            "name": "time",
+            "in": "query",
+            "required": false,
+            "description": "Evaluation time: Unix seconds or RFC 3339 (default now)",
+            "schema": {
+              "type": "string"
+            }
+          },
+          {
+            "name": "timeout",
+            "in": "query",
+            "required": false,
+            "description": "Evaluation timeout, at most query.timeout (seconds or 5m style)",
+            "schema": {
+              "type": "string"
+            }
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "vector, matrix, scalar or string result",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/PrometheusResponse"
+                }
+              }
+            }
+          },
+          "400": {
+            "description": "A parameter is wrong (errorType bad_data; field names it)",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/PrometheusResponse"
+                }
+              }
+            }
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "429": {
+            "$ref": "#/components/responses/LockedOut"
+          }
+        }
+      },
+      "post": {
+        "summary": "Evaluate an instant query (Prometheus API).",
+        "tags": [
+          "query"
+        ],
+        "parameters": [],
+        "responses": {
+          "200": {
+            "description": "vector, matrix, scalar or string result",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/PrometheusResponse"
+                }
+              }
+            }
+          },
+          "400": {
+            "description": "A parameter is wrong (errorType bad_data; field names it)",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/PrometheusResponse"
+                }
+              }
+            }
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "429": {
+            "$ref": "#/components/responses/LockedOut"
+          }
+        },
+        "requestBody": {
+          "required": false,
+          "content": {
+            "application/x-www-form-urlencoded": {
+              "schema": {
+                "type": "object",
+                "properties": {
+                  "query": {
+                    "type": "string"
+                  },
+                  "time": {
+                    "type": "string"
+                  },
+                  "timeout": {
+                    "type": "string"
+                  }
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/api/v1/query_range": {
+      "get": {
+        "summary": "Evaluate a range query (Prometheus API): the expression at every step.",
+        "tags": [
+          "query"
+        ],
+        "parameters": [
+          {
+            "name": "query",
+            "in": "query",
+            "required": true,
+            "description": "PromQL expression",
+            "schema": {
+              "type": "string"
+            }
+          },
+          {
+            "name": "start",
+            "in": "query",
+            "required": true,
+            "description": "Start: Unix seconds or RFC 3339",
+            "schema": {
+              "type": "string"
+            }
+          },
+          {
+            "name": "end",
+            "in": "query",
+            "required": true,
+            "description": "End: Unix seconds or RFC 3339",
+            "schema": {
+              "type": "string"
+            }
+          },
+          {
+            "name": "step",
+            "in": "query",
+            "required": true,
+            "description": "Resolution: seconds or 15s style; at most 11,000 points",
+            "schema": {
+              "type": "string"
+            }
+          },
+          {
+            "name": "timeout",
+            "in": "query",
+            "required": false,
+            "description": "Evaluation timeout, at most query.timeout (seconds or 5m style)",
+            "schema": {
+              "type": "string"
+            }
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "matrix result",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/PrometheusResponse"
+                }
+              }
+            }
+          },
+          "400": {
+            "description": "A parameter is wrong (errorType bad_data; field names it)",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/PrometheusResponse"
+                }
+              }
+            }
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "429": {
+            "$ref": "#/components/responses/LockedOut"
+          }
+        }
+      },
+      "post": {
+        "summary": "Evaluate a range query (Prometheus API): the expression at every step.",
+        "tags": [
+          "query"
+        ],
+        "parameters": [],
+        "responses": {
+          "200": {
+            "description": "matrix result",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/PrometheusResponse"
+                }
+              }
+            }
+          },
+          "400": {
+            "description": "A parameter is wrong (errorType bad_data; field names it)",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/PrometheusResponse"
+                }
+              }
+            }
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "429": {
+            "$ref": "#/components/responses/LockedOut"
+          }
+        },
+        "requestBody": {
+          "required": false,
+          "content": {
+            "application/x-www-form-urlencoded": {
+              "schema": {
+                "type": "object",
+                "properties": {
+                  "query": {
+                    "type": "string"
+                  },
+                  "start": {
+                    "type": "string"
+                  },
+                  "end": {
+                    "type": "string"
+                  },
+                  "step": {
+                    "type": "string"
+                  },
+                  "timeout": {
+                    "type": "string"
+                  }
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/api/v1/series": {
+      "get": {
+        "summary": "Series matching selectors (Prometheus API).",
+        "tags": [
+          "query"
+        ],
+        "parameters": [
+          {
+            "name": "match[]",
+            "in": "query",
+            "required": false,
+            "description": "Series selectors; repeat for several",
+            "schema": {
+              "type": "array",
+              "items": {
+                "type": "string"
+              }
+            },
+            "style": "form",
+            "explode": true
+          },
+          {
+            "name": "start",
+            "in": "query",
+            "required": false,
+            "description": "Start of the range",
+            "schema": {
+              "type": "string"
+            }
+          },
+          {
+            "name": "end",
+            "in": "query",
+            "required": false,
+            "description": "End of the range",
+            "schema": {
+              "type": "string"
+            }
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "label sets",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/PrometheusResponse"
+                }
+              }
+            }
+          },
+          "400": {
+            "description": "A parameter is wrong (errorType bad_data; field names it)",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/PrometheusResponse"
+                }
+              }
+            }
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "429": {
+            "$ref": "#/components/responses/LockedOut"
+          }
+        }
+      },
+      "post": {
+        "summary": "Series matching selectors (Prometheus API).",
+        "tags": [
+          "query"
+        ],
+        "parameters": [],
+        "responses": {
+          "200": {
+            "description": "label sets",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/PrometheusResponse"
+                }
+              }
+            }
+          },
+          "400": {
+            "description": "A parameter is wrong (errorType bad_data; field names it)",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/PrometheusResponse"
+                }
+              }
+            }
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "429": {
+            "$ref": "#/components/responses/LockedOut"
+          }
+        },
+        "requestBody": {
+          "required": false,
+          "content": {
+            "application/x-www-form-urlencoded": {
+              "schema": {
+                "type": "object",
+                "properties": {
+                  "match[]": {
+                    "type": "array",
+                    "items": {
+                      "type": "string"
+                    }
+                  },
+                  "start": {
+                    "type": "string"
+                  },
+                  "end": {
+                    "type": "string"
+                  }
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/api/v1/labels": {
+      "get": {
+        "summary": "Label names, optionally of matching series (Prometheus API).",
+        "tags": [
+          "query"
+        ],
+        "parameters": [
+          {
+            "name": "match[]",
+            "in": "query",
+            "required": false,
+            "description": "Series selectors; repeat for several",
+            "schema": {
+              "type": "array",
+              "items": {
+                "type": "string"
+              }
+            },
+            "style": "form",
+            "explode": true
+          },
+          {
+            "name": "start",
+            "in": "query",
+            "required": false,
+            "description": "Start of the range",
+            "schema": {
+              "type": "string"
+            }
+          },
+          {
+            "name": "end",
+            "in": "query",
+            "required": false,
+            "description": "End of the range",
+            "schema": {
+              "type": "string"
+            }
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "label names",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/PrometheusResponse"
+                }
+              }
+            }
+          },
+          "400": {
+            "description": "A parameter is wrong (errorType bad_data; field names it)",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/PrometheusResponse"
+                }
+              }
+            }
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "429": {
+            "$ref": "#/components/responses/LockedOut"
+          }
+        }
+      },
+      "post": {
+        "summary": "Label names, optionally of matching series (Prometheus API).",
+        "tags": [
+          "query"
+        ],
+        "parameters": [],
+        "responses": {
+          "200": {
+            "description": "label names",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/PrometheusResponse"
+                }
+              }
+            }
+          },
+          "400": {
+            "description": "A parameter is wrong (errorType bad_data; field names it)",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/PrometheusResponse"
+                }
+              }
+            }
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "429": {
+            "$ref": "#/components/responses/LockedOut"
+          }
+        },
+        "requestBody": {
+          "required": false,
+          "content": {
+            "application/x-www-form-urlencoded": {
+              "schema": {
+                "type": "object",
+                "properties": {
+                  "match[]": {
+                    "type": "array",
+                    "items": {
+                      "type": "string"
+                    }
+                  },
+                  "start": {
+                    "type": "string"
+                  },
+                  "end": {
+                    "type": "string"
+                  }
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/api/v1/label/{name}/values": {
+      "get": {
+        "summary": "Values of a label, optionally of matching series (Prometheus API).",
+        "tags": [
+          "query"
+        ],
+        "parameters": [
+          {
+            "name": "name",
+            "in": "path",
+            "required": true,
+            "schema": {
+              "type": "string"
+            }
+          },
+          {
+            "name": "match[]",
+            "in": "query",
+            "required": false,
+            "description": "Series selectors; repeat for several",
+            "schema": {
+              "type": "array",
+              "items": {
+                "type": "string"
+              }
+            },
+            "style": "form",
+            "explode": true
+          },
+          {
+            "name": "start",
+            "in": "query",
+            "required": false,
+            "description": "Start of the range",
+            "schema": {
+              "type": "string"
+            }
+          },
+          {
+            "name": "end",
+            "in": "query",
+            "required": false,
+            "description": "End of the range",
+            "schema": {
+              "type": "string"
+            }
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "label values",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/PrometheusResponse"
+                }
+              }
+            }
+          },
+          "400": {
+            "description": "A parameter is wrong (errorType bad_data; field names it)",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/PrometheusResponse"
+                }
+              }
+            }
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "429": {
+            "$ref": "#/components/responses/LockedOut"
+          }
+        }
+      }
+    },
+    "/api/v1/metadata": {
+      "get": {
+        "summary": "Type, help and unit of every metric family in the registry (Prometheus API).",
+        "tags": [
+          "query"
+        ],
+        "parameters": [
+          {
+            "name": "metric",
+            "in": "query",
+            "required": false,
+            "description": "Only this metric",
+            "schema": {
+              "type": "string"
+            }
+          },
+          {
+            "name": "limit",
+            "in": "query",
+            "required": false,
+            "description": "At most this many metrics",
+            "schema": {
+              "type": "string"
+            }
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "metadata by metric name",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/PrometheusResponse"
+                }
+              }
+            }
+          },
+          "400": {
+            "description": "A parameter is wrong (errorType bad_data; field names it)",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/PrometheusResponse"
+                }
+              }
+            }
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "429": {
+            "$ref": "#/components/responses/LockedOut"
+          }
+        }
+      }
+    },
+    "/api/v1/rules": {
+      "get": {
+        "summary": "Rule groups with their rules, health, last error and alerts (Prometheus API).",
+        "tags": [
+          "query"
+        ],
+        "parameters": [
+          {
+            "name": "type",
+            "in": "query",
+            "required": false,
+            "description": "alert or record",
+            "schema": {
+              "type": "string"
+            }
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "groups",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/PrometheusResponse"
+                }
+              }
+            }
+          },
+          "400": {
+            "description": "A parameter is wrong (errorType bad_data; field names it)",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/PrometheusResponse"
+                }
+              }
+            }
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "429": {
+            "$ref": "#/components/responses/LockedOut"
+          }
+        }
+      }
+    },
+    "/api/v1/alerts": {
+      "get": {
+        "summary": "Pending and firing alerts (Prometheus API).",
+        "tags": [
+          "query"
+        ],
+        "parameters": [],
+        "responses": {
+          "200": {
+            "description": "alerts",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/PrometheusResponse"
+                }
+              }
+            }
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "429": {
+            "$ref": "#/components/responses/LockedOut"
+          }
+        }
+      }
+    },
+    "/api/v1/status/buildinfo": {
+      "get": {
+        "summary": "Version information (Prometheus API).",
+        "tags": [
+          "query"
+        ],
+        "parameters": [],
+        "responses": {
+          "200": {
+            "description": "build information",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/PrometheusResponse"
+                }
+              }
+            }
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "429": {
+            "$ref": "#/components/responses/LockedOut"
+          }
+        }
+      }
+    },
+    "/-/reload": {
+      "post": {
+        "summary": "Reload the rule files; on an error the rules in force are kept. Audited as rules.reloaded.",
+        "tags": [
+          "rules"
+        ],
+        "responses": {
+          "200": {
+            "description": "Loaded",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "object",
+                  "properties": {
+                    "status": {
+                      "type": "string"
+                    },
+                    "rules": {
+                      "type": "integer"
+                    }
+                  }
+                }
+              }
+            }
+          },
+          "422": {
+            "description": "A rule file is invalid (code invalid_rules; the message names file and line)",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "429": {
+            "$ref": "#/components/responses/LockedOut"
+          }
+        }
+      }
     }
   },
   "components": {
@@ -2929,13 +3774,59 @@ enum EmbeddedOpenAPI {
             "description": "Only in the answer to revoke."
           }
         }
+      },
+      "PrometheusResponse": {
+        "type": "object",
+        "description": "The Prometheus HTTP API envelope.",
+        "required": [
+          "status"
+        ],
+        "properties": {
+          "status": {
+            "type": "string",
+            "enum": [
+              "success",
+              "error"
+            ]
+          },
+          "data": {
+            "description": "The result: for queries {resultType, result}; times are Unix seconds (numbers), values strings."
+          },
+          "warnings": {
+            "type": "array",
+            "items": {
+              "type": "string"
+            }
+          },
+          "errorType": {
+            "type": "string",
+            "enum": [
+              "bad_data",
+              "execution",
+              "timeout",
+              "unavailable",
+              "internal"
+            ]
+          },
+          "error": {
+            "type": "string"
+          },
+          "code": {
+            "type": "string",
+            "description": "Arbiter's stable error code."
+          },
+          "field": {
+            "type": "string",
+            "description": "The parameter at fault."
+          }
+        }
       }
     },
     "securitySchemes": {
       "bearer": {
         "type": "http",
         "scheme": "bearer",
-        "description": "An API token (arb_…) from `arbiter token create` or <data-dir>/admin.token, or a JWT when auth.jwt is configured. The README's access matrix lists the role each route needs."
+        "description": "An API token (arb_\u2026) from `arbiter token create` or <data-dir>/admin.token, or a JWT when auth.jwt is configured. The README's access matrix lists the role each route needs."
       }
     },
     "responses": {
