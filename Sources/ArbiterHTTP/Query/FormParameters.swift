@@ -7,7 +7,8 @@ struct FormParameters {
     var pairs: [(String, String)]
 
     static func read(_ request: Request, limit: Int) async throws -> FormParameters {
-        var pairs = request.uri.queryParameters.map { (String($0.key), String($0.value)) }
+        // Decoded as a form, as Go does: `+` is a space, `%2B` a plus, `match%5B%5D` is `match[]`.
+        var pairs = Self.decode(request.uri.query ?? "")
         if request.method == .post {
             let body = try await APIRequest.body(request, limit: limit)
             pairs += Self.decode(String(decoding: body, as: UTF8.self))

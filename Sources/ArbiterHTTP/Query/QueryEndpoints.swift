@@ -160,8 +160,10 @@ struct QueryEndpoints: Sendable {
         }
         let wanted = parameters.first("metric")
         var data: [String: Any] = [:]
+        // Named as a Prometheus scraping Arbiter records them: it asks for OpenMetrics, whose
+        // families are named without a counter's `_total`.
         for descriptor in self.api.registry.descriptors where data.count < limit {
-            let name = descriptor.textName
+            let name = descriptor.name
             if let wanted, wanted != name { continue }
             data[name] = [["type": descriptor.kind.rawValue, "help": descriptor.help, "unit": descriptor.unit]]
         }

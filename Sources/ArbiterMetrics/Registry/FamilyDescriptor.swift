@@ -29,7 +29,7 @@ public struct FamilyDescriptor: Sendable, Equatable {
 
     /// The name on the text format's metadata lines: Go clients use the registered name, which for a
     /// counter ends in `_total`.
-    public var textName: String { self.kind == .counter ? self.name + "_total" : self.name }
+    var textName: String { self.kind == .counter ? self.name + "_total" : self.name }
 
     init(name: String, help: String, unit: String, kind: MetricKind, labelNames: [String], buckets: HistogramBuckets? = nil) {
         self.name = name
