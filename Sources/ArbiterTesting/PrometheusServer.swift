@@ -22,13 +22,17 @@ public final class PrometheusServer: Sendable {
     ///   - arguments: Extra command-line flags.
     /// - Returns: The running server.
     /// - Throws: ``TestingError`` when the binary is missing or it does not become ready.
-    public static func start(scrapeConfigs: String, scrapeInterval: String = "1s", arguments: [String] = []) async throws -> PrometheusServer {
+    ///   - ruleFiles: Rule files Prometheus evaluates (at the scrape interval).
+    public static func start(
+        scrapeConfigs: String, scrapeInterval: String = "1s", ruleFiles: [String] = [], arguments: [String] = []
+    ) async throws -> PrometheusServer {
         let binary = try ExternalTool.prometheus.require()
         let directory = try TemporaryDirectory(prefix: "prometheus")
         let config = """
             global:
               scrape_interval: \(scrapeInterval)
               evaluation_interval: \(scrapeInterval)
+            rule_files: [\(ruleFiles.map { "\"\($0)\"" }.joined(separator: ", "))]
             scrape_configs:
             \(scrapeConfigs)
             """

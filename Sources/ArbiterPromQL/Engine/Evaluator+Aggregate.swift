@@ -39,23 +39,24 @@ extension Evaluator {
                 return Sample(labels: Labels(pairs), value: sample.value, timestamp: sample.timestamp)
             }
         }
-        var order: [Labels] = []
-        var groups: [Labels: Group] = [:]
+        // Groups in order of first appearance, updated in place (a copy per sample would copy the
+        // members of topk/quantile every time).
+        var groups: [Group] = []
+        var positions: [Labels: Int] = [:]
+        let variance = aggregate.op == .stddev || aggregate.op == .stdvar
+        let keepsMembers = aggregate.op == .topk || aggregate.op == .bottomk || aggregate.op == .quantile
         for sample in input {
             let key = Self.groupLabels(sample.labels, aggregate.grouping, extra: aggregate.op == .countValues ? valueLabel : nil)
-            guard var group = groups[key] else {
-                order.append(key)
-                let variance = aggregate.op == .stddev || aggregate.op == .stdvar
-                let keepsMembers = aggregate.op == .topk || aggregate.op == .bottomk || aggregate.op == .quantile
-                groups[key] = Group(labels: key, value: variance ? 0 : sample.value, mean: sample.value, count: 1, members: keepsMembers ? [sample] : [])
-                continue
+            if let position = positions[key] {
+                Self.accumulate(&groups[position], sample, aggregate.op)
+            } else {
+                positions[key] = groups.count
+                groups.append(Group(labels: key, value: variance ? 0 : sample.value, mean: sample.value, count: 1, members: keepsMembers ? [sample] : []))
             }
-            Self.accumulate(&group, sample, aggregate.op)
-            groups[key] = group
         }
         var out: [Sample] = []
-        for key in order {
-            let group = groups[key]!
+        for group in groups {
+            let key = group.labels
             switch aggregate.op {
             case .topk, .bottomk:
                 for sample in Self.select(group.members, k: k, largest: aggregate.op == .topk) {
@@ -110,10 +111,9 @@ extension Evaluator {
     private static func groupLabels(_ labels: Labels, _ grouping: Aggregate.Grouping, extra: String?) -> Labels {
         switch grouping {
         case .by(let names):
-            let keep = extra.map { names + [$0] } ?? names
-            return Labels(labels.pairs.filter { keep.contains($0.name) }.map { ($0.name, $0.value) })
+            return labels.filter { names.contains($0) || $0 == extra }
         case .without(let names):
-            return Labels(labels.pairs.filter { $0.name != Labels.metricName && (!names.contains($0.name) || $0.name == extra) }.map { ($0.name, $0.value) })
+            return labels.filter { $0 != Labels.metricName && (!names.contains($0) || $0 == extra) }
         }
     }
 

@@ -56,7 +56,7 @@ public enum Value: Sendable {
 extension Labels {
     /// The labels without `__name__`.
     public var droppingMetricName: Labels {
-        self[Labels.metricName] == nil ? self : Labels(self.pairs.filter { $0.name != Labels.metricName }.map { ($0.name, $0.value) })
+        self.pairs.contains { $0.name == Labels.metricName } ? self.filter { $0 != Labels.metricName } : self
     }
 
     /// Prometheus's order of label sets: pair by pair, name then value; a prefix sorts first.

@@ -14,7 +14,7 @@ enum HistogramQuantile {
             guard let bound = sample.labels["le"].flatMap(Self.parseBound) else { continue }
             // Grouped with the metric name, which the result drops: two histograms that differ only
             // in name collide in the result (an error), as in 2.42.
-            let key = Labels(sample.labels.pairs.filter { $0.name != "le" }.map { ($0.name, $0.value) })
+            let key = sample.labels.filter { $0 != "le" }
             if buckets[key] == nil { order.append(key) }
             buckets[key, default: []].append(Bucket(upperBound: bound, count: sample.value))
         }

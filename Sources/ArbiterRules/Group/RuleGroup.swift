@@ -45,8 +45,10 @@ public final class RuleGroup: Sendable {
 
     /// Evaluates every rule at `time` (Unix ms).
     @discardableResult
-    public func evaluate(at time: Int64, environment: RuleEnvironment) -> Evaluation {
+    public func evaluate(at time: Int64, environment shared: RuleEnvironment) -> Evaluation {
         let started = DispatchTime.now().uptimeNanoseconds
+        var environment = shared
+        environment.storage = EvaluationCache(shared.storage)
         var rules = self.state.withLock { $0.rules }
         var evaluation = Evaluation(time: time, durationSeconds: 0)
         for index in rules.indices {

@@ -13,6 +13,16 @@ public struct Labels: Sendable, Hashable, CustomStringConvertible {
             .map { (name: $0.key, value: $0.value) }
     }
 
+    /// Pairs known to be sorted by name, unique and non-empty (taken from another label set).
+    init(sortedUnique pairs: [(name: String, value: String)]) {
+        self.pairs = pairs
+    }
+
+    /// The pairs whose names `keep` accepts (no re-sorting: the order is kept).
+    public func filter(_ keep: (String) -> Bool) -> Labels {
+        Labels(sortedUnique: self.pairs.filter { keep($0.name) })
+    }
+
     public init(_ dictionary: [String: String]) {
         self.init(dictionary.map { ($0.key, $0.value) })
     }
