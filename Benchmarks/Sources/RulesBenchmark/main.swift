@@ -5,6 +5,7 @@ import Foundation
 // 1,000 rules (500 recording, 500 alerting, from Benchmarks/rules/generate) over 100,000 series in
 // a metrics registry sampled every 5 s: Arbiter's round in-process, then Prometheus 2.42 scraping
 // the same registry and evaluating the same file.
+setvbuf(stdout, nil, _IOLBF, 0)
 let arguments = CommandLine.arguments
 let quick = arguments.contains("--quick")
 let skipPrometheus = arguments.contains("--arbiter-only")

@@ -58,7 +58,7 @@ extension Evaluator {
         let window = RangeFunctions.Window(start: range.rangeStart, end: range.rangeEnd, time: time)
         var out: [Sample] = []
         for series in range.series {
-            guard let value = RangeFunctions.apply(name, series.points, window, scalars) else { continue }
+            guard let value = series.points.withUnsafeBufferPointer({ RangeFunctions.apply(name, $0, window, scalars) }) else { continue }
             let labels = name == "last_over_time" ? series.labels : series.labels.droppingMetricName
             out.append(Sample(labels: labels, value: value, timestamp: time))
         }

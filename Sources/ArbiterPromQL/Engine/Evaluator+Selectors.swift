@@ -1,8 +1,16 @@
 import ArbiterTSDB
 
+/// A series' points inside a range, sharing the fetched array where no staleness marker had to go.
+struct RangeSeries {
+    var labels: Labels
+    var points: ArraySlice<Point>
+}
+
 /// A range vector with the window it was taken over (what `rate` extrapolates to).
 struct RangeVector {
-    var series: [Series]
+    var series: [RangeSeries]
+
+    var matrix: [Series] { self.series.map { Series(labels: $0.labels, points: Array($0.points)) } }
     var rangeStart: Int64
     var rangeEnd: Int64
 }
@@ -83,22 +91,20 @@ extension Evaluator {
     /// start), staleness markers left out, series without samples left out.
     func rangeVector(_ selector: VectorSelector, range: Int64, at time: Int64) throws(QueryError) -> RangeVector {
         let reference = self.resolve(selector.at, time) - selector.offset
-        var out: [Series] = []
+        var out: [RangeSeries] = []
         var total = 0
         for series in self.fetch(selector) {
             let last = Self.lastIndex(series.points, atOrBefore: reference)
             guard last >= 0 else { continue }
-            var first = Self.lastIndex(series.points, atOrBefore: reference - range - 1) + 1
-            var points: [Point] = []
-            points.reserveCapacity(last - first + 1)
-            while first <= last {
-                let point = series.points[first]
-                if !StaleNaN.isStale(point.value) { points.append(point) }
-                first += 1
+            let first = Self.lastIndex(series.points, atOrBefore: reference - range - 1) + 1
+            guard first <= last else { continue }
+            var points = series.points[first...last]
+            if points.contains(where: { StaleNaN.isStale($0.value) }) {
+                points = ArraySlice(points.filter { !StaleNaN.isStale($0.value) })
+                if points.isEmpty { continue }
             }
-            guard !points.isEmpty else { continue }
             total += points.count
-            out.append(Series(labels: series.labels, points: points))
+            out.append(RangeSeries(labels: series.labels, points: points))
         }
         try self.countSamples(total)
         return RangeVector(series: out, rangeStart: reference - range, rangeEnd: reference)
@@ -122,7 +128,7 @@ extension Evaluator {
             try self.countSamples(total)
             stepTime += step
         }
-        return RangeVector(series: order.map { Series(labels: $0, points: byLabels[$0]!) }, rangeStart: low, rangeEnd: reference)
+        return RangeVector(series: order.map { RangeSeries(labels: $0, points: byLabels[$0]![...]) }, rangeStart: low, rangeEnd: reference)
     }
 
     static func ceilDivide(_ value: Int64, _ divisor: Int64) -> Int64 {

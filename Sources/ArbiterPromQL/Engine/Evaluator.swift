@@ -30,8 +30,8 @@ final class Evaluator {
         case .paren(let inner): return try self.evaluate(inner, at: time)
         case .vectorSelector(let selector): return .vector(try self.instantVector(selector, at: time))
         case .matrixSelector(let selector, let range):
-            return .matrix(try self.rangeVector(selector, range: range, at: time).series)
-        case .subquery(let subquery): return .matrix(try self.subquery(subquery, at: time).series)
+            return .matrix(try self.rangeVector(selector, range: range, at: time).matrix)
+        case .subquery(let subquery): return .matrix(try self.subquery(subquery, at: time).matrix)
         case .unaryMinus(let inner):
             switch try self.evaluate(inner, at: time) {
             case .scalar(let value): return .scalar(-value)

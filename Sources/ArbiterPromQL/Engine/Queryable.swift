@@ -10,6 +10,6 @@ public protocol Queryable: Sendable {
 extension Head: Queryable {
     public func series(matching matchers: [LabelMatcher], from: Int64, to: Int64) -> [Series] {
         let found = self.select(matchers, from: from, to: to)
-        return found.map { Series(labels: $0.labels, points: $0.samples.map { Point($0.timestamp, $0.value) }) }
+        return found.map { Series(labels: $0.labels, points: $0.samples) }
     }
 }

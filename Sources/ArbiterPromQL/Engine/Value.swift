@@ -15,16 +15,6 @@ public struct Sample: Sendable {
     }
 }
 
-public struct Point: Sendable, Equatable {
-    public var timestamp: Int64
-    public var value: Double
-
-    public init(_ timestamp: Int64, _ value: Double) {
-        self.timestamp = timestamp
-        self.value = value
-    }
-}
-
 /// A series with its points, as a range vector or a range query's result holds them.
 public struct Series: Sendable {
     public var labels: Labels

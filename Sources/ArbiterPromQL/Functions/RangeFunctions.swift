@@ -1,3 +1,4 @@
+import ArbiterTSDB
 /// The functions over a range vector, per series, with Prometheus 2.42's numerics.
 enum RangeFunctions {
     struct Window {
@@ -9,7 +10,7 @@ enum RangeFunctions {
     }
 
     /// The function's value for one series, or `nil` when it has none (too few points).
-    static func apply(_ name: String, _ points: [Point], _ window: Window, _ scalars: [Double]) -> Double? {
+    static func apply(_ name: String, _ points: UnsafeBufferPointer<Point>, _ window: Window, _ scalars: [Double]) -> Double? {
         switch name {
         case "rate": return Self.extrapolatedRate(points, window, isCounter: true, isRate: true)
         case "increase": return Self.extrapolatedRate(points, window, isCounter: true, isRate: false)
@@ -58,7 +59,7 @@ enum RangeFunctions {
     /// `rate`, `increase` and `delta`: the change over the samples, corrected for counter resets,
     /// extrapolated towards the range's ends (not past half a sample interval beyond the data, and
     /// not below zero for a counter).
-    static func extrapolatedRate(_ points: [Point], _ window: Window, isCounter: Bool, isRate: Bool) -> Double? {
+    static func extrapolatedRate(_ points: UnsafeBufferPointer<Point>, _ window: Window, isCounter: Bool, isRate: Bool) -> Double? {
         guard points.count >= 2 else { return nil }
         let first = points[0]
         let last = points[points.count - 1]
@@ -89,7 +90,7 @@ enum RangeFunctions {
     }
 
     /// `irate` and `idelta`: the last two samples.
-    static func instantValue(_ points: [Point], isRate: Bool) -> Double? {
+    static func instantValue(_ points: UnsafeBufferPointer<Point>, isRate: Bool) -> Double? {
         guard points.count >= 2 else { return nil }
         let last = points[points.count - 1]
         let previous = points[points.count - 2]
@@ -102,7 +103,7 @@ enum RangeFunctions {
     }
 
     /// Least squares over the points, x in seconds from `interceptTime`.
-    static func linearRegression(_ points: [Point], interceptTime: Int64) -> (slope: Double, intercept: Double) {
+    static func linearRegression(_ points: UnsafeBufferPointer<Point>, interceptTime: Int64) -> (slope: Double, intercept: Double) {
         var n = 0.0
         var (sumX, cX, sumY, cY, sumXY, cXY, sumX2, cX2) = (0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
         let initial = points[0].value
@@ -127,7 +128,7 @@ enum RangeFunctions {
         return (slope, sumY / n - slope * sumX / n)
     }
 
-    static func holtWinters(_ points: [Point], smoothing: Double, trend: Double) -> Double? {
+    static func holtWinters(_ points: UnsafeBufferPointer<Point>, smoothing: Double, trend: Double) -> Double? {
         guard points.count >= 2 else { return nil }
         var s0 = 0.0
         var s1 = points[0].value
@@ -143,7 +144,7 @@ enum RangeFunctions {
 
     /// The mean, kept finite-safe as 2.42 does: once infinite it stays so unless an infinity of
     /// the other sign or a NaN arrives.
-    static func average(_ points: [Point]) -> Double {
+    static func average(_ points: UnsafeBufferPointer<Point>) -> Double {
         var mean = 0.0
         var count = 0.0
         var compensation = 0.0
@@ -158,7 +159,7 @@ enum RangeFunctions {
         return mean.isInfinite ? mean : mean + compensation
     }
 
-    static func variance(_ points: [Point]) -> Double {
+    static func variance(_ points: UnsafeBufferPointer<Point>) -> Double {
         var count = 0.0
         var (mean, cMean, aux, cAux) = (0.0, 0.0, 0.0, 0.0)
         for point in points {

@@ -133,6 +133,11 @@ public struct AlertSet: Sendable, Equatable {
 public struct AlertLimitExceeded: Error, Sendable, Equatable, CustomStringConvertible {
     public let limit: Int
     public let count: Int
+
+    public init(limit: Int, count: Int) {
+        self.limit = limit
+        self.count = count
+    }
     public var description: String { "exceeded limit of \(self.limit) with \(self.count) alerts" }
 }
 

@@ -104,6 +104,15 @@ public struct XORChunk: Sendable, Equatable {
         return out
     }
 
+    /// Appends the samples with `from <= t <= to`, decoding no further than `to`.
+    public func decode(into out: inout [Point], from: Int64, to: Int64) {
+        var iterator = XORChunkIterator(bytes: self.stream.bytes, count: self.count)
+        while let sample = iterator.next() {
+            if sample.timestamp > to { return }
+            if sample.timestamp >= from { out.append(Point(sample.timestamp, sample.value)) }
+        }
+    }
+
     public static func == (lhs: XORChunk, rhs: XORChunk) -> Bool {
         lhs.count == rhs.count && lhs.stream == rhs.stream
     }

@@ -31,7 +31,9 @@ public final class Head: Sendable {
     }
 
     private struct State {
-        var series: [UInt64: MemSeries] = [:]
+        /// By reference (index 0 unused); `nil` once truncated away.
+        var series: [MemSeries?] = [nil]
+        var seriesCount = 0
         var references: [Labels: UInt64] = [:]
         var postings = Postings()
         var nextReference: UInt64 = 1
@@ -60,17 +62,17 @@ public final class Head: Sendable {
                     round.droppedOverLimit += 1
                     continue
                 }
-                if state.series[reference]!.append(timestamp, value) {
+                if state.series[Int(reference)]!.append(timestamp, value) {
                     round.appended += 1
                     seen.insert(reference)
                 } else {
                     round.outOfOrder += 1
                 }
             }
-            for reference in state.live.subtracting(seen) where state.series[reference]?.isStale == false {
-                if state.series[reference]!.append(timestamp, StaleNaN.value) { round.staleMarked += 1 }
+            for reference in state.live.subtracting(seen) where state.series[Int(reference)]?.isStale == false {
+                if state.series[Int(reference)]!.append(timestamp, StaleNaN.value) { round.staleMarked += 1 }
             }
-            state.live = seen.filter { !(state.series[$0]?.isStale ?? true) }
+            state.live = seen.filter { !(state.series[Int($0)]?.isStale ?? true) }
             state.samplesAppended += round.appended + round.staleMarked
             return round
         }
@@ -82,7 +84,7 @@ public final class Head: Sendable {
     public func append(_ labels: Labels, _ timestamp: Int64, _ value: Double) -> Bool {
         self.state.withLock { state in
             guard let reference = Self.reference(for: labels, in: &state, limit: self.options.maxSeries),
-                state.series[reference]!.append(timestamp, value)
+                state.series[Int(reference)]!.append(timestamp, value)
             else { return false }
             state.samplesAppended += 1
             return true
@@ -91,10 +93,11 @@ public final class Head: Sendable {
 
     private static func reference(for labels: Labels, in state: inout State, limit: Int) -> UInt64? {
         if let known = state.references[labels] { return known }
-        guard state.series.count < limit else { return nil }
+        guard state.seriesCount < limit else { return nil }
         let reference = state.nextReference
         state.nextReference += 1
-        state.series[reference] = MemSeries(labels: labels)
+        state.series.append(MemSeries(labels: labels))
+        state.seriesCount += 1
         state.references[labels] = reference
         state.postings.add(reference, labels)
         return reference
@@ -105,22 +108,26 @@ public final class Head: Sendable {
         let cutoff = now - Int64(self.options.retention.components.seconds) * 1000
         self.state.withLock { state in
             var gone: Set<UInt64> = []
-            for reference in Array(state.series.keys) where !state.series[reference]!.truncate(before: cutoff) { gone.insert(reference) }
-            guard !gone.isEmpty else { return }
-            state.postings.remove(gone) { state.series[$0]?.labels }
-            for reference in gone {
-                if let labels = state.series.removeValue(forKey: reference)?.labels { state.references.removeValue(forKey: labels) }
+            for index in state.series.indices where state.series[index] != nil {
+                if !state.series[index]!.truncate(before: cutoff) { gone.insert(UInt64(index)) }
             }
+            guard !gone.isEmpty else { return }
+            state.postings.remove(gone) { state.series[Int($0)]?.labels }
+            for reference in gone {
+                if let labels = state.series[Int(reference)]?.labels { state.references.removeValue(forKey: labels) }
+                state.series[Int(reference)] = nil
+            }
+            state.seriesCount -= gone.count
             state.live.subtract(gone)
         }
     }
 
     /// The series the matchers select, with their samples in `[from, to]` (series with none in the
     /// range are left out), in reference order.
-    public func select(_ matchers: [LabelMatcher], from: Int64, to: Int64) -> [(labels: Labels, samples: [(timestamp: Int64, value: Double)])] {
+    public func select(_ matchers: [LabelMatcher], from: Int64, to: Int64) -> [(labels: Labels, samples: [Point])] {
         self.state.withLock { state in
             state.postings.select(matchers).compactMap { reference in
-                guard let series = state.series[reference] else { return nil }
+                guard let series = state.series[Int(reference)] else { return nil }
                 let samples = series.samples(from: from, to: to)
                 return samples.isEmpty ? nil : (series.labels, samples)
             }
@@ -147,8 +154,8 @@ public final class Head: Sendable {
     public func statistics() -> Statistics {
         self.state.withLock { state in
             Statistics(
-                series: state.series.count, samplesAppended: state.samplesAppended,
-                chunkBytes: state.series.values.reduce(0) { $0 + $1.chunkBytes })
+                series: state.seriesCount, samplesAppended: state.samplesAppended,
+                chunkBytes: state.series.reduce(0) { $0 + ($1?.chunkBytes ?? 0) })
         }
     }
 }

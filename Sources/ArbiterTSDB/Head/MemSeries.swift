@@ -33,10 +33,11 @@ struct MemSeries: Sendable {
     var chunkBytes: Int { self.chunks.reduce(0) { $0 + $1.byteCount } }
 
     /// The samples with `from <= t <= to`, in order.
-    func samples(from: Int64, to: Int64) -> [(timestamp: Int64, value: Double)] {
-        var out: [(timestamp: Int64, value: Double)] = []
+    func samples(from: Int64, to: Int64) -> [Point] {
+        var out: [Point] = []
         for chunk in self.chunks where chunk.maxTime >= from && chunk.minTime <= to {
-            for sample in chunk.samples() where sample.timestamp >= from && sample.timestamp <= to { out.append(sample) }
+            if out.isEmpty { out.reserveCapacity(chunk.count) }
+            chunk.decode(into: &out, from: from, to: to)
         }
         return out
     }
