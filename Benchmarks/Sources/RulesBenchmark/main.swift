@@ -5,7 +5,6 @@ import Foundation
 // 1,000 rules (500 recording, 500 alerting, from Benchmarks/rules/generate) over 100,000 series in
 // a metrics registry sampled every 5 s: Arbiter's round in-process, then Prometheus 2.42 scraping
 // the same registry and evaluating the same file.
-setvbuf(stdout, nil, _IOLBF, 0)
 let arguments = CommandLine.arguments
 let quick = arguments.contains("--quick")
 let skipPrometheus = arguments.contains("--arbiter-only")
@@ -24,6 +23,9 @@ func percentile(_ values: [Double], _ p: Double) -> Double {
     return sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))]
 }
 
+/// Written at once (a crash later must not lose it in a buffer).
+func emit(_ text: String) { FileHandle.standardOutput.write(Data((text + "\n").utf8)) }
+
 func f(_ value: Double, _ digits: Int = 3) -> String { String(format: "%.\(digits)f", value) }
 
 let rules = try RuleFile.load(rulesPath)
@@ -40,7 +42,7 @@ let arbiterSample = median(arbiter.sampleSeconds)
 let arbiterCPUShare = arbiter.cpuSeconds / (Double(arbiter.measuredRounds) * 5)
 let bytesPerSample = Double(arbiter.chunkBytes) / Double(max(arbiter.samples, 1))
 
-print("""
+emit("""
 
     Rules benchmark: \(rules.ruleCount) rules over \(Workload.seriesCount) series, 5 s rounds
     Arbiter (in-process, \(arbiter.measuredRounds) measured rounds after \(warmup) warm-up):
@@ -59,7 +61,7 @@ if !skipPrometheus {
     ).run()
     let prometheusRound = median(prometheus.roundSeconds)
     let prometheusCPUShare = prometheus.cpuSeconds / max(prometheus.windowSeconds, 1)
-    print("""
+    emit("""
         Prometheus 2.42 (scrape + evaluate, \(prometheus.roundSeconds.count) rounds seen in \(f(prometheus.windowSeconds, 0)) s):
           evaluation round   median \(f(prometheusRound)) s   p90 \(f(percentile(prometheus.roundSeconds, 0.9))) s   (prometheus_rule_group_last_duration_seconds)
           CPU share          \(f(prometheusCPUShare * 100, 1)) % of one core (scraping + evaluation + TSDB)

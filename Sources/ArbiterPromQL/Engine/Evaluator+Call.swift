@@ -57,11 +57,14 @@ extension Evaluator {
         }
         let window = RangeFunctions.Window(start: range.rangeStart, end: range.rangeEnd, time: time)
         var out: [Sample] = []
+        out.reserveCapacity(range.series.count)
         for series in range.series {
             guard let value = series.points.withUnsafeBufferPointer({ RangeFunctions.apply(name, $0, window, scalars) }) else { continue }
-            let labels = name == "last_over_time" ? series.labels : series.labels.droppingMetricName
+            let labels = name == "last_over_time" ? series.labels : (series.unnamedLabels ?? series.labels.droppingMetricName)
             out.append(Sample(labels: labels, value: value, timestamp: time))
         }
+        // Series of one metric name stay distinct without it; only a selection across names can collide.
+        if name == "last_over_time" || Self.selectsOneName(matrixArg) { return out }
         return try Self.unique(out)
     }
 
@@ -100,6 +103,16 @@ extension Evaluator {
             out.append(Sample(labels: sample.labels.droppingMetricName, value: value, timestamp: time))
         }
         return try Self.unique(out)
+    }
+
+    /// Whether the expression is a selector (or a range over one) with an equality matcher on the name.
+    static func selectsOneName(_ expr: Expr) -> Bool {
+        switch expr.unwrapped {
+        case .vectorSelector(let selector), .matrixSelector(let selector, _):
+            return selector.matchers.contains { $0.name == Labels.metricName && $0.kind == .equal }
+        default:
+            return false
+        }
     }
 
     /// The labels `absent()` gives its one sample: the selector's equality matchers, except the

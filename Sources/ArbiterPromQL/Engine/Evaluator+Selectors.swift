@@ -4,6 +4,7 @@ import ArbiterTSDB
 struct RangeSeries {
     var labels: Labels
     var points: ArraySlice<Point>
+    var unnamedLabels: Labels?
 }
 
 /// A range vector with the window it was taken over (what `rate` extrapolates to).
@@ -104,7 +105,7 @@ extension Evaluator {
                 if points.isEmpty { continue }
             }
             total += points.count
-            out.append(RangeSeries(labels: series.labels, points: points))
+            out.append(RangeSeries(labels: series.labels, points: points, unnamedLabels: series.unnamedLabels))
         }
         try self.countSamples(total)
         return RangeVector(series: out, rangeStart: reference - range, rangeEnd: reference)

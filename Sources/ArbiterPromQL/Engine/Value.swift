@@ -19,10 +19,13 @@ public struct Sample: Sendable {
 public struct Series: Sendable {
     public var labels: Labels
     public var points: [Point]
+    /// `labels` without `__name__`, when a cache worked it out once for many queries.
+    public var unnamedLabels: Labels?
 
-    public init(labels: Labels, points: [Point]) {
+    public init(labels: Labels, points: [Point], unnamedLabels: Labels? = nil) {
         self.labels = labels
         self.points = points
+        self.unnamedLabels = unnamedLabels
     }
 }
 

@@ -29,7 +29,8 @@ final class EvaluationCache: Queryable, SampleAppender {
     func series(matching matchers: [LabelMatcher], from: Int64, to: Int64) -> [Series] {
         let key = Key(matchers: matchers.map(\.description).joined(separator: ","), from: from, to: to)
         if let hit = self.state.withLock({ $0.entries[key] }) { return hit }
-        let fetched = self.storage.series(matching: matchers, from: from, to: to).sorted { $0.labels < $1.labels }
+        var fetched = self.storage.series(matching: matchers, from: from, to: to).sorted { $0.labels < $1.labels }
+        for index in fetched.indices { fetched[index].unnamedLabels = fetched[index].labels.droppingMetricName }
         let name = matchers.first { $0.name == Labels.metricName && $0.kind == .equal }?.value
         self.state.withLock { state in
             state.entries[key] = fetched
