@@ -99,4 +99,17 @@ import Testing
         #expect(statistics.samplesAppended == 240_000)
         #expect(Double(statistics.chunkBytes) / Double(statistics.samplesAppended) < 2, "\(statistics.chunkBytes) bytes")
     }
+
+    @Test func aSeriesSwitchingBetweenWholeNumbersAndFractionsKeepsEverySample() {
+        let head = Head()
+        let series = self.labels("mixed")
+        let values: [Double] = [1, 2, 3, 3.5, 4, 5, StaleNaN.value, 6, 7.25, 8]
+        for (index, value) in values.enumerated() { head.append(series, Int64(index) * 1000, value) }
+        let got = head.select([self.matcher(Labels.metricName, .equal, "mixed")], from: 0, to: .max)[0].samples
+        #expect(got.map(\.timestamp) == (0..<10).map { Int64($0) * 1000 })
+        #expect(zip(got.map(\.value), values).allSatisfy { $0.bitPattern == $1.bitPattern })
+        // Only the part after the window's start comes back.
+        let window = head.select([self.matcher(Labels.metricName, .equal, "mixed")], from: 3000, to: 5000)[0].samples
+        #expect(window.map(\.value) == [3.5, 4, 5])
+    }
 }

@@ -5,9 +5,12 @@ import Testing
 /// steady series costs under two bytes a sample.
 @Suite struct XORChunkTests {
     @discardableResult
-    func roundTrip(_ samples: [(Int64, Double)]) -> XORChunk {
-        var chunk = XORChunk()
-        for (timestamp, value) in samples { chunk.append(timestamp, value) }
+    func roundTrip(_ samples: [(Int64, Double)], encoding: XORChunk.ValueEncoding? = .xor) -> XORChunk {
+        var chunk = XORChunk(encoding: encoding)
+        for (timestamp, value) in samples {
+            let accepted = chunk.append(timestamp, value)
+            #expect(accepted)
+        }
         let decoded = chunk.samples()
         #expect(decoded.count == samples.count)
         for (index, (expected, got)) in zip(samples, decoded).enumerated() {
@@ -25,6 +28,37 @@ import Testing
         let constant: [(Int64, Double)] = (0..<120).map { index in (1_700_000_000_000 + Int64(index) * 5000, 42.0) }
         // 17 bytes of header, then 2 bits a sample.
         #expect(self.roundTrip(constant).byteCount <= 17 + (118 * 2 + 7) / 8)
+    }
+
+    @Test func wholeNumberedValuesTakeTheIntegerEncodingAndAboutOneByteASample() {
+        var generator = SplitMix(seed: 7)
+        var value = 1000.0
+        let counter: [(Int64, Double)] = (0..<120).map { index in
+            value += Double(generator.next() % 11)
+            return (1_700_000_000_000 + Int64(index) * 5000, value)
+        }
+        let chunk = self.roundTrip(counter, encoding: nil)
+        #expect(chunk.encoding == .integer)
+        #expect(Double(chunk.byteCount) / 120 < 1.4, "\(chunk.byteCount) bytes")
+        #expect(Double(self.roundTrip(counter, encoding: .xor).byteCount) > Double(chunk.byteCount) * 1.2)
+        // Every integer bucket and its edges, and the largest exact integers.
+        var values: [Double] = [0, 1]
+        for dod: Double in [0, 63, 64, 65, -63, -64, 4095, 4096, 4097, -4096, 524_288, -524_289, 1e12, -1e12, 7, 0] {
+            values.append(values[values.count - 1] + (values[values.count - 1] - values[values.count - 2]) + dod)
+        }
+        values += [9_007_199_254_740_992, -9_007_199_254_740_992, 0]
+        self.roundTrip(values.enumerated().map { (Int64($0.offset) * 1000, $0.element) }, encoding: .integer)
+    }
+
+    @Test func anIntegerChunkRefusesFractionsNegativeZeroAndStaleness() {
+        for refused in [0.5, -0.0, .nan, StaleNaN.value, .infinity, 1e300] {
+            var chunk = XORChunk()
+            let first = chunk.append(0, 3)
+            #expect(first && chunk.encoding == .integer)
+            let second = chunk.append(1000, refused)
+            #expect(!second)
+            #expect(chunk.count == 1)
+        }
     }
 
     @Test func specialValuesSurvive() {

@@ -4,7 +4,17 @@
 ///
 /// Samples a sampling round apart cost about one bit for the timestamp and, for values that change
 /// little, a few bits for the value: a steady series takes well under two bytes a sample.
+///
+/// A chunk whose first value is a whole number (most counters and gauges of a job system) stores
+/// values as delta-of-delta integers instead, in the timestamp's bucket scheme: a counter that
+/// climbs by a few each round costs about nine bits a value instead of the XOR's fifteen to
+/// twenty-five. A value that is not a whole number ends such a chunk (``append(_:_:)`` answers
+/// `false`) and the series goes on in a new XOR chunk.
 public struct XORChunk: Sendable, Equatable {
+    public enum ValueEncoding: Sendable, Equatable {
+        case xor
+        case integer
+    }
     /// Samples a chunk holds at most before a new one is cut (as Prometheus does).
     public static let capacity = 120
 
@@ -19,8 +29,23 @@ public struct XORChunk: Sendable, Equatable {
     private var lastValueBits: UInt64 = 0
     private var leading: Int = 0xff
     private var trailing: Int = 0
+    private var lastInteger: Int64 = 0
+    private var lastIntegerDelta: Int64 = 0
+    /// How values are stored; `nil` until the first value decides.
+    public private(set) var encoding: ValueEncoding?
 
-    public init() {}
+    /// - Parameter encoding: Forces the value encoding; by default the first value chooses.
+    public init(encoding: ValueEncoding? = nil) {
+        self.encoding = encoding
+    }
+
+    /// Whether a value can be stored as an integer exactly (not -0, within ±2^53).
+    static func isWhole(_ value: Double) -> Bool {
+        value.isFinite && value == value.rounded(.towardZero) && abs(value) <= 9_007_199_254_740_992 && !(value == 0 && value.sign == .minus)
+    }
+
+    static let timestampBuckets = [(UInt64(0b10), 2, 14), (0b110, 3, 17), (0b1110, 4, 20)]
+    static let integerBuckets = [(UInt64(0b10), 2, 7), (0b110, 3, 13), (0b1110, 4, 20)]
 
     /// Bytes of compressed data.
     public var byteCount: Int { self.stream.bytes.count }
@@ -28,36 +53,55 @@ public struct XORChunk: Sendable, Equatable {
     public var isFull: Bool { self.count >= Self.capacity }
 
     /// Appends a sample; timestamps must not decrease (the caller keeps order).
-    public mutating func append(_ timestamp: Int64, _ value: Double) {
+    /// - Returns: `false` when an integer chunk cannot hold the value (then nothing was written).
+    @discardableResult
+    public mutating func append(_ timestamp: Int64, _ value: Double) -> Bool {
+        if self.encoding == nil { self.encoding = Self.isWhole(value) ? .integer : .xor }
+        let integer = self.encoding == .integer
+        if integer && !Self.isWhole(value) { return false }
         let bits = value.bitPattern
         switch self.count {
         case 0:
             self.stream.writeVarint(timestamp)
-            self.stream.write(bits, bits: 64)
+            if integer { self.stream.writeVarint(Int64(value)) } else { self.stream.write(bits, bits: 64) }
             self.minTime = timestamp
         case 1:
             let delta = timestamp - self.maxTime
             self.stream.writeUVarint(UInt64(bitPattern: delta))
-            self.writeValue(bits)
+            if integer {
+                self.lastIntegerDelta = Int64(value) - self.lastInteger
+                self.stream.writeVarint(self.lastIntegerDelta)
+            } else {
+                self.writeValue(bits)
+            }
             self.lastDelta = delta
         default:
             let delta = timestamp - self.maxTime
-            self.writeDeltaOfDelta(delta - self.lastDelta)
-            self.writeValue(bits)
+            self.writeBucketed(delta - self.lastDelta, Self.timestampBuckets)
+            if integer {
+                let integerDelta = Int64(value) - self.lastInteger
+                self.writeBucketed(integerDelta - self.lastIntegerDelta, Self.integerBuckets)
+                self.lastIntegerDelta = integerDelta
+            } else {
+                self.writeValue(bits)
+            }
             self.lastDelta = delta
         }
+        if integer { self.lastInteger = Int64(value) }
         self.maxTime = timestamp
         self.lastValueBits = bits
         self.count += 1
+        return true
     }
 
-    /// Buckets: 0 → `0`; 14 bits → `10`; 17 → `110`; 20 → `1110`; else `1111` and 64 bits.
-    private mutating func writeDeltaOfDelta(_ dod: Int64) {
+    /// Buckets, for timestamps: 0 → `0`; 14 bits → `10`; 17 → `110`; 20 → `1110`; else `1111` and
+    /// 64 bits (integers: 7, 13, 20).
+    private mutating func writeBucketed(_ dod: Int64, _ buckets: [(UInt64, Int, Int)]) {
         if dod == 0 {
             self.stream.write(bit: false)
             return
         }
-        for (prefix, prefixBits, width) in [(0b10, 2, 14), (0b110, 3, 17), (0b1110, 4, 20)] as [(UInt64, Int, Int)] {
+        for (prefix, prefixBits, width) in buckets {
             let limit = Int64(1) << Int64(width - 1)
             if dod >= -limit + 1 && dod <= limit {
                 self.stream.write(prefix, bits: prefixBits)
@@ -97,7 +141,7 @@ public struct XORChunk: Sendable, Equatable {
 
     /// Every sample, in order.
     public func samples() -> [(timestamp: Int64, value: Double)] {
-        var iterator = XORChunkIterator(bytes: self.stream.bytes, count: self.count)
+        var iterator = XORChunkIterator(bytes: self.stream.bytes, count: self.count, integer: self.encoding == .integer)
         var out: [(timestamp: Int64, value: Double)] = []
         out.reserveCapacity(self.count)
         while let sample = iterator.next() { out.append(sample) }
@@ -106,7 +150,7 @@ public struct XORChunk: Sendable, Equatable {
 
     /// Appends the samples with `from <= t <= to`, decoding no further than `to`.
     public func decode(into out: inout [Point], from: Int64, to: Int64) {
-        var iterator = XORChunkIterator(bytes: self.stream.bytes, count: self.count)
+        var iterator = XORChunkIterator(bytes: self.stream.bytes, count: self.count, integer: self.encoding == .integer)
         while let sample = iterator.next() {
             if sample.timestamp > to { return }
             if sample.timestamp >= from { out.append(Point(sample.timestamp, sample.value)) }
@@ -128,48 +172,69 @@ public struct XORChunkIterator: IteratorProtocol {
     private var valueBits: UInt64 = 0
     private var leading = 0
     private var trailing = 0
+    private let integer: Bool
+    private var integerValue: Int64 = 0
+    private var integerDelta: Int64 = 0
 
-    init(bytes: [UInt8], count: Int) {
+    init(bytes: [UInt8], count: Int, integer: Bool) {
         self.reader = BitReader(bytes)
         self.count = count
+        self.integer = integer
     }
 
     public mutating func next() -> (timestamp: Int64, value: Double)? {
         guard self.read < self.count else { return nil }
         switch self.read {
         case 0:
-            guard let timestamp = self.reader.readVarint(), let bits = self.reader.read(bits: 64) else { return nil }
+            guard let timestamp = self.reader.readVarint() else { return nil }
             self.timestamp = timestamp
-            self.valueBits = bits
+            if self.integer {
+                guard let value = self.reader.readVarint() else { return nil }
+                self.integerValue = value
+            } else {
+                guard let bits = self.reader.read(bits: 64) else { return nil }
+                self.valueBits = bits
+            }
         case 1:
-            guard let delta = self.reader.readUVarint(), self.readValue() else { return nil }
+            guard let delta = self.reader.readUVarint() else { return nil }
             self.delta = Int64(bitPattern: delta)
             self.timestamp += self.delta
+            if self.integer {
+                guard let valueDelta = self.reader.readVarint() else { return nil }
+                self.integerDelta = valueDelta
+                self.integerValue += valueDelta
+            } else if !self.readValue() {
+                return nil
+            }
         default:
-            guard let dod = self.readDeltaOfDelta(), self.readValue() else { return nil }
+            guard let dod = self.readBucketed(Self.timestampWidths) else { return nil }
             self.delta += dod
             self.timestamp += self.delta
+            if self.integer {
+                guard let valueDod = self.readBucketed(Self.integerWidths) else { return nil }
+                self.integerDelta += valueDod
+                self.integerValue += self.integerDelta
+            } else if !self.readValue() {
+                return nil
+            }
         }
         self.read += 1
-        return (self.timestamp, Double(bitPattern: self.valueBits))
+        return (self.timestamp, self.integer ? Double(self.integerValue) : Double(bitPattern: self.valueBits))
     }
 
-    private mutating func readDeltaOfDelta() -> Int64? {
+    static let timestampWidths = [14, 17, 20]
+    static let integerWidths = [7, 13, 20]
+
+    private mutating func readBucketed(_ widths: [Int]) -> Int64? {
         var prefix = 0
         while prefix < 4 {
             guard let bit = self.reader.readBit() else { return nil }
             if !bit { break }
             prefix += 1
         }
-        let width: Int
-        switch prefix {
-        case 0: return 0
-        case 1: width = 14
-        case 2: width = 17
-        case 3: width = 20
-        default:
-            return self.reader.read(bits: 64).map { Int64(bitPattern: $0) }
-        }
+        if prefix == 0 { return 0 }
+        guard prefix < 4 else { return self.reader.read(bits: 64).map { Int64(bitPattern: $0) } }
+        let width = widths[prefix - 1]
         guard let raw = self.reader.read(bits: width) else { return nil }
         // A bucket holds -(2^(w-1) - 1) … 2^(w-1): raw values above 2^(w-1) are the negative ones.
         let value = Int64(raw)

@@ -14,8 +14,12 @@ struct MemSeries: Sendable {
     /// out-of-order samples in its head.
     mutating func append(_ timestamp: Int64, _ value: Double) -> Bool {
         guard timestamp > self.lastTimestamp else { return false }
-        if self.chunks.isEmpty || self.chunks[self.chunks.count - 1].isFull { self.chunks.append(XORChunk()) }
-        self.chunks[self.chunks.count - 1].append(timestamp, value)
+        // A full chunk, or an integer chunk given a fraction (or a staleness marker), is cut.
+        if self.chunks.isEmpty || self.chunks[self.chunks.count - 1].isFull || !self.chunks[self.chunks.count - 1].append(timestamp, value) {
+            var chunk = XORChunk()
+            chunk.append(timestamp, value)
+            self.chunks.append(chunk)
+        }
         self.lastTimestamp = timestamp
         self.lastValue = value
         return true
