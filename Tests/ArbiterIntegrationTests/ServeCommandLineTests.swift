@@ -23,6 +23,16 @@ import Testing
         #expect(result.stderr.contains("\(config):2:17: metrics.series_limit: expected a single value, got a list"), "\(result.stderr)")
     }
 
+    @Test func aBrokenRuleFileStopsTheStartNamingFileAndLine() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        try directory.write("rules.yml", "groups:\n  - name: g\n    rules:\n      - alert: A\n        expr: rate(up)\n")
+        let config = try directory.write("arbiter.yaml", "listen: 127.0.0.1:0\ndata_dir: \(directory.file("data"))\nrule_files: [rules.yml]\n")
+        let result = try await ArbiterServer.run(["serve", "--config", config], in: directory)
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("cannot load rule files: \(directory.file("rules.yml")):5:15: group \"g\", rule 1, \"A\": could not parse expression"), "\(result.stderr)")
+    }
+
     @Test func unreadableFileIsNamed() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }

@@ -35,3 +35,27 @@ struct TestScriptTests {
         #expect(throws: TestScript.ParseError.self) { try TestScript("load 5m\n  foo 1\n\nevaluate foo\n") }
     }
 }
+
+@Suite("PromQL engine limits")
+struct EngineLimitTests {
+    @Test("a query over its sample limit or its timeout is refused with the limit named")
+    func limits() throws {
+        var options = Engine.Options()
+        options.maxSamples = 10
+        let head = TestHead.loaded
+        #expect(throws: QueryError.self) { try Engine(options: options).instant(try Parser.parse("up[1h]"), at: 3_600_000, on: head) }
+        do {
+            _ = try Engine(options: options).instant(try Parser.parse("up[1h]"), at: 3_600_000, on: head)
+        } catch let error as QueryError {
+            #expect(error.kind == .tooManySamples && error.message.contains("query.max_samples = 10"))
+        }
+        options = Engine.Options()
+        options.timeout = .zero
+        do {
+            _ = try Engine(options: options).instant(try Parser.parse("sum(up)"), at: 3_600_000, on: head)
+            Issue.record("no timeout")
+        } catch let error as QueryError {
+            #expect(error.kind == .timeout && error.message == "query timed out in query execution")
+        }
+    }
+}
