@@ -36,15 +36,13 @@ public final class AlertmanagerServer: Sendable {
             directory: directory.path, name: "alertmanager"
         )
         let server = AlertmanagerServer(process: process, directory: directory, baseURL: "http://127.0.0.1:\(port)")
-        let deadline = ContinuousClock.now + .seconds(30)
-        while ContinuousClock.now < deadline {
-            if let response = try? await HTTPProbe.get("\(server.baseURL)/-/ready"), response.status == 200 { return server }
-            if !process.isRunning { break }
-            try await Task.sleep(for: .milliseconds(50))
+        do {
+            try await HTTPProbe.waitUntilReady("\(server.baseURL)/-/ready", process: process, name: "alertmanager")
+        } catch {
+            await server.stop()
+            throw error
         }
-        let log = process.stderr
-        await server.stop()
-        throw TestingError("alertmanager did not become ready:\n\(log)")
+        return server
     }
 
     /// The active alerts (`GET /api/v2/alerts`): resolved ones are gone from this list.

@@ -51,4 +51,16 @@ public enum HTTPProbe {
     public static func get(_ url: String, headers: [(String, String)] = []) async throws -> Response {
         try await self.send(url, headers: headers)
     }
+
+    /// Polls `url` until it answers 200, while `process` runs, for at most 30 seconds.
+    /// - Throws: ``TestingError`` with the process's log when it does not become ready.
+    public static func waitUntilReady(_ url: String, process: ChildProcess, name: String) async throws {
+        let deadline = ContinuousClock.now + .seconds(30)
+        while ContinuousClock.now < deadline {
+            if let response = try? await self.get(url), response.status == 200 { return }
+            if !process.isRunning { break }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        throw TestingError("\(name) did not become ready:\n\(process.stderr)")
+    }
 }

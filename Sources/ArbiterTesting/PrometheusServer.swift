@@ -47,15 +47,13 @@ public final class PrometheusServer: Sendable {
             directory: directory.path, name: "prometheus"
         )
         let server = PrometheusServer(process: process, directory: directory, baseURL: "http://127.0.0.1:\(port)")
-        let deadline = ContinuousClock.now + .seconds(30)
-        while ContinuousClock.now < deadline {
-            if let response = try? await HTTPProbe.get("\(server.baseURL)/-/ready"), response.status == 200 { return server }
-            if !process.isRunning { break }
-            try await Task.sleep(for: .milliseconds(50))
+        do {
+            try await HTTPProbe.waitUntilReady("\(server.baseURL)/-/ready", process: process, name: "prometheus")
+        } catch {
+            await server.stop()
+            throw error
         }
-        let log = process.stderr
-        await server.stop()
-        throw TestingError("prometheus did not become ready:\n\(log)")
+        return server
     }
 
     /// One element of an instant vector.

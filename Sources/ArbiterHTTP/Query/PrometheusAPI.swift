@@ -78,7 +78,7 @@ enum PrometheusAPI {
         if let seconds = Double(text), seconds.isFinite, abs(seconds) < 9e15 {
             return Int64((seconds * 1000).rounded())
         }
-        if let date = ISO8601DateFormatter.parse(text) { return Int64((date.timeIntervalSince1970 * 1000).rounded()) }
+        if let date = JobSubmissionRequest.parseTimestamp(text) { return Int64((date.timeIntervalSince1970 * 1000).rounded()) }
         throw Failure.parameter(field, "cannot parse \"\(text)\" to a valid timestamp")
     }
 
@@ -91,16 +91,5 @@ enum PrometheusAPI {
         }
         if let milliseconds = PrometheusDuration.milliseconds(text) { return milliseconds }
         throw Failure.parameter(field, "cannot parse \"\(text)\" to a valid duration")
-    }
-}
-
-extension ISO8601DateFormatter {
-    /// RFC 3339 with or without fractional seconds.
-    static func parse(_ text: String) -> Date? {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        if let date = formatter.date(from: text) { return date }
-        formatter.formatOptions = [.withInternetDateTime]
-        return formatter.date(from: text)
     }
 }

@@ -116,7 +116,7 @@ public struct AlertSet: Sendable, Equatable {
     /// or firing alert.
     public func series(at time: Int64) -> [(Labels, Double)] {
         var out: [(Labels, Double)] = []
-        for alert in self.alerts.values.sorted(by: { $0.labels.description < $1.labels.description }) where alert.state != .inactive {
+        for alert in self.alerts.values where alert.state != .inactive {
             var pairs = alert.labels.pairs.map { ($0.name, $0.value) }
             pairs.append((Labels.metricName, "ALERTS"))
             pairs.append(("alertstate", alert.state.rawValue))
@@ -147,7 +147,7 @@ extension AlertSet {
     /// until `time + 4 × max(resendDelay, interval)` (two missed evaluations or sends tolerated).
     public mutating func dueForSending(at time: Int64, resendDelay: Int64, interval: Int64) -> [Alert] {
         var due: [Alert] = []
-        for labels in self.alerts.keys.sorted(by: { $0.description < $1.description }) {
+        for labels in self.alerts.keys {
             let alert = self.alerts[labels]!
             guard alert.state != .pending else { continue }
             let resolvedSinceSend = alert.resolvedAt.map { $0 > (alert.lastSentAt ?? Int64.min) } ?? false

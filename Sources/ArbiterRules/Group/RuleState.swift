@@ -67,14 +67,22 @@ public struct RuleState: Sendable {
         var seen = Set<Labels>()
         let query = environment.templateQuery()
         for sample in vector {
-            let context = Template.Context(
-                labels: Dictionary(uniqueKeysWithValues: sample.labels.pairs.map { ($0.name, $0.value) }), externalLabels: environment.externalLabels,
-                externalURL: environment.externalURL, value: sample.value, time: time, query: query)
+            // The context is built only for templates with actions (static labels need none).
+            var context: Template.Context?
+            func expand(_ template: Template) -> String {
+                if let text = template.constantText { return text }
+                if context == nil {
+                    context = Template.Context(
+                        labels: Dictionary(uniqueKeysWithValues: sample.labels.pairs.map { ($0.name, $0.value) }),
+                        externalLabels: environment.externalLabels, externalURL: environment.externalURL, value: sample.value, time: time, query: query)
+                }
+                return template.expandOrError(context!)
+            }
             var pairs = sample.labels.pairs.filter { $0.name != Labels.metricName }.map { ($0.name, $0.value) }
-            for (label, template) in self.labelTemplates { pairs.append((label, template.expandOrError(context))) }
+            for (label, template) in self.labelTemplates { pairs.append((label, expand(template))) }
             pairs.append(("alertname", name))
             var annotations: [String: String] = [:]
-            for (annotation, template) in self.annotationTemplates { annotations[annotation] = template.expandOrError(context) }
+            for (annotation, template) in self.annotationTemplates { annotations[annotation] = expand(template) }
             let labels = Labels(pairs)
             guard seen.insert(labels).inserted else { throw QueryError("vector contains metrics with the same labelset after applying alert labels") }
             candidates.append(AlertSet.Candidate(labels: labels, annotations: annotations, value: sample.value))

@@ -3,12 +3,19 @@
 public struct Template: Sendable {
     let nodes: [TemplateNode]
     let name: String
+    /// The text of a template without actions (most alert labels), which expands to itself.
+    public let constantText: String?
 
     /// - Throws: ``TemplateError`` as `template: NAME:LINE: message`.
     public init(_ source: String, name: String) throws(TemplateError) {
         var parser = TemplateParser(source, name: name, functions: TemplateFunctions.names, prelude: Self.preludeLength)
         self.nodes = try parser.parse()
         self.name = name
+        switch self.nodes.count {
+        case 0: self.constantText = ""
+        case 1: if case .text(let text) = self.nodes[0] { self.constantText = text } else { self.constantText = nil }
+        default: self.constantText = nil
+        }
     }
 
     /// `{{$labels := .Labels}}{{$externalLabels := .ExternalLabels}}{{$externalURL := .ExternalURL}}{{$value := .Value}}`,
