@@ -67,7 +67,8 @@ extension Evaluator {
         let key = Self.key(selector)
         if let known = self.fetched[key] { return known }
         let window = self.windows[key] ?? (Int64.min / 2, Int64.max / 2)
-        let series = self.storage.series(matching: selector.matchers, from: window.from, to: window.to).sorted { $0.labels < $1.labels }
+        var series = self.storage.series(matching: selector.matchers, from: window.from, to: window.to)
+        if !self.storage.returnsSortedSeries { series.sort { $0.labels < $1.labels } }
         self.fetched[key] = series
         return series
     }

@@ -5,6 +5,13 @@ public protocol Queryable: Sendable {
     /// The series the matchers select with their samples in `[from, to]` (Unix ms, in order).
     /// Staleness markers are included; series without samples in the range may be left out.
     func series(matching matchers: [LabelMatcher], from: Int64, to: Int64) -> [Series]
+
+    /// Whether ``series(matching:from:to:)`` already returns series sorted by labels.
+    var returnsSortedSeries: Bool { get }
+}
+
+extension Queryable {
+    public var returnsSortedSeries: Bool { false }
 }
 
 extension Head: Queryable {

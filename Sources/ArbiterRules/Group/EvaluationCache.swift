@@ -26,6 +26,8 @@ final class EvaluationCache: Queryable, SampleAppender {
         self.storage = storage
     }
 
+    var returnsSortedSeries: Bool { true }
+
     func series(matching matchers: [LabelMatcher], from: Int64, to: Int64) -> [Series] {
         let key = Key(matchers: matchers.map(\.description).joined(separator: ","), from: from, to: to)
         if let hit = self.state.withLock({ $0.entries[key] }) { return hit }

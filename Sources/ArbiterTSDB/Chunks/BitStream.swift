@@ -39,28 +39,41 @@ struct BitWriter: Sendable, Equatable {
     }
 }
 
+/// Reads bits most-significant first through a 64-bit window refilled a byte at a time, so most
+/// reads are a shift and a mask.
 struct BitReader {
     private let bytes: [UInt8]
-    private var position = 0
+    /// The next byte to load into the window.
+    private var next = 0
+    /// Unread bits, left-aligned: the next bit is the top one.
+    private var window: UInt64 = 0
+    private var available = 0
 
     init(_ bytes: [UInt8]) {
         self.bytes = bytes
     }
 
+    private mutating func refill() {
+        while self.available <= 56 && self.next < self.bytes.count {
+            self.window |= UInt64(self.bytes[self.next]) << UInt64(56 - self.available)
+            self.available += 8
+            self.next += 1
+        }
+    }
+
     /// Reads `count` bits (1–64) as an unsigned integer; `nil` past the end.
     mutating func read(bits count: Int) -> UInt64? {
-        guard self.position + count <= self.bytes.count * 8 else { return nil }
-        var value: UInt64 = 0
-        var remaining = count
-        while remaining > 0 {
-            let byte = self.bytes[self.position >> 3]
-            let offset = self.position & 7
-            let take = min(8 - offset, remaining)
-            let chunk = (UInt64(byte) >> UInt64(8 - offset - take)) & ((1 << UInt64(take)) - 1)
-            value = value << UInt64(take) | chunk
-            self.position += take
-            remaining -= take
+        if count > 56 {
+            guard let high = self.read(bits: count - 32), let low = self.read(bits: 32) else { return nil }
+            return high << 32 | low
         }
+        if self.available < count {
+            self.refill()
+            guard self.available >= count else { return nil }
+        }
+        let value = self.window >> UInt64(64 - count)
+        self.window <<= UInt64(count)
+        self.available -= count
         return value
     }
 
