@@ -23,6 +23,18 @@ public struct Engine: Sendable {
         self.options = options
     }
 
+    /// The span of time each selection of `expr` reads when evaluated at `time`, by selection key
+    /// (so a caller can fetch each once for many queries).
+    public func windows(of expr: Expr, at time: Int64) -> [String: (from: Int64, to: Int64)] {
+        let evaluator = Evaluator(storage: NoStorage(), options: self.options, start: time, end: time, step: 0)
+        evaluator.prepare(expr)
+        return evaluator.windows
+    }
+
+    private struct NoStorage: Queryable {
+        func series(matching matchers: [LabelMatcher], from: Int64, to: Int64) -> [Series] { [] }
+    }
+
     /// Evaluates `expr` at `time` (Unix ms).
     /// - Throws: ``QueryError`` for a limit, a timeout or an error in the data.
     public func instant(_ expr: Expr, at time: Int64, on storage: any Queryable) throws(QueryError) -> Value {

@@ -1,5 +1,10 @@
 import ArbiterTSDB
 
+extension [LabelMatcher] {
+    /// Names a selection: the same matchers, the same key.
+    package var selectionKey: String { self.map(\.description).joined(separator: ",") }
+}
+
 /// A series' points inside a range, sharing the fetched array where no staleness marker had to go.
 struct RangeSeries {
     var labels: Labels
@@ -59,9 +64,7 @@ extension Evaluator {
         }
     }
 
-    static func key(_ selector: VectorSelector) -> String {
-        selector.matchers.map(\.description).joined(separator: ",")
-    }
+    static func key(_ selector: VectorSelector) -> String { selector.matchers.selectionKey }
 
     func fetch(_ selector: VectorSelector) -> [Series] {
         let key = Self.key(selector)

@@ -3,39 +3,48 @@ import ArbiterTSDB
 import Synchronization
 
 /// The series a group's evaluation has read, kept for the rest of that evaluation: the rules of a
-/// group often select the same series over the same window (five rules over one counter), and
-/// decoding them once is most of the saving. A rule's output invalidates what it could change:
-/// cached selections with its metric name, and those that name no metric.
+/// group often select the same series (five rules over one counter, over one-minute and
+/// five-minute windows), and decoding them once is most of the saving. Each selection is fetched
+/// over the widest window any rule of the group reads it with (planned before the round), and
+/// served to every rule: the engine finds its own window inside. A rule's output invalidates what
+/// it could change: cached selections with its metric name, and those that name no metric.
 final class EvaluationCache: Queryable, SampleAppender {
-    struct Key: Hashable {
-        var matchers: String
+    private struct Entry {
         var from: Int64
         var to: Int64
+        var series: [Series]
     }
 
     private struct State {
-        var entries: [Key: [Series]] = [:]
-        var byName: [String: Set<Key>] = [:]
-        var unnamed: Set<Key> = []
+        var entries: [String: Entry] = [:]
+        var byName: [String: Set<String>] = [:]
+        var unnamed: Set<String> = []
     }
 
     private let storage: any RuleStorage
+    private let planned: [String: (from: Int64, to: Int64)]
     private let state = Mutex(State())
 
-    init(_ storage: any RuleStorage) {
+    /// - Parameter planned: The window each selection key is read over in this round.
+    init(_ storage: any RuleStorage, planned: [String: (from: Int64, to: Int64)] = [:]) {
         self.storage = storage
+        self.planned = planned
     }
 
     var returnsSortedSeries: Bool { true }
 
     func series(matching matchers: [LabelMatcher], from: Int64, to: Int64) -> [Series] {
-        let key = Key(matchers: matchers.map(\.description).joined(separator: ","), from: from, to: to)
-        if let hit = self.state.withLock({ $0.entries[key] }) { return hit }
-        var fetched = self.storage.series(matching: matchers, from: from, to: to).sorted { $0.labels < $1.labels }
+        let key = matchers.selectionKey
+        let cached = self.state.withLock { $0.entries[key] }
+        if let cached, cached.from <= from, cached.to >= to { return cached.series }
+        var window = (from: from, to: to)
+        if let plan = self.planned[key] { window = (min(window.from, plan.from), max(window.to, plan.to)) }
+        if let cached { window = (min(window.from, cached.from), max(window.to, cached.to)) }
+        var fetched = self.storage.series(matching: matchers, from: window.from, to: window.to).sorted { $0.labels < $1.labels }
         for index in fetched.indices { fetched[index].unnamedLabels = fetched[index].labels.droppingMetricName }
         let name = matchers.first { $0.name == Labels.metricName && $0.kind == .equal }?.value
         self.state.withLock { state in
-            state.entries[key] = fetched
+            state.entries[key] = Entry(from: window.from, to: window.to, series: fetched)
             if let name { state.byName[name, default: []].insert(key) } else { state.unnamed.insert(key) }
         }
         return fetched

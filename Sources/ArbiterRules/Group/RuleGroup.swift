@@ -48,7 +48,7 @@ public final class RuleGroup: Sendable {
     public func evaluate(at time: Int64, environment shared: RuleEnvironment) -> Evaluation {
         let started = DispatchTime.now().uptimeNanoseconds
         var environment = shared
-        environment.storage = EvaluationCache(shared.storage)
+        environment.storage = EvaluationCache(shared.storage, planned: self.plannedWindows(at: time, engine: shared.engine))
         var rules = self.state.withLock { $0.rules }
         var evaluation = Evaluation(time: time, durationSeconds: 0)
         for index in rules.indices {
@@ -88,6 +88,21 @@ public final class RuleGroup: Sendable {
             state.evaluations += 1
         }
         return evaluation
+    }
+
+    /// The widest window each selection is read over by any rule of the group at `time`.
+    func plannedWindows(at time: Int64, engine: Engine) -> [String: (from: Int64, to: Int64)] {
+        var windows: [String: (from: Int64, to: Int64)] = [:]
+        for rule in self.definition.rules {
+            for (key, window) in engine.windows(of: rule.expr, at: time) {
+                if let known = windows[key] {
+                    windows[key] = (min(known.from, window.from), max(known.to, window.to))
+                } else {
+                    windows[key] = window
+                }
+            }
+        }
+        return windows
     }
 
     static func transitions(from before: AlertSet, to after: AlertSet) -> AlertSet.Transitions {

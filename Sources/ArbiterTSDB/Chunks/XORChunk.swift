@@ -207,11 +207,11 @@ public struct XORChunkIterator: IteratorProtocol {
                 return nil
             }
         default:
-            guard let dod = self.readBucketed(Self.timestampWidths) else { return nil }
+            guard let dod = self.readBucketed(integer: false) else { return nil }
             self.delta += dod
             self.timestamp += self.delta
             if self.integer {
-                guard let valueDod = self.readBucketed(Self.integerWidths) else { return nil }
+                guard let valueDod = self.readBucketed(integer: true) else { return nil }
                 self.integerDelta += valueDod
                 self.integerValue += self.integerDelta
             } else if !self.readValue() {
@@ -222,10 +222,8 @@ public struct XORChunkIterator: IteratorProtocol {
         return (self.timestamp, self.integer ? Double(self.integerValue) : Double(bitPattern: self.valueBits))
     }
 
-    static let timestampWidths = [14, 17, 20]
-    static let integerWidths = [7, 13, 20]
-
-    private mutating func readBucketed(_ widths: [Int]) -> Int64? {
+    /// Reads a bucketed delta-of-delta: timestamp widths 14, 17, 20; integer widths 7, 13, 20.
+    private mutating func readBucketed(integer: Bool) -> Int64? {
         var prefix = 0
         while prefix < 4 {
             guard let bit = self.reader.readBit() else { return nil }
@@ -234,7 +232,7 @@ public struct XORChunkIterator: IteratorProtocol {
         }
         if prefix == 0 { return 0 }
         guard prefix < 4 else { return self.reader.read(bits: 64).map { Int64(bitPattern: $0) } }
-        let width = widths[prefix - 1]
+        let width = prefix == 1 ? (integer ? 7 : 14) : prefix == 2 ? (integer ? 13 : 17) : 20
         guard let raw = self.reader.read(bits: width) else { return nil }
         // A bucket holds -(2^(w-1) - 1) … 2^(w-1): raw values above 2^(w-1) are the negative ones.
         let value = Int64(raw)
