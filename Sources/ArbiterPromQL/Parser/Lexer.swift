@@ -131,6 +131,9 @@ public struct Lexer {
         return Double(text)
     }
 
+    /// The longest duration Prometheus takes: Go's `time.Duration` in milliseconds.
+    static let maxDuration: Int64 = Int64.max / 1_000_000
+
     /// A duration at `start`: one or more `digits unit` with units in decreasing order, or `nil`.
     static func duration(_ bytes: [UInt8], from start: Int) -> (Duration, Int)? {
         let units: [(String, Int64)] = [("ms", 1), ("y", 365 * 86_400_000), ("w", 7 * 86_400_000), ("d", 86_400_000), ("h", 3_600_000), ("m", 60_000), ("s", 1000)]
@@ -141,7 +144,8 @@ public struct Lexer {
         while index < bytes.count, bytes[index] >= UInt8(ascii: "0"), bytes[index] <= UInt8(ascii: "9") {
             var number: Int64 = 0
             while index < bytes.count, bytes[index] >= UInt8(ascii: "0"), bytes[index] <= UInt8(ascii: "9") {
-                number = number &* 10 &+ Int64(bytes[index] - UInt8(ascii: "0"))
+                // Saturates instead of wrapping: a huge number is then refused as out of range.
+                number = number >= 1 << 53 ? 1 << 53 : number * 10 + Int64(bytes[index] - UInt8(ascii: "0"))
                 index += 1
             }
             guard let (unit, size) = units.first(where: { unit in
@@ -153,7 +157,10 @@ public struct Lexer {
             }
             guard size < lastUnit else { return nil }
             lastUnit = size
-            total += number * size
+            // Beyond 292 years (int64 nanoseconds, as Go's durations) is out of range, as in Prometheus.
+            let (part, overflow) = number.multipliedReportingOverflow(by: size)
+            guard !overflow, number < 1 << 53, part <= Self.maxDuration - total else { return nil }
+            total += part
             index += unit.utf8.count
             parts += 1
         }

@@ -172,7 +172,7 @@ extension Parser {
             }
             _ = self.advance()
             let milliseconds = sign * seconds * 1000
-            guard milliseconds.isFinite, abs(milliseconds) < 9.2e18 else { throw self.error("timestamp out of bounds for @ modifier: \(sign * seconds)", at: token) }
+            guard milliseconds.isFinite, abs(milliseconds) <= Double(Lexer.maxDuration) else { throw self.error("timestamp out of bounds for @ modifier: \(sign * seconds)", at: token) }
             modifier = .timestamp(Int64(milliseconds.rounded()))
         }
         let preceded = "@ modifier must be preceded by an instant vector selector or range vector selector or a subquery"
