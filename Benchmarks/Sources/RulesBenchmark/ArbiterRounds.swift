@@ -15,6 +15,9 @@ struct ArbiterRounds {
         var samples = 0
         var failures: [String] = []
         var firingAlerts = 0
+        /// The registry's series alone.
+        var registryBytes = 0
+        var registrySamples = 0
     }
 
     let workload: Workload
@@ -60,6 +63,9 @@ struct ArbiterRounds {
         let statistics = head.statistics()
         result.chunkBytes = statistics.chunkBytes
         result.samples = statistics.samplesAppended
+        if let matcher = try? LabelMatcher(Labels.metricName, .regex, "bench_metric_[0-9]+_total") {
+            (result.registryBytes, result.registrySamples) = head.footprint(matching: [matcher])
+        }
         result.firingAlerts = groups.flatMap(\.rules).reduce(0) { $0 + $1.alerts.alerts.values.filter { $0.state == .firing }.count }
         return result
     }

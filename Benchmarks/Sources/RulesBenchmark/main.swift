@@ -50,6 +50,7 @@ emit("""
       sampling round     median \(f(arbiterSample)) s   (render 100k series, parse, append)
       CPU share          \(f(arbiterCPUShare * 100, 1)) % of one core (sampling + evaluation, per 5 s)
       chunk memory       \(f(bytesPerSample, 2)) bytes/sample (\(arbiter.chunkBytes) bytes, \(arbiter.samples) samples)
+                         registry series \(f(Double(arbiter.registryBytes) / Double(max(arbiter.registrySamples, 1)), 2)) bytes/sample, rule output \(f(Double(arbiter.chunkBytes - arbiter.registryBytes) / Double(max(arbiter.samples - arbiter.registrySamples, 1)), 2))
       firing alerts      \(arbiter.firingAlerts)
     """)
 

@@ -134,6 +134,19 @@ public final class Head: Sendable {
         }
     }
 
+    /// Compressed bytes and samples held by the series the matchers select (to see what costs what).
+    public func footprint(matching matchers: [LabelMatcher]) -> (bytes: Int, samples: Int) {
+        self.state.withLock { state in
+            var total = (bytes: 0, samples: 0)
+            for reference in state.postings.select(matchers) {
+                guard let series = state.series[Int(reference)] else { continue }
+                total.bytes += series.chunkBytes
+                total.samples += series.sampleCount
+            }
+            return total
+        }
+    }
+
     /// Label names in use, sorted.
     public func labelNames() -> [String] {
         self.state.withLock { Array($0.postings.byLabel.keys).sorted() }

@@ -36,6 +36,8 @@ struct MemSeries: Sendable {
 
     var chunkBytes: Int { self.chunks.reduce(0) { $0 + $1.byteCount } }
 
+    var sampleCount: Int { self.chunks.reduce(0) { $0 + $1.count } }
+
     /// The samples with `from <= t <= to`, in order.
     func samples(from: Int64, to: Int64) -> [Point] {
         var out: [Point] = []
