@@ -103,13 +103,16 @@ import Testing
         defer { rules.remove() }
         let file = try rules.write("operators.yml", Self.pausedRule)
         let config = Self.config(alertmanager: alertmanager.baseURL, extra: "rule_files: [\(file)]")
+            .replacingOccurrences(of: "  evaluation_interval: 1s", with: "  evaluation_interval: 1s\n  external_labels: [cluster=eu-1]")
         try await ArbiterServer.with(config: config) { server in
             #expect(try await server.post("/api/v1/job-types/build/pause", json: "{}").status == 200)
             let firing = try await Self.waitForState(server, "TypePaused", "firing")
             #expect((firing["annotations"] as? [String: String])?["summary"] == "build is paused")
-            try await alertmanager.waitForAlerts { alerts in
+            let received = try await alertmanager.waitForAlerts { alerts in
                 alerts.contains { ($0["annotations"] as? [String: String])?["summary"] == "build is paused" }
             }
+            // External labels travel with the alert, as Prometheus's notifier adds them.
+            #expect(received.contains { ($0["labels"] as? [String: String])?["cluster"] == "eu-1" }, "\(received)")
             #expect(try await server.post("/api/v1/job-types/build/resume", json: "{}").status == 200)
             try await alertmanager.waitForAlerts { alerts in
                 !alerts.contains { ($0["labels"] as? [String: String])?["alertname"] == "TypePaused" }

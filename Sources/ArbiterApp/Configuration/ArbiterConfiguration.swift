@@ -85,6 +85,8 @@ public struct ArbiterConfiguration: Sendable, Equatable {
     public var ruleEvaluationInterval: Duration = .seconds(15)
     /// The URL alerts link back to.
     public var externalURL: String?
+    /// Labels templates see as `$externalLabels`, added to alerts sent to Alertmanager.
+    public var externalLabels: [String: String] = [:]
     /// Alertmanager base URLs; none means alerts are evaluated but not sent.
     public var alertmanagers: [String] = []
     /// How long before a firing alert is sent again.

@@ -1,4 +1,5 @@
 import ArbiterCore
+import ArbiterPromQL
 
 /// Configuration keys of rule evaluation, alerting and the query engine.
 extension ConfigurationSchema {
@@ -10,6 +11,26 @@ extension ConfigurationSchema {
             render: { config, _ in "\(config.rulesBuiltin)" }
         ),
         duration("rules.evaluation_interval", "how often rule groups without their own interval are evaluated", \.ruleEvaluationInterval),
+        ConfigField(
+            path: "rules.external_labels", summary: "name=value labels templates see as $externalLabels and alerts carry to Alertmanager",
+            flag: nil, isList: true,
+            apply: { config, value, _ in
+                guard case .list(let items) = value else { return "expected a list of name=value" }
+                var labels: [String: String] = [:]
+                for item in items {
+                    let parts = item.split(separator: "=", maxSplits: 1).map(String.init)
+                    guard parts.count == 2, Parser.isLabelName(parts[0]), !parts[1].isEmpty, !parts[0].hasPrefix("__") else {
+                        return "\"\(item)\" is not name=value with a valid label name"
+                    }
+                    labels[parts[0]] = parts[1]
+                }
+                config.externalLabels = labels
+                return nil
+            },
+            render: { config, _ in
+                config.externalLabels.isEmpty ? nil : "[" + config.externalLabels.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ", ") + "]"
+            }
+        ),
         optionalText("rules.external_url", "the URL alerts link back to (generatorURL, $externalURL)", what: "a URL", \.externalURL),
         ConfigField(
             path: "alerting.alertmanagers", summary: "Alertmanager base URLs alerts are sent to (http://host:9093)", flag: nil, isList: true,

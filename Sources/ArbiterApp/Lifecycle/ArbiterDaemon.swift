@@ -186,7 +186,8 @@ public struct ArbiterDaemon: Sendable {
                 builtin: configuration.rulesBuiltin, patterns: configuration.ruleFiles, baseDirectory: base.isEmpty ? "." : base,
                 defaultInterval: configuration.ruleEvaluationInterval.wholeMilliseconds),
             environment: RuleEnvironment(
-                engine: engine, storage: head, externalURL: configuration.externalURL ?? "http://\(configuration.listen)"),
+                engine: engine, storage: head, externalLabels: configuration.externalLabels,
+                externalURL: configuration.externalURL ?? "http://\(configuration.listen)"),
             notifier: configuration.alertmanagers.isEmpty ? nil : notifier, resendDelay: configuration.alertResendDelay,
             stateFile: AlertStateFile(path: (configuration.dataDirectory as NSString).appendingPathComponent("alerts-state.json")),
             metrics: try RuleMetrics(registry: self.registry), logger: self.logger)

@@ -163,8 +163,11 @@ public final class RuleManager: Service, RuleSource, Sendable {
         for (rule, alerts) in group.alertsDueForSending(at: time, resendDelay: self.resendDelay) {
             let link = self.generatorURL(rule.exprText)
             for alert in alerts {
+                // External labels go to Alertmanager too, unless the alert has its own value (as Prometheus's notifier does).
+                var labels = self.environment.externalLabels
+                for pair in alert.labels.pairs { labels[pair.name] = pair.value }
                 outgoing.append(NotifierAlert(
-                    labels: Dictionary(uniqueKeysWithValues: alert.labels.pairs.map { ($0.name, $0.value) }), annotations: alert.annotations,
+                    labels: labels, annotations: alert.annotations,
                     startsAt: alert.firedAt ?? alert.activeAt, endsAt: alert.resolvedAt ?? alert.validUntil ?? time, generatorURL: link))
             }
         }
