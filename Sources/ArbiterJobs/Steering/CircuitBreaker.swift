@@ -1,0 +1,138 @@
+/// A job type's circuit breaker as a value: a firing `pause` alert opens it (nothing of the type is
+/// dispatched), its resolution half-opens it (exactly `probeSize` jobs are let through), and the
+/// probes decide: all succeed and it closes, one fails and it opens again. An operator's override
+/// (force open, force close) wins over the alerts until it expires or is lifted.
+///
+/// Each event returns the transition it caused, if any, for the log, the audit entry and
+/// `arbiter_scheduler_actions_total`; the state is `arbiter_circuit_state`.
+public struct CircuitBreaker: Sendable, Equatable {
+    public enum State: Sendable, Equatable {
+        case closed
+        case open
+        /// Probes let through so far, and how many of them succeeded.
+        case halfOpen(admitted: Int, succeeded: Int)
+
+        /// `closed`, `open` or `half_open`, as metrics and the API name it.
+        public var name: String {
+            switch self {
+            case .closed: "closed"
+            case .open: "open"
+            case .halfOpen: "half_open"
+            }
+        }
+    }
+
+    public enum Transition: String, Sendable, Equatable {
+        case opened, halfOpened = "half_opened", closed, reopened
+    }
+
+    /// An operator's decision that outranks the alerts until `until` (Unix ms; `nil`: until lifted).
+    public enum Override: Sendable, Equatable {
+        case forceOpen(until: Int64?)
+        case forceClose(until: Int64?)
+    }
+
+    /// Jobs let through when half-open.
+    public let probeSize: Int
+    public private(set) var state: State = .closed
+    public private(set) var override: Override?
+    /// Whether the alert that drives the breaker is firing now (kept under an override, so lifting
+    /// it lands in the right state).
+    public private(set) var alertFiring = false
+
+    public init(probeSize: Int) {
+        self.probeSize = max(1, probeSize)
+    }
+
+    /// The state dispatch obeys: the override's while it lasts.
+    public var effectiveState: State {
+        switch self.override {
+        case .forceOpen: .open
+        case .forceClose: .closed
+        case nil: self.state
+        }
+    }
+
+    /// The driving alert fired (or is still firing).
+    public mutating func alertFired() -> Transition? {
+        self.alertFiring = true
+        guard self.override == nil else { return nil }
+        switch self.state {
+        case .closed:
+            self.state = .open
+            return .opened
+        case .open:
+            return nil
+        case .halfOpen:
+            self.state = .open
+            return .reopened
+        }
+    }
+
+    /// The driving alert resolved.
+    public mutating func alertResolved() -> Transition? {
+        self.alertFiring = false
+        guard self.override == nil, self.state == .open else { return nil }
+        self.state = .halfOpen(admitted: 0, succeeded: 0)
+        return .halfOpened
+    }
+
+    /// Asks to dispatch one job of the type: always when closed, never when open, and while
+    /// half-open only until `probeSize` probes are out (each admitted one counts).
+    public mutating func admit() -> Bool {
+        switch self.effectiveState {
+        case .closed: return true
+        case .open: return false
+        case .halfOpen(let admitted, let succeeded):
+            guard admitted < self.probeSize else { return false }
+            self.state = .halfOpen(admitted: admitted + 1, succeeded: succeeded)
+            return true
+        }
+    }
+
+    /// A probe finished. Reports that arrive in any other state are from before and change nothing.
+    public mutating func probeFinished(succeeded: Bool) -> Transition? {
+        guard self.override == nil, case .halfOpen(let admitted, let done) = self.state else { return nil }
+        guard succeeded else {
+            self.state = .open
+            return .reopened
+        }
+        if done + 1 >= self.probeSize {
+            self.state = .closed
+            return .closed
+        }
+        self.state = .halfOpen(admitted: admitted, succeeded: done + 1)
+        return nil
+    }
+
+    /// Sets or lifts an operator's override.
+    public mutating func setOverride(_ override: Override?) {
+        self.override = override
+        if override == nil { self.settleAfterOverride() }
+    }
+
+    /// Lifts an override whose time is up.
+    /// - Returns: Whether one expired.
+    public mutating func expire(now: Int64) -> Bool {
+        let until: Int64?
+        switch self.override {
+        case .forceOpen(let end), .forceClose(let end): until = end
+        case nil: return false
+        }
+        guard let until, now >= until else { return false }
+        self.setOverride(nil)
+        return true
+    }
+
+    /// After an override the breaker follows the alert again: open while it fires, half-open (with
+    /// a fresh set of probes) if it was open or half-open and the alert is now quiet, else closed.
+    private mutating func settleAfterOverride() {
+        if self.alertFiring {
+            self.state = .open
+        } else if self.state == .open {
+            self.state = .halfOpen(admitted: 0, succeeded: 0)
+        } else if case .halfOpen = self.state {
+            self.state = .halfOpen(admitted: 0, succeeded: 0)
+        }
+    }
+}

@@ -1,0 +1,101 @@
+import ArbiterJobs
+import Testing
+
+/// The circuit breaker, every (state, event) pair.
+@Suite struct CircuitBreakerTests {
+    func halfOpen(probes: Int = 3) -> CircuitBreaker {
+        var breaker = CircuitBreaker(probeSize: probes)
+        _ = breaker.alertFired()
+        _ = breaker.alertResolved()
+        return breaker
+    }
+
+    @Test func closedLetsEverythingThroughAndOpensWhenTheAlertFires() {
+        var breaker = CircuitBreaker(probeSize: 3)
+        #expect({ breaker.admit() }() && { breaker.admit() }())
+        #expect({ breaker.alertResolved() }() == nil && breaker.state == .closed)
+        #expect({ breaker.probeFinished(succeeded: false) }() == nil && breaker.state == .closed, "a stale report changes nothing")
+        #expect({ breaker.alertFired() }() == .opened && breaker.state == .open)
+    }
+
+    @Test func openLetsNothingThroughUntilTheAlertResolves() {
+        var breaker = CircuitBreaker(probeSize: 3)
+        _ = breaker.alertFired()
+        #expect(!{ breaker.admit() }())
+        #expect({ breaker.alertFired() }() == nil, "still firing")
+        #expect({ breaker.probeFinished(succeeded: true) }() == nil && breaker.state == .open)
+        #expect({ breaker.alertResolved() }() == .halfOpened && breaker.state == .halfOpen(admitted: 0, succeeded: 0))
+    }
+
+    @Test func halfOpenAdmitsExactlyTheProbes() {
+        var breaker = self.halfOpen(probes: 3)
+        #expect([{ breaker.admit() }(), { breaker.admit() }(), { breaker.admit() }(), { breaker.admit() }(), { breaker.admit() }()] == [true, true, true, false, false])
+        #expect(breaker.state == .halfOpen(admitted: 3, succeeded: 0))
+    }
+
+    @Test func allProbesSucceedingCloses() {
+        var breaker = self.halfOpen(probes: 3)
+        for _ in 0..<3 { _ = breaker.admit() }
+        #expect({ breaker.probeFinished(succeeded: true) }() == nil)
+        #expect({ breaker.probeFinished(succeeded: true) }() == nil)
+        #expect({ breaker.probeFinished(succeeded: true) }() == .closed && breaker.state == .closed)
+        #expect({ breaker.admit() }())
+    }
+
+    @Test func oneProbeFailingReopens() {
+        var breaker = self.halfOpen(probes: 3)
+        for _ in 0..<3 { _ = breaker.admit() }
+        _ = breaker.probeFinished(succeeded: true)
+        #expect({ breaker.probeFinished(succeeded: false) }() == .reopened && breaker.state == .open)
+        #expect(!{ breaker.admit() }())
+        // The next resolution gives a fresh set of probes.
+        #expect({ breaker.alertResolved() }() == .halfOpened && breaker.state == .halfOpen(admitted: 0, succeeded: 0))
+    }
+
+    @Test func theAlertFiringAgainWhileHalfOpenReopens() {
+        var breaker = self.halfOpen()
+        _ = breaker.admit()
+        #expect({ breaker.alertFired() }() == .reopened && breaker.state == .open)
+        #expect({ breaker.alertResolved() }() == .halfOpened)
+        #expect({ breaker.alertResolved() }() == nil, "resolving twice changes nothing")
+    }
+
+    @Test func aProbeSizeBelowOneIsOne() {
+        var breaker = self.halfOpen(probes: 0)
+        #expect(breaker.probeSize == 1 && { breaker.admit() }() && !{ breaker.admit() }())
+        #expect({ breaker.probeFinished(succeeded: true) }() == .closed)
+    }
+
+    @Test func forceOpenStopsDispatchWhateverTheAlertsDoUntilItExpires() {
+        var breaker = CircuitBreaker(probeSize: 2)
+        breaker.setOverride(.forceOpen(until: 1000))
+        #expect(breaker.effectiveState == .open && !{ breaker.admit() }())
+        #expect({ breaker.alertFired() }() == nil && { breaker.alertResolved() }() == nil, "alerts are recorded, not acted on")
+        #expect(!{ breaker.expire(now: 999) }() && { breaker.expire(now: 1000) }())
+        #expect(breaker.override == nil && breaker.state == .closed && { breaker.admit() }())
+    }
+
+    @Test func forceCloseLetsWorkThroughWhileTheAlertFiresAndFollowsItAfterwards() {
+        var breaker = CircuitBreaker(probeSize: 2)
+        _ = breaker.alertFired()
+        breaker.setOverride(.forceClose(until: nil))
+        #expect(breaker.effectiveState == .closed && { breaker.admit() }())
+        #expect({ breaker.probeFinished(succeeded: false) }() == nil)
+        #expect(!{ breaker.expire(now: .max) }(), "no end: only lifted by hand")
+        breaker.setOverride(nil)
+        #expect(breaker.state == .open, "the alert still fires")
+    }
+
+    @Test func liftingAnOverrideAfterTheAlertResolvedHalfOpens() {
+        var breaker = CircuitBreaker(probeSize: 2)
+        _ = breaker.alertFired()
+        breaker.setOverride(.forceOpen(until: nil))
+        _ = breaker.alertResolved()
+        breaker.setOverride(nil)
+        #expect(breaker.state == .halfOpen(admitted: 0, succeeded: 0))
+    }
+
+    @Test func stateNames() {
+        #expect([CircuitBreaker.State.closed, .open, .halfOpen(admitted: 1, succeeded: 0)].map(\.name) == ["closed", "open", "half_open"])
+    }
+}
