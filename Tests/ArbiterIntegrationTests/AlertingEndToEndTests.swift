@@ -170,6 +170,42 @@ import Testing
             #expect(activeAt >= before && activeAt <= readyAt.addingTimeInterval(-3), "activeAt \(activeAt), first \(before), ready \(readyAt)")
         }
     }
+
+    @Test("a firing alert with arbiter_action: shed refuses new jobs of its type with 503 and Retry-After, then lets them in again")
+    func shedRefusesSubmissions() async throws {
+        let rules = try TemporaryDirectory(prefix: "rules")
+        defer { rules.remove() }
+        let file = try rules.write("shed.yml", """
+            groups:
+              - name: steering
+                rules:
+                  - alert: BuildPausedShed
+                    expr: arbiter_job_type_paused{job_type="build"} == 1
+                    labels:
+                      arbiter_action: shed
+            """)
+        let config = Self.config(alertmanager: nil, extra: "  deploy: {}\nrule_files: [\(file)]")
+        try await ArbiterServer.with(config: config) { server in
+            #expect(try await server.post("/api/v1/job-types/build/pause", json: "{}").status == 200)
+            _ = try await Self.waitForState(server, "BuildPausedShed", "firing")
+            var refused = try await server.post("/api/v1/jobs", json: #"{"type":"build","payload":1}"#)
+            try await Polling.until("the shed to take hold", timeout: .seconds(10)) {
+                refused = try await server.post("/api/v1/jobs", json: #"{"type":"build","payload":1}"#)
+                return refused.status == 503
+            }
+            #expect(refused.text.contains(#""code":"shed""#) && refused.text.contains("BuildPausedShed"), "\(refused.text)")
+            #expect(refused.header("Retry-After") == "30")
+            #expect(try await server.post("/api/v1/jobs", json: #"{"type":"deploy","payload":1}"#).status == 201, "other types are not shed")
+            let batch = try await server.post("/api/v1/jobs/batch", json: #"{"jobs":[{"type":"deploy","payload":1},{"type":"build","payload":2}]}"#)
+            #expect(batch.status == 503 && batch.text.contains("jobs[1].type"), "\(batch.text)")
+            let metrics = try await server.get("/metrics").text
+            #expect(ExpositionSamples.value(in: metrics, "arbiter_scheduler_action_active", ["action": "shed", "target": "job_type=build"]) == "1")
+            #expect(try await server.post("/api/v1/job-types/build/resume", json: "{}").status == 200)
+            try await Polling.until("the shed to be released", timeout: .seconds(10)) {
+                try await server.post("/api/v1/jobs", json: #"{"type":"build","payload":3}"#).status == 201
+            }
+        }
+    }
 }
 
 extension ISO8601DateFormatter {

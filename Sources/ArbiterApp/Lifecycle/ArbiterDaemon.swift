@@ -90,7 +90,8 @@ public struct ArbiterDaemon: Sendable {
             store: jobStore, workers: jobStore, consents: jobStore, policies: configuration.jobTypes, leaseTimeout: configuration.leaseTimeout, observer: jobMetrics)
         let jobGauges = try JobGauges(registry: self.registry, configuredTypes: Array(configuration.jobTypes.keys))
         let head = Head(options: .init(retention: configuration.tsdbRetention, maxSeries: configuration.tsdbMaxSeries))
-        let (ruleManager, notifier, engine) = try self.rules(head: head)
+        let steering = SteeringState()
+        let (ruleManager, notifier, engine) = try self.rules(head: head, steering: steering)
         let readiness = Readiness()
         let listener = ListenerHealth()
         let router = try ArbiterRouter.build(.init(
@@ -110,7 +111,8 @@ public struct ArbiterDaemon: Sendable {
                 lockout: AuthLockout(policy: .init(
                     failures: configuration.lockoutFailures, window: configuration.lockoutWindow, duration: configuration.lockoutDuration)),
                 metricsPublic: configuration.metricsPublic, logger: self.logger),
-            queryAPI: QueryAPI(head: head, engine: engine, rules: ruleManager, registry: self.registry)
+            queryAPI: QueryAPI(head: head, engine: engine, rules: ruleManager, registry: self.registry),
+            steering: steering
         ))
         let logger = self.logger
         let plain = HTTPServerBuilder.http1WebSocketUpgrade(
@@ -169,7 +171,7 @@ public struct ArbiterDaemon: Sendable {
 
     /// The query engine, the notifier and the rule manager with
     /// its rules loaded and alert state restored.
-    private func rules(head: Head) throws -> (RuleManager, Notifier, Engine) {
+    private func rules(head: Head, steering: SteeringState) throws -> (RuleManager, Notifier, Engine) {
         let configuration = self.loaded.configuration
         var options = Engine.Options()
         options.timeout = configuration.queryTimeout
@@ -190,7 +192,8 @@ public struct ArbiterDaemon: Sendable {
                 externalURL: configuration.externalURL ?? "http://\(configuration.listen)"),
             notifier: configuration.alertmanagers.isEmpty ? nil : notifier, resendDelay: configuration.alertResendDelay,
             stateFile: AlertStateFile(path: (configuration.dataDirectory as NSString).appendingPathComponent("alerts-state.json")),
-            metrics: try RuleMetrics(registry: self.registry), logger: self.logger)
+            metrics: try RuleMetrics(registry: self.registry),
+            steering: try SteeringFeed(state: steering, registry: self.registry, logger: self.logger), logger: self.logger)
         do {
             try manager.start()
         } catch {

@@ -1,4 +1,5 @@
 import ArbiterCore
+import ArbiterJobs
 import ArbiterMetrics
 import ArbiterNotifier
 import ArbiterPromQL
@@ -28,13 +29,15 @@ public final class RuleManager: Service, RuleSource, Sendable {
     let resendDelay: Int64
     let stateFile: AlertStateFile
     let metrics: RuleMetrics
+    let steering: SteeringFeed?
     let logger: Logger
     private let groups = Mutex<[RuleGroup]>([])
 
     init(
         sources: Sources, environment: RuleEnvironment, notifier: Notifier?, resendDelay: Duration, stateFile: AlertStateFile, metrics: RuleMetrics,
-        logger: Logger
+        steering: SteeringFeed? = nil, logger: Logger
     ) {
+        self.steering = steering
         self.sources = sources
         self.environment = environment
         self.notifier = notifier
@@ -153,6 +156,7 @@ public final class RuleManager: Service, RuleSource, Sendable {
         for failure in evaluation.failures {
             self.logger.warning("rule evaluation failed", metadata: ["group": "\(group.name)", "rule": "\(failure.rule)", "error": "\(failure.error)"])
         }
+        self.steering?.update(from: self.currentGroups, at: time)
         for (rule, transitions) in evaluation.transitions {
             for labels in transitions.pending { self.logger.info("alert pending", metadata: ["rule": "\(rule)", "labels": "\(labels)"]) }
             for labels in transitions.firing { self.logger.notice("alert firing", metadata: ["rule": "\(rule)", "labels": "\(labels)"]) }

@@ -17,6 +17,8 @@ public struct APIError: HTTPResponseError, Sendable {
     public let message: String
     /// The request field or parameter at fault, if one is.
     public let field: String?
+    /// Seconds for a `Retry-After` header (a refusal that passes).
+    public var retryAfterSeconds: Int?
 
     /// - Parameters:
     ///   - status: The HTTP status (4xx for the client's mistakes).
@@ -38,6 +40,7 @@ public struct APIError: HTTPResponseError, Sendable {
         let data = try encoder.encode(["error": body])
         var headers = HTTPFields()
         headers[.contentType] = "application/json; charset=utf-8"
+        if let seconds = self.retryAfterSeconds { headers[.retryAfter] = String(seconds) }
         return Response(status: self.status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 }

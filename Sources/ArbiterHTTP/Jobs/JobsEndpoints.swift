@@ -13,6 +13,8 @@ struct JobsEndpoints: Sendable {
     let policies: [String: JobTypePolicy]
     let limits: JobLimits
     let metrics: JobMetrics
+    /// Actions firing alerts hold (`shed` refuses submissions of a type).
+    let steering: SteeringState?
 
     func register(on router: Router<ArbiterRequestContext>) {
         let jobs = router.group("/api/v1/jobs")
@@ -27,6 +29,7 @@ struct JobsEndpoints: Sendable {
     private func submit(_ request: Request, _ context: ArbiterRequestContext) async throws -> Response {
         let body = try await self.body(request)
         let submission = try JobSubmissionRequest.parse(body, policies: self.policies, limits: self.limits, now: WallClock.nowMilliseconds())
+        try self.refuseIfShed(submission.type, field: "type")
         let outcome = try await APIRequest.perform { try await self.scheduler.submit([submission])[0] }
         switch outcome {
         case .created(let job):
@@ -61,6 +64,7 @@ struct JobsEndpoints: Sendable {
             }
             return try JobSubmissionRequest.parse(job, policies: self.policies, limits: self.limits, now: now) { "jobs[\(index)].\($0)" }
         }
+        for (index, submission) in submissions.enumerated() { try self.refuseIfShed(submission.type, field: "jobs[\(index)].type") }
         let outcomes: [JobSubmitOutcome]
         do {
             outcomes = try await self.scheduler.submit(submissions)
@@ -138,5 +142,16 @@ struct JobsEndpoints: Sendable {
 
     private func body(_ request: Request) async throws -> [UInt8] {
         try await APIRequest.body(request, limit: self.limits.maxBodyBytes)
+    }
+
+    /// While a firing alert sheds the type, new jobs of it are refused (503 `shed`, `Retry-After`);
+    /// work already queued keeps running.
+    private func refuseIfShed(_ type: String, field: String) throws {
+        guard let shed = self.steering?.shedding(jobType: type) else { return }
+        let alerts = Set(shed.activations.map(\.alertName)).sorted().joined(separator: ", ")
+        var error = APIError(
+            .serviceUnavailable, code: "shed", message: "submissions of job type \(type) are shed while \(alerts) fires; retry later", field: field)
+        error.retryAfterSeconds = 30
+        throw error
     }
 }

@@ -263,6 +263,24 @@ enum EmbeddedOpenAPI {
           },
           "429": {
             "$ref": "#/components/responses/LockedOut"
+          },
+          "503": {
+            "description": "The job type is shed while a firing alert with arbiter_action: shed holds it (code shed; the field names the type); retry after Retry-After seconds. Also audit_unavailable when the audit log cannot be written.",
+            "headers": {
+              "Retry-After": {
+                "schema": {
+                  "type": "integer"
+                },
+                "description": "Seconds to wait before retrying"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
           }
         }
       },
@@ -491,6 +509,24 @@ enum EmbeddedOpenAPI {
           },
           "429": {
             "$ref": "#/components/responses/LockedOut"
+          },
+          "503": {
+            "description": "The job type is shed while a firing alert with arbiter_action: shed holds it (code shed; the field names the type); retry after Retry-After seconds. Also audit_unavailable when the audit log cannot be written.",
+            "headers": {
+              "Retry-After": {
+                "schema": {
+                  "type": "integer"
+                },
+                "description": "Seconds to wait before retrying"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
           }
         }
       }

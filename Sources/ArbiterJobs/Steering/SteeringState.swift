@@ -1,0 +1,23 @@
+import Synchronization
+
+/// The ``SteeringBoard`` shared by the rule manager (which feeds it) and the API and scheduler
+/// (which obey it).
+public final class SteeringState: Sendable {
+    private let board = Mutex(SteeringBoard())
+
+    public init() {}
+
+    /// See ``SteeringBoard/update(_:external:at:)``.
+    public func update(_ activations: [SteeringBoard.Activation], external: Bool, at time: Int64) -> [SteeringBoard.Change] {
+        self.board.withLock { $0.update(activations, external: external, at: time) }
+    }
+
+    /// The `shed` action holding the job type (or every type), if one does.
+    public func shedding(jobType: String) -> SteeringBoard.Active? {
+        self.board.withLock { board in
+            board.active.first { $0.key.kind == .shed && ($0.key.target == .jobType(jobType) || $0.key.target == .everyType) }
+        }
+    }
+
+    public var active: [SteeringBoard.Active] { self.board.withLock { $0.active } }
+}
