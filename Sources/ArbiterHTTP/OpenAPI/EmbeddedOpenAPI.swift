@@ -265,22 +265,7 @@ enum EmbeddedOpenAPI {
             "$ref": "#/components/responses/LockedOut"
           },
           "503": {
-            "description": "The job type is shed while a firing alert with arbiter_action: shed holds it (code shed; the field names the type); retry after Retry-After seconds. Also audit_unavailable when the audit log cannot be written.",
-            "headers": {
-              "Retry-After": {
-                "schema": {
-                  "type": "integer"
-                },
-                "description": "Seconds to wait before retrying"
-              }
-            },
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/Shed"
           }
         }
       },
@@ -511,22 +496,7 @@ enum EmbeddedOpenAPI {
             "$ref": "#/components/responses/LockedOut"
           },
           "503": {
-            "description": "The job type is shed while a firing alert with arbiter_action: shed holds it (code shed; the field names the type); retry after Retry-After seconds. Also audit_unavailable when the audit log cannot be written.",
-            "headers": {
-              "Retry-After": {
-                "schema": {
-                  "type": "integer"
-                },
-                "description": "Seconds to wait before retrying"
-              }
-            },
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/Shed"
           }
         }
       }
@@ -3893,6 +3863,24 @@ enum EmbeddedOpenAPI {
             "schema": {
               "type": "integer"
             }
+          }
+        },
+        "content": {
+          "application/json": {
+            "schema": {
+              "$ref": "#/components/schemas/Error"
+            }
+          }
+        }
+      },
+      "Shed": {
+        "description": "The job type is shed while a firing alert with arbiter_action: shed holds it (code shed; the field names the type); retry after Retry-After seconds. Also audit_unavailable when the audit log cannot be written.",
+        "headers": {
+          "Retry-After": {
+            "schema": {
+              "type": "integer"
+            },
+            "description": "Seconds to wait before retrying"
           }
         },
         "content": {
