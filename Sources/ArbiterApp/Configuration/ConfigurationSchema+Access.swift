@@ -19,20 +19,8 @@ extension ConfigurationSchema {
             },
             render: { config, _ in "\(config.lockoutFailures)" }
         ),
-        ConfigField(
-            path: "auth.lockout.window", summary: "how far back failed authentications count", flag: nil, isList: false,
-            apply: { config, value, _ in
-                positiveDuration(value) { config.lockoutWindow = $0 }
-            },
-            render: { config, _ in PrometheusDuration.format(config.lockoutWindow) }
-        ),
-        ConfigField(
-            path: "auth.lockout.duration", summary: "how long a locked-out address is answered 429", flag: nil, isList: false,
-            apply: { config, value, _ in
-                positiveDuration(value) { config.lockoutDuration = $0 }
-            },
-            render: { config, _ in PrometheusDuration.format(config.lockoutDuration) }
-        ),
+        duration("auth.lockout.window", "how far back failed authentications count", \.lockoutWindow),
+        duration("auth.lockout.duration", "how long a locked-out address is answered 429", \.lockoutDuration),
         ConfigField(
             path: "vault.key", summary: "credential vault key, base64 of 32 bytes; set it as ARBITER_VAULT_KEY, never printed", flag: nil,
             isList: false,

@@ -19,7 +19,7 @@ extension ConfigurationSchema {
                 var labels: [String: String] = [:]
                 for item in items {
                     let parts = item.split(separator: "=", maxSplits: 1).map(String.init)
-                    guard parts.count == 2, Parser.isLabelName(parts[0]), !parts[1].isEmpty, !parts[0].hasPrefix("__") else {
+                    guard parts.count == 2, PrometheusName.isLabelName(parts[0]), !parts[1].isEmpty, !parts[0].hasPrefix("__") else {
                         return "\"\(item)\" is not name=value with a valid label name"
                     }
                     labels[parts[0]] = parts[1]
@@ -46,27 +46,9 @@ extension ConfigurationSchema {
         ),
         duration("alerting.resend_delay", "how long to wait before resending a firing alert", \.alertResendDelay),
         duration("alerting.timeout", "how long a send to an Alertmanager may take", \.alertTimeout),
-        ConfigField(
-            path: "alerting.queue_capacity", summary: "alerts queued for Alertmanager at most; the oldest are dropped beyond", flag: nil,
-            isList: false,
-            apply: { config, value, _ in positive(value, upTo: 10_000_000) { config.alertQueueCapacity = $0 } },
-            render: { config, _ in "\(config.alertQueueCapacity)" }
-        ),
+        count("alerting.queue_capacity", "alerts queued for Alertmanager at most; the oldest are dropped beyond", upTo: 10_000_000, \.alertQueueCapacity),
         duration("query.timeout", "how long a query may run", \.queryTimeout),
         duration("query.lookback_delta", "how far back an instant selector looks for a sample", \.queryLookbackDelta),
-        ConfigField(
-            path: "query.max_samples", summary: "samples a query may hold at once; a query over it is refused", flag: nil, isList: false,
-            apply: { config, value, _ in positive(value, upTo: 1_000_000_000) { config.queryMaxSamples = $0 } },
-            render: { config, _ in "\(config.queryMaxSamples)" }
-        ),
+        count("query.max_samples", "samples a query may hold at once; a query over it is refused", upTo: 1_000_000_000, \.queryMaxSamples),
     ]
-
-    /// A key holding a positive Prometheus duration.
-    static func duration(_ path: String, _ summary: String, _ keyPath: any WritableKeyPath<ArbiterConfiguration, Duration> & Sendable) -> ConfigField {
-        ConfigField(
-            path: path, summary: summary, flag: nil, isList: false,
-            apply: { config, value, _ in positiveDuration(value) { config[keyPath: keyPath] = $0 } },
-            render: { config, _ in PrometheusDuration.format(config[keyPath: keyPath]) }
-        )
-    }
 }

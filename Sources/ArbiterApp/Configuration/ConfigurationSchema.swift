@@ -95,15 +95,7 @@ enum ConfigurationSchema {
             },
             render: { config, _ in config.logFormat.rawValue }
         ),
-        ConfigField(
-            path: "shutdown.grace_period",
-            summary: "how long SIGTERM/SIGINT may take to drain before in-flight work is cancelled", flag: "--shutdown-grace-period",
-            isList: false,
-            apply: { config, value, _ in
-                positiveDuration(value) { config.shutdownGracePeriod = $0 }
-            },
-            render: { config, _ in PrometheusDuration.format(config.shutdownGracePeriod) }
-        ),
+        duration("shutdown.grace_period", "how long SIGTERM/SIGINT may take to drain before in-flight work is cancelled", flag: "--shutdown-grace-period", \.shutdownGracePeriod),
         ConfigField(
             path: "shutdown.delay", summary: "how long /readyz answers 503 before the listener closes", flag: nil, isList: false,
             apply: { config, value, _ in
@@ -150,21 +142,8 @@ enum ConfigurationSchema {
             },
             render: { config, _ in "[" + config.metricsHistogramBuckets.map { "\($0)" }.joined(separator: ", ") + "]" }
         ),
-        ConfigField(
-            path: "workers.timeout", summary: "silence after which a worker is offline and its leases expire", flag: nil, isList: false,
-            apply: { config, value, _ in
-                positiveDuration(value) { config.workerTimeout = $0 }
-            },
-            render: { config, _ in PrometheusDuration.format(config.workerTimeout) }
-        ),
-        ConfigField(
-            path: "workers.lease_timeout", summary: "how long a lease lasts without a progress report before the job is requeued",
-            flag: nil, isList: false,
-            apply: { config, value, _ in
-                positiveDuration(value) { config.leaseTimeout = $0 }
-            },
-            render: { config, _ in PrometheusDuration.format(config.leaseTimeout) }
-        ),
+        duration("workers.timeout", "silence after which a worker is offline and its leases expire", \.workerTimeout),
+        duration("workers.lease_timeout", "how long a lease lasts without a progress report before the job is requeued", \.leaseTimeout),
         ConfigField(
             path: "limits.max_payload_bytes", summary: "largest job payload, bytes of compact JSON (413 beyond)", flag: nil, isList: false,
             apply: { config, value, _ in
@@ -344,6 +323,28 @@ enum ConfigurationSchema {
             set(number)
             return nil
         }
+    }
+
+    /// A key holding a whole number from 1 to `maximum`.
+    static func count(
+        _ path: String, _ summary: String, upTo maximum: Int, _ keyPath: any WritableKeyPath<ArbiterConfiguration, Int> & Sendable
+    ) -> ConfigField {
+        ConfigField(
+            path: path, summary: summary, flag: nil, isList: false,
+            apply: { config, value, _ in positive(value, upTo: maximum) { config[keyPath: keyPath] = $0 } },
+            render: { config, _ in "\(config[keyPath: keyPath])" }
+        )
+    }
+
+    /// A key holding a positive Prometheus duration.
+    static func duration(
+        _ path: String, _ summary: String, flag: String? = nil, _ keyPath: any WritableKeyPath<ArbiterConfiguration, Duration> & Sendable
+    ) -> ConfigField {
+        ConfigField(
+            path: path, summary: summary, flag: flag, isList: false,
+            apply: { config, value, _ in positiveDuration(value) { config[keyPath: keyPath] = $0 } },
+            render: { config, _ in PrometheusDuration.format(config[keyPath: keyPath]) }
+        )
     }
 
     static func positiveDuration(_ value: ConfigValue, _ set: (Duration) -> Void) -> String? {

@@ -125,6 +125,8 @@ public final class RuleManager: Service, RuleSource, Sendable {
     /// Evaluates each group when its interval comes round (on multiples of the interval).
     private func evaluationLoop() async throws {
         var next: [String: Int64] = [:]
+        // Once the file says "nothing active", there is nothing to rewrite until an alert is.
+        var savedNothing = false
         while !Task.isCancelled {
             let now = WallClock.nowMilliseconds()
             var wake = now + 1000
@@ -142,7 +144,12 @@ public final class RuleManager: Service, RuleSource, Sendable {
                 next[group.key] = due
                 wake = min(wake, due)
             }
-            try? self.stateFile.save(self.currentGroups, at: WallClock.nowMilliseconds())
+            let groups = self.currentGroups
+            let anyActive = groups.contains { $0.rules.contains { $0.alerts.alerts.values.contains { $0.state != .inactive } } }
+            if anyActive || !savedNothing {
+                try? self.stateFile.save(groups, at: WallClock.nowMilliseconds())
+                savedNothing = !anyActive
+            }
             let pause = max(10, wake - WallClock.nowMilliseconds())
             try await Task.sleep(for: .milliseconds(pause))
         }

@@ -145,7 +145,7 @@ struct QueryEndpoints: Sendable {
     }
 
     func labelValues(_ name: String, _ parameters: FormParameters) async throws -> Response {
-        guard Parser.isLabelName(name) else {
+        guard PrometheusName.isLabelName(name) else {
             throw PrometheusAPI.Failure(.badData, "invalid label name: \"\(name)\"", code: "invalid_parameter", field: "name")
         }
         guard let found = try self.matchingSeries(parameters, required: false) else { return PrometheusAPI.success(self.api.head.labelValues(name)) }

@@ -100,7 +100,7 @@ public struct SteeringBoard: Sendable {
 
     private mutating func pause(_ target: SteeringAction.Target, firing: Bool) -> [Change] {
         guard case .jobType(let type) = target else { return [] }
-        let probe = self.active.first { $0.key == Key(kind: .pause, target: target) }?.probe ?? self.breakers[type]?.probeSize ?? 1
+        let probe = self.active(Key(kind: .pause, target: target))?.probe ?? self.breakers[type]?.probeSize ?? 1
         var breaker = self.breakers[type] ?? CircuitBreaker(probeSize: probe)
         if breaker.probeSize != probe && breaker.state == .closed { breaker = CircuitBreaker(probeSize: probe) }
         let transition = firing ? breaker.alertFired() : breaker.alertResolved()
@@ -110,13 +110,17 @@ public struct SteeringBoard: Sendable {
 
     /// Every action in force, merged over its drivers.
     public var active: [Active] {
-        self.held.map { key, drivers in
-            let claims = drivers.values.sorted { $0.since < $1.since }
-            let rates = claims.compactMap(\.activation.action.rate)
-            return Active(
-                key: key, since: claims.first?.since ?? 0, activations: claims.map(\.activation),
-                rate: rates.min { $0.perSecond < $1.perSecond }, probe: claims.map(\.activation.action.probe).max() ?? 1)
-        }.sorted { $0.key.description < $1.key.description }
+        self.held.keys.compactMap(self.active(_:)).sorted { $0.key.description < $1.key.description }
+    }
+
+    /// One action in force, merged over its drivers, if it is.
+    public func active(_ key: Key) -> Active? {
+        guard let drivers = self.held[key] else { return nil }
+        let claims = drivers.values.sorted { $0.since < $1.since }
+        let rates = claims.compactMap(\.activation.action.rate)
+        return Active(
+            key: key, since: claims.first?.since ?? 0, activations: claims.map(\.activation),
+            rate: rates.min { $0.perSecond < $1.perSecond }, probe: claims.map(\.activation.action.probe).max() ?? 1)
     }
 
     /// Whether an action of this kind holds the target or every type.

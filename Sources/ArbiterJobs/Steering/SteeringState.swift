@@ -14,8 +14,9 @@ public final class SteeringState: Sendable {
 
     /// The `shed` action holding the job type (or every type), if one does.
     public func shedding(jobType: String) -> SteeringBoard.Active? {
+        // On every submission: two lookups, nothing built unless a shed holds.
         self.board.withLock { board in
-            board.active.first { $0.key.kind == .shed && ($0.key.target == .jobType(jobType) || $0.key.target == .everyType) }
+            board.active(SteeringBoard.Key(kind: .shed, target: .jobType(jobType))) ?? board.active(SteeringBoard.Key(kind: .shed, target: .everyType))
         }
     }
 

@@ -1,26 +1,10 @@
+import ArbiterCore
+
 /// Validation of metric and label names against the Prometheus data model.
 package enum MetricName {
-    /// `[a-zA-Z_:][a-zA-Z0-9_:]*`
-    package static func isValidMetricName(_ name: String) -> Bool {
-        var first = true
-        for byte in name.utf8 {
-            let ok = isLetter(byte) || byte == UInt8(ascii: "_") || byte == UInt8(ascii: ":") || (!first && isDigit(byte))
-            if !ok { return false }
-            first = false
-        }
-        return !first
-    }
+    package static func isValidMetricName(_ name: String) -> Bool { PrometheusName.isMetricName(name) }
 
-    /// `[a-zA-Z_][a-zA-Z0-9_]*`
-    package static func isValidLabelName(_ name: String) -> Bool {
-        var first = true
-        for byte in name.utf8 {
-            let ok = isLetter(byte) || byte == UInt8(ascii: "_") || (!first && isDigit(byte))
-            if !ok { return false }
-            first = false
-        }
-        return !first
-    }
+    package static func isValidLabelName(_ name: String) -> Bool { PrometheusName.isLabelName(name) }
 
     /// Checks a family's label names: well formed, not reserved (`__` prefix), unique, and not one the
     /// exposition adds itself (`le` on histograms).
@@ -40,13 +24,5 @@ package enum MetricName {
                 throw MetricsError(.invalidLabelName, "metric \(family): label name \"\(name)\" appears twice")
             }
         }
-    }
-
-    @inline(__always) private static func isLetter(_ b: UInt8) -> Bool {
-        (b >= UInt8(ascii: "a") && b <= UInt8(ascii: "z")) || (b >= UInt8(ascii: "A") && b <= UInt8(ascii: "Z"))
-    }
-
-    @inline(__always) private static func isDigit(_ b: UInt8) -> Bool {
-        b >= UInt8(ascii: "0") && b <= UInt8(ascii: "9")
     }
 }

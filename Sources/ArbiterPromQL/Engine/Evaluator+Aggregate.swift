@@ -1,3 +1,4 @@
+import ArbiterCore
 import ArbiterTSDB
 import Foundation
 
@@ -20,7 +21,7 @@ extension Evaluator {
             parameter = try self.evaluateScalar(aggregate.param!, at: time)
         case .countValues:
             valueLabel = try self.evaluateString(aggregate.param!, at: time)
-            guard Self.isValidLabelName(valueLabel) else { throw QueryError("invalid label name \"\(valueLabel)\"") }
+            guard PrometheusName.isLabelName(valueLabel) else { throw QueryError("invalid label name \"\(valueLabel)\"") }
         default: break
         }
         var k = 0
@@ -142,5 +143,4 @@ extension Evaluator {
         return sorted[Int(lower)] * (1 - weight) + sorted[Int(upper)] * weight
     }
 
-    static func isValidLabelName(_ name: String) -> Bool { Parser.isLabelName(name) }
 }

@@ -1,3 +1,4 @@
+import ArbiterCore
 import ArbiterTSDB
 
 /// `label_replace` and `label_join`.
@@ -12,7 +13,7 @@ enum LabelFunctions {
         } catch {
             throw QueryError("invalid regular expression in label_replace(): \(pattern)")
         }
-        guard Evaluator.isValidLabelName(destination) else {
+        guard PrometheusName.isLabelName(destination) else {
             throw QueryError("invalid destination label name in label_replace(): \(destination)")
         }
         return vector.map { sample in
@@ -28,8 +29,8 @@ enum LabelFunctions {
     static func join(_ vector: [Sample], _ strings: [String], at time: Int64) throws(QueryError) -> [Sample] {
         let (destination, separator) = (strings[0], strings[1])
         let sources = Array(strings.dropFirst(2))
-        guard Evaluator.isValidLabelName(destination) else { throw QueryError("invalid destination label name in label_join(): \(destination)") }
-        for source in sources where !Evaluator.isValidLabelName(source) {
+        guard PrometheusName.isLabelName(destination) else { throw QueryError("invalid destination label name in label_join(): \(destination)") }
+        for source in sources where !PrometheusName.isLabelName(source) {
             throw QueryError("invalid source label name in label_join(): \(source)")
         }
         return vector.map { sample in

@@ -162,17 +162,3 @@ public struct Parser {
         }
     }
 }
-
-extension Parser {
-    /// `[a-zA-Z_][a-zA-Z0-9_]*`.
-    public static func isLabelName(_ name: String) -> Bool {
-        guard let first = name.utf8.first, Lexer.isIdentifierStart(first) else { return false }
-        return name.utf8.allSatisfy(Lexer.isIdentifierPart)
-    }
-
-    /// `[a-zA-Z_:][a-zA-Z0-9_:]*`.
-    public static func isMetricName(_ name: String) -> Bool {
-        guard let first = name.utf8.first, Lexer.isIdentifierStart(first) || first == UInt8(ascii: ":") else { return false }
-        return name.utf8.allSatisfy { Lexer.isIdentifierPart($0) || $0 == UInt8(ascii: ":") }
-    }
-}

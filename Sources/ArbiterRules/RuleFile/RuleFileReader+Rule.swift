@@ -49,10 +49,10 @@ extension RuleFileReader {
             if !annotations.isEmpty { problem(fields["record"], "invalid field 'annotations' in recording rule") }
             if holdDuration != 0 { problem(fields["record"], "invalid field 'for' in recording rule") }
             if keepFiringFor != 0 { problem(fields["record"], "invalid field 'keep_firing_for' in recording rule") }
-            if !Parser.isMetricName(record) { problem(fields["record"], "invalid recording rule name: \(record)") }
+            if !PrometheusName.isMetricName(record) { problem(fields["record"], "invalid recording rule name: \(record)") }
         }
-        for (name, _) in labels where !Parser.isLabelName(name) || name == "__name__" { problem(fields["labels"], "invalid label name: \(name)") }
-        for (name, _) in annotations where !Parser.isLabelName(name) { problem(fields["annotations"], "invalid annotation name: \(name)") }
+        for (name, _) in labels where !PrometheusName.isLabelName(name) || name == "__name__" { problem(fields["labels"], "invalid label name: \(name)") }
+        for (name, _) in annotations where !PrometheusName.isLabelName(name) { problem(fields["annotations"], "invalid annotation name: \(name)") }
         if !alert.isEmpty {
             // Labels and annotations of an alerting rule are templates; they must parse.
             let templates = labels.map { ("label", $0) } + annotations.map { ("annotation", $0) }
