@@ -28,16 +28,14 @@ public enum ArbiterRouter {
         /// The Prometheus-compatible query, rules and alerts API; not served when `nil`.
         public var queryAPI: QueryAPI?
         /// Actions firing alerts hold (`shed` refuses submissions).
-        public var steering: SteeringState?
 
         public init(
             registry: MetricRegistry, readiness: Readiness, healthChecks: [any HealthCheck], startedAt: ContinuousClock.Instant = .now,
             scheduler: Scheduler, jobLimits: JobLimits = JobLimits(), jobMetrics: JobMetrics, heartbeatInterval: Duration = .seconds(5),
-            access: Access, queryAPI: QueryAPI? = nil, steering: SteeringState? = nil
+            access: Access, queryAPI: QueryAPI? = nil
         ) {
             self.access = access
             self.queryAPI = queryAPI
-            self.steering = steering
             self.registry = registry
             self.readiness = readiness
             self.healthChecks = healthChecks
@@ -93,8 +91,7 @@ public enum ArbiterRouter {
         APIDocsEndpoints().register(on: router)
         let scheduler = dependencies.scheduler
         JobsEndpoints(
-            scheduler: scheduler, policies: scheduler.policies, limits: dependencies.jobLimits, metrics: dependencies.jobMetrics,
-            steering: dependencies.steering)
+            scheduler: scheduler, policies: scheduler.policies, limits: dependencies.jobLimits, metrics: dependencies.jobMetrics)
             .register(on: router)
         JobTypesEndpoints(scheduler: scheduler, policies: scheduler.policies).register(on: router)
         WorkersEndpoints(scheduler: scheduler, limits: dependencies.jobLimits).register(on: router)

@@ -12,7 +12,7 @@ import Testing
         #expect(action.kind == .pause && action.target == .jobType("build") && action.probe == 5)
         let everything = try #require(try SteeringAction(alertLabels: ["arbiter_action": "shed"]))
         #expect(everything.target == .everyType && everything.probe == 1)
-        #expect(try SteeringAction(alertLabels: ["arbiter_action": "page", "queue": "q1"])?.target == .queue("q1"))
+        #expect(try SteeringAction(alertLabels: ["arbiter_action": "page", "queue": "q1"])?.target == .jobType("q1"))
     }
 
     @Test func throttleNeedsARateAndDrainAWorker() throws {

@@ -86,11 +86,13 @@ public struct ArbiterDaemon: Sendable {
             throw error as? StartupError ?? StartupError("cannot write the store at start: \(error)")
         }
 
+        let steeringReporter = try SteeringReporter(registry: self.registry, audit: jobStore, logger: self.logger)
+        let steering = SteeringState(observer: steeringReporter)
         let scheduler = Scheduler(
-            store: jobStore, workers: jobStore, consents: jobStore, policies: configuration.jobTypes, leaseTimeout: configuration.leaseTimeout, observer: jobMetrics)
+            store: jobStore, workers: jobStore, consents: jobStore, policies: configuration.jobTypes, leaseTimeout: configuration.leaseTimeout,
+            observer: jobMetrics, steering: steering)
         let jobGauges = try JobGauges(registry: self.registry, configuredTypes: Array(configuration.jobTypes.keys))
         let head = Head(options: .init(retention: configuration.tsdbRetention, maxSeries: configuration.tsdbMaxSeries))
-        let steering = SteeringState()
         let (ruleManager, notifier, engine) = try self.rules(head: head, steering: steering)
         let readiness = Readiness()
         let listener = ListenerHealth()
@@ -111,8 +113,7 @@ public struct ArbiterDaemon: Sendable {
                 lockout: AuthLockout(policy: .init(
                     failures: configuration.lockoutFailures, window: configuration.lockoutWindow, duration: configuration.lockoutDuration)),
                 metricsPublic: configuration.metricsPublic, logger: self.logger),
-            queryAPI: QueryAPI(head: head, engine: engine, rules: ruleManager, registry: self.registry),
-            steering: steering
+            queryAPI: QueryAPI(head: head, engine: engine, rules: ruleManager, registry: self.registry)
         ))
         let logger = self.logger
         let plain = HTTPServerBuilder.http1WebSocketUpgrade(
@@ -136,6 +137,8 @@ public struct ArbiterDaemon: Sendable {
             services: [
                 // Started first and stopped last: the store outlives every request.
                 .init(service: JobStoreService(store: jobStore), successTerminationBehavior: .ignore),
+                // Stopped after everything that steers, so the last changes are audited.
+                .init(service: steeringReporter, successTerminationBehavior: .ignore),
                 .init(service: JobClock(
                     scheduler: scheduler, gauges: jobGauges, audit: (jobStore, auditMetrics), consentMetrics: jobMetrics.consent,
                     workerTimeout: configuration.workerTimeout, interval: .seconds(1), logger: logger),
@@ -193,7 +196,7 @@ public struct ArbiterDaemon: Sendable {
             notifier: configuration.alertmanagers.isEmpty ? nil : notifier, resendDelay: configuration.alertResendDelay,
             stateFile: AlertStateFile(path: (configuration.dataDirectory as NSString).appendingPathComponent("alerts-state.json")),
             metrics: try RuleMetrics(registry: self.registry),
-            steering: try SteeringFeed(state: steering, registry: self.registry, logger: self.logger), logger: self.logger)
+            steering: SteeringFeed(state: steering, logger: self.logger), logger: self.logger)
         do {
             try manager.start()
         } catch {

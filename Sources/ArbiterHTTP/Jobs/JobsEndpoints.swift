@@ -13,8 +13,6 @@ struct JobsEndpoints: Sendable {
     let policies: [String: JobTypePolicy]
     let limits: JobLimits
     let metrics: JobMetrics
-    /// Actions firing alerts hold (`shed` refuses submissions of a type).
-    let steering: SteeringState?
 
     func register(on router: Router<ArbiterRequestContext>) {
         let jobs = router.group("/api/v1/jobs")
@@ -147,7 +145,7 @@ struct JobsEndpoints: Sendable {
     /// While a firing alert sheds the type, new jobs of it are refused (503 `shed`, `Retry-After`);
     /// work already queued keeps running.
     private func refuseIfShed(_ type: String, field: String) throws {
-        guard let shed = self.steering?.shedding(jobType: type) else { return }
+        guard let shed = self.scheduler.steering.shedding(jobType: type) else { return }
         let alerts = Set(shed.activations.map(\.alertName)).sorted().joined(separator: ", ")
         var error = APIError(
             .serviceUnavailable, code: "shed", message: "submissions of job type \(type) are shed while \(alerts) fires; retry later", field: field)

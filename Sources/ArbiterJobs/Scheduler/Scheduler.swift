@@ -16,6 +16,8 @@ public final class Scheduler: Sendable {
     /// Signalled whenever there may be new work or a notice for a worker.
     public let wake = WakeSignal()
     let rateLimiter: RateLimiter
+    /// The actions alerts and operators put in force: breakers, throttles, drains.
+    public let steering: SteeringState
     let observer: any SchedulerObserver
     private let concurrencyLimits: [String: Int]
     /// Cancellations not yet delivered: worker id → job id → reason.
@@ -25,7 +27,7 @@ public final class Scheduler: Sendable {
 
     public init(
         store: any JobStore, workers: any WorkerStore, consents: (any ConsentStore)? = nil, policies: [String: JobTypePolicy],
-        leaseTimeout: Duration, observer: any SchedulerObserver
+        leaseTimeout: Duration, observer: any SchedulerObserver, steering: SteeringState = SteeringState()
     ) {
         self.store = store
         self.consents = consents
@@ -33,16 +35,18 @@ public final class Scheduler: Sendable {
         self.policies = policies
         self.leaseTimeout = leaseTimeout
         self.observer = observer
+        self.steering = steering
         self.rateLimiter = RateLimiter(limits: policies.compactMapValues(\.rateLimit))
         self.concurrencyLimits = policies.compactMapValues(\.concurrency)
+        steering.addWaker(self.wake)
     }
 
     // MARK: Leasing
 
     /// Leases up to `limit` jobs of `types` to a worker, within every type's pause, concurrency and
-    /// rate limit.
+    /// rate limit and the steering actions in force (none to a drained worker).
     public func lease(workerID: String, types: [String], limit: Int) async throws -> [JobRecord] {
-        guard limit > 0, !types.isEmpty else { return [] }
+        guard limit > 0, !types.isEmpty, !self.steering.draining(workerID: workerID) else { return [] }
         return try await self.withLeaseRequest(workerID: workerID, types: types, limit: limit) { request, now in
             try await self.store.lease(
                 types: request.types, workerID: request.workerID, limit: request.limit, leaseMilliseconds: request.leaseMilliseconds,
@@ -50,23 +54,26 @@ public final class Scheduler: Sendable {
         }
     }
 
-    /// Builds a lease request within the rate limits, runs `body`, and settles the rate quotas and the
-    /// observer with what it leased.
+    /// Builds a lease request within the rate limits and the steering board's breakers and
+    /// throttles, runs `body`, and settles the quotas and the observer with what it leased.
     private func withLeaseRequest<T>(
         workerID: String, types: [String], limit: Int, _ body: (LeaseRequest, Int64) async throws -> (T, [JobRecord])
     ) async throws -> (T, [JobRecord]) {
         let quotas = self.rateLimiter.reserve(types: types, wanted: limit)
+        let steered = self.steering.reserve(types: types, wanted: limit, now: RateLimiter.monotonicMilliseconds())
         let now = WallClock.nowMilliseconds()
         let request = LeaseRequest(
             types: types, workerID: workerID, limit: limit, leaseMilliseconds: self.leaseTimeout.wholeMilliseconds,
-            limits: LeaseLimits(concurrency: self.concurrencyLimits, quotas: quotas))
+            limits: LeaseLimits(concurrency: self.concurrencyLimits, quotas: quotas.merging(steered.quotas, uniquingKeysWith: min)))
         let result: (T, [JobRecord])
         do {
             result = try await body(request, now)
         } catch {
             self.rateLimiter.refund(quotas)
+            self.steering.settle(steered, leased: [])
             throw error
         }
+        self.steering.settle(steered, leased: result.1)
         if !quotas.isEmpty {
             var unused = quotas
             for job in result.1 { unused[job.type]? -= 1 }
@@ -106,7 +113,8 @@ public final class Scheduler: Sendable {
         var reserved = 0
         if !due.isEmpty {
             let candidates = self.targets.withLock { Array($0.values) }.shuffled()
-            for candidate in candidates where Set(types).isSubset(of: candidate.capabilities) {
+            for candidate in candidates
+            where Set(types).isSubset(of: candidate.capabilities) && !self.steering.draining(workerID: candidate.workerID) {
                 reserved = candidate.reserveSlots(upTo: due.count)
                 if reserved > 0 {
                     target = candidate
@@ -136,9 +144,11 @@ public final class Scheduler: Sendable {
     }
 
     /// How long a worker with these capabilities should wait before its next lease attempt at most:
-    /// until a rate-limited type gets its next token, capped at `ceiling`.
+    /// until a rate-limited or throttled type gets its next token, capped at `ceiling`.
     public func idleWait(types: [String], ceiling: Duration) -> Duration {
-        guard let next = self.rateLimiter.nextToken(types: types), next > 0 else { return ceiling }
+        let now = RateLimiter.monotonicMilliseconds()
+        let waits = [self.rateLimiter.nextToken(types: types, now: now), self.steering.nextToken(types: types, now: now)]
+        guard let next = waits.compactMap(\.self).min(), next > 0 else { return ceiling }
         return min(ceiling, .milliseconds(next))
     }
 
@@ -155,10 +165,10 @@ public final class Scheduler: Sendable {
             guard case .success(let job) = result else { continue }
             switch report.outcome {
             case .succeeded:
-                self.observer.attemptEnded(job, outcome: .succeeded, now: now)
+                self.attemptEnded(job, outcome: .succeeded, now: now)
                 ended = true
             case .failed:
-                self.observer.attemptEnded(job, outcome: .failed, now: now)
+                self.attemptEnded(job, outcome: .failed, now: now)
                 ended = true
             case .progress:
                 break
@@ -207,13 +217,19 @@ public final class Scheduler: Sendable {
         for (job, lease) in jobs {
             if let lease {
                 self.cancelNotices.withLock { $0[lease.workerID, default: [:]][job.id] = job.cancelReason ?? "cancelled" }
-                self.observer.attemptEnded(job, outcome: .cancelled, now: now)
+                self.attemptEnded(job, outcome: .cancelled, now: now)
                 noticed = true
             } else {
                 self.observer.cancelledWhileWaiting(job)
             }
         }
         if noticed { self.wake.signal() }
+    }
+
+    /// Tells the metrics and the steering board (a half-open probe's outcome decides its breaker).
+    private func attemptEnded(_ job: JobRecord, outcome: AttemptOutcome, now: Int64) {
+        self.observer.attemptEnded(job, outcome: outcome, now: now)
+        self.steering.attemptEnded(job, outcome: outcome, now: now)
     }
 
     /// Takes the cancel notices waiting for a worker (each is delivered once).
@@ -255,7 +271,8 @@ public final class Scheduler: Sendable {
         }
         tick.promoted = try await self.store.promoteDueJobs(now: now)
         tick.expired = try await self.store.expireLeases(now: now)
-        for job in tick.expired { self.observer.attemptEnded(job, outcome: .leaseExpired, now: now) }
+        for job in tick.expired { self.attemptEnded(job, outcome: .leaseExpired, now: now) }
+        self.steering.expire(now: now)
         if tick.promoted > 0 || !tick.expired.isEmpty { self.wake.signal() }
         return tick
     }

@@ -77,17 +77,36 @@ public struct CircuitBreaker: Sendable, Equatable {
         return .halfOpened
     }
 
+    /// How many jobs of the type may be dispatched now: no limit (`nil`) when closed, none when
+    /// open, and while half-open the probes not yet let through.
+    public var available: Int? {
+        switch self.effectiveState {
+        case .closed: nil
+        case .open: 0
+        case .halfOpen(let admitted, _): max(0, self.probeSize - admitted)
+        }
+    }
+
     /// Asks to dispatch one job of the type: always when closed, never when open, and while
     /// half-open only until `probeSize` probes are out (each admitted one counts).
     public mutating func admit() -> Bool {
-        switch self.effectiveState {
-        case .closed: return true
-        case .open: return false
-        case .halfOpen(let admitted, let succeeded):
-            guard admitted < self.probeSize else { return false }
-            self.state = .halfOpen(admitted: admitted + 1, succeeded: succeeded)
-            return true
+        self.admit(upTo: 1) == 1
+    }
+
+    /// Admits up to `wanted` jobs at once; returns how many.
+    public mutating func admit(upTo wanted: Int) -> Int {
+        let count = max(0, min(wanted, self.available ?? wanted))
+        if self.override == nil, case .halfOpen(let admitted, let succeeded) = self.state {
+            self.state = .halfOpen(admitted: admitted + count, succeeded: succeeded)
         }
+        return count
+    }
+
+    /// Gives back probes that were admitted but never ran (not leased after all, or cancelled), so
+    /// others take their place.
+    public mutating func returnProbes(_ count: Int) {
+        guard case .halfOpen(let admitted, let succeeded) = self.state else { return }
+        self.state = .halfOpen(admitted: max(succeeded, admitted - max(0, count)), succeeded: succeeded)
     }
 
     /// A probe finished. Reports that arrive in any other state are from before and change nothing.

@@ -1,6 +1,9 @@
 /// What a firing alert asks of the scheduler, read from its labels so rule files stay plain
 /// Prometheus rule files: `arbiter_action` names the action; `job_type`, `queue` or `worker_id` the
 /// target (none: every type); `arbiter_rate` (`10/s`) and `arbiter_probe` (`5`) its parameters.
+///
+/// Arbiter keeps one queue per job type, so a `queue` label names a job type: rules written for
+/// queue-based systems work unchanged.
 public struct SteeringAction: Sendable, Equatable {
     public enum Kind: String, Sendable, CaseIterable {
         case pause, throttle, shed, drain, page
@@ -8,7 +11,6 @@ public struct SteeringAction: Sendable, Equatable {
 
     public enum Target: Sendable, Hashable, CustomStringConvertible {
         case jobType(String)
-        case queue(String)
         case worker(String)
         case everyType
 
@@ -20,7 +22,6 @@ public struct SteeringAction: Sendable, Equatable {
         public var description: String {
             switch self {
             case .jobType(let name): "job_type=\(name)"
-            case .queue(let name): "queue=\(name)"
             case .worker(let id): "worker_id=\(id)"
             case .everyType: "all"
             }
@@ -56,7 +57,7 @@ public struct SteeringAction: Sendable, Equatable {
         if let type = labels["job_type"], !type.isEmpty {
             self.target = .jobType(type)
         } else if let queue = labels["queue"], !queue.isEmpty {
-            self.target = .queue(queue)
+            self.target = .jobType(queue)
         } else if let worker = labels["worker_id"], !worker.isEmpty {
             self.target = .worker(worker)
         } else {

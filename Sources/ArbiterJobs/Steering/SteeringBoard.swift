@@ -18,14 +18,16 @@ public struct SteeringBoard: Sendable {
     public struct Activation: Sendable, Equatable {
         public var action: SteeringAction
         public var driver: Driver
-        /// The alert behind it: name and value, for `GET /api/v1/actions`.
+        /// The alert behind it: name, labels and value, for `GET /api/v1/actions`.
         public var alertName: String
+        public var labels: [String: String]
         public var value: Double?
 
-        public init(action: SteeringAction, driver: Driver, alertName: String, value: Double? = nil) {
+        public init(action: SteeringAction, driver: Driver, alertName: String, labels: [String: String] = [:], value: Double? = nil) {
             self.action = action
             self.driver = driver
             self.alertName = alertName
+            self.labels = labels
             self.value = value
         }
     }
@@ -47,8 +49,16 @@ public struct SteeringBoard: Sendable {
     public enum Change: Sendable, Equatable {
         case activated(Key)
         case released(Key)
+        /// A breaker moved; `jobType` is ``SteeringBoard/everyType`` for a pause without a target.
         case breaker(jobType: String, CircuitBreaker.Transition)
+        /// An operator set (or lifted, `nil`) an override on a breaker.
+        case overridden(jobType: String, CircuitBreaker.Override?)
+        /// An operator silenced an action until a time (or the silence ended, `nil`).
+        case silenced(Key, until: Int64?)
     }
+
+    /// The breaker of a pause that names no job type: it holds every type.
+    public static let everyType = "*"
 
     /// An action in force, merged over its drivers.
     public struct Active: Sendable, Equatable {
@@ -60,10 +70,14 @@ public struct SteeringBoard: Sendable {
         public var rate: RateLimit?
         /// The largest probe size of a pause's drivers.
         public var probe: Int
+        /// Until when an operator silenced it (held but not obeyed).
+        public var silencedUntil: Int64?
     }
 
     private var held: [Key: [Driver: (activation: Activation, since: Int64)]] = [:]
     public private(set) var breakers: [String: CircuitBreaker] = [:]
+    /// Actions an operator silenced, and until when (Unix ms).
+    public private(set) var silences: [Key: Int64] = [:]
 
     public init() {}
 
@@ -99,7 +113,12 @@ public struct SteeringBoard: Sendable {
     }
 
     private mutating func pause(_ target: SteeringAction.Target, firing: Bool) -> [Change] {
-        guard case .jobType(let type) = target else { return [] }
+        let type: String
+        switch target {
+        case .jobType(let name): type = name
+        case .everyType: type = Self.everyType
+        case .worker: return []
+        }
         let probe = self.active(Key(kind: .pause, target: target))?.probe ?? self.breakers[type]?.probeSize ?? 1
         var breaker = self.breakers[type] ?? CircuitBreaker(probeSize: probe)
         if breaker.probeSize != probe && breaker.state == .closed { breaker = CircuitBreaker(probeSize: probe) }
@@ -120,27 +139,113 @@ public struct SteeringBoard: Sendable {
         let rates = claims.compactMap(\.activation.action.rate)
         return Active(
             key: key, since: claims.first?.since ?? 0, activations: claims.map(\.activation),
-            rate: rates.min { $0.perSecond < $1.perSecond }, probe: claims.map(\.activation.action.probe).max() ?? 1)
+            rate: rates.min { $0.perSecond < $1.perSecond }, probe: claims.map(\.activation.action.probe).max() ?? 1,
+            silencedUntil: self.silences[key])
     }
 
-    /// Whether an action of this kind holds the target or every type.
+    /// Whether an action holds the key and is obeyed (not silenced).
+    public func isEnforced(_ key: Key) -> Bool {
+        self.held[key] != nil && self.silences[key] == nil
+    }
+
+    /// Whether an obeyed action of this kind holds the target or every type.
     public func isActive(_ kind: SteeringAction.Kind, for target: SteeringAction.Target) -> Bool {
-        self.held[Key(kind: kind, target: target)] != nil || self.held[Key(kind: kind, target: .everyType)] != nil
+        self.isEnforced(Key(kind: kind, target: target)) || self.isEnforced(Key(kind: kind, target: .everyType))
+    }
+
+    /// The obeyed `shed` holding the job type (or every type), if one does.
+    public func shedding(jobType: String) -> Active? {
+        [Key(kind: .shed, target: .jobType(jobType)), Key(kind: .shed, target: .everyType)].first(where: self.isEnforced).flatMap(self.active)
+    }
+
+    /// The strictest obeyed throttle on the job type (its own or every type's).
+    public func throttle(jobType: String) -> RateLimit? {
+        [Key(kind: .throttle, target: .jobType(jobType)), Key(kind: .throttle, target: .everyType)]
+            .filter(self.isEnforced).compactMap { self.active($0)?.rate }.min { $0.perSecond < $1.perSecond }
+    }
+
+    // MARK: Breakers
+
+    /// The breakers that hold a job type: its own and the every-type one, where they exist and
+    /// their pause is not silenced.
+    private func breakerKeys(jobType: String) -> [String] {
+        [(jobType, SteeringAction.Target.jobType(jobType)), (Self.everyType, .everyType)].compactMap { name, target in
+            guard self.breakers[name] != nil, self.silences[Key(kind: .pause, target: target)] == nil else { return nil }
+            return name
+        }
+    }
+
+    /// How many jobs of the type the breakers let through now (`nil`: no limit).
+    public func available(jobType: String) -> Int? {
+        self.breakerKeys(jobType: jobType).compactMap { self.breakers[$0]?.available }.min()
     }
 
     /// Asks a job type's breaker whether one job may be dispatched (counting half-open probes).
     public mutating func admit(jobType: String) -> Bool {
-        guard var breaker = self.breakers[jobType] else { return true }
-        let admitted = breaker.admit()
-        self.breakers[jobType] = breaker
-        return admitted
+        self.admit(jobType: jobType, upTo: 1).count == 1
+    }
+
+    /// Admits up to `wanted` jobs of the type.
+    /// - Returns: How many, and the half-open breakers that count them as probes.
+    public mutating func admit(jobType: String, upTo wanted: Int) -> (count: Int, probing: [String]) {
+        let keys = self.breakerKeys(jobType: jobType)
+        let count = max(0, min(wanted, keys.compactMap { self.breakers[$0]?.available }.min() ?? wanted))
+        var probing: [String] = []
+        for key in keys where self.breakers[key]!.available != nil {
+            _ = self.breakers[key]!.admit(upTo: count)
+            probing.append(key)
+        }
+        return (count, count > 0 ? probing : [])
+    }
+
+    /// Gives probes back to the breakers that admitted them (the jobs never ran).
+    public mutating func returnProbes(_ count: Int, to keys: [String]) {
+        for key in keys { self.breakers[key]?.returnProbes(count) }
     }
 
     /// A dispatched job of the type finished; a half-open breaker counts it as a probe.
     public mutating func finished(jobType: String, succeeded: Bool) -> [Change] {
-        guard var breaker = self.breakers[jobType] else { return [] }
-        let transition = breaker.probeFinished(succeeded: succeeded)
+        self.probeFinished(succeeded: succeeded, breakers: [jobType])
+    }
+
+    /// A probe admitted by `keys` finished.
+    public mutating func probeFinished(succeeded: Bool, breakers keys: [String]) -> [Change] {
+        keys.compactMap { key in
+            guard var breaker = self.breakers[key] else { return nil }
+            let transition = breaker.probeFinished(succeeded: succeeded)
+            self.breakers[key] = breaker
+            return transition.map { .breaker(jobType: key, $0) }
+        }
+    }
+
+    // MARK: Operators
+
+    /// Forces a job type's breaker open or closed (or lifts the override with `nil`).
+    public mutating func override(jobType: String, _ override: CircuitBreaker.Override?) -> [Change] {
+        var breaker = self.breakers[jobType] ?? CircuitBreaker(probeSize: 1)
+        guard breaker.override != override else { return [] }
+        breaker.setOverride(override)
         self.breakers[jobType] = breaker
-        return transition.map { [.breaker(jobType: jobType, $0)] } ?? []
+        return [.overridden(jobType: jobType, override)]
+    }
+
+    /// Silences an action until `until` (it stays listed but is not obeyed), or ends the silence.
+    public mutating func silence(_ key: Key, until: Int64?) -> [Change] {
+        guard self.silences[key] != until else { return [] }
+        self.silences[key] = until
+        return [.silenced(key, until: until)]
+    }
+
+    /// Ends the overrides and silences whose time is up.
+    public mutating func expire(now: Int64) -> [Change] {
+        var changes: [Change] = []
+        for (key, until) in self.silences where until <= now {
+            self.silences[key] = nil
+            changes.append(.silenced(key, until: nil))
+        }
+        for name in self.breakers.keys.sorted() where self.breakers[name]!.expire(now: now) {
+            changes.append(.overridden(jobType: name, nil))
+        }
+        return changes
     }
 }

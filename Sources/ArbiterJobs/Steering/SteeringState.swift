@@ -1,24 +1,178 @@
 import Synchronization
 
-/// The ``SteeringBoard`` shared by the rule manager (which feeds it) and the API and scheduler
-/// (which obey it).
+/// The ``SteeringBoard`` shared by its drivers (the rule manager, the Alertmanager webhook,
+/// operators) and by what obeys it (job submission and the scheduler). Every change is handed to
+/// the observer (logs, audit, metrics) and wakes the dispatch loops, since a released pause or a
+/// closed breaker may free work.
 public final class SteeringState: Sendable {
-    private let board = Mutex(SteeringBoard())
+    private struct Inner {
+        var board = SteeringBoard()
+        /// The token bucket of every throttled job type, at its throttle's rate.
+        var throttles: [String: TokenBucket] = [:]
+        /// Jobs let through as half-open probes: job id → the breakers counting them.
+        var probes: [String: [String]] = [:]
+    }
 
-    public init() {}
+    private let inner = Mutex(Inner())
+    private let observer: any SteeringObserver
+    private let wakers = Mutex<[WakeSignal]>([])
+
+    public init(observer: any SteeringObserver = NoSteeringObserver()) {
+        self.observer = observer
+    }
+
+    /// Wakes `signal` on every change.
+    public func addWaker(_ signal: WakeSignal) {
+        self.wakers.withLock { $0.append(signal) }
+    }
+
+    /// Runs `body` on the board and reports what it changed (inside the lock, so the observer sees
+    /// changes in the order they were made).
+    @discardableResult
+    private func change(at time: Int64, cause: SteeringCause, _ body: (inout Inner) -> [SteeringBoard.Change]) -> [SteeringBoard.Change] {
+        let changes = self.inner.withLock { inner in
+            let changes = body(&inner)
+            if !changes.isEmpty { self.observer.steered(changes, board: inner.board, cause: cause, at: time) }
+            return changes
+        }
+        guard !changes.isEmpty else { return [] }
+        for signal in self.wakers.withLock({ $0 }) { signal.signal() }
+        return changes
+    }
 
     /// See ``SteeringBoard/update(_:external:at:)``.
+    @discardableResult
     public func update(_ activations: [SteeringBoard.Activation], external: Bool, at time: Int64) -> [SteeringBoard.Change] {
-        self.board.withLock { $0.update(activations, external: external, at: time) }
+        self.change(at: time, cause: external ? .webhook : .rules) { $0.board.update(activations, external: external, at: time) }
+    }
+
+    /// See ``SteeringBoard/override(jobType:_:)``.
+    @discardableResult
+    public func override(jobType: String, _ override: CircuitBreaker.Override?, at time: Int64) -> [SteeringBoard.Change] {
+        self.change(at: time, cause: .operator) { $0.board.override(jobType: jobType, override) }
+    }
+
+    /// See ``SteeringBoard/silence(_:until:)``.
+    @discardableResult
+    public func silence(_ key: SteeringBoard.Key, until: Int64?, at time: Int64) -> [SteeringBoard.Change] {
+        self.change(at: time, cause: .operator) { $0.board.silence(key, until: until) }
+    }
+
+    /// Ends the overrides and silences whose time is up (called by the scheduler's clock).
+    public func expire(now: Int64) {
+        self.change(at: now, cause: .expiry) { $0.board.expire(now: now) }
     }
 
     /// The `shed` action holding the job type (or every type), if one does.
     public func shedding(jobType: String) -> SteeringBoard.Active? {
-        // On every submission: two lookups, nothing built unless a shed holds.
-        self.board.withLock { board in
-            board.active(SteeringBoard.Key(kind: .shed, target: .jobType(jobType))) ?? board.active(SteeringBoard.Key(kind: .shed, target: .everyType))
+        self.inner.withLock { $0.board.shedding(jobType: jobType) }
+    }
+
+    /// Whether a `drain` holds the worker.
+    public func draining(workerID: String) -> Bool {
+        self.inner.withLock { $0.board.isEnforced(SteeringBoard.Key(kind: .drain, target: .worker(workerID))) }
+    }
+
+    public var board: SteeringBoard { self.inner.withLock { $0.board } }
+
+    public var active: [SteeringBoard.Active] { self.inner.withLock { $0.board.active } }
+
+    // MARK: Dispatch
+
+    /// What one lease attempt may take of each steered type.
+    public struct Reservation: Sendable {
+        /// The most jobs per steered type (types not listed are not steered).
+        public var quotas: [String: Int] = [:]
+        var probing: [String: [String]] = [:]
+        var throttled: [String: Int] = [:]
+    }
+
+    /// Reserves up to `wanted` dispatches of each of `types` within the breakers and throttles.
+    public func reserve(types: [String], wanted: Int, now: Int64) -> Reservation {
+        self.inner.withLock { inner in
+            var reservation = Reservation()
+            for type in types {
+                var quota = wanted
+                if inner.board.available(jobType: type) != nil {
+                    let (count, probing) = inner.board.admit(jobType: type, upTo: wanted)
+                    quota = count
+                    if !probing.isEmpty { reservation.probing[type] = probing }
+                    reservation.quotas[type] = count
+                }
+                if let rate = inner.board.throttle(jobType: type) {
+                    if inner.throttles[type]?.rate != rate { inner.throttles[type] = TokenBucket(rate: rate, now: now) }
+                    let taken = inner.throttles[type]!.take(upTo: quota, now: now)
+                    reservation.throttled[type] = taken
+                    reservation.quotas[type] = taken
+                    if let keys = reservation.probing[type] { inner.board.returnProbes(quota - taken, to: keys) }
+                } else {
+                    inner.throttles[type] = nil
+                }
+            }
+            return reservation
         }
     }
 
-    public var active: [SteeringBoard.Active] { self.board.withLock { $0.active } }
+    /// Settles a reservation with the jobs leased under it: leased probes are remembered, and
+    /// unused probes and throttle tokens are given back.
+    public func settle(_ reservation: Reservation, leased: [JobRecord]) {
+        guard !reservation.quotas.isEmpty else { return }
+        self.inner.withLock { inner in
+            var used: [String: Int] = [:]
+            for job in leased {
+                used[job.type, default: 0] += 1
+                if let keys = reservation.probing[job.type] { inner.probes[job.id] = keys }
+            }
+            for (type, keys) in reservation.probing {
+                inner.board.returnProbes((reservation.quotas[type] ?? 0) - used[type, default: 0], to: keys)
+            }
+            for (type, taken) in reservation.throttled { inner.throttles[type]?.refund(taken - used[type, default: 0]) }
+        }
+    }
+
+    /// A dispatched job's attempt ended: a probe's outcome decides its breakers; a cancelled probe
+    /// is given back so another takes its place.
+    public func attemptEnded(_ job: JobRecord, outcome: AttemptOutcome, now: Int64) {
+        self.change(at: now, cause: .probe(jobID: job.id)) { inner in
+            // Only probes matter: for every other job this is one dictionary lookup.
+            guard let keys = inner.probes.removeValue(forKey: job.id) else { return [] }
+            switch outcome {
+            case .succeeded: return inner.board.probeFinished(succeeded: true, breakers: keys)
+            case .failed, .leaseExpired: return inner.board.probeFinished(succeeded: false, breakers: keys)
+            case .cancelled:
+                inner.board.returnProbes(1, to: keys)
+                return []
+            }
+        }
+    }
+
+    /// Milliseconds until a throttled type among `types` gets its next token (nil when none is).
+    public func nextToken(types: [String], now: Int64) -> Int64? {
+        self.inner.withLock { inner in types.compactMap { inner.throttles[$0]?.millisecondsUntilNextToken(now: now) }.min() }
+    }
+}
+
+/// What made the steering board change, for logs and the audit.
+public enum SteeringCause: Sendable, Equatable {
+    /// Arbiter's own rules.
+    case rules
+    /// An Alertmanager through the webhook.
+    case webhook
+    /// An operator through the API (the audit actor names who).
+    case `operator`
+    /// A half-open probe finished.
+    case probe(jobID: String)
+    /// An override or silence ran out.
+    case expiry
+}
+
+/// Told of every change of the steering board, with the board afterwards.
+public protocol SteeringObserver: Sendable {
+    func steered(_ changes: [SteeringBoard.Change], board: SteeringBoard, cause: SteeringCause, at time: Int64)
+}
+
+/// An observer that ignores everything.
+public struct NoSteeringObserver: SteeringObserver {
+    public init() {}
+    public func steered(_ changes: [SteeringBoard.Change], board: SteeringBoard, cause: SteeringCause, at time: Int64) {}
 }

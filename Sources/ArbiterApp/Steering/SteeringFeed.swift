@@ -1,0 +1,31 @@
+import ArbiterJobs
+import ArbiterRules
+import ArbiterTSDB
+import Logging
+
+/// Turns the firing alerts of the rules in force into scheduler actions (their `arbiter_action`
+/// labels) on the shared ``SteeringState``, after every group evaluation.
+struct SteeringFeed: Sendable {
+    let state: SteeringState
+    let logger: Logger
+
+    func update(from groups: [RuleGroup], at time: Int64) {
+        var activations: [SteeringBoard.Activation] = []
+        for group in groups {
+            for rule in group.rules {
+                for alert in rule.alerts.alerts.values where alert.state == .firing {
+                    let labels = Dictionary(uniqueKeysWithValues: alert.labels.pairs.map { ($0.name, $0.value) })
+                    do {
+                        guard let action = try SteeringAction(alertLabels: labels) else { continue }
+                        activations.append(SteeringBoard.Activation(
+                            action: action, driver: .rule(alert.labels.description), alertName: rule.definition.name, labels: labels,
+                            value: alert.value))
+                    } catch {
+                        self.logger.warning("alert asks for an action that cannot be taken", metadata: ["alert": "\(alert.labels)", "error": "\(error)"])
+                    }
+                }
+            }
+        }
+        self.state.update(activations, external: false, at: time)
+    }
+}
