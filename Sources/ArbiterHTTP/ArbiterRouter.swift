@@ -94,6 +94,7 @@ public enum ArbiterRouter {
             scheduler: scheduler, policies: scheduler.policies, limits: dependencies.jobLimits, metrics: dependencies.jobMetrics)
             .register(on: router)
         JobTypesEndpoints(scheduler: scheduler, policies: scheduler.policies).register(on: router)
+        ActionsEndpoints(steering: scheduler.steering, audit: access.audit, limits: dependencies.jobLimits).register(on: router)
         WorkersEndpoints(scheduler: scheduler, limits: dependencies.jobLimits).register(on: router)
         DispatchEndpoints(scheduler: scheduler, limits: dependencies.jobLimits, metrics: dependencies.jobMetrics).register(on: router)
         WorkerChannel(scheduler: scheduler, metrics: dependencies.jobMetrics, limits: dependencies.jobLimits, heartbeatInterval: dependencies.heartbeatInterval)

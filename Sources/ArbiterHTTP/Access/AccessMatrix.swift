@@ -40,6 +40,12 @@ public enum AccessMatrix {
         "POST /api/v1/job-types/{type}/pause": .permission(.operate),
         "POST /api/v1/job-types/{type}/resume": .permission(.operate),
 
+        "GET /api/v1/actions": .permission(.read),
+        "POST /api/v1/actions/breakers/{type}": .permission(.operate),
+        "POST /api/v1/actions/silences": .permission(.operate),
+        // An Alertmanager steers with an operator token (webhook_configs' http_config).
+        "POST /api/v1/alertmanager/webhook": .permission(.operate),
+
         // The body's worker id must be the caller's (checked by the endpoint).
         "POST /api/v1/workers/register": .permission(.work),
         "GET /api/v1/workers": .permission(.read),

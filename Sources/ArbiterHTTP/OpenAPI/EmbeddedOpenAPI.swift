@@ -3045,6 +3045,306 @@ enum EmbeddedOpenAPI {
           }
         }
       }
+    },
+    "/api/v1/actions": {
+      "get": {
+        "summary": "The scheduler actions in force (pause, throttle, shed, drain, page) with their causes, and every circuit breaker.",
+        "tags": [
+          "steering"
+        ],
+        "responses": {
+          "200": {
+            "description": "The steering board",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/SteeringBoard"
+                }
+              }
+            }
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "429": {
+            "$ref": "#/components/responses/LockedOut"
+          }
+        }
+      }
+    },
+    "/api/v1/actions/breakers/{type}": {
+      "post": {
+        "summary": "Force a job type's circuit breaker open or closed for a duration (or until lifted), or hand it back to the alerts with state auto. Audited before it applies.",
+        "tags": [
+          "steering"
+        ],
+        "parameters": [
+          {
+            "name": "type",
+            "in": "path",
+            "required": true,
+            "schema": {
+              "type": "string"
+            },
+            "description": "job type, or * for the breaker of untargeted pauses"
+          }
+        ],
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "type": "object",
+                "required": [
+                  "state"
+                ],
+                "properties": {
+                  "state": {
+                    "type": "string",
+                    "enum": [
+                      "open",
+                      "closed",
+                      "auto"
+                    ]
+                  },
+                  "duration": {
+                    "$ref": "#/components/schemas/Duration"
+                  }
+                }
+              }
+            }
+          }
+        },
+        "responses": {
+          "200": {
+            "description": "The steering board afterwards",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/SteeringBoard"
+                }
+              }
+            }
+          },
+          "400": {
+            "description": "A bad state, duration or type; the field is named.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "429": {
+            "$ref": "#/components/responses/LockedOut"
+          }
+        }
+      }
+    },
+    "/api/v1/actions/silences": {
+      "post": {
+        "summary": "Silence an action for a duration: it stays listed but is not obeyed. A duration of 0s ends the silence. Audited before it applies.",
+        "tags": [
+          "steering"
+        ],
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "type": "object",
+                "required": [
+                  "action",
+                  "duration"
+                ],
+                "properties": {
+                  "action": {
+                    "type": "string",
+                    "enum": [
+                      "pause",
+                      "throttle",
+                      "shed",
+                      "drain",
+                      "page"
+                    ]
+                  },
+                  "job_type": {
+                    "type": "string"
+                  },
+                  "worker_id": {
+                    "type": "string"
+                  },
+                  "duration": {
+                    "$ref": "#/components/schemas/Duration"
+                  }
+                }
+              }
+            }
+          }
+        },
+        "responses": {
+          "200": {
+            "description": "The steering board afterwards",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/SteeringBoard"
+                }
+              }
+            }
+          },
+          "400": {
+            "description": "A bad action or duration; the field is named.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "429": {
+            "$ref": "#/components/responses/LockedOut"
+          }
+        }
+      }
+    },
+    "/api/v1/alertmanager/webhook": {
+      "post": {
+        "summary": "Alertmanager's webhook (payload version 4): firing alerts labelled arbiter_action claim their action, resolved ones release it. Internal and external claims on the same action merge. Configure send_resolved: true.",
+        "tags": [
+          "steering"
+        ],
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "type": "object",
+                "required": [
+                  "alerts"
+                ],
+                "properties": {
+                  "version": {
+                    "type": "string",
+                    "enum": [
+                      "4"
+                    ]
+                  },
+                  "status": {
+                    "type": "string"
+                  },
+                  "receiver": {
+                    "type": "string"
+                  },
+                  "alerts": {
+                    "type": "array",
+                    "items": {
+                      "type": "object",
+                      "required": [
+                        "status",
+                        "labels"
+                      ],
+                      "properties": {
+                        "status": {
+                          "type": "string",
+                          "enum": [
+                            "firing",
+                            "resolved"
+                          ]
+                        },
+                        "labels": {
+                          "type": "object",
+                          "additionalProperties": {
+                            "type": "string"
+                          }
+                        },
+                        "fingerprint": {
+                          "type": "string"
+                        }
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          }
+        },
+        "responses": {
+          "200": {
+            "description": "Applied",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "object",
+                  "properties": {
+                    "status": {
+                      "type": "string"
+                    },
+                    "firing": {
+                      "type": "integer"
+                    },
+                    "resolved": {
+                      "type": "integer"
+                    },
+                    "ignored": {
+                      "type": "integer"
+                    },
+                    "changes": {
+                      "type": "integer"
+                    }
+                  }
+                }
+              }
+            }
+          },
+          "400": {
+            "description": "Not a webhook payload; the field is named.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "422": {
+            "description": "Some alerts ask for an action that cannot be taken (code invalid_action, the first such label named); the others were applied.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "429": {
+            "$ref": "#/components/responses/LockedOut"
+          }
+        }
+      }
     }
   },
   "components": {
@@ -3824,6 +4124,153 @@ enum EmbeddedOpenAPI {
           "field": {
             "type": "string",
             "description": "The parameter at fault."
+          }
+        }
+      },
+      "SteeringBoard": {
+        "type": "object",
+        "required": [
+          "actions",
+          "breakers"
+        ],
+        "properties": {
+          "actions": {
+            "type": "array",
+            "items": {
+              "type": "object",
+              "required": [
+                "action",
+                "target",
+                "since",
+                "causes"
+              ],
+              "properties": {
+                "action": {
+                  "type": "string",
+                  "enum": [
+                    "pause",
+                    "throttle",
+                    "shed",
+                    "drain",
+                    "page"
+                  ]
+                },
+                "target": {
+                  "type": "string",
+                  "description": "job_type=NAME, worker_id=ID or all"
+                },
+                "job_type": {
+                  "type": "string"
+                },
+                "worker_id": {
+                  "type": "string"
+                },
+                "since": {
+                  "type": "string",
+                  "format": "date-time"
+                },
+                "rate": {
+                  "type": [
+                    "string",
+                    "null"
+                  ],
+                  "description": "throttle's cap, the strictest of its causes"
+                },
+                "probe": {
+                  "type": "integer",
+                  "description": "pause's half-open probe size"
+                },
+                "silenced_until": {
+                  "type": [
+                    "string",
+                    "null"
+                  ],
+                  "format": "date-time"
+                },
+                "causes": {
+                  "type": "array",
+                  "items": {
+                    "type": "object",
+                    "properties": {
+                      "driver": {
+                        "type": "string",
+                        "enum": [
+                          "rule",
+                          "alertmanager"
+                        ]
+                      },
+                      "alert": {
+                        "type": "string"
+                      },
+                      "labels": {
+                        "type": "object",
+                        "additionalProperties": {
+                          "type": "string"
+                        }
+                      },
+                      "value": {
+                        "type": [
+                          "string",
+                          "null"
+                        ]
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          },
+          "breakers": {
+            "type": "array",
+            "items": {
+              "type": "object",
+              "required": [
+                "job_type",
+                "state",
+                "probe_size"
+              ],
+              "properties": {
+                "job_type": {
+                  "type": "string",
+                  "description": "* for a pause without a target"
+                },
+                "state": {
+                  "type": "string",
+                  "enum": [
+                    "closed",
+                    "open",
+                    "half_open"
+                  ]
+                },
+                "probe_size": {
+                  "type": "integer"
+                },
+                "probes_admitted": {
+                  "type": "integer"
+                },
+                "probes_succeeded": {
+                  "type": "integer"
+                },
+                "override": {
+                  "type": [
+                    "string",
+                    "null"
+                  ],
+                  "enum": [
+                    "open",
+                    "closed",
+                    null
+                  ]
+                },
+                "override_until": {
+                  "type": [
+                    "string",
+                    "null"
+                  ],
+                  "format": "date-time"
+                }
+              }
+            }
           }
         }
       }

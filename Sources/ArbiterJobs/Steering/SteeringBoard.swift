@@ -8,7 +8,7 @@ public struct SteeringBoard: Sendable {
         case rule(String)
         case external(String)
 
-        var isExternal: Bool {
+        public var isExternal: Bool {
             if case .external = self { return true }
             return false
         }
@@ -125,6 +125,11 @@ public struct SteeringBoard: Sendable {
         let transition = firing ? breaker.alertFired() : breaker.alertResolved()
         self.breakers[type] = breaker
         return transition.map { [.breaker(jobType: type, $0)] } ?? []
+    }
+
+    /// What the external drivers hold now.
+    public var externalActivations: [Activation] {
+        self.held.values.flatMap { $0.values.map(\.activation).filter(\.driver.isExternal) }
     }
 
     /// Every action in force, merged over its drivers.

@@ -46,6 +46,17 @@ public final class SteeringState: Sendable {
         self.change(at: time, cause: external ? .webhook : .rules) { $0.board.update(activations, external: external, at: time) }
     }
 
+    /// Applies one Alertmanager notification: its firing alerts claim their actions, its resolved
+    /// ones (by driver) release theirs; what other notifications hold stays.
+    @discardableResult
+    public func applyExternal(firing: [SteeringBoard.Activation], resolved: Set<SteeringBoard.Driver>, at time: Int64) -> [SteeringBoard.Change] {
+        self.change(at: time, cause: .webhook) { inner in
+            let replaced = resolved.union(firing.map(\.driver))
+            let kept = inner.board.externalActivations.filter { !replaced.contains($0.driver) }
+            return inner.board.update(kept + firing, external: true, at: time)
+        }
+    }
+
     /// See ``SteeringBoard/override(jobType:_:)``.
     @discardableResult
     public func override(jobType: String, _ override: CircuitBreaker.Override?, at time: Int64) -> [SteeringBoard.Change] {
