@@ -1,7 +1,7 @@
 import Foundation
 
 /// A real Alertmanager (the Debian package, 0.25 here) on a loopback port, clustering off, with a
-/// route that delivers nowhere: tests read what it received from its API.
+/// route that delivers nowhere (tests read what it received from its API) or to one webhook.
 public final class AlertmanagerServer: Sendable {
     public let process: ChildProcess
     public let directory: TemporaryDirectory
@@ -15,16 +15,31 @@ public final class AlertmanagerServer: Sendable {
     }
 
     /// Starts Alertmanager and waits for `/-/ready`.
+    /// - Parameter webhook: Deliver every alert (and its resolution) to this URL, with this bearer
+    ///   token, grouped by alert name and flushed every second.
     /// - Throws: ``TestingError`` when the binary is missing or it does not become ready.
-    public static func start() async throws -> AlertmanagerServer {
+    public static func start(webhook: (url: String, token: String)? = nil) async throws -> AlertmanagerServer {
         let binary = try ExternalTool.alertmanager.require()
         let directory = try TemporaryDirectory(prefix: "alertmanager")
+        let receiver = webhook.map { webhook in
+            """
+              - name: "null"
+                webhook_configs:
+                  - url: "\(webhook.url)"
+                    send_resolved: true
+                    http_config:
+                      authorization: {credentials: "\(webhook.token)"}
+            """
+        } ?? "  - name: \"null\""
         let config = try directory.write("alertmanager.yml", """
             route:
               receiver: "null"
+              group_by: [alertname]
               group_wait: 1s
+              group_interval: 1s
+              repeat_interval: 1h
             receivers:
-              - name: "null"
+            \(receiver)
             """)
         let port = try FreePort.next()
         let process = try ChildProcess(

@@ -24,7 +24,7 @@ public final class PrometheusServer: Sendable {
     /// - Throws: ``TestingError`` when the binary is missing or it does not become ready.
     ///   - ruleFiles: Rule files Prometheus evaluates (at the scrape interval).
     public static func start(
-        scrapeConfigs: String, scrapeInterval: String = "1s", ruleFiles: [String] = [], arguments: [String] = []
+        scrapeConfigs: String, scrapeInterval: String = "1s", ruleFiles: [String] = [], alertmanagers: [String] = [], arguments: [String] = []
     ) async throws -> PrometheusServer {
         let binary = try ExternalTool.prometheus.require()
         let directory = try TemporaryDirectory(prefix: "prometheus")
@@ -33,6 +33,10 @@ public final class PrometheusServer: Sendable {
               scrape_interval: \(scrapeInterval)
               evaluation_interval: \(scrapeInterval)
             rule_files: [\(ruleFiles.map { "\"\($0)\"" }.joined(separator: ", "))]
+            alerting:
+              alertmanagers:
+                - static_configs:
+                    - targets: [\(alertmanagers.map { "\"\($0)\"" }.joined(separator: ", "))]
             scrape_configs:
             \(scrapeConfigs)
             """

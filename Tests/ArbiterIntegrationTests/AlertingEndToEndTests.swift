@@ -65,16 +65,18 @@ import Testing
             let firing = try await Self.waitForState(server, "ArbiterJobFailureRatioHigh", "firing")
             // Every attempt failed; extrapolation at the window's edges can put the ratio a little off 100%.
             let description = (firing["annotations"] as? [String: String])?["description"] ?? ""
-            #expect(description.hasSuffix("% of build attempts failed over the last minute."), "\(description)")
+            #expect(description.hasSuffix("% of build attempts failed over the last minute; dispatch of the type is paused until probe jobs succeed."), "\(description)")
 
             let received = try await alertmanager.waitForAlerts { alerts in
                 alerts.contains { ($0["labels"] as? [String: String])?["alertname"] == "ArbiterJobFailureRatioHigh" }
             }
             let alert = try #require(received.first { ($0["labels"] as? [String: String])?["alertname"] == "ArbiterJobFailureRatioHigh" })
-            #expect(alert["labels"] as? [String: String] == ["alertname": "ArbiterJobFailureRatioHigh", "job_type": "build", "severity": "warning"])
+            #expect(alert["labels"] as? [String: String] == [
+                "alertname": "ArbiterJobFailureRatioHigh", "job_type": "build", "severity": "warning", "arbiter_action": "pause", "arbiter_probe": "3",
+            ])
             let annotations = alert["annotations"] as? [String: String] ?? [:]
             #expect(annotations["summary"] == "More than half the attempts of build jobs fail")
-            #expect(annotations["description"]?.hasSuffix("% of build attempts failed over the last minute.") == true, "\(annotations)")
+            #expect(annotations["description"]?.contains("% of build attempts failed over the last minute;") == true, "\(annotations)")
             #expect((alert["generatorURL"] as? String)?.contains("/graph?g0.expr=") == true)
             let metrics = try await server.get("/metrics").text
             #expect((Double(ExpositionSamples.value(in: metrics, "arbiter_notifications_sent_total", ["alertmanager": alertmanager.baseURL]) ?? "0") ?? 0) >= 1)

@@ -52,6 +52,20 @@ import Testing
         #expect({ breaker.alertResolved() }() == .halfOpened && breaker.state == .halfOpen(admitted: 0, succeeded: 0))
     }
 
+    @Test func aBreakerAFailedProbeReopenedProbesAgainAfterTheCooldownUnlessTheAlertFires() {
+        var breaker = self.halfOpen(probes: 1)
+        _ = breaker.admit()
+        #expect({ breaker.probeFinished(succeeded: false, at: 1_000) }() == .reopened)
+        #expect({ breaker.probeAgain(now: 1_000 + CircuitBreaker.reopenCooldown - 1) }() == nil && breaker.state == .open)
+        #expect({ breaker.probeAgain(now: 1_000 + CircuitBreaker.reopenCooldown) }() == .halfOpened)
+        #expect(breaker.state == .halfOpen(admitted: 0, succeeded: 0))
+        _ = breaker.admit()
+        _ = breaker.probeFinished(succeeded: false, at: 5_000)
+        // The alert fired again: its resolution, not the cooldown, decides.
+        _ = breaker.alertFired()
+        #expect({ breaker.probeAgain(now: 5_000 + CircuitBreaker.reopenCooldown) }() == nil && breaker.state == .open)
+    }
+
     @Test func theAlertFiringAgainWhileHalfOpenReopens() {
         var breaker = self.halfOpen()
         _ = breaker.admit()

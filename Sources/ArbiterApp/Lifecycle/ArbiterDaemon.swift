@@ -91,7 +91,7 @@ public struct ArbiterDaemon: Sendable {
         let scheduler = Scheduler(
             store: jobStore, workers: jobStore, consents: jobStore, policies: configuration.jobTypes, leaseTimeout: configuration.leaseTimeout,
             observer: jobMetrics, steering: steering)
-        let jobGauges = try JobGauges(registry: self.registry, configuredTypes: Array(configuration.jobTypes.keys))
+        let jobGauges = try JobGauges(registry: self.registry, policies: configuration.jobTypes)
         let head = Head(options: .init(retention: configuration.tsdbRetention, maxSeries: configuration.tsdbMaxSeries))
         let (ruleManager, notifier, engine) = try self.rules(head: head, steering: steering)
         let readiness = Readiness()

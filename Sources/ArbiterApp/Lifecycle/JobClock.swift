@@ -29,6 +29,7 @@ struct JobClock: Service {
     func tick() async {
         do {
             let tick = try await self.scheduler.tick(workerTimeout: self.workerTimeout)
+            self.gauges.wentOffline(tick.offlineWorkers)
             for id in tick.offlineWorkers {
                 self.logger.warning("worker missed its heartbeats and is offline; its leases are expired", metadata: ["worker_id": "\(id)"])
             }

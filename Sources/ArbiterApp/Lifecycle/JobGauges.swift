@@ -3,16 +3,19 @@ import ArbiterJobs
 import ArbiterMetrics
 
 /// `arbiter_jobs{job_type,state}`, `arbiter_job_type_paused{job_type}`, `arbiter_job_oldest_queued_age_seconds{job_type}`,
-/// `arbiter_workers{state}` and `arbiter_worker_slots{state}`, refreshed from the store by the job clock.
+/// `arbiter_workers{state}` and `arbiter_worker_slots{state}`, refreshed from the store by the job clock;
+/// `arbiter_job_type_consent_required{job_type}` from the configuration; and
+/// `arbiter_worker_offline_total{worker_id}`, counted by the clock.
 struct JobGauges: Sendable {
     let jobs: GaugeFamily
     let paused: GaugeFamily
     let workers: GaugeFamily
     let slots: GaugeFamily
     let oldestQueued: GaugeFamily
+    let wentOffline: CounterFamily
     let configured: [String]
 
-    init(registry: MetricRegistry, configuredTypes: [String]) throws {
+    init(registry: MetricRegistry, policies: [String: JobTypePolicy]) throws {
         self.jobs = try registry.gaugeFamily("arbiter_jobs", help: "Jobs in the store, by type and state.", labelNames: ["job_type", "state"])
         self.paused = try registry.gaugeFamily(
             "arbiter_job_type_paused", help: "1 while dispatch of the job type is paused, else 0.", labelNames: ["job_type"])
@@ -22,11 +25,24 @@ struct JobGauges: Sendable {
         self.oldestQueued = try registry.gaugeFamily(
             "arbiter_job_oldest_queued_age_seconds", help: "How long the longest-waiting queued job of the type has been eligible; 0 when none is queued.",
             labelNames: ["job_type"])
-        self.configured = configuredTypes
+        self.wentOffline = try registry.counterFamily(
+            "arbiter_worker_offline_total", help: "Times the worker missed its heartbeats and was marked offline.", labelNames: ["worker_id"])
+        self.configured = Array(policies.keys)
+        // Which types are consent-gated, so rules can act on them all (the audit-failure shed does).
+        let consent = try registry.gaugeFamily(
+            "arbiter_job_type_consent_required", help: "1 for a job type whose jobs need their user's consent, else 0.", labelNames: ["job_type"])
+        for (type, policy) in policies { try consent.labels(type).set(policy.requiresConsent == nil ? 0 : 1) }
+    }
+
+    /// Workers the clock marked offline.
+    func wentOffline(_ ids: [String]) {
+        for id in ids { try? self.wentOffline.labels(id).increment() }
     }
 
     func refresh(from store: any JobStore, workers: any WorkerStore) async throws {
         let registered = try await workers.workers()
+        // A worker's count exists from its registration, so its first time offline is an increase.
+        for worker in registered { _ = try? self.wentOffline.labels(worker.id) }
         for state in WorkerState.allCases {
             try self.workers.labels(state.rawValue).set(Double(registered.filter { $0.state == state }.count))
         }

@@ -163,7 +163,7 @@ public final class RuleManager: Service, RuleSource, Sendable {
         for failure in evaluation.failures {
             self.logger.warning("rule evaluation failed", metadata: ["group": "\(group.name)", "rule": "\(failure.rule)", "error": "\(failure.error)"])
         }
-        self.steering?.update(from: self.currentGroups, at: time)
+        self.steering?.update(from: self.currentGroups)
         for (rule, transitions) in evaluation.transitions {
             for labels in transitions.pending { self.logger.info("alert pending", metadata: ["rule": "\(rule)", "labels": "\(labels)"]) }
             for labels in transitions.firing { self.logger.notice("alert firing", metadata: ["rule": "\(rule)", "labels": "\(labels)"]) }

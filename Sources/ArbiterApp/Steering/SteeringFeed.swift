@@ -1,15 +1,18 @@
+import ArbiterCore
 import ArbiterJobs
 import ArbiterRules
 import ArbiterTSDB
 import Logging
 
 /// Turns the firing alerts of the rules in force into scheduler actions (their `arbiter_action`
-/// labels) on the shared ``SteeringState``, after every group evaluation.
+/// labels) on the shared ``SteeringState``, after every group evaluation. Changes are stamped with
+/// the wall clock when they take effect (not the evaluation's timestamp), so the audit log orders
+/// them right against the leases they stop.
 struct SteeringFeed: Sendable {
     let state: SteeringState
     let logger: Logger
 
-    func update(from groups: [RuleGroup], at time: Int64) {
+    func update(from groups: [RuleGroup]) {
         var activations: [SteeringBoard.Activation] = []
         for group in groups {
             for rule in group.rules {
@@ -26,6 +29,6 @@ struct SteeringFeed: Sendable {
                 }
             }
         }
-        self.state.update(activations, external: false, at: time)
+        self.state.update(activations, external: false, at: WallClock.nowMilliseconds())
     }
 }

@@ -1,6 +1,8 @@
 /// A job type's circuit breaker as a value: a firing `pause` alert opens it (nothing of the type is
 /// dispatched), its resolution half-opens it (exactly `probeSize` jobs are let through), and the
-/// probes decide: all succeed and it closes, one fails and it opens again. An operator's override
+/// probes decide: all succeed and it closes, one fails and it opens again. Reopened by a probe while
+/// the alert stays quiet, it half-opens again after ``reopenCooldown``, so a breaker never stays open
+/// with nothing left to resolve it. An operator's override
 /// (force open, force close) wins over the alerts until it expires or is lifted.
 ///
 /// Each event returns the transition it caused, if any, for the log, the audit entry and
@@ -32,8 +34,14 @@ public struct CircuitBreaker: Sendable, Equatable {
         case forceClose(until: Int64?)
     }
 
+    /// How long a breaker reopened by a failed probe waits before probing again (Unix ms), unless
+    /// its alert fires again first.
+    public static let reopenCooldown: Int64 = 60_000
+
     /// Jobs let through when half-open.
     public let probeSize: Int
+    /// When a failed probe last reopened it.
+    public private(set) var reopenedAt: Int64?
     public private(set) var state: State = .closed
     public private(set) var override: Override?
     /// Whether the alert that drives the breaker is firing now (kept under an override, so lifting
@@ -56,6 +64,7 @@ public struct CircuitBreaker: Sendable, Equatable {
     /// The driving alert fired (or is still firing).
     public mutating func alertFired() -> Transition? {
         self.alertFiring = true
+        self.reopenedAt = nil
         guard self.override == nil else { return nil }
         switch self.state {
         case .closed:
@@ -72,6 +81,7 @@ public struct CircuitBreaker: Sendable, Equatable {
     /// The driving alert resolved.
     public mutating func alertResolved() -> Transition? {
         self.alertFiring = false
+        self.reopenedAt = nil
         guard self.override == nil, self.state == .open else { return nil }
         self.state = .halfOpen(admitted: 0, succeeded: 0)
         return .halfOpened
@@ -110,10 +120,11 @@ public struct CircuitBreaker: Sendable, Equatable {
     }
 
     /// A probe finished. Reports that arrive in any other state are from before and change nothing.
-    public mutating func probeFinished(succeeded: Bool) -> Transition? {
+    public mutating func probeFinished(succeeded: Bool, at time: Int64 = 0) -> Transition? {
         guard self.override == nil, case .halfOpen(let admitted, let done) = self.state else { return nil }
         guard succeeded else {
             self.state = .open
+            self.reopenedAt = time
             return .reopened
         }
         if done + 1 >= self.probeSize {
@@ -122,6 +133,16 @@ public struct CircuitBreaker: Sendable, Equatable {
         }
         self.state = .halfOpen(admitted: admitted, succeeded: done + 1)
         return nil
+    }
+
+    /// Half-opens a breaker that a failed probe reopened, once the cooldown is over and its alert
+    /// has not fired again.
+    public mutating func probeAgain(now: Int64) -> Transition? {
+        guard self.override == nil, self.state == .open, !self.alertFiring, let reopened = self.reopenedAt,
+              now >= reopened + Self.reopenCooldown else { return nil }
+        self.reopenedAt = nil
+        self.state = .halfOpen(admitted: 0, succeeded: 0)
+        return .halfOpened
     }
 
     /// Sets or lifts an operator's override.

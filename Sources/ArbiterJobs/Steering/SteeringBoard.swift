@@ -209,15 +209,15 @@ public struct SteeringBoard: Sendable {
     }
 
     /// A dispatched job of the type finished; a half-open breaker counts it as a probe.
-    public mutating func finished(jobType: String, succeeded: Bool) -> [Change] {
-        self.probeFinished(succeeded: succeeded, breakers: [jobType])
+    public mutating func finished(jobType: String, succeeded: Bool, at time: Int64 = 0) -> [Change] {
+        self.probeFinished(succeeded: succeeded, breakers: [jobType], at: time)
     }
 
     /// A probe admitted by `keys` finished.
-    public mutating func probeFinished(succeeded: Bool, breakers keys: [String]) -> [Change] {
+    public mutating func probeFinished(succeeded: Bool, breakers keys: [String], at time: Int64) -> [Change] {
         keys.compactMap { key in
             guard var breaker = self.breakers[key] else { return nil }
-            let transition = breaker.probeFinished(succeeded: succeeded)
+            let transition = breaker.probeFinished(succeeded: succeeded, at: time)
             self.breakers[key] = breaker
             return transition.map { .breaker(jobType: key, $0) }
         }
@@ -241,7 +241,8 @@ public struct SteeringBoard: Sendable {
         return [.silenced(key, until: until)]
     }
 
-    /// Ends the overrides and silences whose time is up.
+    /// Ends the overrides and silences whose time is up, and half-opens breakers whose failed
+    /// probe's cooldown is over.
     public mutating func expire(now: Int64) -> [Change] {
         var changes: [Change] = []
         for (key, until) in self.silences where until <= now {
@@ -250,6 +251,9 @@ public struct SteeringBoard: Sendable {
         }
         for name in self.breakers.keys.sorted() where self.breakers[name]!.expire(now: now) {
             changes.append(.overridden(jobType: name, nil))
+        }
+        for name in self.breakers.keys.sorted() {
+            if let transition = self.breakers[name]!.probeAgain(now: now) { changes.append(.breaker(jobType: name, transition)) }
         }
         return changes
     }

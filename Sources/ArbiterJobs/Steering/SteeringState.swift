@@ -148,8 +148,8 @@ public final class SteeringState: Sendable {
             // Only probes matter: for every other job this is one dictionary lookup.
             guard let keys = inner.probes.removeValue(forKey: job.id) else { return [] }
             switch outcome {
-            case .succeeded: return inner.board.probeFinished(succeeded: true, breakers: keys)
-            case .failed, .leaseExpired: return inner.board.probeFinished(succeeded: false, breakers: keys)
+            case .succeeded: return inner.board.probeFinished(succeeded: true, breakers: keys, at: now)
+            case .failed, .leaseExpired: return inner.board.probeFinished(succeeded: false, breakers: keys, at: now)
             case .cancelled:
                 inner.board.returnProbes(1, to: keys)
                 return []

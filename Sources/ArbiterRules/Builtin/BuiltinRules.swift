@@ -15,14 +15,22 @@ groups:
             /
           sum by (job_type) (rate(arbiter_job_attempts_total[1m]))
 
+      # Steers: pauses the type (its circuit breaker opens). Paused, the type makes no attempts, so
+      # the ratio empties and the alert resolves a minute later: then 3 probe jobs run, and the
+      # breaker closes if they all succeed or opens again if one fails.
       - alert: ArbiterJobFailureRatioHigh
-        expr: job_type:arbiter_job_attempts_failed:ratio_rate1m > 0.5
+        expr: |
+          job_type:arbiter_job_attempts_failed:ratio_rate1m > 0.5
+            and on (job_type)
+          sum by (job_type) (increase(arbiter_job_attempts_total[1m])) >= 3
         for: 30s
         labels:
           severity: warning
+          arbiter_action: pause
+          arbiter_probe: "3"
         annotations:
           summary: "More than half the attempts of {{ $labels.job_type }} jobs fail"
-          description: "{{ $value | humanizePercentage }} of {{ $labels.job_type }} attempts failed over the last minute."
+          description: "{{ $value | humanizePercentage }} of {{ $labels.job_type }} attempts failed over the last minute; dispatch of the type is paused until probe jobs succeed."
 
       - alert: ArbiterOldestQueuedJobTooOld
         expr: max by (job_type) (arbiter_job_oldest_queued_age_seconds) > 300
@@ -32,6 +40,20 @@ groups:
         annotations:
           summary: "{{ $labels.job_type }} jobs wait too long"
           description: "The oldest queued {{ $labels.job_type }} job has waited {{ $value | humanizeDuration }}; add workers or slots."
+
+      # Pages (notifies only): the oldest queued job's age is on course to pass 30 minutes within the hour.
+      - alert: ArbiterBacklogGrowing
+        expr: |
+          predict_linear(arbiter_job_oldest_queued_age_seconds[10m], 3600) > 1800
+            and
+          arbiter_job_oldest_queued_age_seconds > 60
+        for: 5m
+        labels:
+          severity: warning
+          arbiter_action: page
+        annotations:
+          summary: "The {{ $labels.job_type }} backlog keeps growing"
+          description: "At this pace the oldest queued {{ $labels.job_type }} job will have waited {{ $value | humanizeDuration }} an hour from now; add worker slots (see arbiter capacity)."
 
       - alert: ArbiterLeaseExpiries
         expr: sum by (job_type) (increase(arbiter_leases_expired_total[10m])) > 3
@@ -55,6 +77,16 @@ groups:
           summary: "{{ $value }} Arbiter workers are offline"
           description: "Workers stopped heartbeating; their jobs were requeued."
 
+      # Steers: a worker that keeps dropping out gets no new work until it has been steady for 15 minutes.
+      - alert: ArbiterWorkerFlapping
+        expr: increase(arbiter_worker_offline_total[15m]) >= 2
+        labels:
+          severity: warning
+          arbiter_action: drain
+        annotations:
+          summary: "Worker {{ $labels.worker_id }} keeps dropping out"
+          description: "It missed its heartbeats {{ $value | humanize }} times in 15 minutes; it is drained until it has been steady for 15 minutes."
+
       - alert: ArbiterAuditWriteFailures
         expr: increase(arbiter_audit_write_failures_total[5m]) > 0
         labels:
@@ -63,6 +95,20 @@ groups:
           summary: "The audit log cannot be written"
           description: "{{ $value | humanize }} audit writes failed in 5 minutes; the changes they belonged to were refused (fail closed)."
 
+      # Steers: fails closed. Work done for users must be audited, so while the audit log cannot be
+      # written, new jobs of every consent-gated type are refused with 503 shed.
+      - alert: ArbiterAuditFailingShedConsentGated
+        expr: |
+          arbiter_job_type_consent_required == 1
+            and on ()
+          increase(arbiter_audit_write_failures_total[5m]) > 0
+        labels:
+          severity: critical
+          arbiter_action: shed
+        annotations:
+          summary: "New {{ $labels.job_type }} jobs are refused while the audit log fails"
+          description: "{{ $labels.job_type }} jobs act for users and must be audited; submissions are shed until audit writes succeed for 5 minutes."
+
       - alert: ArbiterConsentDenialsSpike
         expr: |
           sum(rate(arbiter_consent_checks_total{result="denied"}[5m])) > 0.1
@@ -70,6 +116,7 @@ groups:
           sum(rate(arbiter_consent_checks_total{result="denied"}[5m])) > 3 * (sum(rate(arbiter_consent_checks_total{result="denied"}[1h] offset 5m)) or vector(0))
         labels:
           severity: info
+          arbiter_action: page
         annotations:
           summary: "Consent denials spike"
           description: "{{ printf \"%.2f\" $value }} submissions per second are refused for missing consent, three times the last hour's rate."
