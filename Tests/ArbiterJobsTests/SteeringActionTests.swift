@@ -20,6 +20,9 @@ import Testing
         #expect(throttle.rate?.perSecond == 10)
         #expect(throws: SteeringAction.Invalid.self) { try SteeringAction(alertLabels: ["arbiter_action": "throttle"]) }
         #expect(try SteeringAction(alertLabels: ["arbiter_action": "drain", "worker_id": "w1"])?.target == .worker("w1"))
+        // The series' own labels do not redirect an action: a drain goes to its worker, a pause to its type.
+        #expect(try SteeringAction(alertLabels: ["arbiter_action": "drain", "worker_id": "w1", "job_type": "build"])?.target == .worker("w1"))
+        #expect(try SteeringAction(alertLabels: ["arbiter_action": "pause", "worker_id": "w1"])?.target == .everyType)
         #expect(throws: SteeringAction.Invalid.self) { try SteeringAction(alertLabels: ["arbiter_action": "drain", "job_type": "t"]) }
     }
 

@@ -14,11 +14,6 @@ public struct SteeringAction: Sendable, Equatable {
         case worker(String)
         case everyType
 
-        var isWorker: Bool {
-            if case .worker = self { return true }
-            return false
-        }
-
         public var description: String {
             switch self {
             case .jobType(let name): "job_type=\(name)"
@@ -54,17 +49,19 @@ public struct SteeringAction: Sendable, Equatable {
             throw Invalid(label: Self.actionLabel, value: text, problem: "expected one of " + Kind.allCases.map(\.rawValue).joined(separator: ", "))
         }
         self.kind = kind
-        if let type = labels["job_type"], !type.isEmpty {
+        // A drain targets a worker; every other action a job type (or, with none named, every type),
+        // whatever other labels the alert's series carries.
+        if kind == .drain {
+            guard let worker = labels["worker_id"], !worker.isEmpty else {
+                throw Invalid(label: Self.actionLabel, value: text, problem: "drain needs a worker_id label on the alert")
+            }
+            self.target = .worker(worker)
+        } else if let type = labels["job_type"], !type.isEmpty {
             self.target = .jobType(type)
         } else if let queue = labels["queue"], !queue.isEmpty {
             self.target = .jobType(queue)
-        } else if let worker = labels["worker_id"], !worker.isEmpty {
-            self.target = .worker(worker)
         } else {
             self.target = .everyType
-        }
-        if kind == .drain, !self.target.isWorker {
-            throw Invalid(label: Self.actionLabel, value: text, problem: "drain needs a worker_id label on the alert")
         }
         self.rate = nil
         if let text = labels["arbiter_rate"] {
