@@ -27,15 +27,17 @@ public enum ArbiterRouter {
         public var access: Access
         /// The Prometheus-compatible query, rules and alerts API; not served when `nil`.
         public var queryAPI: QueryAPI?
-        /// Actions firing alerts hold (`shed` refuses submissions).
+        /// The capacity planner's latest estimates; `/api/v1/capacity` is not served when `nil`.
+        public var capacity: CapacityReport?
 
         public init(
             registry: MetricRegistry, readiness: Readiness, healthChecks: [any HealthCheck], startedAt: ContinuousClock.Instant = .now,
             scheduler: Scheduler, jobLimits: JobLimits = JobLimits(), jobMetrics: JobMetrics, heartbeatInterval: Duration = .seconds(5),
-            access: Access, queryAPI: QueryAPI? = nil
+            access: Access, queryAPI: QueryAPI? = nil, capacity: CapacityReport? = nil
         ) {
             self.access = access
             self.queryAPI = queryAPI
+            self.capacity = capacity
             self.registry = registry
             self.readiness = readiness
             self.healthChecks = healthChecks
@@ -95,6 +97,7 @@ public enum ArbiterRouter {
             .register(on: router)
         JobTypesEndpoints(scheduler: scheduler, policies: scheduler.policies).register(on: router)
         ActionsEndpoints(steering: scheduler.steering, audit: access.audit, limits: dependencies.jobLimits).register(on: router)
+        if let capacity = dependencies.capacity { CapacityEndpoints(report: capacity).register(on: router) }
         WorkersEndpoints(scheduler: scheduler, limits: dependencies.jobLimits).register(on: router)
         DispatchEndpoints(scheduler: scheduler, limits: dependencies.jobLimits, metrics: dependencies.jobMetrics).register(on: router)
         WorkerChannel(scheduler: scheduler, metrics: dependencies.jobMetrics, limits: dependencies.jobLimits, heartbeatInterval: dependencies.heartbeatInterval)

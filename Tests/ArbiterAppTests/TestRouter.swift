@@ -23,7 +23,8 @@ enum TestRouter {
             registry: registry, readiness: Readiness(), healthChecks: [],
             scheduler: Scheduler(store: store, workers: store, consents: store, policies: [:], leaseTimeout: .seconds(30), observer: metrics),
             jobMetrics: metrics, access: .init(tokens: store, audit: store),
-            queryAPI: QueryAPI(head: Head(), engine: Engine(), rules: NoRules(), registry: registry)))
+            queryAPI: QueryAPI(head: Head(), engine: Engine(), rules: NoRules(), registry: registry),
+            capacity: CapacityReport(window: .seconds(900), targetWait: .seconds(1))))
         do {
             try await body(router)
         } catch {

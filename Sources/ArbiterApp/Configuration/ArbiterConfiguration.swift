@@ -81,8 +81,12 @@ public struct ArbiterConfiguration: Sendable, Equatable {
     public var ruleFiles: [String] = []
     /// Whether Arbiter's own rules (`alerts/*.yml`, compiled in) are evaluated.
     public var rulesBuiltin = true
-    /// The interval of rule groups that do not set their own.
+    /// The interval of rule groups that do not set their own (and of capacity estimates).
     public var ruleEvaluationInterval: Duration = .seconds(15)
+    /// How much of its own recent data capacity planning reads.
+    public var capacityWindow: Duration = .seconds(900)
+    /// The mean queue wait capacity planning sizes each job type for.
+    public var capacityTargetWait: Duration = .seconds(1)
     /// The URL alerts link back to.
     public var externalURL: String?
     /// Labels templates see as `$externalLabels`, added to alerts sent to Alertmanager.

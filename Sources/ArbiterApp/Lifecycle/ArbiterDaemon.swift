@@ -94,6 +94,10 @@ public struct ArbiterDaemon: Sendable {
         let jobGauges = try JobGauges(registry: self.registry, policies: configuration.jobTypes)
         let head = Head(options: .init(retention: configuration.tsdbRetention, maxSeries: configuration.tsdbMaxSeries))
         let (ruleManager, notifier, engine) = try self.rules(head: head, steering: steering)
+        let capacity = CapacityReport(window: configuration.capacityWindow, targetWait: configuration.capacityTargetWait)
+        let planner = try CapacityPlanner(
+            head: head, engine: engine, workers: jobStore, report: capacity, configuredTypes: Array(configuration.jobTypes.keys),
+            interval: configuration.ruleEvaluationInterval, registry: self.registry, logger: self.logger)
         let readiness = Readiness()
         let listener = ListenerHealth()
         let router = try ArbiterRouter.build(.init(
@@ -113,7 +117,8 @@ public struct ArbiterDaemon: Sendable {
                 lockout: AuthLockout(policy: .init(
                     failures: configuration.lockoutFailures, window: configuration.lockoutWindow, duration: configuration.lockoutDuration)),
                 metricsPublic: configuration.metricsPublic, logger: self.logger),
-            queryAPI: QueryAPI(head: head, engine: engine, rules: ruleManager, registry: self.registry)
+            queryAPI: QueryAPI(head: head, engine: engine, rules: ruleManager, registry: self.registry),
+            capacity: capacity
         ))
         let logger = self.logger
         let plain = HTTPServerBuilder.http1WebSocketUpgrade(
@@ -144,6 +149,7 @@ public struct ArbiterDaemon: Sendable {
                     workerTimeout: configuration.workerTimeout, interval: .seconds(1), logger: logger),
                     successTerminationBehavior: .ignore),
                 .init(service: sampler, successTerminationBehavior: .ignore),
+                .init(service: planner, successTerminationBehavior: .ignore),
                 // The notifier stops after the rule manager, so the last resolutions still go out.
                 .init(service: notifier, successTerminationBehavior: .ignore),
                 .init(service: ruleManager, successTerminationBehavior: .ignore),

@@ -45,6 +45,7 @@ public enum AccessMatrix {
         "POST /api/v1/actions/silences": .permission(.operate),
         // An Alertmanager steers with an operator token (webhook_configs' http_config).
         "POST /api/v1/alertmanager/webhook": .permission(.operate),
+        "GET /api/v1/capacity": .permission(.read),
 
         // The body's worker id must be the caller's (checked by the endpoint).
         "POST /api/v1/workers/register": .permission(.work),

@@ -3345,6 +3345,94 @@ enum EmbeddedOpenAPI {
           }
         }
       }
+    },
+    "/api/v1/capacity": {
+      "get": {
+        "summary": "Capacity planning per job type from the last capacity.window of Arbiter's own data: arrival rate, mean service time, utilisation, slots now, the slots Erlang C recommends to keep the mean queue wait under capacity.target_wait, and the wait predicted now. Infinite or unknown figures are null.",
+        "tags": [
+          "capacity"
+        ],
+        "responses": {
+          "200": {
+            "description": "The latest estimate",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "object",
+                  "properties": {
+                    "at": {
+                      "type": [
+                        "string",
+                        "null"
+                      ],
+                      "format": "date-time"
+                    },
+                    "window": {
+                      "$ref": "#/components/schemas/Duration"
+                    },
+                    "target_wait": {
+                      "$ref": "#/components/schemas/Duration"
+                    },
+                    "job_types": {
+                      "type": "array",
+                      "items": {
+                        "type": "object",
+                        "properties": {
+                          "job_type": {
+                            "type": "string"
+                          },
+                          "arrival_rate": {
+                            "type": [
+                              "number",
+                              "null"
+                            ]
+                          },
+                          "service_seconds": {
+                            "type": [
+                              "number",
+                              "null"
+                            ]
+                          },
+                          "utilization": {
+                            "type": [
+                              "number",
+                              "null"
+                            ]
+                          },
+                          "slots": {
+                            "type": "integer"
+                          },
+                          "recommended_slots": {
+                            "type": [
+                              "integer",
+                              "null"
+                            ]
+                          },
+                          "predicted_wait_seconds": {
+                            "type": [
+                              "number",
+                              "null"
+                            ]
+                          }
+                        }
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "429": {
+            "$ref": "#/components/responses/LockedOut"
+          }
+        }
+      }
     }
   },
   "components": {

@@ -3,6 +3,32 @@
 /// Arbiter's shipped rule files (`alerts/*.yml`), compiled in, by file name.
 public enum BuiltinRules {
     public static let files: [(name: String, text: String)] = [
+        ("alerts/capacity.yml", #"""
+# Capacity planning as recording rules, for SREs who chart or alert on it (in Arbiter or in their
+# own Prometheus). λ, S and ρ over 15 minutes follow capacity.window's default; the Erlang C slot
+# count is computed by Arbiter itself (arbiter_capacity_recommended_slots) and kept here as the
+# hour's peak, the figure to provision for.
+groups:
+  - name: arbiter-capacity
+    rules:
+      - record: job_type:arbiter_capacity_arrival_rate:rate15m
+        expr: sum by (job_type) (rate(arbiter_jobs_submitted_total[15m]))
+
+      - record: job_type:arbiter_capacity_service_seconds:mean15m
+        expr: |
+          sum by (job_type) (rate(arbiter_job_run_seconds_sum[15m]))
+            /
+          sum by (job_type) (rate(arbiter_job_run_seconds_count[15m]))
+
+      - record: job_type:arbiter_capacity_utilization:ratio15m
+        expr: |
+          job_type:arbiter_capacity_arrival_rate:rate15m * job_type:arbiter_capacity_service_seconds:mean15m
+            / on (job_type)
+          max by (job_type) (arbiter_capacity_slots)
+
+      - record: job_type:arbiter_capacity_recommended_slots:max1h
+        expr: max by (job_type) (max_over_time(arbiter_capacity_recommended_slots[1h]))
+"""#),
         ("alerts/jobs.yml", #"""
 # Arbiter's own alerts on the work it dispatches. Loaded by default (rules.builtin); valid for any
 # Prometheus that scrapes Arbiter too. `promtool check rules` passes on every file in this folder.
