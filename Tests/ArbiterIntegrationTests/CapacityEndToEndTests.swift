@@ -27,14 +27,17 @@ import Testing
         try await ArbiterServer.with(config: config) { server in
             let worker = try WorkerProcess(server: server, id: "w", exec: ["build": "sleep \(Self.serviceSeconds)"], concurrency: 4)
             defer { Task { await worker.stop() } }
-            // Paced on absolute deadlines, so request latency does not slow the arrivals; read while it runs.
+            // Each arrival is sent at its own deadline, without waiting for the one before, so a slow
+            // response (other suites share the two cores) does not slow the arrivals; read while it runs.
             let load = Task {
-                let clock = ContinuousClock()
-                var next = clock.now
-                while !Task.isCancelled {
-                    _ = try? await server.post("/api/v1/jobs", json: #"{"type":"build","payload":{}}"#)
-                    next += .milliseconds(Int64(1000 / Self.arrivalRate))
-                    try? await clock.sleep(until: next)
+                await withTaskGroup(of: Void.self) { group in
+                    let clock = ContinuousClock()
+                    var next = clock.now
+                    while !Task.isCancelled {
+                        group.addTask { _ = try? await server.post("/api/v1/jobs", json: #"{"type":"build","payload":{}}"#) }
+                        next += .milliseconds(Int64(1000 / Self.arrivalRate))
+                        try? await clock.sleep(until: next)
+                    }
                 }
             }
             try await Task.sleep(for: .seconds(24))

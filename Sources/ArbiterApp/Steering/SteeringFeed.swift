@@ -3,17 +3,26 @@ import ArbiterJobs
 import ArbiterRules
 import ArbiterTSDB
 import Logging
+import Synchronization
 
 /// Turns the firing alerts of the rules in force into scheduler actions (their `arbiter_action`
 /// labels) on the shared ``SteeringState``, after every group evaluation. Changes are stamped with
 /// the wall clock when they take effect (not the evaluation's timestamp), so the audit log orders
 /// them right against the leases they stop.
-struct SteeringFeed: Sendable {
+final class SteeringFeed: Sendable {
     let state: SteeringState
     let logger: Logger
+    /// Firing alerts whose action labels are wrong, warned about once while they fire.
+    private let invalid = Mutex<Set<String>>([])
+
+    init(state: SteeringState, logger: Logger) {
+        self.state = state
+        self.logger = logger
+    }
 
     func update(from groups: [RuleGroup]) {
         var activations: [SteeringBoard.Activation] = []
+        var invalid: [String: String] = [:]
         for group in groups {
             for rule in group.rules {
                 for alert in rule.alerts.alerts.values where alert.state == .firing {
@@ -24,10 +33,17 @@ struct SteeringFeed: Sendable {
                             action: action, driver: .rule(alert.labels.description), alertName: rule.definition.name, labels: labels,
                             value: alert.value))
                     } catch {
-                        self.logger.warning("alert asks for an action that cannot be taken", metadata: ["alert": "\(alert.labels)", "error": "\(error)"])
+                        invalid[alert.labels.description] = error.description
                     }
                 }
             }
+        }
+        let new = self.invalid.withLock { warned in
+            defer { warned = Set(invalid.keys) }
+            return invalid.filter { !warned.contains($0.key) }
+        }
+        for (alert, error) in new.sorted(by: { $0.key < $1.key }) {
+            self.logger.warning("alert asks for an action that cannot be taken", metadata: ["alert": "\(alert)", "error": "\(error)"])
         }
         self.state.update(activations, external: false, at: WallClock.nowMilliseconds())
     }
