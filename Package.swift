@@ -207,7 +207,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "ArbiterCoreTests", dependencies: ["ArbiterCore"], swiftSettings: swiftSettings),
-        .testTarget(name: "ArbiterJobsTests", dependencies: ["ArbiterJobs"], swiftSettings: swiftSettings),
+        .testTarget(name: "ArbiterJobsTests", dependencies: ["ArbiterJobs", "ArbiterTesting"], swiftSettings: swiftSettings),
         .testTarget(name: "ArbiterTSDBTests", dependencies: ["ArbiterTSDB"], swiftSettings: swiftSettings),
         .testTarget(name: "ArbiterPromQLTests", dependencies: ["ArbiterPromQL", "ArbiterTSDB"], swiftSettings: swiftSettings),
         .testTarget(name: "ArbiterRulesTests", dependencies: ["ArbiterRules", "ArbiterPromQL", "ArbiterTSDB"], swiftSettings: swiftSettings),

@@ -1,4 +1,3 @@
-import ArbiterJobs
 import ArbiterTesting
 import Foundation
 import Testing
@@ -12,18 +11,7 @@ import Testing
 
     @Test("the recommended slots are within one of Erlang C for the known load, on the API, /metrics and arbiter capacity")
     func recommendsTheErlangCAnswer() async throws {
-        let config = """
-            tsdb:
-              sample_interval: 1s
-            rules:
-              builtin: false
-              evaluation_interval: 1s
-            capacity:
-              window: 20s
-              target_wait: 100ms
-            job_types:
-              build: {}
-            """
+        let config = SecondScaleConfig.yaml(extra: "capacity:\n  window: 20s\n  target_wait: 100ms")
         try await ArbiterServer.with(config: config) { server in
             let worker = try WorkerProcess(server: server, id: "w", exec: ["build": "sleep \(Self.serviceSeconds)"], concurrency: 4)
             defer { Task { await worker.stop() } }
@@ -43,9 +31,11 @@ import Testing
             try await Task.sleep(for: .seconds(24))
             defer { load.cancel() }
 
-            // Erlang C done here, from the load's parameters: the fewest slots whose mean wait is under target.
+            // Erlang C from its closed form and the load's parameters: the fewest slots whose mean wait is under target.
             var expected = Int(Self.arrivalRate * Self.serviceSeconds) + 1
-            while Self.meanWait(servers: expected) > Self.targetWait { expected += 1 }
+            while ErlangCReference.meanWait(servers: expected, arrivalRate: Self.arrivalRate, serviceSeconds: Self.serviceSeconds) > Self.targetWait {
+                expected += 1
+            }
 
             let response = try await server.get("/api/v1/capacity")
             let answer = try JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any] ?? [:]
@@ -67,19 +57,5 @@ import Testing
             #expect(table.status == 0 && table.stdout.contains("RECOMMENDED") && table.stdout.contains("build"), "\(table.stdout)\(table.stderr)")
             print(table.stdout)
         }
-    }
-
-    /// Erlang C's mean wait from the closed form (independent of Arbiter's recursion).
-    static func meanWait(servers c: Int) -> Double {
-        let a = Self.arrivalRate * Self.serviceSeconds
-        guard Double(c) > a else { return .infinity }
-        var term = 1.0
-        var sum = 0.0
-        for k in 0..<c {
-            sum += term
-            term *= a / Double(k + 1)
-        }
-        let top = term * Double(c) / (Double(c) - a)
-        return top / (sum + top) * Self.serviceSeconds / (Double(c) - a)
     }
 }

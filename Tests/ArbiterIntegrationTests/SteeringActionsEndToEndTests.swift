@@ -7,17 +7,7 @@ import Testing
 /// the unrelated job type `switch` is paused, so the test turns it on and off through the API.
 @Suite(.serialized) struct SteeringActionsEndToEndTests {
     static func config(rules: String) -> String {
-        """
-        tsdb:
-          sample_interval: 1s
-        rules:
-          builtin: false
-          evaluation_interval: 1s
-        rule_files: [\(rules)]
-        job_types:
-          build: {}
-          switch: {}
-        """
+        SecondScaleConfig.yaml(ruleFiles: [rules], jobTypes: ["build", "switch"])
     }
 
     static func rule(_ name: String, labels: String) -> String {

@@ -34,17 +34,7 @@ import Testing
         let directory = try TemporaryDirectory(prefix: "steering")
         defer { directory.remove() }
         let rules = try directory.write("steering.yml", Self.rule)
-        let config = """
-            tsdb:
-              sample_interval: 1s
-            rules:
-              builtin: false
-              evaluation_interval: 1s
-            rule_files: [\(rules)]
-            job_types:
-              build: {}
-            """
-        try await ArbiterServer.with(config: config) { server in
+        try await ArbiterServer.with(config: SecondScaleConfig.yaml(ruleFiles: [rules])) { server in
             let timeline = try await Scenario(server: server, directory: directory).run { scenario in
                 let firing = try await AlertingEndToEndTests.waitForState(server, "BuildFailing", "firing")
                 let activeAt = try #require(Scenario.parse(firing["activeAt"] as? String))
@@ -63,17 +53,8 @@ import Testing
         let directory = try TemporaryDirectory(prefix: "steering")
         defer { directory.remove() }
         let rules = try directory.write("steering.yml", Self.rule)
-        let config = """
-            metrics:
-              public: true
-            tsdb:
-              sample_interval: 1s
-            rules:
-              builtin: false
-            job_types:
-              build: {}
-            """
-        try await ArbiterServer.with(config: config) { server in
+        // Arbiter loads no rules here: Prometheus evaluates them from Arbiter's /metrics.
+        try await ArbiterServer.with(config: SecondScaleConfig.yaml(extra: "metrics:\n  public: true")) { server in
             let token = try await server.createToken(name: "alertmanager", role: "operator")
             let alertmanager = try await AlertmanagerServer.start(webhook: ("\(server.baseURL)/api/v1/alertmanager/webhook", token))
             defer { Task { await alertmanager.stop() } }
