@@ -49,12 +49,12 @@ public struct LabelMatcher: Sendable, CustomStringConvertible {
 }
 
 /// A regular expression matched against the whole string.
-struct AnchoredRegex: @unchecked Sendable {
+public struct AnchoredRegex: @unchecked Sendable {
     // Safety (@unchecked Sendable): the Regex value is immutable once built and only read.
     private let regex: Regex<AnyRegexOutput>
-    let source: String
+    public let source: String
 
-    init(_ source: String) throws {
+    public init(_ source: String) throws {
         self.source = source
         do {
             self.regex = try Regex("^(?:" + source + ")$")
@@ -63,7 +63,7 @@ struct AnchoredRegex: @unchecked Sendable {
         }
     }
 
-    func matches(_ text: String) -> Bool {
+    public func matches(_ text: String) -> Bool {
         (try? self.regex.wholeMatch(in: text)) != nil
     }
 }

@@ -1,0 +1,240 @@
+import Foundation
+
+/// An endpoint's durable buffer: requests ready to send, in segment files that together hold at
+/// most `maxBytes`, read in order and acknowledged once delivered.
+///
+/// - A record is `[length u32][crc32 u32]` then its payload `[round u64][timestamp i64][samples u32]`
+///   and the compressed request, little-endian. Segments are named by the queue offset of their
+///   first byte, so offsets grow for the queue's whole life.
+/// - Appends are fsynced before the offsets file (`[read i64][write i64][crc32 u32]`) is replaced
+///   atomically; acknowledgements replace it too. A crash leaves whole records and offsets that
+///   point at or before them.
+/// - At open, every record from the read offset on is checked. A torn or corrupt record ends its
+///   segment there: the segment is truncated and the truncation counted; what came before stays.
+/// - Over the budget, the oldest segment goes, and its unsent samples are counted as dropped.
+///
+/// Not thread-safe: its owner serializes calls.
+final class SegmentQueue {
+    struct Record: Sendable, Equatable {
+        /// Where the record starts and ends in the queue.
+        var offset: Int64
+        var end: Int64
+        var round: UInt64
+        var timestamp: Int64
+        var samples: Int
+    }
+
+    /// What opening found.
+    struct Recovery: Sendable, Equatable {
+        var records = 0
+        var truncations = 0
+        var bytesTruncated: Int64 = 0
+    }
+
+    static let headerBytes = 8
+    static let metadataBytes = 20
+
+    let directory: String
+    let maxBytes: Int64
+    let segmentBytes: Int64
+    private(set) var readOffset: Int64 = 0
+    private(set) var writeOffset: Int64 = 0
+    /// Unacknowledged records, oldest first.
+    private(set) var records: [Record] = []
+    /// Segment start offsets, oldest first; the last is being written.
+    private var segments: [Int64] = []
+    private var current: QueueFile?
+    private(set) var recovery = Recovery()
+
+    init(directory: String, maxBytes: Int64) throws {
+        self.directory = directory
+        self.maxBytes = max(maxBytes, 64 * 1024)
+        self.segmentBytes = max(16 * 1024, min(64 << 20, self.maxBytes / 8))
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        try self.open()
+    }
+
+    deinit {
+        self.current?.close()
+    }
+
+    /// Bytes on disk in segments.
+    var bytes: Int64 { self.writeOffset - (self.segments.first ?? self.writeOffset) }
+
+    var pendingSamples: Int { self.records.reduce(0) { $0 + $1.samples } }
+
+    private func path(_ segment: Int64) -> String {
+        (self.directory as NSString).appendingPathComponent(String(format: "%020lld.seg", segment))
+    }
+
+    private var offsetsPath: String { (self.directory as NSString).appendingPathComponent("offsets") }
+
+    // MARK: Opening
+
+    private func open() throws {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: self.directory)) ?? []
+        self.segments = names.compactMap { $0.hasSuffix(".seg") ? Int64($0.dropLast(4)) : nil }.sorted()
+        let (read, _) = self.readOffsets() ?? (self.segments.first ?? 0, 0)
+        // Segments wholly before the read offset were delivered.
+        while self.segments.count > 1, self.segments[1] <= read {
+            try? FileManager.default.removeItem(atPath: self.path(self.segments.removeFirst()))
+        }
+        self.readOffset = max(read, self.segments.first ?? read)
+        var end = self.segments.first ?? self.readOffset
+        for (index, segment) in self.segments.enumerated() {
+            let file = try QueueFile.open(self.path(segment), create: false)
+            let size = file.size
+            var position = segment
+            while position < segment + size {
+                guard let record = try self.readRecord(file, segment: segment, at: position, limit: segment + size) else {
+                    // Torn or corrupt: the segment ends here.
+                    self.recovery.truncations += 1
+                    self.recovery.bytesTruncated += segment + size - position
+                    try file.truncate(to: position - segment)
+                    try file.sync()
+                    break
+                }
+                if record.offset >= self.readOffset { self.records.append(record) }
+                position = record.end
+            }
+            end = position
+            if index == self.segments.count - 1 { self.current = file } else { file.close() }
+        }
+        if self.segments.isEmpty {
+            self.segments = [self.readOffset]
+            self.current = try QueueFile.open(self.path(self.readOffset), create: true)
+            end = self.readOffset
+        }
+        self.writeOffset = end
+        self.readOffset = min(self.readOffset, end)
+        self.recovery.records = self.records.count
+        try self.writeOffsets()
+    }
+
+    /// The record at `position`, or `nil` when it is cut short or its checksum fails.
+    private func readRecord(_ file: QueueFile, segment: Int64, at position: Int64, limit: Int64) throws -> Record? {
+        guard limit - position >= Int64(Self.headerBytes + Self.metadataBytes) else { return nil }
+        let header = try file.read(Self.headerBytes, at: position - segment)
+        let length = Int(Self.uint32(header, 0))
+        let checksum = Self.uint32(header, 4)
+        guard length >= Self.metadataBytes, Int64(Self.headerBytes + length) <= limit - position else { return nil }
+        let payload = try file.read(length, at: position - segment + Int64(Self.headerBytes))
+        guard payload.count == length, payload.withUnsafeBytes(CRC32.checksum) == checksum else { return nil }
+        return Record(
+            offset: position, end: position + Int64(Self.headerBytes + length), round: Self.uint64(payload, 0),
+            timestamp: Int64(bitPattern: Self.uint64(payload, 8)), samples: Int(Self.uint32(payload, 16)))
+    }
+
+    private func readOffsets() -> (Int64, Int64)? {
+        guard let data = FileManager.default.contents(atPath: self.offsetsPath), data.count == 20 else { return nil }
+        let bytes = [UInt8](data)
+        guard bytes[0..<16].withUnsafeBytes(CRC32.checksum) == Self.uint32(bytes, 16) else { return nil }
+        return (Int64(bitPattern: Self.uint64(bytes, 0)), Int64(bitPattern: Self.uint64(bytes, 8)))
+    }
+
+    private func writeOffsets() throws {
+        var bytes: [UInt8] = []
+        Self.append(UInt64(bitPattern: self.readOffset), to: &bytes)
+        Self.append(UInt64(bitPattern: self.writeOffset), to: &bytes)
+        Self.append(bytes.withUnsafeBytes(CRC32.checksum), to: &bytes)
+        try QueueFile.replace(self.offsetsPath, with: bytes, directory: self.directory)
+    }
+
+    // MARK: Writing
+
+    /// Appends one round's requests and makes them durable.
+    /// - Returns: Samples of older records dropped to stay within the budget.
+    @discardableResult
+    func append(_ blocks: [RoundEncoder.Block], round: UInt64, timestamp: Int64) throws -> Int {
+        guard !blocks.isEmpty else { return 0 }
+        var encoded: [UInt8] = []
+        var added: [Record] = []
+        var position = self.writeOffset
+        for block in blocks {
+            var payload: [UInt8] = []
+            payload.reserveCapacity(Self.metadataBytes + block.payload.count)
+            Self.append(round, to: &payload)
+            Self.append(UInt64(bitPattern: timestamp), to: &payload)
+            Self.append(UInt32(block.samples), to: &payload)
+            payload += block.payload
+            Self.append(UInt32(payload.count), to: &encoded)
+            Self.append(payload.withUnsafeBytes(CRC32.checksum), to: &encoded)
+            encoded += payload
+            let end = position + Int64(Self.headerBytes + payload.count)
+            added.append(Record(offset: position, end: end, round: round, timestamp: timestamp, samples: block.samples))
+            position = end
+        }
+        let dropped = try self.makeRoom(for: Int64(encoded.count))
+        if self.writeOffset - self.segments.last! + Int64(encoded.count) > self.segmentBytes, self.writeOffset > self.segments.last! {
+            try self.current?.sync()
+            self.current?.close()
+            self.segments.append(self.writeOffset)
+            self.current = try QueueFile.open(self.path(self.writeOffset), create: true)
+        }
+        try self.current!.write(encoded, at: self.writeOffset - self.segments.last!)
+        try self.current!.sync()
+        self.records += added
+        self.writeOffset = position
+        try self.writeOffsets()
+        return dropped
+    }
+
+    /// Drops the oldest segments until `incoming` more bytes fit in the budget.
+    private func makeRoom(for incoming: Int64) throws -> Int {
+        var dropped = 0
+        while self.segments.count > 1, self.bytes + incoming > self.maxBytes {
+            let oldest = self.segments.removeFirst()
+            let next = self.segments[0]
+            let lost = self.records.prefix { $0.offset < next }
+            dropped += lost.reduce(0) { $0 + $1.samples }
+            self.records.removeFirst(lost.count)
+            self.readOffset = max(self.readOffset, next)
+            try? FileManager.default.removeItem(atPath: self.path(oldest))
+        }
+        if dropped > 0 { try self.writeOffsets() }
+        return dropped
+    }
+
+    // MARK: Reading
+
+    /// The oldest unacknowledged round: its records and their requests.
+    func nextRound() throws -> [(record: Record, payload: [UInt8])] {
+        guard let first = self.records.first else { return [] }
+        return try self.records.prefix { $0.round == first.round }.map { record in
+            let segment = self.segments.last { $0 <= record.offset }!
+            let file = segment == self.segments.last ? self.current! : try QueueFile.open(self.path(segment), create: false)
+            defer { if segment != self.segments.last { file.close() } }
+            let start = Int64(Self.headerBytes + Self.metadataBytes)
+            return (record, try file.read(Int(record.end - record.offset - start), at: record.offset - segment + start))
+        }
+    }
+
+    /// Everything before `end` was delivered (or given up): it is not sent again, even after a restart.
+    func acknowledge(upTo end: Int64) throws {
+        guard end > self.readOffset else { return }
+        self.readOffset = min(end, self.writeOffset)
+        self.records.removeAll { $0.offset < self.readOffset }
+        while self.segments.count > 1, self.segments[1] <= self.readOffset {
+            try? FileManager.default.removeItem(atPath: self.path(self.segments.removeFirst()))
+        }
+        try self.writeOffsets()
+    }
+
+    // MARK: Bytes
+
+    private static func append(_ value: UInt64, to bytes: inout [UInt8]) {
+        for shift in stride(from: 0, to: 64, by: 8) { bytes.append(UInt8(truncatingIfNeeded: value >> UInt64(shift))) }
+    }
+
+    private static func append(_ value: UInt32, to bytes: inout [UInt8]) {
+        for shift in stride(from: 0, to: 32, by: 8) { bytes.append(UInt8(truncatingIfNeeded: value >> UInt32(shift))) }
+    }
+
+    private static func uint64(_ bytes: [UInt8], _ at: Int) -> UInt64 {
+        (0..<8).reduce(0) { $0 | UInt64(bytes[at + $1]) << UInt64($1 * 8) }
+    }
+
+    private static func uint32(_ bytes: [UInt8], _ at: Int) -> UInt32 {
+        (0..<4).reduce(0) { $0 | UInt32(bytes[at + $1]) << UInt32($1 * 8) }
+    }
+}

@@ -1,0 +1,233 @@
+import ArbiterCore
+import ArbiterMetrics
+import ArbiterTSDB
+import Logging
+import Synchronization
+
+/// One endpoint's sender: each sampling round is encoded and made durable in the disk queue before
+/// anything is sent, then rounds go out strictly one after another, each one's requests in parallel
+/// on up to `shards` connections. A round holds at most one sample per series, so its requests can
+/// go in any order while every series stays in timestamp order. A round is acknowledged once all of
+/// its requests were delivered or dropped for good; until then it is retried, across restarts too.
+public final class RemoteWriteQueue: Sendable {
+    private struct Storage {
+        var encoder: RoundEncoder
+        var queue: SegmentQueue
+    }
+
+    private struct Throughput {
+        var shards: Int
+        var desired: Int
+        var samplesIn = 0
+        var samplesOut = 0
+        var sendSeconds = 0.0
+        var inRate = EWMA()
+        var outRate = EWMA()
+        var outDuration = EWMA()
+        var lastUpdate = ContinuousClock.now
+        var lastSuccess = ContinuousClock.now
+        /// No resharding up until then: the endpoint was failing.
+        var calmUntil = ContinuousClock.now
+    }
+
+    /// An exponentially weighted moving average with Prometheus's weight (0.2).
+    struct EWMA {
+        private(set) var value = 0.0
+        private var primed = false
+
+        mutating func update(_ sample: Double) {
+            self.value = self.primed ? 0.2 * sample + 0.8 * self.value : sample
+            self.primed = true
+        }
+    }
+
+    public let endpoint: RemoteWriteEndpoint
+    let client: RemoteWriteClient
+    let metrics: RemoteWriteMetrics.Endpoint
+    let logger: Logger
+    private let storage: Mutex<Storage>
+    private let throughput: Mutex<Throughput>
+    private let signals: AsyncStream<Void>
+    private let signal: AsyncStream<Void>.Continuation
+
+    /// Opens (and repairs) the endpoint's disk queue.
+    public init(endpoint: RemoteWriteEndpoint, directory: String, metrics: RemoteWriteMetrics, logger: Logger) throws {
+        self.endpoint = endpoint
+        self.client = try RemoteWriteClient(endpoint: endpoint)
+        self.metrics = try metrics.endpoint(name: endpoint.name, url: endpoint.url, minShards: endpoint.queue.minShards, maxShards: endpoint.queue.maxShards)
+        self.logger = logger
+        let queue = try SegmentQueue(directory: directory, maxBytes: endpoint.diskMaxBytes)
+        if queue.recovery.truncations > 0 {
+            self.metrics.truncations.increment(by: queue.recovery.truncations)
+            logger.warning(
+                "remote write buffer had torn or corrupt records; cut them off and kept what came before",
+                metadata: ["remote_name": "\(endpoint.name)", "truncations": "\(queue.recovery.truncations)",
+                           "bytes_truncated": "\(queue.recovery.bytesTruncated)", "records_kept": "\(queue.recovery.records)"])
+        }
+        self.metrics.pending.set(Double(queue.pendingSamples))
+        self.metrics.bufferBytes.set(Double(queue.bytes))
+        self.storage = Mutex(Storage(
+            encoder: RoundEncoder(externalLabels: endpoint.externalLabels, relabel: endpoint.relabel, maxSamplesPerSend: endpoint.queue.maxSamplesPerSend),
+            queue: queue))
+        let shards = endpoint.queue.minShards
+        self.throughput = Mutex(Throughput(shards: shards, desired: shards))
+        self.metrics.shards.set(Double(shards))
+        self.metrics.shardsDesired.set(Double(shards))
+        (self.signals, self.signal) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+    }
+
+    /// Encodes one sampling round and makes it durable; the sender picks it up.
+    public func append(round: [(Labels, Double)], at timestamp: Int64) {
+        do {
+            let (samples, dropped, relabelled, bytes, pending) = try self.storage.withLock { storage in
+                let blocks = storage.encoder.encode(round, at: timestamp)
+                let dropped = try storage.queue.append(blocks, round: UInt64(timestamp), timestamp: timestamp)
+                return (blocks.reduce(0) { $0 + $1.samples }, dropped, storage.encoder.droppedSeries, storage.queue.bytes, storage.queue.pendingSamples)
+            }
+            self.throughput.withLock { $0.samplesIn += samples }
+            if dropped > 0 {
+                self.metrics.droppedBufferFull.increment(by: dropped)
+                self.logger.warning(
+                    "remote write buffer is full; dropped its oldest samples", metadata: ["remote_name": "\(self.endpoint.name)", "samples": "\(dropped)"])
+            }
+            if relabelled > 0 { self.metrics.droppedSeries.increment(by: relabelled) }
+            self.metrics.highest.set(Double(timestamp) / 1000)
+            self.metrics.bufferBytes.set(Double(bytes))
+            self.metrics.pending.set(Double(pending))
+            self.signal.yield()
+        } catch {
+            self.logger.error("cannot write the remote write buffer", metadata: ["remote_name": "\(self.endpoint.name)", "error": "\(error)"])
+        }
+    }
+
+    /// Sends rounds until cancelled; what is not delivered stays on disk.
+    public func run() async {
+        self.signal.yield()
+        for await _ in self.signals {
+            while !Task.isCancelled {
+                let round: [(record: SegmentQueue.Record, payload: [UInt8])]
+                do {
+                    round = try self.storage.withLock { try $0.queue.nextRound() }
+                } catch {
+                    self.logger.error("cannot read the remote write buffer", metadata: ["remote_name": "\(self.endpoint.name)", "error": "\(error)"])
+                    break
+                }
+                guard let last = round.last else { break }
+                guard await self.send(round) else { return }
+                do {
+                    let (bytes, pending) = try self.storage.withLock { storage in
+                        try storage.queue.acknowledge(upTo: last.record.end)
+                        return (storage.queue.bytes, storage.queue.pendingSamples)
+                    }
+                    self.metrics.bufferBytes.set(Double(bytes))
+                    self.metrics.pending.set(Double(pending))
+                    self.metrics.highestSent.set(Double(last.record.timestamp) / 1000)
+                } catch {
+                    self.logger.error("cannot acknowledge in the remote write buffer", metadata: ["remote_name": "\(self.endpoint.name)", "error": "\(error)"])
+                }
+                self.reshardIfDue(pending: Double(self.storage.withLock { $0.queue.pendingSamples }))
+            }
+            if Task.isCancelled { return }
+        }
+    }
+
+    /// Sends one round's requests, `shards` at a time. `false` when cancelled before all were settled.
+    private func send(_ round: [(record: SegmentQueue.Record, payload: [UInt8])]) async -> Bool {
+        let shards = self.throughput.withLock { $0.shards }
+        return await withTaskGroup(of: Bool.self) { group in
+            var next = 0
+            var settled = true
+            while next < min(shards, round.count) {
+                let item = round[next]
+                group.addTask { await self.deliver(item.payload, samples: item.record.samples) }
+                next += 1
+            }
+            for await done in group {
+                settled = settled && done
+                if next < round.count, settled {
+                    let item = round[next]
+                    group.addTask { await self.deliver(item.payload, samples: item.record.samples) }
+                    next += 1
+                }
+            }
+            return settled && next == round.count
+        }
+    }
+
+    /// Sends one request until it is delivered or dropped for good. `false` when cancelled first.
+    private func deliver(_ payload: [UInt8], samples: Int) async -> Bool {
+        var backoff = self.endpoint.queue.minBackoff
+        var attempt = 0
+        while !Task.isCancelled {
+            let started = ContinuousClock.now
+            let outcome = await self.client.send(payload, attempt: attempt)
+            let took = ContinuousClock.now - started
+            self.metrics.batchDuration.observe(took)
+            switch outcome {
+            case .delivered:
+                self.metrics.samples.increment(by: samples)
+                self.metrics.bytes.increment(by: payload.count)
+                self.throughput.withLock { throughput in
+                    throughput.samplesOut += samples
+                    throughput.sendSeconds += Double(took.wholeMilliseconds) / 1000
+                    throughput.lastSuccess = .now
+                }
+                return true
+            case .drop(let reason):
+                self.metrics.failed.increment(by: samples)
+                self.logger.error(
+                    "remote storage refused samples for good; dropped", metadata: ["remote_name": "\(self.endpoint.name)", "samples": "\(samples)", "reason": "\(reason)"])
+                return true
+            case .retry(let after, let reason):
+                self.metrics.retried.increment(by: samples)
+                let sleep = after ?? backoff
+                self.throughput.withLock { $0.calmUntil = max($0.calmUntil, .now + sleep * 2) }
+                self.logger.warning(
+                    "remote write failed; retrying",
+                    metadata: ["remote_name": "\(self.endpoint.name)", "reason": "\(reason)", "retry_in": "\(PrometheusDuration.format(sleep))"])
+                do {
+                    try await Task.sleep(for: sleep)
+                } catch {
+                    return false
+                }
+                backoff = min(sleep * 2, self.endpoint.queue.maxBackoff)
+                attempt += 1
+            }
+        }
+        return false
+    }
+
+    /// Every 10 s, sizes the shards from the measured throughput as Prometheus does: enough to send
+    /// what comes in plus 5% of the backlog a second, never more while the endpoint fails or has
+    /// not answered for 10 s, never fewer while more than 10 s behind.
+    private func reshardIfDue(pending: Double) {
+        let (current, desired) = self.throughput.withLock { throughput -> (Int, Int) in
+            let now = ContinuousClock.now
+            let elapsed = Double((now - throughput.lastUpdate).wholeMilliseconds) / 1000
+            guard elapsed >= 10 else { return (throughput.shards, throughput.desired) }
+            throughput.inRate.update(Double(throughput.samplesIn) / elapsed)
+            throughput.outRate.update(Double(throughput.samplesOut) / elapsed)
+            throughput.outDuration.update(throughput.sendSeconds / elapsed)
+            (throughput.samplesIn, throughput.samplesOut, throughput.sendSeconds) = (0, 0, 0)
+            throughput.lastUpdate = now
+            guard throughput.outRate.value > 0 else { return (throughput.shards, throughput.desired) }
+            let timePerSample = throughput.outDuration.value / throughput.outRate.value
+            let wanted = Int((timePerSample * (throughput.inRate.value + 0.05 * pending)).rounded(.up))
+            throughput.desired = min(self.endpoint.queue.maxShards, max(self.endpoint.queue.minShards, wanted))
+            let failing = now - throughput.lastSuccess > .seconds(10) || now < throughput.calmUntil
+            let inBand = Double(throughput.desired) >= Double(throughput.shards) * 0.7 && Double(throughput.desired) <= Double(throughput.shards) * 1.3
+            let behind = pending / max(throughput.inRate.value, 1) > 10
+            if !inBand, !(throughput.desired > throughput.shards && failing), !(throughput.desired < throughput.shards && behind) {
+                throughput.shards = throughput.desired
+            }
+            return (throughput.shards, throughput.desired)
+        }
+        self.metrics.shards.set(Double(current))
+        self.metrics.shardsDesired.set(Double(desired))
+    }
+
+    func shutdown() async {
+        self.signal.finish()
+        await self.client.shutdown()
+    }
+}
