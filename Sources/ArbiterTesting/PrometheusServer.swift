@@ -8,11 +8,13 @@ public final class PrometheusServer: Sendable {
     public let directory: TemporaryDirectory
     /// `http://127.0.0.1:PORT`
     public let baseURL: String
+    public let port: Int
 
-    private init(process: ChildProcess, directory: TemporaryDirectory, baseURL: String) {
+    private init(process: ChildProcess, directory: TemporaryDirectory, port: Int) {
         self.process = process
         self.directory = directory
-        self.baseURL = baseURL
+        self.port = port
+        self.baseURL = "http://127.0.0.1:\(port)"
     }
 
     /// Starts Prometheus and waits for `/-/ready`.
@@ -24,10 +26,11 @@ public final class PrometheusServer: Sendable {
     /// - Throws: ``TestingError`` when the binary is missing or it does not become ready.
     ///   - ruleFiles: Rule files Prometheus evaluates (at the scrape interval).
     public static func start(
-        scrapeConfigs: String, scrapeInterval: String = "1s", ruleFiles: [String] = [], alertmanagers: [String] = [], arguments: [String] = []
+        scrapeConfigs: String, scrapeInterval: String = "1s", ruleFiles: [String] = [], alertmanagers: [String] = [], arguments: [String] = [],
+        restarting previous: PrometheusServer? = nil
     ) async throws -> PrometheusServer {
         let binary = try ExternalTool.prometheus.require()
-        let directory = try TemporaryDirectory(prefix: "prometheus")
+        let directory = try previous?.directory ?? TemporaryDirectory(prefix: "prometheus")
         let config = """
             global:
               scrape_interval: \(scrapeInterval)
@@ -41,7 +44,7 @@ public final class PrometheusServer: Sendable {
             \(scrapeConfigs)
             """
         let configPath = try directory.write("prometheus.yml", config)
-        let port = try FreePort.next()
+        let port = try previous?.port ?? FreePort.next()
         let process = try ChildProcess(
             executable: binary,
             arguments: [
@@ -50,7 +53,7 @@ public final class PrometheusServer: Sendable {
             ] + arguments,
             directory: directory.path, name: "prometheus"
         )
-        let server = PrometheusServer(process: process, directory: directory, baseURL: "http://127.0.0.1:\(port)")
+        let server = PrometheusServer(process: process, directory: directory, port: port)
         do {
             try await HTTPProbe.waitUntilReady("\(server.baseURL)/-/ready", process: process, name: "prometheus")
         } catch {
@@ -105,6 +108,11 @@ public final class PrometheusServer: Sendable {
             try await Task.sleep(for: .milliseconds(250))
         }
         throw TestingError("query \(promql) never matched; last result: \(last.map { "\($0.labels) \($0.value)" })")
+    }
+
+    /// Stops Prometheus (SIGTERM) and keeps its directory, to start again with `restarting:`.
+    public func pause() async {
+        await self.process.stop()
     }
 
     /// Stops Prometheus and removes its directory.

@@ -1,4 +1,5 @@
 import ArbiterJobs
+import ArbiterRemoteWrite
 import Logging
 
 /// Everything `arbiter serve` can be told, with defaults that work on one machine.
@@ -83,6 +84,8 @@ public struct ArbiterConfiguration: Sendable, Equatable {
     public var rulesBuiltin = true
     /// The interval of rule groups that do not set their own (and of capacity estimates).
     public var ruleEvaluationInterval: Duration = .seconds(15)
+    /// Remote-write endpoints (`remote_write:`), each with its own disk queue.
+    public var remoteWrite: [RemoteWriteEndpoint] = []
     /// How much of its own recent data capacity planning reads.
     public var capacityWindow: Duration = .seconds(900)
     /// The mean queue wait capacity planning sizes each job type for.

@@ -1,3 +1,5 @@
+import ArbiterCore
+import ArbiterRemoteWrite
 /// Prints the effective configuration as YAML, each value annotated with where it came from.
 public enum ConfigurationPrinter {
     /// - Parameter loaded: The loaded configuration.
@@ -21,7 +23,27 @@ public enum ConfigurationPrinter {
         if loaded.configuration.jobTypes.isEmpty {
             lines.append("job_types: {}".padding(to: 44) + "# default")
         }
+        lines += self.remoteWrite(loaded)
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// The remote-write endpoints; credentials, headers and TLS files are not printed.
+    private static func remoteWrite(_ loaded: LoadedConfiguration) -> [String] {
+        let endpoints = loaded.configuration.remoteWrite
+        guard !endpoints.isEmpty else { return ["remote_write: []".padding(to: 44) + "# default"] }
+        var lines = ["remote_write:".padding(to: 44) + "# \(loaded.sources["remote_write"] ?? "default") (headers, credentials and TLS not shown)"]
+        for endpoint in endpoints {
+            let queue = endpoint.queue
+            lines += [
+                "  - name: \(endpoint.name)", "    url: \(endpoint.url)", "    remote_timeout: \(PrometheusDuration.format(endpoint.remoteTimeout))",
+                "    queue_config:", "      min_shards: \(queue.minShards)", "      max_shards: \(queue.maxShards)",
+                "      max_samples_per_send: \(queue.maxSamplesPerSend)", "      min_backoff: \(PrometheusDuration.format(queue.minBackoff))",
+                "      max_backoff: \(PrometheusDuration.format(queue.maxBackoff))", "      retry_on_http_429: \(queue.retryOnHTTP429)",
+                "    disk:", "      max_bytes: \(endpoint.diskMaxBytes)",
+            ]
+            if let path = endpoint.diskPath { lines.append("      path: \(path)") }
+        }
+        return lines
     }
 
     /// Every set value as (path segments, YAML text), in schema order, job types by name.

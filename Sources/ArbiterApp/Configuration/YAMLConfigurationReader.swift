@@ -37,7 +37,11 @@ struct YAMLConfigurationReader {
             guard seen.insert(key).inserted else {
                 throw self.error(at: keyNode, key: path, "duplicate key")
             }
-            if let (field, name) = ConfigurationSchema.field(path) {
+            if path == "remote_write" {
+                // A list of endpoints, each a mapping: read whole, with its own checks.
+                loaded.configuration.remoteWrite = try RemoteWriteConfigurationReader(file: self.file).read(valueNode)
+                loaded.sources[path] = "\(self.file):\(valueNode.mark?.line ?? 0)"
+            } else if let (field, name) = ConfigurationSchema.field(path) {
                 let value = try self.value(of: valueNode, for: field)
                 if let problem = field.apply(&loaded.configuration, value, name) {
                     throw self.error(at: valueNode, key: path, "\(problem) (got \(Self.shown(valueNode)))")
@@ -53,7 +57,7 @@ struct YAMLConfigurationReader {
                 try self.walk(valueNode, section: path, into: &loaded)
             } else {
                 var problem = "unknown key"
-                let candidates = ConfigurationSchema.keys(under: section).filter { $0 != "*" }
+                let candidates = ConfigurationSchema.keys(under: section).filter { $0 != "*" } + (section.isEmpty ? ["remote_write"] : [])
                 if let close = candidates.min(by: { Self.distance($0, key) < Self.distance($1, key) }), Self.distance(close, key) <= 2 {
                     problem += " (did you mean \(close)?)"
                 } else {

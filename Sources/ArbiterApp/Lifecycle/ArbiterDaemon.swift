@@ -4,6 +4,7 @@ import ArbiterJobs
 import ArbiterMetrics
 import ArbiterNotifier
 import ArbiterPromQL
+import ArbiterRemoteWrite
 import ArbiterRules
 import ArbiterStorage
 import ArbiterTSDB
@@ -137,7 +138,9 @@ public struct ArbiterDaemon: Sendable {
             },
             logger: logger
         )
-        let sampler = try RegistrySampler(registry: self.registry, head: head, interval: configuration.tsdbSampleInterval, logger: logger)
+        let remoteWrite = try self.remoteWrite()
+        let sampler = try RegistrySampler(
+            registry: self.registry, head: head, interval: configuration.tsdbSampleInterval, remoteWrite: remoteWrite, logger: logger)
         var groupConfiguration = ServiceGroupConfiguration(
             services: [
                 // Started first and stopped last: the store outlives every request.
@@ -148,6 +151,8 @@ public struct ArbiterDaemon: Sendable {
                     scheduler: scheduler, gauges: jobGauges, audit: (jobStore, auditMetrics), consentMetrics: jobMetrics.consent,
                     workerTimeout: configuration.workerTimeout, interval: .seconds(1), logger: logger),
                     successTerminationBehavior: .ignore),
+                // Stopped after the sampler, so the last round is on disk before the senders stop.
+            ] + (remoteWrite.map { [.init(service: $0, successTerminationBehavior: .ignore)] } ?? []) + [
                 .init(service: sampler, successTerminationBehavior: .ignore),
                 .init(service: planner, successTerminationBehavior: .ignore),
                 // The notifier stops after the rule manager, so the last resolutions still go out.
@@ -209,6 +214,26 @@ public struct ArbiterDaemon: Sendable {
             throw StartupError("cannot load rule files: \(error.description)")
         }
         return (manager, notifier, engine)
+    }
+
+    /// The remote-write endpoints' senders, their disk queues opened (and repaired); `nil` with none.
+    private func remoteWrite() throws -> RemoteWriteService? {
+        let configuration = self.loaded.configuration
+        guard !configuration.remoteWrite.isEmpty else { return nil }
+        do {
+            let service = try RemoteWriteService(
+                endpoints: configuration.remoteWrite, directory: (configuration.dataDirectory as NSString).appendingPathComponent("remote-write"),
+                metrics: try RemoteWriteMetrics(registry: self.registry), logger: self.logger)
+            for queue in service.queues {
+                self.logger.info(
+                    "remote write endpoint", metadata: ["remote_name": "\(queue.endpoint.name)", "url": "\(queue.endpoint.url)"])
+            }
+            return service
+        } catch let error as StartupError {
+            throw error
+        } catch {
+            throw StartupError("cannot open the remote write buffer: \(error)")
+        }
     }
 
     private static func describe(_ address: SocketAddress) -> String {

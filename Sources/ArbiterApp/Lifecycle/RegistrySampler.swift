@@ -1,28 +1,32 @@
 import ArbiterCore
 import ArbiterMetrics
+import ArbiterRemoteWrite
 import ArbiterTSDB
 import AsyncAlgorithms
 import Logging
 import ServiceLifecycle
 
 /// Samples the metrics registry into the time-series head every `interval`, one timestamp a round,
-/// the way a scrape of `/metrics` would see it; then drops what is past retention.
+/// the way a scrape of `/metrics` would see it, and hands each round to the remote-write endpoints;
+/// then drops what is past retention.
 /// `arbiter_tsdb_head_series`, `arbiter_tsdb_head_samples_appended_total`,
 /// `arbiter_tsdb_head_chunks_bytes` and `arbiter_tsdb_head_series_dropped_total` tell how it goes.
 struct RegistrySampler: Service {
     let registry: MetricRegistry
     let head: Head
     let interval: Duration
+    let remoteWrite: RemoteWriteService?
     let logger: Logger
     let series: Gauge
     let appended: Counter
     let chunkBytes: Gauge
     let dropped: Counter
 
-    init(registry: MetricRegistry, head: Head, interval: Duration, logger: Logger) throws {
+    init(registry: MetricRegistry, head: Head, interval: Duration, remoteWrite: RemoteWriteService? = nil, logger: Logger) throws {
         self.registry = registry
         self.head = head
         self.interval = interval
+        self.remoteWrite = remoteWrite
         self.logger = logger
         self.series = try registry.gauge("arbiter_tsdb_head_series", help: "Series in the in-memory time-series store.")
         self.appended = try registry.counter(
@@ -44,7 +48,9 @@ struct RegistrySampler: Service {
         var text: [UInt8] = []
         self.registry.render(.text, into: &text)
         do {
-            let round = self.head.append(round: try TextExpositionParser.parse(text), at: timestamp)
+            let samples = try TextExpositionParser.parse(text)
+            let round = self.head.append(round: samples, at: timestamp)
+            self.remoteWrite?.append(round: samples, at: timestamp)
             self.appended.increment(by: round.appended + round.staleMarked)
             if round.droppedOverLimit > 0 { self.dropped.increment(by: round.droppedOverLimit) }
         } catch {

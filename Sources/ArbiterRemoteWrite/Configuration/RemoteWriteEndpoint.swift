@@ -1,7 +1,7 @@
 import ArbiterTSDB
 
 /// One `remote_write` entry of the configuration, as Prometheus names its keys.
-public struct RemoteWriteEndpoint: Sendable {
+public struct RemoteWriteEndpoint: Sendable, Equatable {
     public struct QueueConfig: Sendable, Equatable {
         /// Samples the sender keeps in memory per shard before it reads more from disk.
         public var capacity = 10_000
@@ -16,6 +16,18 @@ public struct RemoteWriteEndpoint: Sendable {
         public var retryOnHTTP429 = false
 
         public init() {}
+    }
+
+    public struct BasicAuth: Sendable, Equatable {
+        public var username: String
+        public var password: String?
+        public var passwordFile: String?
+
+        public init(username: String, password: String?, passwordFile: String?) {
+            self.username = username
+            self.password = password
+            self.passwordFile = passwordFile
+        }
     }
 
     public struct TLS: Sendable, Equatable {
@@ -33,7 +45,7 @@ public struct RemoteWriteEndpoint: Sendable {
     public var name: String
     public var remoteTimeout: Duration = .seconds(30)
     public var headers: [String: String] = [:]
-    public var basicAuth: (username: String, password: String?, passwordFile: String?)?
+    public var basicAuth: BasicAuth?
     public var bearerToken: String?
     public var bearerTokenFile: String?
     public var tls = TLS()
@@ -58,7 +70,7 @@ public struct RemoteWriteEndpoint: Sendable {
 }
 
 /// A `write_relabel_configs` step: the subset Arbiter applies (`keep`, `drop`, `labeldrop`).
-public enum RelabelRule: Sendable {
+public enum RelabelRule: Sendable, Equatable {
     /// Keeps the series whose `source_labels` values, joined by `separator`, match `regex`.
     case keep(sourceLabels: [String], separator: String, regex: AnchoredRegex)
     /// Drops them.

@@ -49,7 +49,10 @@ public struct LabelMatcher: Sendable, CustomStringConvertible {
 }
 
 /// A regular expression matched against the whole string.
-public struct AnchoredRegex: @unchecked Sendable {
+public struct AnchoredRegex: @unchecked Sendable, Equatable {
+    /// Two regexes are the same when their sources are.
+    public static func == (lhs: AnchoredRegex, rhs: AnchoredRegex) -> Bool { lhs.source == rhs.source }
+
     // Safety (@unchecked Sendable): the Regex value is immutable once built and only read.
     private let regex: Regex<AnyRegexOutput>
     public let source: String

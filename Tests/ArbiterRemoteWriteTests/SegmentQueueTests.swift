@@ -1,0 +1,66 @@
+import ArbiterTesting
+import Foundation
+@testable import ArbiterRemoteWrite
+import Testing
+
+/// The disk queue: what was appended survives reopening, acknowledged records are gone for good,
+/// a damaged tail is cut at the last good record and counted, and the budget drops the oldest.
+@Suite struct SegmentQueueTests {
+    static func blocks(_ count: Int, bytes: Int = 100, samples: Int = 10) -> [RoundEncoder.Block] {
+        (0..<count).map { index in RoundEncoder.Block(payload: [UInt8](repeating: UInt8(index), count: bytes), samples: samples) }
+    }
+
+    @Test func recordsSurviveReopeningUntilAcknowledged() throws {
+        let directory = try TemporaryDirectory(prefix: "queue")
+        defer { directory.remove() }
+        var queue = try SegmentQueue(directory: directory.path, maxBytes: 1 << 20)
+        try queue.append(Self.blocks(2), round: 1, timestamp: 1_000)
+        try queue.append(Self.blocks(3), round: 2, timestamp: 2_000)
+        queue = try SegmentQueue(directory: directory.path, maxBytes: 1 << 20)
+        #expect(queue.recovery == .init(records: 5, truncations: 0, bytesTruncated: 0))
+        let first = try queue.nextRound()
+        #expect(first.count == 2 && first.allSatisfy { $0.record.round == 1 && $0.payload.count == 100 })
+        #expect(first[1].payload == [UInt8](repeating: 1, count: 100))
+        try queue.acknowledge(upTo: first.last!.record.end)
+        queue = try SegmentQueue(directory: directory.path, maxBytes: 1 << 20)
+        let second = try queue.nextRound()
+        #expect(second.count == 3 && second[0].record.timestamp == 2_000)
+        #expect(queue.pendingSamples == 30)
+    }
+
+    @Test("a torn or corrupt tail is cut at the last good record", arguments: ["appended", "truncated", "flipped"])
+    func aDamagedTailIsRepaired(damage: String) throws {
+        let directory = try TemporaryDirectory(prefix: "queue")
+        defer { directory.remove() }
+        var queue = try SegmentQueue(directory: directory.path, maxBytes: 1 << 20)
+        try queue.append(Self.blocks(4), round: 1, timestamp: 1_000)
+        let segment = try #require(try FileManager.default.contentsOfDirectory(atPath: directory.path).first { $0.hasSuffix(".seg") })
+        let path = directory.file(segment)
+        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+        switch damage {
+        case "appended": bytes += [0x40, 0, 0, 0, 1, 2, 3]
+        case "truncated": bytes.removeLast(30)
+        default: bytes[bytes.count - 5] ^= 0xff
+        }
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        queue = try SegmentQueue(directory: directory.path, maxBytes: 1 << 20)
+        #expect(queue.recovery.truncations == 1)
+        #expect(queue.recovery.records == (damage == "appended" ? 4 : 3))
+        // New records go after the repaired tail and read back whole.
+        try queue.append(Self.blocks(1, bytes: 50), round: 2, timestamp: 2_000)
+        queue = try SegmentQueue(directory: directory.path, maxBytes: 1 << 20)
+        #expect(queue.recovery.truncations == 0 && queue.records.last?.round == 2)
+    }
+
+    @Test func overTheBudgetTheOldestSegmentsGoAndAreCounted() throws {
+        let directory = try TemporaryDirectory(prefix: "queue")
+        defer { directory.remove() }
+        // 64 KiB budget, 16 KiB segments: each round of 10 KiB fills most of one.
+        let queue = try SegmentQueue(directory: directory.path, maxBytes: 64 * 1024)
+        var dropped = 0
+        for round in 1...20 { dropped += try queue.append(Self.blocks(10, bytes: 1_000), round: UInt64(round), timestamp: Int64(round)) }
+        #expect(dropped > 0 && queue.bytes <= 64 * 1024)
+        #expect(queue.records.first!.round > 1 && queue.records.last!.round == 20)
+        #expect(dropped + queue.pendingSamples == 20 * 10 * 10)
+    }
+}
