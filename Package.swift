@@ -245,8 +245,9 @@ let package = Package(
         .testTarget(
             name: "ArbiterIntegrationTests",
             dependencies: [
-                "ArbiterTesting", "ArbiterStorage", "ArbiterHTTP", "ArbiterJobs", "ArbiterRules", "arbiter",
+                "ArbiterTesting", "ArbiterStorage", "ArbiterHTTP", "ArbiterJobs", "ArbiterRules", "ArbiterRemoteWrite", "arbiter",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "WSClient", package: "swift-websocket"),

@@ -166,5 +166,39 @@ groups:
           summary: "Rules of {{ $labels.rule_group }} fail to evaluate"
           description: "{{ $value | humanize }} evaluations failed in 5 minutes; see /api/v1/rules for the error."
 """#),
+        ("alerts/remote-write.yml", #"""
+# Remote write: falling behind, refused samples, and a full disk buffer.
+groups:
+  - name: arbiter-remote-write
+    rules:
+      - alert: ArbiterRemoteWriteBehind
+        expr: |
+          max_over_time(arbiter_remote_storage_queue_highest_timestamp_seconds[5m])
+            -
+          max_over_time(arbiter_remote_storage_queue_highest_sent_timestamp_seconds[5m])
+            > 120
+        for: 5m
+        labels:
+          severity: warning
+        annotations:
+          summary: "Remote write to {{ $labels.remote_name }} is {{ $value | humanizeDuration }} behind"
+          description: "Samples wait on disk for {{ $labels.url }}; nothing is lost until the buffer (disk.max_bytes) is full."
+
+      - alert: ArbiterRemoteWriteRefused
+        expr: sum by (remote_name, url) (increase(arbiter_remote_storage_samples_failed_total[5m])) > 0
+        labels:
+          severity: warning
+        annotations:
+          summary: "{{ $labels.remote_name }} refuses samples"
+          description: "{{ $value | humanize }} samples were refused for good by {{ $labels.url }} in 5 minutes (4xx, or 429 without retry_on_http_429); see the log."
+
+      - alert: ArbiterRemoteWriteBufferFull
+        expr: sum by (remote_name, url) (increase(arbiter_remote_storage_samples_dropped_total{reason="buffer_full"}[5m])) > 0
+        labels:
+          severity: critical
+        annotations:
+          summary: "Remote write to {{ $labels.remote_name }} is losing data"
+          description: "The disk buffer is full and its oldest samples are dropped ({{ $value | humanize }} in 5 minutes); raise disk.max_bytes or fix {{ $labels.url }}."
+"""#),
     ]
 }

@@ -1,0 +1,69 @@
+import ArbiterTesting
+import Foundation
+import Testing
+
+/// Remote write against a receiver that fails on purpose: 5xx and timeouts are retried with backoff
+/// (or after `Retry-After`), 429 is retried only with `retry_on_http_429`, other 4xx are dropped,
+/// and the counters say which happened.
+@Suite struct RemoteWriteFaultTests {
+    @Test("500, 429 with and without Retry-After, 400 and a slow answer are retried or dropped as the rules say")
+    func faultsFollowTheRules() async throws {
+        let receiver = try await FaultyReceiver.start(scripts: [
+            // No 429 retries here: the 500 is retried, the 429 and the 400 drop their rounds.
+            "strict": [.status(500), .status(429), .status(400)],
+            // 429 retried here: after Retry-After 2 s, after the backoff, after a timeout, after Retry-After 1 s.
+            "lenient": [.status(429, retryAfter: "2"), .status(429), .slow(.seconds(3)), .status(503, retryAfter: "1")],
+        ])
+        defer { receiver.stop() }
+        let config = """
+            tsdb:
+              sample_interval: 1s
+            rules:
+              builtin: false
+            remote_write:
+              - url: http://127.0.0.1:\(receiver.port)/strict
+                name: strict
+                queue_config: {min_backoff: 100ms, max_backoff: 1s}
+              - url: http://127.0.0.1:\(receiver.port)/lenient
+                name: lenient
+                remote_timeout: 1s
+                headers: {X-Scope-OrgID: tenant-1}
+                queue_config: {min_backoff: 100ms, max_backoff: 1s, retry_on_http_429: true}
+            """
+        try await ArbiterServer.with(config: config) { server in
+            try await Polling.until("both endpoints get through their faults", timeout: .seconds(60), interval: .milliseconds(200)) {
+                receiver.received("strict").filter { $0.answered == 204 }.count >= 2 && receiver.received("lenient").filter { $0.answered == 204 }.count >= 2
+            }
+            let metrics = try await server.get("/metrics").text
+            func value(_ name: String, _ endpoint: String) -> Double {
+                ExpositionSamples.parse(metrics).filter { $0.name == name && $0.labels["remote_name"] == endpoint }.compactMap { Double($0.value) }.reduce(0, +)
+            }
+
+            let strict = receiver.received("strict")
+            #expect(strict.prefix(3).map(\.answered) == [500, 429, 400])
+            // The 500's round came again and met the 429: one round lost to it, the next to the 400.
+            #expect(strict[0].timestamps == strict[1].timestamps && strict[1].timestamps != strict[2].timestamps)
+            #expect(strict[1].headers["retry-attempt"] == "1" && strict[0].headers["retry-attempt"] == nil)
+            #expect(value("arbiter_remote_storage_samples_retried_total", "strict") == Double(strict[0].samples))
+            #expect(value("arbiter_remote_storage_samples_failed_total", "strict") == Double(strict[1].samples + strict[2].samples))
+
+            let lenient = receiver.received("lenient")
+            #expect(lenient.prefix(5).map(\.answered) == [429, 429, 204, 503, 204])
+            #expect(Set(lenient.prefix(5).map(\.timestamps)).count == 1, "every retry carries the same round")
+            let gaps = zip(lenient.prefix(5), lenient.dropFirst().prefix(4)).map { Double(($1.at - $0.at).components.attoseconds) / 1e18 + Double(($1.at - $0.at).components.seconds) }
+            #expect(gaps[0] >= 1.9, "Retry-After 2 waited \(gaps[0]) s")
+            // A bare 429 waits the backoff: doubled from the last wait, capped by max_backoff (1 s).
+            #expect(gaps[1] >= 0.9 && gaps[1] < 1.8, "the backoff after a bare 429 waited \(gaps[1]) s")
+            // The slow answer timed out after remote_timeout (1 s), then the backoff.
+            #expect(gaps[2] >= 1.9, "the retry after a timeout came \(gaps[2]) s later")
+            #expect(gaps[3] >= 0.9, "Retry-After 1 waited \(gaps[3]) s")
+            #expect(value("arbiter_remote_storage_samples_failed_total", "lenient") == 0)
+            #expect(value("arbiter_remote_storage_samples_retried_total", "lenient") == Double(4 * lenient[0].samples))
+
+            let headers = lenient[0].headers
+            #expect(headers["content-encoding"] == "snappy" && headers["content-type"] == "application/x-protobuf")
+            #expect(headers["x-prometheus-remote-write-version"] == "0.1.0" && headers["user-agent"]?.hasPrefix("Arbiter/") == true)
+            #expect(headers["x-scope-orgid"] == "tenant-1")
+        }
+    }
+}
