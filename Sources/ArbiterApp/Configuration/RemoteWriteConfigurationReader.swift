@@ -31,7 +31,7 @@ struct RemoteWriteConfigurationReader {
         ])
         guard let urlNode = fields["url"] else { throw self.error(node, "\(key).url", "is required") }
         let url = try self.string(urlNode, "\(key).url")
-        guard url.hasPrefix("http://") || url.hasPrefix("https://"), url.count > 8 else {
+        guard url.hasPrefix("http://") || url.hasPrefix("https://"), URLComponents(string: url)?.host?.isEmpty == false else {
             throw self.error(urlNode, "\(key).url", "expected an http:// or https:// URL (got \"\(url)\")")
         }
         let name = try fields["name"].map { node throws(ConfigurationError) in try self.string(node, "\(key).name") }
