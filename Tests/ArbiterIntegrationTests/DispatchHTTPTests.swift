@@ -17,7 +17,8 @@ import Testing
     func token(_ assignment: [String: Any]) -> String { (assignment["lease"] as? [String: Any])?["token"] as? String ?? "" }
 
     @Test func leaseReportAndFencing() async throws {
-        try await ArbiterServer.with(config: "workers:\n  lease_timeout: 1s\n") { server in
+        // Long enough that worker b's lease outlives the few requests below on a busy machine.
+        try await ArbiterServer.with(config: "workers:\n  lease_timeout: 3s\n") { server in
             for worker in ["a", "b"] {
                 _ = try await self.api.post(server, "/api/v1/workers/register", #"{"id":"\#(worker)","capabilities":["email"],"concurrency":1}"#)
             }
@@ -31,7 +32,7 @@ import Testing
 
             // Worker a goes quiet past its lease; the clock requeues the job and worker b takes it.
             var second: [[String: Any]] = []
-            let deadline = ContinuousClock.now + .seconds(6)
+            let deadline = ContinuousClock.now + .seconds(10)
             while second.isEmpty && ContinuousClock.now < deadline {
                 second = try await self.lease(server, "b", wait: "1s")
             }

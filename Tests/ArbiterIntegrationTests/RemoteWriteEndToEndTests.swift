@@ -97,7 +97,9 @@ import Testing
             #expect(pending > 1_000, "\(pending) samples waiting during the outage")
             receiver = try await Self.receiver(restarting: receiver)
             try await Self.waitForDelivery(server, timeout: .seconds(120))
+            // What Arbiter holds now, then what reached Prometheus once that much was delivered too.
             let ours = try await Self.timestamps(server.baseURL, "arbiter_build_info", token: server.adminToken)
+            try await Self.waitForDelivery(server)
             let theirs = try await Self.timestamps(receiver.baseURL, "arbiter_build_info")
             let missing = Set(ours).subtracting(theirs)
             #expect(ours.count > 120 && missing.isEmpty, "\(missing.count) of \(ours.count) samples missing")
