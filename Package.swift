@@ -18,6 +18,7 @@ let package = Package(
         .library(name: "ArbiterPromQL", targets: ["ArbiterPromQL"]),
         .library(name: "ArbiterRules", targets: ["ArbiterRules"]),
         .library(name: "ArbiterNotifier", targets: ["ArbiterNotifier"]),
+        .library(name: "ArbiterRemoteWrite", targets: ["ArbiterRemoteWrite"]),
         .library(name: "ArbiterStorage", targets: ["ArbiterStorage"]),
         .library(name: "ArbiterHTTP", targets: ["ArbiterHTTP"]),
         .library(name: "ArbiterApp", targets: ["ArbiterApp"]),

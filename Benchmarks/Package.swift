@@ -46,6 +46,19 @@ let package = Package(
             swiftSettings: [.enableUpcomingFeature("ExistentialAny")]
         ),
         .executableTarget(
+            name: "RemoteWriteBenchmark",
+            dependencies: [
+                .product(name: "ArbiterMetrics", package: arbiterPackage),
+                .product(name: "ArbiterTSDB", package: arbiterPackage),
+                .product(name: "ArbiterRemoteWrite", package: arbiterPackage),
+                .product(name: "ArbiterTesting", package: arbiterPackage),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: [.enableUpcomingFeature("ExistentialAny")]
+        ),
+        .executableTarget(
             name: "RulesBenchmark",
             dependencies: [
                 .product(name: "ArbiterMetrics", package: arbiterPackage),

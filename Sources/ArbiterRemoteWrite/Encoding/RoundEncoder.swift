@@ -4,53 +4,67 @@ import ArbiterTSDB
 /// (the series' own win), `write_relabel_configs` applied, a staleness marker for every series the
 /// previous round sent and this one lacks, and requests of at most `max_samples_per_send` samples.
 /// Each series' labels are built as protobuf-c messages once and kept while the series lives.
-final class RoundEncoder {
+public final class RoundEncoder {
     /// One request, compressed, and what it carries.
-    struct Block: Sendable {
-        var payload: [UInt8]
-        var samples: Int
+    public struct Block: Sendable {
+        public var payload: [UInt8]
+        public var samples: Int
+
+        public init(payload: [UInt8], samples: Int) {
+            self.payload = payload
+            self.samples = samples
+        }
+    }
+
+    /// A series seen: its labels as sampled and as sent (`nil` when relabelling drops it), and the
+    /// last round it was in.
+    private struct Entry {
+        var key: Labels
+        var labels: SeriesLabels?
+        var round: UInt64
     }
 
     private let externalLabels: [(name: String, value: String)]
     private let relabel: [RelabelRule]
     private let encoder: WriteRequestEncoder
-    /// Per series sampled: its labels as sent, or `nil` when relabelling drops it.
-    private var cache: [Labels: SeriesLabels?] = [:]
-    /// The series the last round sent.
-    private var live: Set<Labels> = []
+    /// Series by a 64-bit FNV-1a hash of their labels (cheaper than hashing `Labels` with SipHash
+    /// each round); a collision chains to the next free slot of `entries`.
+    private var index: [UInt64: Int] = [:]
+    private var entries: [Entry?] = []
+    private var free: [Int] = []
+    private var round: UInt64 = 0
     private(set) var cachedBytes = 0
     /// Series the last round dropped by relabelling.
     private(set) var droppedSeries = 0
 
-    init(externalLabels: [String: String], relabel: [RelabelRule], maxSamplesPerSend: Int) {
+    public init(externalLabels: [String: String], relabel: [RelabelRule], maxSamplesPerSend: Int) {
         self.externalLabels = externalLabels.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }.map { (name: $0.key, value: $0.value) }
         self.relabel = relabel
         self.encoder = WriteRequestEncoder(capacity: maxSamplesPerSend)
     }
 
     /// The requests for one round at `timestamp`.
-    func encode(_ round: [(Labels, Double)], at timestamp: Int64) -> [Block] {
+    public func encode(_ samples: [(Labels, Double)], at timestamp: Int64) -> [Block] {
+        self.round += 1
+        let (current, previous) = (self.round, self.round - 1)
         var entries: [(labels: SeriesLabels, value: Double)] = []
-        entries.reserveCapacity(round.count)
-        var seen: Set<Labels> = []
-        seen.reserveCapacity(round.count)
+        entries.reserveCapacity(samples.count)
         var dropped = 0
-        for (labels, value) in round {
-            guard let series = self.labels(for: labels) else {
+        for (labels, value) in samples {
+            let series = self.stamp(labels, round: current)
+            guard let series else {
                 dropped += 1
                 continue
             }
-            seen.insert(labels)
             entries.append((series, value))
         }
-        // A series that went away ends with a staleness marker, then its labels are let go.
-        for gone in self.live.subtracting(seen) {
-            if let series = self.cache[gone] ?? nil { entries.append((series, StaleNaN.value)) }
+        // A series the last round sent and this one lacks ends with a staleness marker, then its
+        // labels are let go.
+        for slot in self.entries.indices {
+            guard let entry = self.entries[slot], entry.round < current else { continue }
+            if entry.round == previous, let series = entry.labels { entries.append((series, StaleNaN.value)) }
+            self.forget(slot)
         }
-        for gone in self.live.subtracting(seen) {
-            if let series = self.cache.removeValue(forKey: gone) ?? nil { self.cachedBytes -= series.bytes }
-        }
-        self.live = seen
         self.droppedSeries = dropped
         var blocks: [Block] = []
         var start = 0
@@ -62,15 +76,68 @@ final class RoundEncoder {
         return blocks
     }
 
-    private func labels(for labels: Labels) -> SeriesLabels? {
-        if let cached = self.cache[labels] { return cached }
+    /// The series' labels as sent, marking it seen in `round`: one hash lookup for a known series.
+    private func stamp(_ labels: Labels, round: UInt64) -> SeriesLabels? {
+        var hash = Self.hash(labels)
+        while let slot = self.index[hash] {
+            if self.entries[slot]!.key == labels {
+                self.entries[slot]!.round = round
+                return self.entries[slot]!.labels
+            }
+            hash &+= 1
+        }
         var pairs = labels.pairs
         for external in self.externalLabels where labels[external.name] == nil { pairs.append(external) }
         pairs.sort { $0.name.utf8.lexicographicallyPrecedes($1.name.utf8) }
         let kept = RelabelRule.apply(self.relabel, to: pairs).map { $0.filter { !$0.value.isEmpty } }
         let series = kept.map(SeriesLabels.init)
-        self.cache[labels] = .some(series)
+        let entry = Entry(key: labels, labels: series, round: round)
+        if let slot = self.free.popLast() {
+            self.entries[slot] = entry
+            self.index[hash] = slot
+        } else {
+            self.index[hash] = self.entries.count
+            self.entries.append(entry)
+        }
         if let series { self.cachedBytes += series.bytes }
         return series
+    }
+
+    private func forget(_ slot: Int) {
+        guard let entry = self.entries[slot] else { return }
+        var hash = Self.hash(entry.key)
+        while let found = self.index[hash], found != slot { hash &+= 1 }
+        self.index[hash] = nil
+        // A later entry of the same chain moves up into the gap, so lookups never stop early.
+        var next = hash &+ 1
+        while let moved = self.index[next] {
+            let home = Self.hash(self.entries[moved]!.key)
+            if Self.reaches(from: home, to: hash, before: next) {
+                self.index[hash] = moved
+                self.index[next] = nil
+                hash = next
+            }
+            next &+= 1
+        }
+        self.entries[slot] = nil
+        self.free.append(slot)
+        if let series = entry.labels { self.cachedBytes -= series.bytes }
+    }
+
+    /// Whether probing from `home` passes `gap` before reaching `position` (wrapping).
+    private static func reaches(from home: UInt64, to gap: UInt64, before position: UInt64) -> Bool {
+        gap &- home < position &- home
+    }
+
+    /// FNV-1a over every name and value, with a separator byte between them.
+    static func hash(_ labels: Labels) -> UInt64 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for pair in labels.pairs {
+            for byte in pair.name.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+            hash = (hash ^ 0xff) &* 0x100_0000_01b3
+            for byte in pair.value.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+            hash = (hash ^ 0xfe) &* 0x100_0000_01b3
+        }
+        return hash
     }
 }

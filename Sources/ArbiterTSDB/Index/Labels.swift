@@ -7,6 +7,17 @@ public struct Labels: Sendable, Hashable, CustomStringConvertible {
     /// Sorts by name; a later duplicate name replaces an earlier one; empty values are dropped (in
     /// PromQL an empty label is the same as no label).
     public init(_ pairs: [(String, String)]) {
+        // Most label sets arrive sorted, unique and without empty values (the registry renders them
+        // so): keep them as they are without building a dictionary.
+        var ordered = true
+        for index in pairs.indices where ordered {
+            ordered = !pairs[index].1.isEmpty
+                && (index == 0 || pairs[index - 1].0.utf8.lexicographicallyPrecedes(pairs[index].0.utf8))
+        }
+        if ordered {
+            self.pairs = pairs.map { (name: $0.0, value: $0.1) }
+            return
+        }
         var byName: [String: String] = [:]
         for (name, value) in pairs { byName[name] = value }
         self.pairs = byName.filter { !$0.value.isEmpty }.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
