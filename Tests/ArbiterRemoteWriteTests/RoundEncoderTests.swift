@@ -66,3 +66,20 @@ import Testing
         #expect(Snappy.uncompress([0xff, 0xff, 0xff, 0xff, 0xff, 0x01]) == nil)
     }
 }
+
+/// The series index: colliding hashes, removal from the middle of a run, growth.
+@Suite struct HashSlotsTests {
+    @Test func collisionsRemovalAndGrowth() {
+        var table = HashSlots(capacity: 16)
+        // Three entries under one hash and one whose home is taken by them.
+        for slot in 0..<3 { table.insert(42, slot: slot) }
+        table.insert(43, slot: 3)
+        #expect(table.first(42) { $0 == 2 } == 2 && table.first(43) { _ in true } == 3)
+        table.remove(42, slot: 0)
+        #expect(table.first(42) { $0 == 0 } == nil && table.first(42) { $0 == 2 } == 2 && table.first(43) { _ in true } == 3)
+        for slot in 4..<1_000 { table.insert(UInt64(slot) &* 0x9E37_79B9_7F4A_7C15, slot: slot) }
+        #expect(table.count == 999)
+        #expect((4..<1_000).allSatisfy { slot in table.first(UInt64(slot) &* 0x9E37_79B9_7F4A_7C15) { $0 == slot } == slot })
+        #expect(table.first(0) { _ in true } == nil)
+    }
+}

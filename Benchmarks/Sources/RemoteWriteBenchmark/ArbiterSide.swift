@@ -11,6 +11,7 @@ import Logging
 enum ArbiterSide {
     static func run(receiver: String, directory: String, warmup: Duration, window: Duration) async throws {
         let workload = try Workload()
+        log("  arbiter side: \(f(ProcessStats.currentRSS(pid: getpid()) / 1e6, 1)) MB resident with the workload's registry alone")
         let metrics = MetricRegistry()
         var endpoint = RemoteWriteEndpoint(url: receiver, name: "bench")
         endpoint.diskMaxBytes = 4 << 30

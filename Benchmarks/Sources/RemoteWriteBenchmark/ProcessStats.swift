@@ -11,9 +11,14 @@ enum ProcessStats {
     }
 
     /// Peak resident set (VmHWM) in bytes.
-    static func peakRSS(pid: Int32) -> Double {
+    static func peakRSS(pid: Int32) -> Double { self.status("VmHWM:", pid: pid) }
+
+    /// Resident set now (VmRSS) in bytes.
+    static func currentRSS(pid: Int32) -> Double { self.status("VmRSS:", pid: pid) }
+
+    private static func status(_ field: String, pid: Int32) -> Double {
         guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
-            let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+            let line = status.split(separator: "\n").first(where: { $0.hasPrefix(field) }),
             let kilobytes = Double(line.split(separator: " ").dropFirst().first ?? "")
         else { return 0 }
         return kilobytes * 1024

@@ -59,6 +59,7 @@ let child = try ChildProcess(
     directory: scratch.path, name: "arbiter-side")
 log("arbiter side (pid \(child.pid)): warm-up \(warmup), window \(window)")
 _ = await child.waitForExit(timeout: warmup + window + .seconds(60))
+log(child.stderr.split(separator: "\n").filter { $0.contains("resident") }.joined(separator: "\n"))
 let fields = child.stdout.split(separator: " ").compactMap { Double($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
 guard fields.count == 4 else {
     log("arbiter side failed:\n\(child.stdout)\n\(child.stderr)")

@@ -28,8 +28,8 @@ public final class RoundEncoder {
     private let relabel: [RelabelRule]
     private let encoder: WriteRequestEncoder
     /// Series by a 64-bit FNV-1a hash of their labels (cheaper than hashing `Labels` with SipHash
-    /// each round); a collision chains to the next free slot of `entries`.
-    private var index: [UInt64: Int] = [:]
+    /// each round); entries with the same hash are told apart by their labels.
+    private var index = HashSlots()
     private var entries: [Entry?] = []
     private var free: [Int] = []
     private var round: UInt64 = 0
@@ -78,13 +78,10 @@ public final class RoundEncoder {
 
     /// The series' labels as sent, marking it seen in `round`: one hash lookup for a known series.
     private func stamp(_ labels: Labels, round: UInt64) -> SeriesLabels? {
-        var hash = Self.hash(labels)
-        while let slot = self.index[hash] {
-            if self.entries[slot]!.key == labels {
-                self.entries[slot]!.round = round
-                return self.entries[slot]!.labels
-            }
-            hash &+= 1
+        let hash = Self.hash(labels)
+        if let slot = self.index.first(hash, where: { self.entries[$0]!.key == labels }) {
+            self.entries[slot]!.round = round
+            return self.entries[slot]!.labels
         }
         var pairs = labels.pairs
         for external in self.externalLabels where labels[external.name] == nil { pairs.append(external) }
@@ -92,41 +89,25 @@ public final class RoundEncoder {
         let kept = RelabelRule.apply(self.relabel, to: pairs).map { $0.filter { !$0.value.isEmpty } }
         let series = kept.map(SeriesLabels.init)
         let entry = Entry(key: labels, labels: series, round: round)
-        if let slot = self.free.popLast() {
-            self.entries[slot] = entry
-            self.index[hash] = slot
+        let slot: Int
+        if let reused = self.free.popLast() {
+            self.entries[reused] = entry
+            slot = reused
         } else {
-            self.index[hash] = self.entries.count
+            slot = self.entries.count
             self.entries.append(entry)
         }
+        self.index.insert(hash, slot: slot)
         if let series { self.cachedBytes += series.bytes }
         return series
     }
 
     private func forget(_ slot: Int) {
         guard let entry = self.entries[slot] else { return }
-        var hash = Self.hash(entry.key)
-        while let found = self.index[hash], found != slot { hash &+= 1 }
-        self.index[hash] = nil
-        // A later entry of the same chain moves up into the gap, so lookups never stop early.
-        var next = hash &+ 1
-        while let moved = self.index[next] {
-            let home = Self.hash(self.entries[moved]!.key)
-            if Self.reaches(from: home, to: hash, before: next) {
-                self.index[hash] = moved
-                self.index[next] = nil
-                hash = next
-            }
-            next &+= 1
-        }
+        self.index.remove(Self.hash(entry.key), slot: slot)
         self.entries[slot] = nil
         self.free.append(slot)
         if let series = entry.labels { self.cachedBytes -= series.bytes }
-    }
-
-    /// Whether probing from `home` passes `gap` before reaching `position` (wrapping).
-    private static func reaches(from home: UInt64, to gap: UInt64, before position: UInt64) -> Bool {
-        gap &- home < position &- home
     }
 
     /// FNV-1a over every name and value, with a separator byte between them.

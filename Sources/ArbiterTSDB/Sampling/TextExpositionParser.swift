@@ -37,6 +37,8 @@ public enum TextExpositionParser {
     /// Calls `body` with every sample line's number, labels and value bytes.
     private static func scan(_ bytes: [UInt8], _ body: (Int, Labels, ArraySlice<UInt8>) throws -> Void) throws {
         var lineNumber = 0
+        // The lines of one family come together: their metric name is made into a String once.
+        var lastName = ""
         var start = 0
         while start < bytes.count {
             lineNumber += 1
@@ -48,7 +50,7 @@ public enum TextExpositionParser {
             let labels: Labels
             let value: ArraySlice<UInt8>
             do {
-                (labels, value) = try self.sample(line)
+                (labels, value) = try self.sample(line, lastName: &lastName)
             } catch let message as Message {
                 throw ParseError(line: lineNumber, message: message.text)
             }
@@ -60,10 +62,11 @@ public enum TextExpositionParser {
         let text: String
     }
 
-    private static func sample(_ line: ArraySlice<UInt8>) throws -> (Labels, ArraySlice<UInt8>) {
+    private static func sample(_ line: ArraySlice<UInt8>, lastName: inout String) throws -> (Labels, ArraySlice<UInt8>) {
         var index = line.startIndex
         while index < line.endIndex, line[index] != UInt8(ascii: "{"), line[index] != UInt8(ascii: " ") { index += 1 }
-        let name = String(decoding: line[line.startIndex..<index], as: UTF8.self)
+        if !lastName.utf8.elementsEqual(line[line.startIndex..<index]) { lastName = String(decoding: line[line.startIndex..<index], as: UTF8.self) }
+        let name = lastName
         guard !name.isEmpty else { throw Message(text: "a sample line needs a metric name") }
         var pairs: [(name: String, value: String)] = [(Labels.metricName, name)]
         // Whether the pairs come sorted, unique and without empty values, as the registry writes them.
