@@ -45,9 +45,16 @@ let package = Package(
             ],
             swiftSettings: [.enableUpcomingFeature("ExistentialAny")]
         ),
+        // The workload and process measurements the benchmarks share.
+        .target(
+            name: "BenchmarkSupport",
+            dependencies: [.product(name: "ArbiterMetrics", package: arbiterPackage)],
+            swiftSettings: [.enableUpcomingFeature("ExistentialAny")]
+        ),
         .executableTarget(
             name: "RemoteWriteBenchmark",
             dependencies: [
+                "BenchmarkSupport",
                 .product(name: "ArbiterMetrics", package: arbiterPackage),
                 .product(name: "ArbiterTSDB", package: arbiterPackage),
                 .product(name: "ArbiterRemoteWrite", package: arbiterPackage),
@@ -61,6 +68,7 @@ let package = Package(
         .executableTarget(
             name: "RulesBenchmark",
             dependencies: [
+                "BenchmarkSupport",
                 .product(name: "ArbiterMetrics", package: arbiterPackage),
                 .product(name: "ArbiterTSDB", package: arbiterPackage),
                 .product(name: "ArbiterPromQL", package: arbiterPackage),

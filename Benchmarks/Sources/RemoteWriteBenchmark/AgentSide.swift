@@ -1,4 +1,5 @@
 import ArbiterTesting
+import BenchmarkSupport
 import Foundation
 import Hummingbird
 import NIOCore

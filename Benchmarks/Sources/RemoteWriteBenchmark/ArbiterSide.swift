@@ -1,6 +1,7 @@
 import ArbiterMetrics
 import ArbiterRemoteWrite
 import ArbiterTSDB
+import BenchmarkSupport
 import Foundation
 import Logging
 

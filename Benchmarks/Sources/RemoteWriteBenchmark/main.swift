@@ -2,6 +2,7 @@ import ArbiterMetrics
 import ArbiterRemoteWrite
 import ArbiterTSDB
 import ArbiterTesting
+import BenchmarkSupport
 import Foundation
 
 // (a) Encode + compress throughput of one 100,000-series round on one core, in-process.

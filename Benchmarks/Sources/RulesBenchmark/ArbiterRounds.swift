@@ -1,6 +1,7 @@
 import ArbiterPromQL
 import ArbiterRules
 import ArbiterTSDB
+import BenchmarkSupport
 import Foundation
 
 /// Arbiter's side: the registry sampled into the head and the rule group evaluated, round after

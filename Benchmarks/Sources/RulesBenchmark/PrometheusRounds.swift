@@ -1,5 +1,6 @@
 import ArbiterMetrics
 import ArbiterTesting
+import BenchmarkSupport
 import Foundation
 import Hummingbird
 import NIOCore
@@ -66,7 +67,7 @@ struct PrometheusRounds {
         log("  prometheus started (pid \(prometheus.process.pid)); warming up for \(self.warmup)")
         try await Task.sleep(for: self.warmup)
         var result = Result()
-        let cpuStart = Self.cpuSeconds(pid: prometheus.process.pid)
+        let cpuStart = ProcessStats.cpuSeconds(pid: prometheus.process.pid)
         let started = ContinuousClock.now
         let missedStart = try await Self.metric(prometheus, "prometheus_rule_group_iterations_missed_total")
         var last = -1.0
@@ -80,7 +81,7 @@ struct PrometheusRounds {
             try await Task.sleep(for: .seconds(1))
         }
         result.windowSeconds = ArbiterRounds.seconds(ContinuousClock.now - started)
-        result.cpuSeconds = Self.cpuSeconds(pid: prometheus.process.pid) - cpuStart
+        result.cpuSeconds = ProcessStats.cpuSeconds(pid: prometheus.process.pid) - cpuStart
         result.missedIterations = try await Self.metric(prometheus, "prometheus_rule_group_iterations_missed_total") - missedStart
         return result
     }
@@ -91,17 +92,4 @@ struct PrometheusRounds {
         return text.split(separator: "\n").filter { $0.hasPrefix(name + "{") || $0.hasPrefix(name + " ") }
             .compactMap { Double($0.split(separator: " ").last ?? "") }.reduce(0, +)
     }
-
-    /// utime + stime of a process, from `/proc/<pid>/stat`.
-    static func cpuSeconds(pid: Int32) -> Double {
-        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8), let close = stat.lastIndex(of: ")") else { return 0 }
-        let fields = stat[stat.index(after: close)...].split(separator: " ")
-        // After the command: state is field 3, utime 14 and stime 15 (1-based over the whole line).
-        guard fields.count > 13, let user = Double(fields[11]), let system = Double(fields[12]) else { return 0 }
-        return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
-    }
-}
-
-func log(_ text: String) {
-    FileHandle.standardError.write(Data((text + "\n").utf8))
 }

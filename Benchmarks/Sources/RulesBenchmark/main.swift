@@ -1,5 +1,6 @@
 import ArbiterRules
 import ArbiterTesting
+import BenchmarkSupport
 import Foundation
 
 // 1,000 rules (500 recording, 500 alerting, from Benchmarks/rules/generate) over 100,000 series in
@@ -23,10 +24,6 @@ func percentile(_ values: [Double], _ p: Double) -> Double {
     return sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))]
 }
 
-/// Written at once (a crash later must not lose it in a buffer).
-func emit(_ text: String) { FileHandle.standardOutput.write(Data((text + "\n").utf8)) }
-
-func f(_ value: Double, _ digits: Int = 3) -> String { String(format: "%.\(digits)f", value) }
 
 let rules = try RuleFile.load(rulesPath)
 log("rules: \(rules.ruleCount) in \(rules.groups.count) group(s); series: \(Workload.seriesCount)")

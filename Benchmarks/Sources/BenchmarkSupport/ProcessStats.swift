@@ -1,9 +1,9 @@
 import Foundation
 
 /// CPU time and peak memory of a process, from `/proc`.
-enum ProcessStats {
+public enum ProcessStats {
     /// utime + stime in seconds.
-    static func cpuSeconds(pid: Int32) -> Double {
+    public static func cpuSeconds(pid: Int32) -> Double {
         guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8), let close = stat.lastIndex(of: ")") else { return 0 }
         let fields = stat[stat.index(after: close)...].split(separator: " ")
         guard fields.count > 13, let user = Double(fields[11]), let system = Double(fields[12]) else { return 0 }
@@ -11,10 +11,10 @@ enum ProcessStats {
     }
 
     /// Peak resident set (VmHWM) in bytes.
-    static func peakRSS(pid: Int32) -> Double { self.status("VmHWM:", pid: pid) }
+    public static func peakRSS(pid: Int32) -> Double { self.status("VmHWM:", pid: pid) }
 
     /// Resident set now (VmRSS) in bytes.
-    static func currentRSS(pid: Int32) -> Double { self.status("VmRSS:", pid: pid) }
+    public static func currentRSS(pid: Int32) -> Double { self.status("VmRSS:", pid: pid) }
 
     private static func status(_ field: String, pid: Int32) -> Double {
         guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
@@ -25,10 +25,12 @@ enum ProcessStats {
     }
 }
 
-func log(_ text: String) {
+/// A progress line on stderr.
+public func log(_ text: String) {
     FileHandle.standardError.write(Data((text + "\n").utf8))
 }
 
-func emit(_ text: String) { FileHandle.standardOutput.write(Data((text + "\n").utf8)) }
+/// A result line on stdout, written at once (a crash later must not lose it in a buffer).
+public func emit(_ text: String) { FileHandle.standardOutput.write(Data((text + "\n").utf8)) }
 
-func f(_ value: Double, _ digits: Int = 3) -> String { String(format: "%.\(digits)f", value) }
+public func f(_ value: Double, _ digits: Int = 3) -> String { String(format: "%.\(digits)f", value) }
