@@ -37,7 +37,7 @@ final class RemoteWriteClient: Sendable {
         if let ca = options.caFile { tls.trustRoots = .file(ca) }
         if let cert = options.certFile, let key = options.keyFile {
             tls.certificateChain = try NIOSSLCertificate.fromPEMFile(cert).map { .certificate($0) }
-            tls.privateKey = .file(key)
+            tls.privateKey = .privateKey(try NIOSSLPrivateKey(file: key, format: .pem))
         }
         if options.insecureSkipVerify { tls.certificateVerification = .none }
         return tls
