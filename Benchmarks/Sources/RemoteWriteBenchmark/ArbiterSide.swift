@@ -33,6 +33,7 @@ enum ArbiterSide {
         }
         try await Task.sleep(for: warmup)
         let pid = getpid()
+        log("  arbiter side: \(f(ProcessStats.currentRSS(pid: pid) / 1e6, 1)) MB resident after the warm-up, \(f(ProcessStats.peakRSS(pid: pid) / 1e6, 1)) MB at the peak so far")
         let cpuStart = ProcessStats.cpuSeconds(pid: pid)
         let sentStart = Self.sent(metrics)
         let started = ContinuousClock.now
@@ -40,6 +41,7 @@ enum ArbiterSide {
         let elapsed = ContinuousClock.now - started
         let cpu = ProcessStats.cpuSeconds(pid: pid) - cpuStart
         let sent = Self.sent(metrics) - sentStart
+        log("  arbiter side: \(f(ProcessStats.currentRSS(pid: pid) / 1e6, 1)) MB resident at the end of the window")
         sampler.cancel()
         sender.cancel()
         emit("\(cpu) \(sent) \(Double(elapsed.components.seconds)) \(ProcessStats.peakRSS(pid: pid))")

@@ -16,12 +16,19 @@ public final class RoundEncoder {
         }
     }
 
-    /// A series seen: its labels as sampled and as sent (`nil` when relabelling drops it), and the
-    /// last round it was in.
+    /// A series seen: its labels as sent (`nil` when relabelling drops it), the hash of its labels
+    /// as sampled, the last round it was in, and the sampled labels only when they differ from
+    /// those sent (external labels or relabelling changed them); otherwise the sent ones identify it.
     private struct Entry {
-        var key: Labels
+        var hash: UInt64
+        var key: Labels?
         var labels: SeriesLabels?
         var round: UInt64
+
+        func identifies(_ labels: Labels) -> Bool {
+            if let key = self.key { return key == labels }
+            return self.labels?.equals(labels) ?? false
+        }
     }
 
     private let externalLabels: [(name: String, value: String)]
@@ -79,7 +86,7 @@ public final class RoundEncoder {
     /// The series' labels as sent, marking it seen in `round`: one hash lookup for a known series.
     private func stamp(_ labels: Labels, round: UInt64) -> SeriesLabels? {
         let hash = Self.hash(labels)
-        if let slot = self.index.first(hash, where: { self.entries[$0]!.key == labels }) {
+        if let slot = self.index.first(hash, where: { self.entries[$0]!.identifies(labels) }) {
             self.entries[slot]!.round = round
             return self.entries[slot]!.labels
         }
@@ -88,7 +95,7 @@ public final class RoundEncoder {
         pairs.sort { $0.name.utf8.lexicographicallyPrecedes($1.name.utf8) }
         let kept = RelabelRule.apply(self.relabel, to: pairs).map { $0.filter { !$0.value.isEmpty } }
         let series = kept.map(SeriesLabels.init)
-        let entry = Entry(key: labels, labels: series, round: round)
+        let entry = Entry(hash: hash, key: series?.equals(labels) == true ? nil : labels, labels: series, round: round)
         let slot: Int
         if let reused = self.free.popLast() {
             self.entries[reused] = entry
@@ -104,7 +111,7 @@ public final class RoundEncoder {
 
     private func forget(_ slot: Int) {
         guard let entry = self.entries[slot] else { return }
-        self.index.remove(Self.hash(entry.key), slot: slot)
+        self.index.remove(entry.hash, slot: slot)
         self.entries[slot] = nil
         self.free.append(slot)
         if let series = entry.labels { self.cachedBytes -= series.bytes }
