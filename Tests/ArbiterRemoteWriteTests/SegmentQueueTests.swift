@@ -52,6 +52,22 @@ import Testing
         #expect(queue.recovery.truncations == 0 && queue.records.last?.round == 2)
     }
 
+    @Test func aLongBacklogDrainsRoundByRoundWithItsCountsRight() throws {
+        let directory = try TemporaryDirectory(prefix: "queue")
+        defer { directory.remove() }
+        var queue = try SegmentQueue(directory: directory.path, maxBytes: 64 << 20)
+        for round in 1...3_000 { try queue.append(Self.blocks(1, bytes: 20, samples: 2), round: UInt64(round), timestamp: Int64(round)) }
+        #expect(queue.pendingSamples == 6_000)
+        for expected in 1...2_500 {
+            let next = try queue.nextRound()
+            #expect(next.count == 1 && next[0].record.round == UInt64(expected))
+            try queue.acknowledge(upTo: next[0].record.end)
+        }
+        #expect(queue.pendingSamples == 1_000 && queue.records.count == 500)
+        queue = try SegmentQueue(directory: directory.path, maxBytes: 64 << 20)
+        #expect(queue.records.first?.round == 2_501 && queue.pendingSamples == 1_000)
+    }
+
     @Test func overTheBudgetTheOldestSegmentsGoAndAreCounted() throws {
         let directory = try TemporaryDirectory(prefix: "queue")
         defer { directory.remove() }

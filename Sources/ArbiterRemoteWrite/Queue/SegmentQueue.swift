@@ -39,8 +39,13 @@ final class SegmentQueue {
     let segmentBytes: Int64
     private(set) var readOffset: Int64 = 0
     private(set) var writeOffset: Int64 = 0
-    /// Unacknowledged records, oldest first.
-    private(set) var records: [Record] = []
+    /// Unacknowledged records, oldest first: `stored` from `head` on. Acknowledging moves `head`
+    /// (the array is compacted now and then), so catching up on a long backlog stays linear.
+    private var stored: [Record] = []
+    private var head = 0
+    var records: ArraySlice<Record> { self.stored[self.head...] }
+    /// Samples of the unacknowledged records.
+    private(set) var pendingSamples = 0
     /// Segment start offsets, oldest first; the last is being written.
     private var segments: [Int64] = []
     private var current: QueueFile?
@@ -60,8 +65,6 @@ final class SegmentQueue {
 
     /// Bytes on disk in segments.
     var bytes: Int64 { self.writeOffset - (self.segments.first ?? self.writeOffset) }
-
-    var pendingSamples: Int { self.records.reduce(0) { $0 + $1.samples } }
 
     private func path(_ segment: Int64) -> String {
         (self.directory as NSString).appendingPathComponent(String(format: "%020lld.seg", segment))
@@ -94,7 +97,10 @@ final class SegmentQueue {
                     try file.sync()
                     break
                 }
-                if record.offset >= self.readOffset { self.records.append(record) }
+                if record.offset >= self.readOffset {
+                    self.stored.append(record)
+                    self.pendingSamples += record.samples
+                }
                 position = record.end
             }
             end = position
@@ -107,7 +113,7 @@ final class SegmentQueue {
         }
         self.writeOffset = end
         self.readOffset = min(self.readOffset, end)
-        self.recovery.records = self.records.count
+        self.recovery.records = self.stored.count
         try self.writeOffsets()
     }
 
@@ -173,7 +179,8 @@ final class SegmentQueue {
         }
         try self.current!.write(encoded, at: self.writeOffset - self.segments.last!)
         try self.current!.sync()
-        self.records += added
+        self.stored += added
+        self.pendingSamples += added.reduce(0) { $0 + $1.samples }
         self.writeOffset = position
         try self.writeOffsets()
         return dropped
@@ -185,9 +192,7 @@ final class SegmentQueue {
         while self.segments.count > 1, self.bytes + incoming > self.maxBytes {
             let oldest = self.segments.removeFirst()
             let next = self.segments[0]
-            let lost = self.records.prefix { $0.offset < next }
-            dropped += lost.reduce(0) { $0 + $1.samples }
-            self.records.removeFirst(lost.count)
+            dropped += self.dropRecords(before: next)
             self.readOffset = max(self.readOffset, next)
             try? FileManager.default.removeItem(atPath: self.path(oldest))
         }
@@ -213,11 +218,28 @@ final class SegmentQueue {
     func acknowledge(upTo end: Int64) throws {
         guard end > self.readOffset else { return }
         self.readOffset = min(end, self.writeOffset)
-        self.records.removeAll { $0.offset < self.readOffset }
+        self.dropRecords(before: self.readOffset)
         while self.segments.count > 1, self.segments[1] <= self.readOffset {
             try? FileManager.default.removeItem(atPath: self.path(self.segments.removeFirst()))
         }
         try self.writeOffsets()
+    }
+
+    /// Forgets the records that start before `offset`.
+    /// - Returns: Their samples.
+    @discardableResult
+    private func dropRecords(before offset: Int64) -> Int {
+        var samples = 0
+        while self.head < self.stored.count, self.stored[self.head].offset < offset {
+            samples += self.stored[self.head].samples
+            self.head += 1
+        }
+        self.pendingSamples -= samples
+        if self.head > 1024, self.head * 2 > self.stored.count {
+            self.stored.removeFirst(self.head)
+            self.head = 0
+        }
+        return samples
     }
 
     // MARK: Bytes

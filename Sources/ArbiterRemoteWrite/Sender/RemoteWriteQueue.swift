@@ -114,8 +114,10 @@ public final class RemoteWriteQueue: Sendable {
                 }
                 guard let last = round.last else { break }
                 guard await self.send(round) else { return }
+                var pending = 0
                 do {
-                    let (bytes, pending) = try self.storage.withLock { storage in
+                    let bytes: Int64
+                    (bytes, pending) = try self.storage.withLock { storage in
                         try storage.queue.acknowledge(upTo: last.record.end)
                         return (storage.queue.bytes, storage.queue.pendingSamples)
                     }
@@ -125,7 +127,7 @@ public final class RemoteWriteQueue: Sendable {
                 } catch {
                     self.logger.error("cannot acknowledge in the remote write buffer", metadata: ["remote_name": "\(self.endpoint.name)", "error": "\(error)"])
                 }
-                self.reshardIfDue(pending: Double(self.storage.withLock { $0.queue.pendingSamples }))
+                self.reshardIfDue(pending: Double(pending))
             }
             if Task.isCancelled { return }
         }
