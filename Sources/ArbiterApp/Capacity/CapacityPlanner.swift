@@ -54,12 +54,18 @@ struct CapacityPlanner: Service {
     }
 
     func run() async throws {
+        // A first estimate at start, so `arbiter capacity` lists the configured types at once.
+        await self.estimateNow()
         for try await _ in AsyncTimerSequence(interval: self.interval, clock: .continuous).cancelOnGracefulShutdown() {
-            do {
-                try await self.estimate(at: WallClock.nowMilliseconds())
-            } catch {
-                self.logger.error("capacity estimate failed", metadata: ["error": "\(error)"])
-            }
+            await self.estimateNow()
+        }
+    }
+
+    private func estimateNow() async {
+        do {
+            try await self.estimate(at: WallClock.nowMilliseconds())
+        } catch {
+            self.logger.error("capacity estimate failed", metadata: ["error": "\(error)"])
         }
     }
 

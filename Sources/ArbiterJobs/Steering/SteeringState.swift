@@ -86,8 +86,6 @@ public final class SteeringState: Sendable {
 
     public var board: SteeringBoard { self.inner.withLock { $0.board } }
 
-    public var active: [SteeringBoard.Active] { self.inner.withLock { $0.board.active } }
-
     // MARK: Dispatch
 
     /// What one lease attempt may take of each steered type.

@@ -24,6 +24,11 @@ final class RemoteWriteClient: Sendable {
         var configuration = HTTPClient.Configuration()
         configuration.timeout = .init(connect: .seconds(min(10, endpoint.remoteTimeout.components.seconds + 1)))
         configuration.decompression = .disabled
+        // A refused connection is an attempt that failed: the sender's own backoff retries it, as
+        // Prometheus's does, instead of the pool retrying quietly until the timeout.
+        configuration.connectionPool.retryConnectionEstablishment = false
+        // One connection per shard.
+        configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = max(8, endpoint.queue.maxShards)
         if endpoint.url.hasPrefix("https://") { configuration.tlsConfiguration = try Self.tls(endpoint.tls) }
         self.client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }
