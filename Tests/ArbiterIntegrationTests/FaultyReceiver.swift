@@ -40,10 +40,12 @@ final class FaultyReceiver: Sendable {
         let holder = Mutex<FaultyReceiver?>(nil)
         let router = Router()
         router.post("/{name}") { request, context -> Response in
+            // Logged at arrival, before the body is read, so a loaded machine skews the gaps less.
+            let arrived = ContinuousClock.now
             let name = try context.parameters.require("name")
             let body = try await request.body.collect(upTo: 64 << 20)
             guard let receiver = holder.withLock({ $0 }) else { return Response(status: .serviceUnavailable) }
-            return try await receiver.handle(name: name, body: Array(body.readableBytesView), headers: request.headers)
+            return try await receiver.handle(name: name, arrived: arrived, body: Array(body.readableBytesView), headers: request.headers)
         }
         let app = Application(
             router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
@@ -57,7 +59,7 @@ final class FaultyReceiver: Sendable {
         return receiver
     }
 
-    private func handle(name: String, body: [UInt8], headers: HTTPFields) async throws -> Response {
+    private func handle(name: String, arrived: ContinuousClock.Instant, body: [UInt8], headers: HTTPFields) async throws -> Response {
         let fault = self.scripts.withLock { scripts -> Fault? in
             guard var script = scripts[name], !script.isEmpty else { return nil }
             let next = script.removeFirst()
@@ -73,11 +75,11 @@ final class FaultyReceiver: Sendable {
             status = code
             if let retryAfter { response[.retryAfter] = retryAfter }
         }
-        // Logged on arrival, so the log is in the order the sender sent.
+        // Logged as it arrived, so the log is in the order the sender sent.
         let samples = decoded?.series.reduce(0) { $0 + $1.samples.count } ?? 0
         let timestamps = Set(decoded?.series.flatMap { $0.samples.map(\.timestamp) } ?? [])
         self.log.withLock {
-            $0.append(Received(at: .now, path: name, samples: samples, timestamps: timestamps, headers: fields, answered: status))
+            $0.append(Received(at: arrived, path: name, samples: samples, timestamps: timestamps, headers: fields, answered: status))
         }
         if case .slow(let delay) = fault { try await Task.sleep(for: delay) }
         return Response(status: .init(code: status), headers: response)
