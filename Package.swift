@@ -228,7 +228,7 @@ let package = Package(
         .testTarget(name: "ArbiterTSDBTests", dependencies: ["ArbiterTSDB"], swiftSettings: swiftSettings),
         .testTarget(name: "ArbiterPromQLTests", dependencies: ["ArbiterPromQL", "ArbiterTSDB"], swiftSettings: swiftSettings),
         .testTarget(
-            name: "ArbiterRemoteWriteTests", dependencies: ["ArbiterRemoteWrite", "ArbiterTesting", "ArbiterTSDB", "ArbiterMetrics"],
+            name: "ArbiterRemoteWriteTests", dependencies: ["ArbiterRemoteWrite", "ArbiterTesting", "ArbiterTSDB", "ArbiterMetrics", "CArbiterProto"],
             swiftSettings: swiftSettings),
         .testTarget(name: "ArbiterRulesTests", dependencies: ["ArbiterRules", "ArbiterPromQL", "ArbiterTSDB"], swiftSettings: swiftSettings),
         .testTarget(name: "ArbiterWorkerProtocolTests", dependencies: ["ArbiterWorkerProtocol"], swiftSettings: swiftSettings),

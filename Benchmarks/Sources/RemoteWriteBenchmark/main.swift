@@ -16,6 +16,7 @@ func option(_ name: String, _ fallback: Int) -> Int {
 }
 let warmup = Duration.seconds(option("--warmup", 30))
 let window = Duration.seconds(option("--window", 60))
+// `--encode-only` stops after (a), to profile the encoder.
 
 if arguments.count > 1, arguments[1] == "arbiter-side" {
     try await ArbiterSide.run(receiver: arguments[2], directory: arguments[3], warmup: warmup, window: window)
@@ -48,6 +49,7 @@ for index in 0..<10 {
 let encodeMedian = encodeSeconds.sorted()[encodeSeconds.count / 2]
 let encodeRate = Double(round.count) / encodeMedian
 emit("(a) encode + snappy: \(round.count) samples in \(f(encodeMedian * 1000, 1)) ms (median of 10) = \(f(encodeRate / 1e6, 2)) M samples/s on one core; \(f(Double(bytes) / Double(round.count), 2)) compressed bytes/sample")
+if arguments.contains("--encode-only") { exit(0) }
 
 // (b)
 let receiver = try await PrometheusServer.start(scrapeConfigs: "", scrapeInterval: "5s", arguments: ["--storage.tsdb.retention.time=1h"])

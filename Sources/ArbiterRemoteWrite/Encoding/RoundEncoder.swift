@@ -3,7 +3,9 @@ import ArbiterTSDB
 /// Turns sampling rounds into remote-write requests for one endpoint: external labels merged in
 /// (the series' own win), `write_relabel_configs` applied, a staleness marker for every series the
 /// previous round sent and this one lacks, and requests of at most `max_samples_per_send` samples.
-/// Each series' labels are built as protobuf-c messages once and kept while the series lives.
+/// Each series' labels are packed by protobuf-c once and kept while the series lives. A round lists
+/// the registry's series in the same order as the last one, so each sample is first matched against
+/// the series at its position in the last round; only a miss hashes its labels.
 public final class RoundEncoder {
     /// One request, compressed, and what it carries.
     public struct Block: Sendable {
@@ -22,8 +24,10 @@ public final class RoundEncoder {
     private struct Entry {
         var hash: UInt64
         var key: Labels?
-        var labels: SeriesLabels?
+        var labels: PackedLabels?
         var round: UInt64
+        /// Where the series came in the last round that had it.
+        var position: Int32
 
         func identifies(_ labels: Labels) -> Bool {
             if let key = self.key { return key == labels }
@@ -40,6 +44,8 @@ public final class RoundEncoder {
     private var entries: [Entry?] = []
     private var free: [Int] = []
     private var round: UInt64 = 0
+    /// The slot of each series of the last round, in its order.
+    private var order: [Int32] = []
     private(set) var cachedBytes = 0
     /// Series the last round dropped by relabelling.
     private(set) var droppedSeries = 0
@@ -54,12 +60,25 @@ public final class RoundEncoder {
     public func encode(_ samples: [(Labels, Double)], at timestamp: Int64) -> [Block] {
         self.round += 1
         let (current, previous) = (self.round, self.round - 1)
-        var entries: [(labels: SeriesLabels, value: Double)] = []
+        var entries: [(labels: PackedLabels, value: Double)] = []
         entries.reserveCapacity(samples.count)
+        var order: [Int32] = []
+        order.reserveCapacity(samples.count)
         var dropped = 0
+        // The position in the last round's order where this round's next sample most likely is.
+        var guess = 0
         for (labels, value) in samples {
-            let series = self.stamp(labels, round: current)
-            guard let series else {
+            let slot: Int
+            if guess < self.order.count, let entry = self.entries[Int(self.order[guess])], entry.round == previous, entry.identifies(labels) {
+                slot = Int(self.order[guess])
+            } else {
+                slot = self.slot(for: labels)
+            }
+            if let position = self.entries[slot]!.round == previous ? self.entries[slot]!.position : nil { guess = Int(position) + 1 }
+            self.entries[slot]!.round = current
+            self.entries[slot]!.position = Int32(order.count)
+            order.append(Int32(slot))
+            guard let series = self.entries[slot]!.labels else {
                 dropped += 1
                 continue
             }
@@ -72,6 +91,7 @@ public final class RoundEncoder {
             if entry.round == previous, let series = entry.labels { entries.append((series, StaleNaN.value)) }
             self.forget(slot)
         }
+        self.order = order
         self.droppedSeries = dropped
         var blocks: [Block] = []
         var start = 0
@@ -83,19 +103,16 @@ public final class RoundEncoder {
         return blocks
     }
 
-    /// The series' labels as sent, marking it seen in `round`: one hash lookup for a known series.
-    private func stamp(_ labels: Labels, round: UInt64) -> SeriesLabels? {
+    /// The slot of the series with these labels, found by their hash or made for them.
+    private func slot(for labels: Labels) -> Int {
         let hash = Self.hash(labels)
-        if let slot = self.index.first(hash, where: { self.entries[$0]!.identifies(labels) }) {
-            self.entries[slot]!.round = round
-            return self.entries[slot]!.labels
-        }
+        if let slot = self.index.first(hash, where: { self.entries[$0]!.identifies(labels) }) { return slot }
         var pairs = labels.pairs
         for external in self.externalLabels where labels[external.name] == nil { pairs.append(external) }
         pairs.sort { $0.name.utf8.lexicographicallyPrecedes($1.name.utf8) }
         let kept = RelabelRule.apply(self.relabel, to: pairs).map { $0.filter { !$0.value.isEmpty } }
-        let series = kept.map(SeriesLabels.init)
-        let entry = Entry(hash: hash, key: series?.equals(labels) == true ? nil : labels, labels: series, round: round)
+        let series = kept.map(PackedLabels.make)
+        let entry = Entry(hash: hash, key: series?.equals(labels) == true ? nil : labels, labels: series, round: 0, position: 0)
         let slot: Int
         if let reused = self.free.popLast() {
             self.entries[reused] = entry
@@ -106,7 +123,7 @@ public final class RoundEncoder {
         }
         self.index.insert(hash, slot: slot)
         if let series { self.cachedBytes += series.bytes }
-        return series
+        return slot
     }
 
     private func forget(_ slot: Int) {

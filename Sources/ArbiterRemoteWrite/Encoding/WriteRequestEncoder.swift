@@ -1,57 +1,59 @@
 import CArbiterProto
 
-/// Packs samples into a remote-write 1.0 `WriteRequest` with protobuf-c and compresses it with
-/// snappy. One sample per series, as a sampling round has; its scratch messages are allocated once
-/// for `capacity` samples and reused for every request.
+/// Assembles remote-write 1.0 `WriteRequest`s and compresses them with snappy. Each series' labels
+/// were packed by protobuf-c once (``PackedLabels``); a request is their concatenation, each framed
+/// as a `TimeSeries` with its one sample. Protobuf defines a message's encoding as the concatenation
+/// of its fields, so this is byte for byte what protobuf-c packs for the same request (a test checks
+/// it), without walking every label twice per round.
 final class WriteRequestEncoder {
     let capacity: Int
-    private let series: UnsafeMutablePointer<Prometheus__TimeSeries>
-    private let seriesPointers: UnsafeMutablePointer<UnsafeMutablePointer<Prometheus__TimeSeries>?>
-    private let samples: UnsafeMutablePointer<Prometheus__Sample>
-    private let samplePointers: UnsafeMutablePointer<UnsafeMutablePointer<Prometheus__Sample>?>
     private var packed: [UInt8] = []
 
     init(capacity: Int) {
         self.capacity = max(1, capacity)
-        self.series = .allocate(capacity: self.capacity)
-        self.seriesPointers = .allocate(capacity: self.capacity)
-        self.samples = .allocate(capacity: self.capacity)
-        self.samplePointers = .allocate(capacity: self.capacity)
-        for index in 0..<self.capacity {
-            prometheus__time_series__init(self.series + index)
-            prometheus__sample__init(self.samples + index)
-            self.seriesPointers[index] = self.series + index
-            self.samplePointers[index] = self.samples + index
-            self.series[index].n_samples = 1
-            self.series[index].samples = self.samplePointers + index
-        }
     }
 
-    deinit {
-        self.series.deallocate()
-        self.seriesPointers.deallocate()
-        self.samples.deallocate()
-        self.samplePointers.deallocate()
-    }
-
-    /// The snappy-compressed request for `batch` (at most `capacity` entries, labels sorted).
-    func encode(_ batch: ArraySlice<(labels: SeriesLabels, value: Double)>, timestamp: Int64) -> [UInt8] {
+    /// The snappy-compressed request for `batch` (at most `capacity` entries).
+    func encode(_ batch: ArraySlice<(labels: PackedLabels, value: Double)>, timestamp: Int64) -> [UInt8] {
         precondition(batch.count <= self.capacity)
-        for (index, entry) in batch.enumerated() {
-            self.series[index].n_labels = entry.labels.count
-            self.series[index].labels = entry.labels.pointers
-            self.samples[index].value = entry.value
-            self.samples[index].timestamp = timestamp
+        // proto3 leaves out fields at their zero value, as protobuf-c does: a value of ±0 and a
+        // timestamp of 0 are not written.
+        let stamp = UInt64(bitPattern: timestamp)
+        let stampBytes = timestamp == 0 ? 0 : 1 + Varint.size(stamp)
+        var size = 0
+        for entry in batch {
+            let sample = (entry.value == 0 ? 0 : 9) + stampBytes
+            let series = entry.labels.count + 1 + Varint.size(UInt64(sample)) + sample
+            size += 1 + Varint.size(UInt64(series)) + series
         }
-        var request = Prometheus__WriteRequest()
-        prometheus__write_request__init(&request)
-        request.n_timeseries = batch.count
-        request.timeseries = self.seriesPointers
-        let size = prometheus__write_request__get_packed_size(&request)
         if self.packed.count < size { self.packed = [UInt8](repeating: 0, count: size) }
         return self.packed.withUnsafeMutableBufferPointer { buffer in
-            let written = prometheus__write_request__pack(&request, buffer.baseAddress)
-            return Snappy.compress(UnsafeRawBufferPointer(start: buffer.baseAddress, count: written))
+            var out = buffer.baseAddress!
+            for entry in batch {
+                let sample = (entry.value == 0 ? 0 : 9) + stampBytes
+                // WriteRequest.timeseries (1), length-delimited.
+                out.pointee = 0x0a
+                out = Varint.write(UInt64(entry.labels.count + 1 + Varint.size(UInt64(sample)) + sample), to: out + 1)
+                entry.labels.withBytes { labels in
+                    if let base = labels.baseAddress { out.update(from: base, count: labels.count) }
+                    out += labels.count
+                }
+                // TimeSeries.samples (2), length-delimited: Sample.value (1, fixed64), Sample.timestamp (2, varint).
+                out.pointee = 0x12
+                out = Varint.write(UInt64(sample), to: out + 1)
+                if entry.value != 0 {
+                    out.pointee = 0x09
+                    var bits = entry.value.bitPattern.littleEndian
+                    withUnsafeBytes(of: &bits) { UnsafeMutableRawPointer(out + 1).copyMemory(from: $0.baseAddress!, byteCount: 8) }
+                    out += 9
+                }
+                if timestamp != 0 {
+                    out.pointee = 0x10
+                    out = Varint.write(stamp, to: out + 1)
+                }
+            }
+            precondition(out - buffer.baseAddress! == size, "the request's size was computed before it was written")
+            return Snappy.compress(UnsafeRawBufferPointer(start: buffer.baseAddress, count: size))
         }
     }
 }
