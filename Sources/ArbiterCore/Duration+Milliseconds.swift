@@ -3,4 +3,9 @@ extension Duration {
     public var wholeMilliseconds: Int64 {
         self.components.seconds * 1000 + self.components.attoseconds / 1_000_000_000_000_000
     }
+
+    /// In seconds, fractions included: the unit metrics and rates are in.
+    public var seconds: Double {
+        Double(self.components.seconds) + Double(self.components.attoseconds) / 1e18
+    }
 }

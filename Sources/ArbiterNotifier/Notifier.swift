@@ -124,7 +124,3 @@ public final class Notifier: Service, Sendable {
 extension String {
     var trimmingTrailingSlash: String { self.hasSuffix("/") ? String(self.dropLast()) : self }
 }
-
-extension Duration {
-    var seconds: Double { Double(self.components.seconds) + Double(self.components.attoseconds) / 1e18 }
-}

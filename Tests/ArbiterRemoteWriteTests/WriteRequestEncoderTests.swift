@@ -73,16 +73,6 @@ import Testing
         #expect(assembled == Self.reference(batch, timestamp: timestamp))
     }
 
-    @Test func packedLabelsCompareWithTheLabelsTheyCameFrom() {
-        let labels = Labels([("__name__", "up"), ("instance", String(repeating: "x", count: 200))])
-        let packed = PackedLabels.make(labels.pairs)
-        #expect(packed.equals(labels))
-        #expect(!packed.equals(Labels([("__name__", "up")])))
-        #expect(!packed.equals(Labels([("__name__", "up"), ("instance", String(repeating: "x", count: 199))])))
-        #expect(!packed.equals(Labels([("__name__", "up"), ("instance", String(repeating: "x", count: 200)), ("z", "1")])))
-        #expect(!packed.equals(Labels([("__name__", "uq"), ("instance", String(repeating: "x", count: 200))])))
-    }
-
     @Test func roundsInAnotherOrderWithSeriesComingAndGoingSendEachSeriesOnce() throws {
         let encoder = RoundEncoder(externalLabels: [:], relabel: [], maxSamplesPerSend: 1_000)
         func round(_ names: [String]) -> [(Labels, Double)] { names.map { (Labels([("__name__", $0)]), 1) } }

@@ -5,7 +5,7 @@ import BenchmarkSupport
 import Foundation
 import Logging
 
-/// Arbiter forwarding the workload: every 5 s the registry is rendered and parsed as the daemon's
+/// Arbiter forwarding the workload: every 5 s the registry is rendered and read as the daemon's
 /// sampler does, and the round goes through `RemoteWriteService` (encode, disk queue, send) to the
 /// receiver. Run in its own process so its CPU and peak memory are its own; prints one line:
 /// `cpu_seconds samples_sent window_seconds peak_rss_bytes`.
@@ -21,11 +21,12 @@ enum ArbiterSide {
         let service = try RemoteWriteService(endpoints: [endpoint], directory: directory, metrics: try RemoteWriteMetrics(registry: metrics), logger: logger)
         let sender = Task { try await service.run() }
         let sampler = Task {
+            let reader = ExpositionRoundReader()
             while !Task.isCancelled {
                 workload.advance()
                 var text: [UInt8] = []
                 workload.registry.render(.text, into: &text)
-                if let samples = try? TextExpositionParser.parse(text) {
+                if let samples = try? reader.read(text) {
                     service.append(round: samples, at: Int64(Date().timeIntervalSince1970 * 1000))
                 }
                 try? await Task.sleep(for: .seconds(5))

@@ -38,17 +38,19 @@ struct RegistrySampler: Service {
     }
 
     func run() async throws {
+        // Unchanged series get last round's labels back from the reader: no parse, no allocation.
+        let reader = ExpositionRoundReader()
         for try await _ in AsyncTimerSequence(interval: self.interval, clock: .continuous).cancelOnGracefulShutdown() {
-            self.sample(at: WallClock.nowMilliseconds())
+            self.sample(at: WallClock.nowMilliseconds(), reader: reader)
         }
     }
 
     /// One round.
-    func sample(at timestamp: Int64) {
+    func sample(at timestamp: Int64, reader: ExpositionRoundReader) {
         var text: [UInt8] = []
         self.registry.render(.text, into: &text)
         do {
-            let samples = try TextExpositionParser.parse(text)
+            let samples = try reader.read(text)
             let round = self.head.append(round: samples, at: timestamp)
             self.remoteWrite?.append(round: samples, at: timestamp)
             self.appended.increment(by: round.appended + round.staleMarked)

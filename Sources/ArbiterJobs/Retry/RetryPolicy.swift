@@ -1,3 +1,5 @@
+import ArbiterCore
+
 /// How often and how soon a job is tried again: up to `maxAttempts` attempts, each bounded by
 /// `timeout`, with exponential backoff and full jitter between them.
 ///
@@ -26,8 +28,8 @@ public struct RetryPolicy: Sendable, Equatable {
     /// The cap on the delay after a given failed attempt: `initial × 2^(attempt-1)`, at most `max`.
     /// - Parameter attempt: The attempt that failed, from 1.
     public func backoffCap(afterAttempt attempt: Int) -> Duration {
-        let initial = Self.seconds(self.initialBackoff)
-        let cap = Self.seconds(self.maxBackoff)
+        let initial = self.initialBackoff.seconds
+        let cap = self.maxBackoff.seconds
         let exponent = Double(min(max(attempt - 1, 0), 62))
         return .seconds(min(cap, initial * Double.pow2(exponent)))
     }
@@ -37,13 +39,9 @@ public struct RetryPolicy: Sendable, Equatable {
     ///   - attempt: The attempt that failed, from 1.
     ///   - generator: The randomness to use.
     public func delay(afterAttempt attempt: Int, using generator: inout some RandomNumberGenerator) -> Duration {
-        let cap = Self.seconds(self.backoffCap(afterAttempt: attempt))
+        let cap = self.backoffCap(afterAttempt: attempt).seconds
         guard cap > 0 else { return .zero }
         return .seconds(Double.random(in: 0...cap, using: &generator))
-    }
-
-    private static func seconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) * 1e-18
     }
 }
 

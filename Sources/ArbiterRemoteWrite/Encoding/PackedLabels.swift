@@ -28,38 +28,6 @@ final class PackedLabels: ManagedBuffer<Int, UInt8> {
         self.withUnsafeMutablePointers { count, bytes in body(UnsafeBufferPointer(start: bytes, count: count.pointee)) }
     }
 
-    /// Whether these are exactly `labels` (names and values, in order): a walk over the packed
-    /// fields, each string compared byte by byte.
-    func equals(_ labels: Labels) -> Bool {
-        self.withBytes { packed in
-            var cursor = 0
-            for pair in labels.pairs {
-                // Each label: tag 1, length, then the Label message: tag 1 name, tag 2 value.
-                guard cursor < packed.count, packed[cursor] == 0x0a, let (_, afterLength) = Varint.read(packed, at: cursor + 1),
-                    let afterName = Self.field(0x0a, pair.name, in: packed, at: afterLength),
-                    let afterValue = Self.field(0x12, pair.value, in: packed, at: afterName)
-                else { return false }
-                cursor = afterValue
-            }
-            return cursor == packed.count
-        }
-    }
-
-    /// The position after a string field with this tag and content, or `nil` when it differs.
-    private static func field(_ tag: UInt8, _ string: String, in packed: UnsafeBufferPointer<UInt8>, at start: Int) -> Int? {
-        guard start < packed.count, packed[start] == tag, let (length, body) = Varint.read(packed, at: start + 1) else { return nil }
-        let end = body + Int(length)
-        guard end <= packed.count else { return nil }
-        var string = string
-        let same = string.withUTF8 { utf8 in
-            guard utf8.count == Int(length) else { return false }
-            // Label strings are short: a loop beats a call to memcmp.
-            for index in 0..<utf8.count where utf8[index] != packed[body + index] { return false }
-            return true
-        }
-        return same ? end : nil
-    }
-
     /// Runs `body` with a protobuf-c `TimeSeries` holding only these labels, its strings borrowed.
     private static func withTimeSeries<Result>(
         _ pairs: [(name: String, value: String)], _ body: (UnsafePointer<Prometheus__TimeSeries>) -> Result
@@ -88,21 +56,6 @@ final class PackedLabels: ManagedBuffer<Int, UInt8> {
 
 /// Protobuf's base-128 varints.
 enum Varint {
-    /// The value at `start` and the position after it, or `nil` when the bytes end first.
-    static func read(_ bytes: UnsafeBufferPointer<UInt8>, at start: Int) -> (UInt64, Int)? {
-        var value: UInt64 = 0
-        var shift: UInt64 = 0
-        var cursor = start
-        while cursor < bytes.count, shift < 64 {
-            let byte = bytes[cursor]
-            value |= UInt64(byte & 0x7f) << shift
-            cursor += 1
-            if byte < 0x80 { return (value, cursor) }
-            shift += 7
-        }
-        return nil
-    }
-
     /// How many bytes `value` takes.
     static func size(_ value: UInt64) -> Int {
         max(1, (64 - value.leadingZeroBitCount + 6) / 7)

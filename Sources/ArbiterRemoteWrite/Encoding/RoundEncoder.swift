@@ -18,20 +18,21 @@ public final class RoundEncoder {
         }
     }
 
-    /// A series seen: its labels as sent (`nil` when relabelling drops it), the hash of its labels
-    /// as sampled, the last round it was in, and the sampled labels only when they differ from
-    /// those sent (external labels or relabelling changed them); otherwise the sent ones identify it.
+    /// A series seen: the hash of its labels as sampled and the labels last sampled (a sampler that
+    /// reuses them round after round makes matching a pointer comparison), its labels as sent
+    /// (`nil` when relabelling drops it), the last round it was in, and its position there.
     private struct Entry {
         var hash: UInt64
-        var key: Labels?
+        var seen: Labels
         var labels: PackedLabels?
         var round: UInt64
-        /// Where the series came in the last round that had it.
         var position: Int32
 
-        func identifies(_ labels: Labels) -> Bool {
-            if let key = self.key { return key == labels }
-            return self.labels?.equals(labels) ?? false
+        mutating func identifies(_ labels: Labels) -> Bool {
+            if self.seen.sharesStorage(with: labels) { return true }
+            guard self.seen == labels else { return false }
+            self.seen = labels
+            return true
         }
     }
 
@@ -69,7 +70,7 @@ public final class RoundEncoder {
         var guess = 0
         for (labels, value) in samples {
             let slot: Int
-            if guess < self.order.count, let entry = self.entries[Int(self.order[guess])], entry.round == previous, entry.identifies(labels) {
+            if guess < self.order.count, self.entries[Int(self.order[guess])]!.round == previous, self.entries[Int(self.order[guess])]!.identifies(labels) {
                 slot = Int(self.order[guess])
             } else {
                 slot = self.slot(for: labels)
@@ -112,7 +113,7 @@ public final class RoundEncoder {
         pairs.sort { $0.name.utf8.lexicographicallyPrecedes($1.name.utf8) }
         let kept = RelabelRule.apply(self.relabel, to: pairs).map { $0.filter { !$0.value.isEmpty } }
         let series = kept.map(PackedLabels.make)
-        let entry = Entry(hash: hash, key: series?.equals(labels) == true ? nil : labels, labels: series, round: 0, position: 0)
+        let entry = Entry(hash: hash, seen: labels, labels: series, round: 0, position: 0)
         let slot: Int
         if let reused = self.free.popLast() {
             self.entries[reused] = entry

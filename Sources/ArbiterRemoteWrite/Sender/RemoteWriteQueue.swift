@@ -15,38 +15,12 @@ public final class RemoteWriteQueue: Sendable {
         var queue: SegmentQueue
     }
 
-    private struct Throughput {
-        var shards: Int
-        var desired: Int
-        var samplesIn = 0
-        var samplesOut = 0
-        var sendSeconds = 0.0
-        var inRate = EWMA()
-        var outRate = EWMA()
-        var outDuration = EWMA()
-        var lastUpdate = ContinuousClock.now
-        var lastSuccess = ContinuousClock.now
-        /// No resharding up until then: the endpoint was failing.
-        var calmUntil = ContinuousClock.now
-    }
-
-    /// An exponentially weighted moving average with Prometheus's weight (0.2).
-    struct EWMA {
-        private(set) var value = 0.0
-        private var primed = false
-
-        mutating func update(_ sample: Double) {
-            self.value = self.primed ? 0.2 * sample + 0.8 * self.value : sample
-            self.primed = true
-        }
-    }
-
     public let endpoint: RemoteWriteEndpoint
     let client: RemoteWriteClient
     let metrics: RemoteWriteMetrics.Endpoint
     let logger: Logger
     private let storage: Mutex<Storage>
-    private let throughput: Mutex<Throughput>
+    private let sizer: Mutex<ShardSizer>
     private let signals: AsyncStream<Void>
     private let signal: AsyncStream<Void>.Continuation
 
@@ -69,10 +43,9 @@ public final class RemoteWriteQueue: Sendable {
         self.storage = Mutex(Storage(
             encoder: RoundEncoder(externalLabels: endpoint.externalLabels, relabel: endpoint.relabel, maxSamplesPerSend: endpoint.queue.maxSamplesPerSend),
             queue: queue))
-        let shards = endpoint.queue.minShards
-        self.throughput = Mutex(Throughput(shards: shards, desired: shards))
-        self.metrics.shards.set(Double(shards))
-        self.metrics.shardsDesired.set(Double(shards))
+        self.sizer = Mutex(ShardSizer(minShards: endpoint.queue.minShards, maxShards: endpoint.queue.maxShards))
+        self.metrics.shards.set(Double(endpoint.queue.minShards))
+        self.metrics.shardsDesired.set(Double(endpoint.queue.minShards))
         (self.signals, self.signal) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
     }
 
@@ -84,7 +57,7 @@ public final class RemoteWriteQueue: Sendable {
                 let dropped = try storage.queue.append(blocks, round: UInt64(timestamp), timestamp: timestamp)
                 return (blocks.reduce(0) { $0 + $1.samples }, dropped, storage.encoder.droppedSeries, storage.queue.bytes, storage.queue.pendingSamples)
             }
-            self.throughput.withLock { $0.samplesIn += samples }
+            self.sizer.withLock { $0.received(samples: samples) }
             if dropped > 0 {
                 self.metrics.droppedBufferFull.increment(by: dropped)
                 self.logger.warning(
@@ -135,7 +108,7 @@ public final class RemoteWriteQueue: Sendable {
 
     /// Sends one round's requests, `shards` at a time. `false` when cancelled before all were settled.
     private func send(_ round: [(record: SegmentQueue.Record, payload: [UInt8])]) async -> Bool {
-        let shards = self.throughput.withLock { $0.shards }
+        let shards = self.sizer.withLock { $0.shards }
         return await withTaskGroup(of: Bool.self) { group in
             var next = 0
             var settled = true
@@ -169,11 +142,7 @@ public final class RemoteWriteQueue: Sendable {
             case .delivered:
                 self.metrics.samples.increment(by: samples)
                 self.metrics.bytes.increment(by: payload.count)
-                self.throughput.withLock { throughput in
-                    throughput.samplesOut += samples
-                    throughput.sendSeconds += Double(took.wholeMilliseconds) / 1000
-                    throughput.lastSuccess = .now
-                }
+                self.sizer.withLock { $0.delivered(samples: samples, took: took) }
                 return true
             case .drop(let reason):
                 self.metrics.failed.increment(by: samples)
@@ -183,7 +152,7 @@ public final class RemoteWriteQueue: Sendable {
             case .retry(let after, let reason):
                 self.metrics.retried.increment(by: samples)
                 let sleep = after ?? backoff
-                self.throughput.withLock { $0.calmUntil = max($0.calmUntil, .now + sleep * 2) }
+                self.sizer.withLock { $0.failed(retryingIn: sleep) }
                 self.logger.warning(
                     "remote write failed; retrying",
                     metadata: ["remote_name": "\(self.endpoint.name)", "reason": "\(reason)", "retry_in": "\(PrometheusDuration.format(sleep))"])
@@ -199,32 +168,13 @@ public final class RemoteWriteQueue: Sendable {
         return false
     }
 
-    /// Every 10 s, sizes the shards from the measured throughput as Prometheus does: enough to send
-    /// what comes in plus 5% of the backlog a second, never more while the endpoint fails or has
-    /// not answered for 10 s, never fewer while more than 10 s behind.
+    /// Resizes the shards from the measured throughput when it is time (see ``ShardSizer``).
     private func reshardIfDue(pending: Double) {
-        let (current, desired) = self.throughput.withLock { throughput -> (Int, Int) in
-            let now = ContinuousClock.now
-            let elapsed = Double((now - throughput.lastUpdate).wholeMilliseconds) / 1000
-            guard elapsed >= 10 else { return (throughput.shards, throughput.desired) }
-            throughput.inRate.update(Double(throughput.samplesIn) / elapsed)
-            throughput.outRate.update(Double(throughput.samplesOut) / elapsed)
-            throughput.outDuration.update(throughput.sendSeconds / elapsed)
-            (throughput.samplesIn, throughput.samplesOut, throughput.sendSeconds) = (0, 0, 0)
-            throughput.lastUpdate = now
-            guard throughput.outRate.value > 0 else { return (throughput.shards, throughput.desired) }
-            let timePerSample = throughput.outDuration.value / throughput.outRate.value
-            let wanted = Int((timePerSample * (throughput.inRate.value + 0.05 * pending)).rounded(.up))
-            throughput.desired = min(self.endpoint.queue.maxShards, max(self.endpoint.queue.minShards, wanted))
-            let failing = now - throughput.lastSuccess > .seconds(10) || now < throughput.calmUntil
-            let inBand = Double(throughput.desired) >= Double(throughput.shards) * 0.7 && Double(throughput.desired) <= Double(throughput.shards) * 1.3
-            let behind = pending / max(throughput.inRate.value, 1) > 10
-            if !inBand, !(throughput.desired > throughput.shards && failing), !(throughput.desired < throughput.shards && behind) {
-                throughput.shards = throughput.desired
-            }
-            return (throughput.shards, throughput.desired)
+        let (shards, desired) = self.sizer.withLock { sizer in
+            sizer.update(pending: pending)
+            return (sizer.shards, sizer.desired)
         }
-        self.metrics.shards.set(Double(current))
+        self.metrics.shards.set(Double(shards))
         self.metrics.shardsDesired.set(Double(desired))
     }
 

@@ -42,8 +42,14 @@ public struct Labels: Sendable, Hashable, CustomStringConvertible {
         self.pairs.first { $0.name == name }?.value
     }
 
+    /// Whether both hold the very same stored pairs (one was copied from the other): a pointer
+    /// comparison, where `==` compares every name and value.
+    public func sharesStorage(with other: Labels) -> Bool {
+        self.pairs.withUnsafeBufferPointer { mine in other.pairs.withUnsafeBufferPointer { mine.baseAddress == $0.baseAddress } }
+    }
+
     public static func == (lhs: Labels, rhs: Labels) -> Bool {
-        lhs.pairs.count == rhs.pairs.count && zip(lhs.pairs, rhs.pairs).allSatisfy { $0.name == $1.name && $0.value == $1.value }
+        lhs.sharesStorage(with: rhs) || lhs.pairs.count == rhs.pairs.count && zip(lhs.pairs, rhs.pairs).allSatisfy { $0.name == $1.name && $0.value == $1.value }
     }
 
     public func hash(into hasher: inout Hasher) {
