@@ -249,6 +249,7 @@ let package = Package(
                 "ArbiterTesting", "ArbiterStorage", "ArbiterHTTP", "ArbiterJobs", "ArbiterRules", "ArbiterRemoteWrite", "arbiter",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "WSClient", package: "swift-websocket"),

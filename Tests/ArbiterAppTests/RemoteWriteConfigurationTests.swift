@@ -48,6 +48,8 @@ import Testing
         ("remote_write:\n  - url: http://a\n    write_relabel_configs: [{action: keep, source_labels: [a], regex: \"(\"}]\n", "remote_write[0].write_relabel_configs[0].regex:"),
         ("remote_write:\n  - url: http://a\n    disk: {max_bytes: 10KiB}\n", "remote_write[0].disk.max_bytes: expected a size of at least 1MiB"),
         ("remote_write:\n  - {url: http://a, name: x}\n  - {url: http://b, name: x}\n", "arbiter.yaml:3:5: remote_write[1].name: \"x\" is used by another endpoint"),
+        ("remote_write:\n  - url: https://a\n    tls_config: {server_name: b}\n", "remote_write[0].tls_config.server_name: is not supported"),
+        ("remote_write:\n  - url: https://a\n    tls_config: {cert_file: /c}\n", "remote_write[0].tls_config: cert_file and key_file go together"),
         ("remote_write: http://a\n", "arbiter.yaml:1:15: remote_write: expected a list of endpoints"),
         ("remote_wirte: []\n", "did you mean remote_write?"),
     ])

@@ -1,12 +1,15 @@
 import ArbiterRemoteWrite
 import Foundation
 import Hummingbird
+import HummingbirdTLS
 import NIOCore
+import NIOSSL
 import Synchronization
 
 /// A remote-write receiver that answers from a script, per path: a status (with or without
 /// `Retry-After`) or a slow answer, then 204 once the script is used up. It decodes every request
-/// and remembers what it got and answered.
+/// and remembers what it got and answered, and how many requests it held at once. Over TLS when
+/// given a TLS configuration.
 final class FaultyReceiver: Sendable {
     enum Fault: Sendable {
         case status(Int, retryAfter: String? = nil)
@@ -26,6 +29,7 @@ final class FaultyReceiver: Sendable {
 
     private let scripts: Mutex<[String: [Fault]]>
     private let log = Mutex<[Received]>([])
+    private let inFlight = Mutex<(now: Int, most: Int)>((0, 0))
     private let task: Mutex<Task<Void, any Error>?> = Mutex(nil)
     let port: Int
 
@@ -35,7 +39,7 @@ final class FaultyReceiver: Sendable {
     }
 
     /// Starts on a free loopback port.
-    static func start(scripts: [String: [Fault]]) async throws -> FaultyReceiver {
+    static func start(scripts: [String: [Fault]], tls: TLSConfiguration? = nil) async throws -> FaultyReceiver {
         let (ports, portSink) = AsyncStream.makeStream(of: Int.self)
         let holder = Mutex<FaultyReceiver?>(nil)
         let router = Router()
@@ -48,7 +52,8 @@ final class FaultyReceiver: Sendable {
             return try await receiver.handle(name: name, arrived: arrived, body: Array(body.readableBytesView), headers: request.headers)
         }
         let app = Application(
-            router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+            router: router, server: try tls.map { try .tls(.http1(), tlsConfiguration: $0) } ?? .http1(),
+            configuration: .init(address: .hostname("127.0.0.1", port: 0)),
             onServerRunning: { channel in portSink.yield(channel.localAddress?.port ?? 0) })
         let task = Task { try await app.runService() }
         var iterator = ports.makeAsyncIterator()
@@ -81,6 +86,8 @@ final class FaultyReceiver: Sendable {
         self.log.withLock {
             $0.append(Received(at: arrived, path: name, samples: samples, timestamps: timestamps, headers: fields, answered: status))
         }
+        self.inFlight.withLock { $0 = ($0.now + 1, max($0.most, $0.now + 1)) }
+        defer { self.inFlight.withLock { $0.now -= 1 } }
         if case .slow(let delay) = fault { try await Task.sleep(for: delay) }
         return Response(status: .init(code: status), headers: response)
     }
@@ -89,6 +96,9 @@ final class FaultyReceiver: Sendable {
     func received(_ path: String) -> [Received] {
         self.log.withLock { $0.filter { $0.path == path } }
     }
+
+    /// The most requests it held at once.
+    var mostInFlight: Int { self.inFlight.withLock { $0.most } }
 
     func stop() {
         self.task.withLock { $0?.cancel() }

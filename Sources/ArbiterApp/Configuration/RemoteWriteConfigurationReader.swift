@@ -88,7 +88,10 @@ struct RemoteWriteConfigurationReader {
         tls.caFile = try fields["ca_file"].map { node throws(ConfigurationError) in try self.string(node, "\(key).ca_file") }
         tls.certFile = try fields["cert_file"].map { node throws(ConfigurationError) in try self.string(node, "\(key).cert_file") }
         tls.keyFile = try fields["key_file"].map { node throws(ConfigurationError) in try self.string(node, "\(key).key_file") }
-        tls.serverName = try fields["server_name"].map { node throws(ConfigurationError) in try self.string(node, "\(key).server_name") }
+        if let name = fields["server_name"] {
+            // The HTTP client checks the certificate against the URL's host and sends that as SNI.
+            throw self.error(name, "\(key).server_name", "is not supported: the certificate is checked against the host in url, so put that name there")
+        }
         if (tls.certFile == nil) != (tls.keyFile == nil) { throw self.error(node, key, "cert_file and key_file go together") }
         if let skip = fields["insecure_skip_verify"] { tls.insecureSkipVerify = try self.bool(skip, "\(key).insecure_skip_verify") }
         return tls

@@ -34,7 +34,6 @@ public struct RemoteWriteEndpoint: Sendable, Equatable {
         public var caFile: String?
         public var certFile: String?
         public var keyFile: String?
-        public var serverName: String?
         public var insecureSkipVerify = false
 
         public init() {}
