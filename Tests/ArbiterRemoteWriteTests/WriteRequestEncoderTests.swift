@@ -97,4 +97,17 @@ import Testing
         #expect(third.filter { !$0.value }.count == 42)
         #expect(try sent(next, at: 4).count == 42)
     }
+
+    @Test func mergedRequestsHoldEverySeriesOfEachInOrder() throws {
+        let encoder = RoundEncoder(externalLabels: [:], relabel: [], maxSamplesPerSend: 100)
+        let round = [(Labels([("__name__", "a")]), 1.0), (Labels([("__name__", "b")]), 2.0)]
+        let first = encoder.encode(round, at: 1_000)[0].payload
+        let second = encoder.encode(round, at: 2_000)[0].payload
+        let payload = try #require(RequestMerge.merge([first, second]))
+        let merged = try #require(DecodedWriteRequest(compressed: payload))
+        let parts = try [first, second].flatMap { try #require(DecodedWriteRequest(compressed: $0)).series }
+        #expect(merged.series == parts)
+        #expect(merged.series.map { $0.samples[0].timestamp } == [1_000, 1_000, 2_000, 2_000])
+        #expect(RequestMerge.merge([first, [1, 2, 3]]) == nil)
+    }
 }

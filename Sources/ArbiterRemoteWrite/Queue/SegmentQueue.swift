@@ -202,10 +202,22 @@ final class SegmentQueue {
 
     // MARK: Reading
 
-    /// The oldest unacknowledged round: its records and their requests.
-    func nextRound() throws -> [(record: Record, payload: [UInt8])] {
-        guard let first = self.records.first else { return [] }
-        return try self.records.prefix { $0.round == first.round }.map { record in
+    /// What to send next: the oldest unacknowledged round's records and their requests, or, when
+    /// rounds of one request each are waiting (a backlog), as many of them as fit together in
+    /// `maxSamples` samples, for the sender to merge into one request.
+    func nextBatch(maxSamples: Int) throws -> [(record: Record, payload: [UInt8])] {
+        let records = self.records
+        guard let first = records.first else { return [] }
+        func alone(_ index: Int) -> Bool { index + 1 == records.endIndex || records[index + 1].round != records[index].round }
+        var end = records.firstIndex { $0.round != first.round } ?? records.endIndex
+        if alone(records.startIndex) {
+            var samples = first.samples
+            while end < records.endIndex, alone(end), samples + records[end].samples <= maxSamples {
+                samples += records[end].samples
+                end += 1
+            }
+        }
+        return try records[..<end].map { record in
             let segment = self.segments.last { $0 <= record.offset }!
             let file = segment == self.segments.last ? self.current! : try QueueFile.open(self.path(segment), create: false)
             defer { if segment != self.segments.last { file.close() } }

@@ -73,20 +73,25 @@ public final class RemoteWriteQueue: Sendable {
         }
     }
 
-    /// Sends rounds until cancelled; what is not delivered stays on disk.
+    /// Sends rounds until cancelled; what is not delivered stays on disk. Rounds waiting behind
+    /// one another (a backlog) that fit together in `max_samples_per_send` go as one request.
     public func run() async {
         self.signal.yield()
         for await _ in self.signals {
             while !Task.isCancelled {
-                let round: [(record: SegmentQueue.Record, payload: [UInt8])]
+                let batch: [(record: SegmentQueue.Record, payload: [UInt8])]
                 do {
-                    round = try self.storage.withLock { try $0.queue.nextRound() }
+                    batch = try self.storage.withLock { try $0.queue.nextBatch(maxSamples: self.endpoint.queue.maxSamplesPerSend) }
                 } catch {
                     self.logger.error("cannot read the remote write buffer", metadata: ["remote_name": "\(self.endpoint.name)", "error": "\(error)"])
                     break
                 }
-                guard let last = round.last else { break }
-                guard await self.send(round) else { return }
+                guard let last = batch.last else { break }
+                var requests = batch.map { (payload: $0.payload, samples: $0.record.samples) }
+                if batch.first!.record.round != last.record.round, let merged = RequestMerge.merge(batch.map(\.payload)) {
+                    requests = [(merged, batch.reduce(0) { $0 + $1.record.samples })]
+                }
+                guard await self.send(requests) else { return }
                 var pending = 0
                 do {
                     let bytes: Int64
@@ -107,21 +112,21 @@ public final class RemoteWriteQueue: Sendable {
     }
 
     /// Sends one round's requests, `shards` at a time. `false` when cancelled before all were settled.
-    private func send(_ round: [(record: SegmentQueue.Record, payload: [UInt8])]) async -> Bool {
+    private func send(_ round: [(payload: [UInt8], samples: Int)]) async -> Bool {
         let shards = self.sizer.withLock { $0.shards }
         return await withTaskGroup(of: Bool.self) { group in
             var next = 0
             var settled = true
             while next < min(shards, round.count) {
                 let item = round[next]
-                group.addTask { await self.deliver(item.payload, samples: item.record.samples) }
+                group.addTask { await self.deliver(item.payload, samples: item.samples) }
                 next += 1
             }
             for await done in group {
                 settled = settled && done
                 if next < round.count, settled {
                     let item = round[next]
-                    group.addTask { await self.deliver(item.payload, samples: item.record.samples) }
+                    group.addTask { await self.deliver(item.payload, samples: item.samples) }
                     next += 1
                 }
             }
