@@ -8,16 +8,17 @@ import Testing
 /// without out-of-order rejections.
 @Suite(.serialized) struct RemoteWriteEndToEndTests {
     static func config(receiver: PrometheusServer, name: String = "prom") -> String {
-        """
-        tsdb:
-          sample_interval: 1s
-        rules:
-          builtin: false
-        remote_write:
-          - url: \(receiver.baseURL)/api/v1/write
-            name: \(name)
-            queue_config: {min_backoff: 50ms, max_backoff: 1s}
-        """
+        Self.config(endpoints: """
+              - url: \(receiver.baseURL)/api/v1/write
+                name: \(name)
+                queue_config: {min_backoff: 50ms, max_backoff: 1s}
+            """)
+    }
+
+    /// A daemon sampling every second, without the built-in rules, writing to `endpoints` (the
+    /// items of `remote_write:`, indented by two spaces).
+    static func config(endpoints: String) -> String {
+        "tsdb:\n  sample_interval: 1s\nrules:\n  builtin: false\nremote_write:\n" + endpoints
     }
 
     static func receiver(restarting previous: PrometheusServer? = nil) async throws -> PrometheusServer {

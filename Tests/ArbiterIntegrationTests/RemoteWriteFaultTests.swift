@@ -15,12 +15,7 @@ import Testing
             "lenient": [.status(429, retryAfter: "2"), .status(429), .slow(.seconds(5)), .status(503, retryAfter: "1")],
         ])
         defer { receiver.stop() }
-        let config = """
-            tsdb:
-              sample_interval: 1s
-            rules:
-              builtin: false
-            remote_write:
+        let config = RemoteWriteEndToEndTests.config(endpoints: """
               - url: http://127.0.0.1:\(receiver.port)/strict
                 name: strict
                 queue_config: {min_backoff: 100ms, max_backoff: 1s}
@@ -29,7 +24,7 @@ import Testing
                 remote_timeout: 3s
                 headers: {X-Scope-OrgID: tenant-1}
                 queue_config: {min_backoff: 100ms, max_backoff: 1s, retry_on_http_429: true}
-            """
+            """)
         try await ArbiterServer.with(config: config) { server in
             try await Polling.until("both endpoints get through their faults", timeout: .seconds(60), interval: .milliseconds(200)) {
                 receiver.received("strict").filter { $0.answered == 204 }.count >= 2 && receiver.received("lenient").filter { $0.answered == 204 }.count >= 2

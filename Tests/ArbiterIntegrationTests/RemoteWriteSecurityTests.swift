@@ -46,12 +46,7 @@ import Testing
         defer { plain.stop() }
         let password = try directory.write("password", "s3cret-password\n")
         let token = try directory.write("token", "s3cret-token\n")
-        let config = """
-            tsdb:
-              sample_interval: 1s
-            rules:
-              builtin: false
-            remote_write:
+        let config = RemoteWriteEndToEndTests.config(endpoints: """
               - url: https://127.0.0.1:\(secure.port)/mtls
                 name: mtls
                 basic_auth: {username: arbiter, password_file: \(password)}
@@ -62,7 +57,7 @@ import Testing
               - url: http://127.0.0.1:\(plain.port)/bearer
                 name: bearer
                 bearer_token_file: \(token)
-            """
+            """)
         try await ArbiterServer.with(config: config) { server in
             try await Polling.until("both trusted endpoints receive rounds", timeout: .seconds(60), interval: .milliseconds(200)) {
                 secure.received("mtls").filter { $0.answered == 204 }.count >= 2 && plain.received("bearer").filter { $0.answered == 204 }.count >= 2
@@ -72,13 +67,12 @@ import Testing
             #expect(plain.received("bearer").allSatisfy { $0.headers["authorization"] == "Bearer s3cret-token" })
             // The receiver's certificate is not signed by a CA the system trusts: retried, never delivered.
             #expect(secure.received("untrusted").isEmpty)
-            let samples = ExpositionSamples.parse(try await server.get("/metrics").text)
-            func value(_ name: String, _ endpoint: String) -> Double? {
-                samples.first { $0.name == name && $0.labels["remote_name"] == endpoint }.flatMap { Double($0.value) }
+            func value(_ name: String, _ endpoint: String) async throws -> Double {
+                try await RemoteWriteEndToEndTests.metric(server, name, ["remote_name": endpoint]) ?? 0
             }
-            #expect((value("arbiter_remote_storage_samples_retried_total", "untrusted") ?? 0) > 0)
-            #expect((value("arbiter_remote_storage_samples_total", "untrusted") ?? 0) == 0)
-            #expect((value("arbiter_remote_storage_samples_total", "mtls") ?? 0) > 0)
+            #expect(try await value("arbiter_remote_storage_samples_retried_total", "untrusted") > 0)
+            #expect(try await value("arbiter_remote_storage_samples_total", "untrusted") == 0)
+            #expect(try await value("arbiter_remote_storage_samples_total", "mtls") > 0)
             let logs = server.process.stderr
             #expect(!logs.contains("s3cret"), "a credential reached the log")
         }

@@ -10,20 +10,14 @@ import Testing
         // Every answer takes 250 ms; with 20 samples a request one connection cannot send a round a second.
         let receiver = try await FaultyReceiver.start(scripts: ["slow": Array(repeating: .slow(.milliseconds(250)), count: 100_000)])
         defer { receiver.stop() }
-        let config = """
-            tsdb:
-              sample_interval: 1s
-            rules:
-              builtin: false
-            remote_write:
+        let config = RemoteWriteEndToEndTests.config(endpoints: """
               - url: http://127.0.0.1:\(receiver.port)/slow
                 name: slow
                 queue_config: {min_shards: 1, max_shards: 16, max_samples_per_send: 20}
-            """
+            """)
         try await ArbiterServer.with(config: config) { server in
             func metric(_ name: String) async throws -> Double? {
-                ExpositionSamples.parse(try await server.get("/metrics").text)
-                    .first { $0.name == name && $0.labels["remote_name"] == "slow" }.flatMap { Double($0.value) }
+                try await RemoteWriteEndToEndTests.metric(server, name, ["remote_name": "slow"])
             }
             let started = ContinuousClock.now
             try await Polling.until("more than one shard", timeout: .seconds(60), interval: .milliseconds(500)) {
