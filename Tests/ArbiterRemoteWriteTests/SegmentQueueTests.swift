@@ -18,12 +18,12 @@ import Testing
         try queue.append(Self.blocks(3), round: 2, timestamp: 2_000)
         queue = try SegmentQueue(directory: directory.path, maxBytes: 1 << 20)
         #expect(queue.recovery == .init(records: 5, truncations: 0, bytesTruncated: 0))
-        let first = try queue.nextBatch(maxSamples: 1)
+        let first = try queue.nextBatch(maxSamples: 1).records
         #expect(first.count == 2 && first.allSatisfy { $0.record.round == 1 && $0.payload.count == 100 })
         #expect(first[1].payload == [UInt8](repeating: 1, count: 100))
         try queue.acknowledge(upTo: first.last!.record.end)
         queue = try SegmentQueue(directory: directory.path, maxBytes: 1 << 20)
-        let second = try queue.nextBatch(maxSamples: 1)
+        let second = try queue.nextBatch(maxSamples: 1).records
         #expect(second.count == 3 && second[0].record.timestamp == 2_000)
         #expect(queue.pendingSamples == 30)
     }
@@ -36,12 +36,19 @@ import Testing
             try queue.append(Self.blocks(requests), round: UInt64(round + 1), timestamp: Int64(round + 1) * 1_000)
         }
         var batches: [[UInt64]] = []
-        while case let batch = try queue.nextBatch(maxSamples: 25), let last = batch.last {
-            batches.append(batch.map(\.record.round))
+        var rounds: [Int] = []
+        while case let batch = try queue.nextBatch(maxSamples: 25), let last = batch.records.last {
+            batches.append(batch.records.map(\.record.round))
+            rounds.append(batch.rounds)
             try queue.acknowledge(upTo: last.record.end)
         }
         // Rounds 1 and 2 fit in 25 samples, 3 would not; round 4 has two requests and goes alone.
-        #expect(batches == [[1, 2], [3], [4, 4], [5]])
+        #expect(batches == [[1, 2], [3], [4, 4], [5]] && rounds == [2, 1, 1, 1])
+        // A clock that steps back still gets a new round: the two never pass for one.
+        try queue.append(Self.blocks(1), round: 9, timestamp: 9_000)
+        try queue.append(Self.blocks(1), round: 8, timestamp: 8_000)
+        #expect(queue.records.map(\.round) == [9, 10])
+        #expect(try queue.nextBatch(maxSamples: 1).rounds == 1)
     }
 
     @Test("a torn or corrupt tail is cut at the last good record", arguments: ["appended", "truncated", "flipped"])
@@ -75,7 +82,7 @@ import Testing
         for round in 1...3_000 { try queue.append(Self.blocks(1, bytes: 20, samples: 2), round: UInt64(round), timestamp: Int64(round)) }
         #expect(queue.pendingSamples == 6_000)
         for expected in 1...2_500 {
-            let next = try queue.nextBatch(maxSamples: 1)
+            let next = try queue.nextBatch(maxSamples: 1).records
             #expect(next.count == 1 && next[0].record.round == UInt64(expected))
             try queue.acknowledge(upTo: next[0].record.end)
         }

@@ -46,6 +46,8 @@ final class SegmentQueue {
     var records: ArraySlice<Record> { self.stored[self.head...] }
     /// Samples of the unacknowledged records.
     private(set) var pendingSamples = 0
+    /// The last round appended: round numbers only go up, even when the clock steps back.
+    private var lastRound: UInt64 = 0
     /// Segment start offsets, oldest first; the last is being written.
     private var segments: [Int64] = []
     private var current: QueueFile?
@@ -114,6 +116,7 @@ final class SegmentQueue {
         self.writeOffset = end
         self.readOffset = min(self.readOffset, end)
         self.recovery.records = self.stored.count
+        self.lastRound = self.stored.last?.round ?? 0
         try self.writeOffsets()
     }
 
@@ -148,11 +151,13 @@ final class SegmentQueue {
 
     // MARK: Writing
 
-    /// Appends one round's requests and makes them durable.
+    /// Appends one round's requests and makes them durable. A round number not above the last one
+    /// (the clock stepped back) is raised past it, so rounds never merge into one.
     /// - Returns: Samples of older records dropped to stay within the budget.
     @discardableResult
     func append(_ blocks: [RoundEncoder.Block], round: UInt64, timestamp: Int64) throws -> Int {
         guard !blocks.isEmpty else { return 0 }
+        let round = max(round, self.lastRound + 1)
         var encoded: [UInt8] = []
         var added: [Record] = []
         var position = self.writeOffset
@@ -182,6 +187,7 @@ final class SegmentQueue {
         self.stored += added
         self.pendingSamples += added.reduce(0) { $0 + $1.samples }
         self.writeOffset = position
+        self.lastRound = round
         try self.writeOffsets()
         return dropped
     }
@@ -205,25 +211,29 @@ final class SegmentQueue {
     /// What to send next: the oldest unacknowledged round's records and their requests, or, when
     /// rounds of one request each are waiting (a backlog), as many of them as fit together in
     /// `maxSamples` samples, for the sender to merge into one request.
-    func nextBatch(maxSamples: Int) throws -> [(record: Record, payload: [UInt8])] {
+    /// `rounds` says how many rounds the records hold: more than one only when each is one request.
+    func nextBatch(maxSamples: Int) throws -> (records: [(record: Record, payload: [UInt8])], rounds: Int) {
         let records = self.records
-        guard let first = records.first else { return [] }
+        guard let first = records.first else { return ([], 0) }
         func alone(_ index: Int) -> Bool { index + 1 == records.endIndex || records[index + 1].round != records[index].round }
         var end = records.firstIndex { $0.round != first.round } ?? records.endIndex
+        var rounds = 1
         if alone(records.startIndex) {
             var samples = first.samples
             while end < records.endIndex, alone(end), samples + records[end].samples <= maxSamples {
                 samples += records[end].samples
                 end += 1
+                rounds += 1
             }
         }
-        return try records[..<end].map { record in
+        let read = try records[..<end].map { record in
             let segment = self.segments.last { $0 <= record.offset }!
             let file = segment == self.segments.last ? self.current! : try QueueFile.open(self.path(segment), create: false)
             defer { if segment != self.segments.last { file.close() } }
             let start = Int64(Self.headerBytes + Self.metadataBytes)
             return (record, try file.read(Int(record.end - record.offset - start), at: record.offset - segment + start))
         }
+        return (read, rounds)
     }
 
     /// Everything before `end` was delivered (or given up): it is not sent again, even after a restart.

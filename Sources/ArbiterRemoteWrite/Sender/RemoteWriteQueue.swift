@@ -79,19 +79,26 @@ public final class RemoteWriteQueue: Sendable {
         self.signal.yield()
         for await _ in self.signals {
             while !Task.isCancelled {
-                let batch: [(record: SegmentQueue.Record, payload: [UInt8])]
+                let batch: (records: [(record: SegmentQueue.Record, payload: [UInt8])], rounds: Int)
                 do {
                     batch = try self.storage.withLock { try $0.queue.nextBatch(maxSamples: self.endpoint.queue.maxSamplesPerSend) }
                 } catch {
                     self.logger.error("cannot read the remote write buffer", metadata: ["remote_name": "\(self.endpoint.name)", "error": "\(error)"])
                     break
                 }
-                guard let last = batch.last else { break }
-                var requests = batch.map { (payload: $0.payload, samples: $0.record.samples) }
-                if batch.first!.record.round != last.record.round, let merged = RequestMerge.merge(batch.map(\.payload)) {
-                    requests = [(merged, batch.reduce(0) { $0 + $1.record.samples })]
+                guard let last = batch.records.last else { break }
+                let requests = batch.records.map { (payload: $0.payload, samples: $0.record.samples) }
+                var sent: Bool
+                if batch.rounds == 1 {
+                    sent = await self.send(requests)
+                } else if let merged = RequestMerge.merge(requests.map(\.payload)) {
+                    sent = await self.send([(merged, requests.reduce(0) { $0 + $1.samples })])
+                } else {
+                    // Rounds that cannot be merged go one after another, never in parallel.
+                    sent = true
+                    for request in requests where sent { sent = await self.send([request]) }
                 }
-                guard await self.send(requests) else { return }
+                guard sent else { return }
                 var pending = 0
                 do {
                     let bytes: Int64
