@@ -246,7 +246,7 @@ let package = Package(
         .testTarget(
             name: "ArbiterIntegrationTests",
             dependencies: [
-                "ArbiterTesting", "ArbiterStorage", "ArbiterHTTP", "ArbiterJobs", "ArbiterRules", "ArbiterRemoteWrite", "arbiter",
+                "ArbiterCore", "ArbiterTesting", "ArbiterStorage", "ArbiterHTTP", "ArbiterJobs", "ArbiterRules", "ArbiterRemoteWrite", "arbiter",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),

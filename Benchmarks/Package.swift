@@ -55,6 +55,7 @@ let package = Package(
             name: "RemoteWriteBenchmark",
             dependencies: [
                 "BenchmarkSupport",
+                .product(name: "ArbiterCore", package: arbiterPackage),
                 .product(name: "ArbiterMetrics", package: arbiterPackage),
                 .product(name: "ArbiterTSDB", package: arbiterPackage),
                 .product(name: "ArbiterRemoteWrite", package: arbiterPackage),
@@ -69,6 +70,7 @@ let package = Package(
             name: "RulesBenchmark",
             dependencies: [
                 "BenchmarkSupport",
+                .product(name: "ArbiterCore", package: arbiterPackage),
                 .product(name: "ArbiterMetrics", package: arbiterPackage),
                 .product(name: "ArbiterTSDB", package: arbiterPackage),
                 .product(name: "ArbiterPromQL", package: arbiterPackage),

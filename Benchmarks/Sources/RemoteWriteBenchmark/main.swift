@@ -1,3 +1,4 @@
+import ArbiterCore
 import ArbiterMetrics
 import ArbiterRemoteWrite
 import ArbiterTSDB
@@ -24,7 +25,6 @@ if arguments.count > 1, arguments[1] == "arbiter-side" {
 }
 
 // (a)
-func seconds(_ duration: Duration) -> Double { Double(duration.components.attoseconds) / 1e18 + Double(duration.components.seconds) }
 func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
 let workload = try Workload()
 var renderSeconds: [Double] = []
@@ -36,11 +36,11 @@ for _ in 0..<5 {
     var text: [UInt8] = []
     var clock = ContinuousClock.now
     workload.registry.render(.text, into: &text)
-    renderSeconds.append(seconds(ContinuousClock.now - clock))
+    renderSeconds.append((ContinuousClock.now - clock).seconds)
     round = []
     clock = ContinuousClock.now
     round = try reader.read(text)
-    parseSeconds.append(seconds(ContinuousClock.now - clock))
+    parseSeconds.append((ContinuousClock.now - clock).seconds)
 }
 emit("(a) one round: render \(f(median(renderSeconds) * 1000, 1)) ms, read \(f(median(parseSeconds) * 1000, 1)) ms (every value changed, labels reused from the last round), medians of 5 (the sampler's work, shared with the TSDB)")
 let encoder = RoundEncoder(externalLabels: [:], relabel: [], maxSamplesPerSend: 2_000)
@@ -51,7 +51,7 @@ for index in 0..<10 {
     let started = ContinuousClock.now
     let blocks = encoder.encode(round, at: Int64(2_000 + index))
     let took = ContinuousClock.now - started
-    encodeSeconds.append(seconds(took))
+    encodeSeconds.append(took.seconds)
     bytes = blocks.reduce(0) { $0 + $1.payload.count }
 }
 let encodeMedian = median(encodeSeconds)

@@ -1,3 +1,4 @@
+import ArbiterCore
 import ArbiterPromQL
 import ArbiterRules
 import ArbiterTSDB
@@ -51,13 +52,13 @@ struct ArbiterRounds {
             }
             let end = ContinuousClock.now
             if measuring {
-                result.sampleSeconds.append(Self.seconds(evaluateStart - sampleStart))
-                result.evaluateSeconds.append(Self.seconds(end - evaluateStart))
+                result.sampleSeconds.append((evaluateStart - sampleStart).seconds)
+                result.evaluateSeconds.append((end - evaluateStart).seconds)
                 result.cpuSeconds += Self.cpuSeconds() - cpuBefore
                 result.measuredRounds += 1
             }
             if round % 10 == 9 {
-                FileHandle.standardError.write(Data("  arbiter round \(round + 1): evaluate \(String(format: "%.3f", Self.seconds(end - evaluateStart))) s\n".utf8))
+                FileHandle.standardError.write(Data("  arbiter round \(round + 1): evaluate \(String(format: "%.3f", (end - evaluateStart).seconds)) s\n".utf8))
             }
             time += 5000
         }
@@ -69,10 +70,6 @@ struct ArbiterRounds {
         }
         result.firingAlerts = groups.flatMap(\.rules).reduce(0) { $0 + $1.alerts.alerts.values.filter { $0.state == .firing }.count }
         return result
-    }
-
-    static func seconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 
     /// User plus system CPU time of this process.

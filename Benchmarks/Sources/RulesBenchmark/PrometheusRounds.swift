@@ -1,3 +1,4 @@
+import ArbiterCore
 import ArbiterMetrics
 import ArbiterTesting
 import BenchmarkSupport
@@ -80,7 +81,7 @@ struct PrometheusRounds {
             }
             try await Task.sleep(for: .seconds(1))
         }
-        result.windowSeconds = ArbiterRounds.seconds(ContinuousClock.now - started)
+        result.windowSeconds = (ContinuousClock.now - started).seconds
         result.cpuSeconds = ProcessStats.cpuSeconds(pid: prometheus.process.pid) - cpuStart
         result.missedIterations = try await Self.metric(prometheus, "prometheus_rule_group_iterations_missed_total") - missedStart
         return result

@@ -1,3 +1,5 @@
+import ArbiterCore
+
 /// What the configuration says about one job type (`job_types.<name>` in the YAML).
 public struct JobTypePolicy: Sendable, Equatable {
     /// Attempts, backoff and per-attempt timeout for jobs that do not set their own.
@@ -45,7 +47,7 @@ public struct RateLimit: Sendable, Equatable, CustomStringConvertible {
 
     /// Events per second.
     public var perSecond: Double {
-        self.count / (Double(self.per.components.seconds) + Double(self.per.components.attoseconds) * 1e-18)
+        self.count / self.per.seconds
     }
 
     public var description: String {

@@ -1,3 +1,4 @@
+import ArbiterCore
 import Synchronization
 
 /// Observations counted into classic buckets. Keep the handle: `observe` is a bucket search, one
@@ -50,8 +51,7 @@ public final class Histogram: @unchecked Sendable {
     /// Records a duration in seconds.
     /// - Parameter duration: The observed duration.
     public func observe(_ duration: Duration) {
-        let (seconds, attoseconds) = duration.components
-        self.observe(Double(seconds) + Double(attoseconds) * 1e-18)
+        self.observe(duration.seconds)
     }
 
     /// The number of observations so far.

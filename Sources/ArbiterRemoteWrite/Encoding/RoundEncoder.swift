@@ -69,21 +69,19 @@ public final class RoundEncoder {
         // The position in the last round's order where this round's next sample most likely is.
         var guess = 0
         for (labels, value) in samples {
-            let slot: Int
-            if guess < self.order.count, self.entries[Int(self.order[guess])]!.round == previous, self.entries[Int(self.order[guess])]!.identifies(labels) {
-                slot = Int(self.order[guess])
-            } else {
-                slot = self.slot(for: labels)
-            }
-            if let position = self.entries[slot]!.round == previous ? self.entries[slot]!.position : nil { guess = Int(position) + 1 }
+            let guessed = guess < self.order.count ? Int(self.order[guess]) : nil
+            let slot = guessed.flatMap { self.entries[$0]!.round == previous && self.entries[$0]!.identifies(labels) ? $0 : nil }
+                ?? self.slot(for: labels)
+            // A series from the last round puts the next guess after its old position.
+            if self.entries[slot]!.round == previous { guess = Int(self.entries[slot]!.position) + 1 }
             self.entries[slot]!.round = current
             self.entries[slot]!.position = Int32(order.count)
             order.append(Int32(slot))
-            guard let series = self.entries[slot]!.labels else {
+            if let series = self.entries[slot]!.labels {
+                entries.append((series, value))
+            } else {
                 dropped += 1
-                continue
             }
-            entries.append((series, value))
         }
         // A series the last round sent and this one lacks ends with a staleness marker, then its
         // labels are let go.

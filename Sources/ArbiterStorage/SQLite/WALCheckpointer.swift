@@ -1,3 +1,4 @@
+import ArbiterCore
 import Foundation
 import Synchronization
 
@@ -15,7 +16,7 @@ final class WALCheckpointer: Sendable {
     /// - Throws: ``SQLiteError`` when the file cannot be opened.
     init(path: String, interval: Duration = .milliseconds(200)) throws {
         let connection = try SQLiteConnection(path: path)
-        let seconds = Double(interval.components.seconds) + Double(interval.components.attoseconds) * 1e-18
+        let seconds = interval.seconds
         Thread.detachNewThread { [self] in
             while !self.stopped.withLock({ $0 }) {
                 try? connection.execute("PRAGMA wal_checkpoint(PASSIVE)")
