@@ -48,11 +48,14 @@ import Testing
             #expect(Set(lenient.prefix(5).map(\.timestamps)).count == 1, "every retry carries the same round")
             let gaps = zip(lenient.prefix(5), lenient.dropFirst().prefix(4)).map { ($1.at - $0.at).seconds }
             #expect(gaps[0] >= 1.9, "Retry-After 2 waited \(gaps[0]) s")
-            // A bare 429 waits the backoff: doubled from the last wait, capped by max_backoff (1 s).
-            #expect(gaps[1] >= 0.9 && gaps[1] < 2.5, "the backoff after a bare 429 waited \(gaps[1]) s")
-            // The slow answer timed out after remote_timeout (3 s), then the backoff (1 s). The timeout
-            // runs from the send, so a request that reached a loaded receiver late shortens the gap a little.
-            #expect(gaps[2] >= 3.5, "the retry after a timeout came \(gaps[2]) s later")
+            // A bare 429 waits the backoff: doubled from the last wait (2 s) but capped by max_backoff
+            // (1 s), so well under the 4 s an uncapped doubling would wait.
+            #expect(gaps[1] >= 0.9 && gaps[1] < 3, "the backoff after a bare 429 waited \(gaps[1]) s")
+            // The slow answer timed out after remote_timeout (3 s), then the backoff (1 s): 4 s from the
+            // send. The timeout runs from the send, and a loaded receiver may log the request's arrival
+            // a second or more late, so the bound leaves room; that the timeout cut the 5 s answer short
+            // is shown by the same round coming again (checked above).
+            #expect(gaps[2] >= 2.5, "the retry after a timeout came \(gaps[2]) s later")
             #expect(gaps[3] >= 0.9, "Retry-After 1 waited \(gaps[3]) s")
             #expect(value("arbiter_remote_storage_samples_failed_total", "lenient") == 0)
             #expect(value("arbiter_remote_storage_samples_retried_total", "lenient") == Double(4 * lenient[0].samples))
