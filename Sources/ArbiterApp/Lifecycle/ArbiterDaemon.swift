@@ -173,6 +173,11 @@ public struct ArbiterDaemon: Sendable {
                 "config": "\(self.loaded.file ?? "none")", "version": "\(ArbiterVersion.version)",
             ]
         )
+        // One round of the gauges as the store holds them, sampled before anything evaluates: the
+        // rules' first evaluation then sees the state the daemon stopped in, so the alerts restored
+        // from before a restart carry on instead of resolving for want of data and starting over.
+        try? await jobGauges.refresh(from: jobStore, workers: jobStore)
+        sampler.sample(at: WallClock.nowMilliseconds(), reader: ExpositionRoundReader())
         do {
             try await ServiceGroup(configuration: groupConfiguration).run()
         } catch let error as IOError where !listener.isBound {
