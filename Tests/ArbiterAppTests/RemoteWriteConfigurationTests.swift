@@ -1,6 +1,8 @@
 @testable import ArbiterApp
+import ArbiterMetrics
 import ArbiterRemoteWrite
 import ArbiterTesting
+import Logging
 import Testing
 
 /// `remote_write:` with Prometheus's keys; each mistake named by file, line and key.
@@ -48,6 +50,8 @@ import Testing
         ("remote_write:\n  - url: http://a\n    write_relabel_configs: [{action: keep, source_labels: [a], regex: \"(\"}]\n", "remote_write[0].write_relabel_configs[0].regex:"),
         ("remote_write:\n  - url: http://a\n    disk: {max_bytes: 10KiB}\n", "remote_write[0].disk.max_bytes: expected a size of at least 1MiB"),
         ("remote_write:\n  - {url: http://a, name: x}\n  - {url: http://b, name: x}\n", "arbiter.yaml:3:5: remote_write[1].name: \"x\" is used by another endpoint"),
+        ("remote_write:\n  - {url: http://a, name: x, disk: {path: /q}}\n  - {url: http://b, name: y, disk: {path: /q/}}\n",
+         "arbiter.yaml:3:5: remote_write[1].disk.path: \"/q/\" is the buffer of endpoint \"x\" already"),
         ("remote_write:\n  - url: https://a\n    tls_config: {server_name: b}\n", "remote_write[0].tls_config.server_name: is not supported"),
         ("remote_write:\n  - url: https://a\n    tls_config: {cert_file: /c}\n", "remote_write[0].tls_config: cert_file and key_file go together"),
         ("remote_write: http://a\n", "arbiter.yaml:1:15: remote_write: expected a list of endpoints"),
@@ -56,5 +60,18 @@ import Testing
     func mistakesAreNamed(yaml: String, expected: String) {
         let message = self.loader.failure(yaml)
         #expect(message.contains(expected), "\(message)")
+    }
+
+    @Test func anEndpointCannotTakeAnotherEndpointsDefaultBufferFolder() throws {
+        let directory = try TemporaryDirectory(prefix: "queues")
+        defer { directory.remove() }
+        var second = RemoteWriteEndpoint(url: "http://b", name: "b")
+        second.diskPath = directory.path + "/a/"
+        let error = #expect(throws: SharedBufferError.self) {
+            try RemoteWriteService(
+                endpoints: [RemoteWriteEndpoint(url: "http://a", name: "a"), second], directory: directory.path,
+                metrics: try RemoteWriteMetrics(registry: MetricRegistry()), logger: Logger(label: "test"))
+        }
+        #expect(error?.description.contains("\"a\" and \"b\" would share the buffer \(directory.path)/a") == true)
     }
 }

@@ -104,6 +104,13 @@ import Testing
             let theirs = try await Self.timestamps(receiver.baseURL, "arbiter_build_info")
             let missing = Set(ours).subtracting(theirs)
             #expect(ours.count > 120 && missing.isEmpty, "\(missing.count) of \(ours.count) samples missing")
+            // And every other series: per series, Prometheus holds as many samples as Arbiter does.
+            let time = Int(Date().timeIntervalSince1970) - 1
+            let query = "{__name__=~\"arbiter_.+\"}[1h] @ \(time)"
+            let counted = try await self.counts(server.baseURL, query, token: server.adminToken)
+            try await Self.waitForDelivery(server)
+            let received = try await self.counts(receiver.baseURL, query)
+            #expect(counted.count > 50 && counted == received, "\(counted.filter { received[$0.key] != $0.value }.prefix(5))")
             let rejections = try await Self.rejections(receiver)
             #expect(rejections.badRequests == 0 && rejections.outOfOrder == 0, "\(rejections)")
             #expect(try await Self.metric(server, "arbiter_remote_storage_samples_retried_total") ?? 0 > 0)

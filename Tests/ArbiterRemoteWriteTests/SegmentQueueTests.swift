@@ -75,6 +75,23 @@ import Testing
         #expect(queue.recovery.truncations == 0 && queue.records.last?.round == 2)
     }
 
+    @Test func damageToWhatWasAlreadyAcknowledgedCostsNothing() throws {
+        let directory = try TemporaryDirectory(prefix: "queue")
+        defer { directory.remove() }
+        var queue = try SegmentQueue(directory: directory.path, maxBytes: 1 << 20)
+        try queue.append(Self.blocks(1), round: 1, timestamp: 1_000)
+        try queue.append(Self.blocks(3), round: 2, timestamp: 2_000)
+        try queue.acknowledge(upTo: try queue.nextBatch(maxSamples: 1).records.last!.record.end)
+        // A flipped byte inside round 1, delivered and acknowledged, in the segment still being written.
+        let segment = try #require(try FileManager.default.contentsOfDirectory(atPath: directory.path).first { $0.hasSuffix(".seg") })
+        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: directory.file(segment))))
+        bytes[40] ^= 0xff
+        try Data(bytes).write(to: URL(fileURLWithPath: directory.file(segment)))
+        queue = try SegmentQueue(directory: directory.path, maxBytes: 1 << 20)
+        #expect(queue.recovery == .init(records: 3, truncations: 0, bytesTruncated: 0))
+        #expect(queue.records.map(\.round) == [2, 2, 2] && queue.pendingSamples == 30)
+    }
+
     @Test func aLongBacklogDrainsRoundByRoundWithItsCountsRight() throws {
         let directory = try TemporaryDirectory(prefix: "queue")
         defer { directory.remove() }
@@ -101,5 +118,34 @@ import Testing
         #expect(dropped > 0 && queue.bytes <= 64 * 1024)
         #expect(queue.records.first!.round > 1 && queue.records.last!.round == 20)
         #expect(dropped + queue.pendingSamples == 20 * 10 * 10)
+    }
+
+    @Test func roundsLargerThanASegmentStayWithinTheBudget() throws {
+        let directory = try TemporaryDirectory(prefix: "queue")
+        defer { directory.remove() }
+        // 64 KiB budget, 16 KiB segments, rounds of 40 KB: two never fit, so each new round replaces the last.
+        let queue = try SegmentQueue(directory: directory.path, maxBytes: 64 * 1024)
+        var dropped = 0
+        for round in 1...5 {
+            dropped += try queue.append(Self.blocks(4, bytes: 10_000), round: UInt64(round), timestamp: Int64(round))
+            #expect(queue.bytes <= 64 * 1024, "\(queue.bytes) bytes after round \(round)")
+        }
+        #expect(queue.records.map(\.round) == [5, 5, 5, 5] && dropped == 4 * 4 * 10)
+    }
+
+    @Test func samplesTheSenderHoldsAreNotCountedAsDroppedWhenTheBudgetTakesThem() throws {
+        let directory = try TemporaryDirectory(prefix: "queue")
+        defer { directory.remove() }
+        let queue = try SegmentQueue(directory: directory.path, maxBytes: 64 * 1024)
+        try queue.append(Self.blocks(4, bytes: 10_000), round: 1, timestamp: 1)
+        let sending = try queue.nextBatch(maxSamples: 1).records
+        #expect(sending.count == 4)
+        // Round 2 pushes round 1 out while it is being sent: the sender counts it, as sent or failed.
+        #expect(try queue.append(Self.blocks(4, bytes: 10_000), round: 2, timestamp: 2) == 0)
+        #expect(queue.pendingSamples == 40 && queue.records.first?.round == 2)
+        try queue.acknowledge(upTo: sending.last!.record.end)
+        #expect(queue.records.first?.round == 2)
+        // Round 3 pushes round 2 out before the sender took it: those are dropped.
+        #expect(try queue.append(Self.blocks(4, bytes: 10_000), round: 3, timestamp: 3) == 40)
     }
 }

@@ -32,7 +32,7 @@ public struct RemoteWriteMetrics: Sendable {
         self.failed = try counter("arbiter_remote_storage_samples_failed_total", "Samples the remote storage refused for good (4xx, or 429 without retry_on_http_429).")
         self.retried = try counter("arbiter_remote_storage_samples_retried_total", "Samples sent again after a network error, a 5xx or a retried 429.")
         self.dropped = try counter(
-            "arbiter_remote_storage_samples_dropped_total", "Samples not sent: buffer_full (the oldest on disk, over disk.max_bytes), dropped_series (write_relabel_configs).",
+            "arbiter_remote_storage_samples_dropped_total", "Samples not sent: buffer_full (the oldest on disk, over disk.max_bytes), buffer_write_failed (a round the disk buffer could not take), dropped_series (write_relabel_configs).",
             ["reason"])
         self.bytes = try counter("arbiter_remote_storage_bytes_total", "Compressed request bytes delivered.")
         self.pending = try gauge("arbiter_remote_storage_samples_pending", "Samples on disk not yet delivered.")
@@ -56,6 +56,7 @@ public struct RemoteWriteMetrics: Sendable {
         let failed: Counter
         let retried: Counter
         let droppedBufferFull: Counter
+        let droppedWriteFailed: Counter
         let droppedSeries: Counter
         let bytes: Counter
         let pending: Gauge
@@ -74,7 +75,8 @@ public struct RemoteWriteMetrics: Sendable {
         try self.shardsMax.labels(labels).set(Double(maxShards))
         return Endpoint(
             samples: try self.samples.labels(labels), failed: try self.failed.labels(labels), retried: try self.retried.labels(labels),
-            droppedBufferFull: try self.dropped.labels(labels + ["buffer_full"]), droppedSeries: try self.dropped.labels(labels + ["dropped_series"]),
+            droppedBufferFull: try self.dropped.labels(labels + ["buffer_full"]),
+            droppedWriteFailed: try self.dropped.labels(labels + ["buffer_write_failed"]), droppedSeries: try self.dropped.labels(labels + ["dropped_series"]),
             bytes: try self.bytes.labels(labels), pending: try self.pending.labels(labels), shards: try self.shards.labels(labels),
             shardsDesired: try self.shardsDesired.labels(labels), highest: try self.highest.labels(labels),
             highestSent: try self.highestSent.labels(labels), batchDuration: try self.batchDuration.labels(labels),

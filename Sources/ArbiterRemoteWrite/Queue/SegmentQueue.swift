@@ -9,9 +9,12 @@ import Foundation
 /// - Appends are fsynced before the offsets file (`[read i64][write i64][crc32 u32]`) is replaced
 ///   atomically; acknowledgements replace it too. A crash leaves whole records and offsets that
 ///   point at or before them.
-/// - At open, every record from the read offset on is checked. A torn or corrupt record ends its
-///   segment there: the segment is truncated and the truncation counted; what came before stays.
-/// - Over the budget, the oldest segment goes, and its unsent samples are counted as dropped.
+/// - At open, every record from the read offset on is checked (what was acknowledged before it is
+///   not read, so damage there costs nothing). A torn or corrupt record ends its segment there: the
+///   segment is truncated and the truncation counted; what came before stays.
+/// - Over the budget, the oldest segments go, and their unsent samples are counted as dropped (those
+///   the sender holds already are its to count, as sent or failed). The budget holds every segment
+///   with the round being written; only a single round larger than the whole budget overshoots it.
 ///
 /// Not thread-safe: its owner serializes calls.
 final class SegmentQueue {
@@ -51,6 +54,8 @@ final class SegmentQueue {
     /// Segment start offsets, oldest first; the last is being written.
     private var segments: [Int64] = []
     private var current: QueueFile?
+    /// The end of the last batch handed to the sender: records before it are in its hands.
+    private var sendingEnd: Int64 = 0
     private(set) var recovery = Recovery()
 
     init(directory: String, maxBytes: Int64) throws {
@@ -89,7 +94,8 @@ final class SegmentQueue {
         for (index, segment) in self.segments.enumerated() {
             let file = try QueueFile.open(self.path(segment), create: false)
             let size = file.size
-            var position = segment
+            // The segment holding the read offset is read from there: records before it were delivered.
+            var position = min(max(segment, self.readOffset), segment + size)
             while position < segment + size {
                 guard let record = try self.readRecord(file, segment: segment, at: position, limit: segment + size) else {
                     // Torn or corrupt: the segment ends here.
@@ -175,13 +181,16 @@ final class SegmentQueue {
             added.append(Record(offset: position, end: end, round: round, timestamp: timestamp, samples: block.samples))
             position = end
         }
-        let dropped = try self.makeRoom(for: Int64(encoded.count))
         if self.writeOffset - self.segments.last! + Int64(encoded.count) > self.segmentBytes, self.writeOffset > self.segments.last! {
+            // The new segment first: if it cannot be made, the current one stays open and in use.
+            let next = try QueueFile.open(self.path(self.writeOffset), create: true)
             try self.current?.sync()
             self.current?.close()
             self.segments.append(self.writeOffset)
-            self.current = try QueueFile.open(self.path(self.writeOffset), create: true)
+            self.current = next
         }
+        // After the rollover, so every older segment, the one written until now too, can make room.
+        let dropped = try self.makeRoom(for: Int64(encoded.count))
         try self.current!.write(encoded, at: self.writeOffset - self.segments.last!)
         try self.current!.sync()
         self.stored += added
@@ -193,12 +202,13 @@ final class SegmentQueue {
     }
 
     /// Drops the oldest segments until `incoming` more bytes fit in the budget.
+    /// - Returns: Samples of the dropped records the sender did not hold yet.
     private func makeRoom(for incoming: Int64) throws -> Int {
         var dropped = 0
         while self.segments.count > 1, self.bytes + incoming > self.maxBytes {
             let oldest = self.segments.removeFirst()
             let next = self.segments[0]
-            dropped += self.dropRecords(before: next)
+            dropped += self.dropRecords(before: next).unsent
             self.readOffset = max(self.readOffset, next)
             try? FileManager.default.removeItem(atPath: self.path(oldest))
         }
@@ -233,6 +243,7 @@ final class SegmentQueue {
             let start = Int64(Self.headerBytes + Self.metadataBytes)
             return (record, try file.read(Int(record.end - record.offset - start), at: record.offset - segment + start))
         }
+        self.sendingEnd = max(self.sendingEnd, read.last?.0.end ?? 0)
         return (read, rounds)
     }
 
@@ -248,12 +259,14 @@ final class SegmentQueue {
     }
 
     /// Forgets the records that start before `offset`.
-    /// - Returns: Their samples.
+    /// - Returns: Their samples, and of those the ones not handed to the sender yet.
     @discardableResult
-    private func dropRecords(before offset: Int64) -> Int {
+    private func dropRecords(before offset: Int64) -> (samples: Int, unsent: Int) {
         var samples = 0
+        var unsent = 0
         while self.head < self.stored.count, self.stored[self.head].offset < offset {
             samples += self.stored[self.head].samples
+            if self.stored[self.head].offset >= self.sendingEnd { unsent += self.stored[self.head].samples }
             self.head += 1
         }
         self.pendingSamples -= samples
@@ -261,7 +274,7 @@ final class SegmentQueue {
             self.stored.removeFirst(self.head)
             self.head = 0
         }
-        return samples
+        return (samples, unsent)
     }
 
     // MARK: Bytes

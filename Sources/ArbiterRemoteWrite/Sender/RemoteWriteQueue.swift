@@ -69,7 +69,11 @@ public final class RemoteWriteQueue: Sendable {
             self.metrics.pending.set(Double(pending))
             self.signal.yield()
         } catch {
-            self.logger.error("cannot write the remote write buffer", metadata: ["remote_name": "\(self.endpoint.name)", "error": "\(error)"])
+            // The round is lost to this endpoint: counted by its series, each one sample of the round.
+            self.metrics.droppedWriteFailed.increment(by: round.count)
+            self.logger.error(
+                "cannot write the remote write buffer; the round is dropped",
+                metadata: ["remote_name": "\(self.endpoint.name)", "samples": "\(round.count)", "error": "\(error)"])
         }
     }
 

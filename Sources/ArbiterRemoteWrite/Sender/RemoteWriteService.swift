@@ -1,4 +1,5 @@
 import ArbiterTSDB
+import Foundation
 import Logging
 import ServiceLifecycle
 
@@ -9,10 +10,16 @@ public final class RemoteWriteService: Service, Sendable {
     public let queues: [RemoteWriteQueue]
 
     /// - Parameter directory: Where endpoints without `disk.path` keep their queue (`<dir>/<name>`).
+    /// - Throws: ``SharedBufferError`` when two endpoints would keep their queue in one folder.
     public init(endpoints: [RemoteWriteEndpoint], directory: String, metrics: RemoteWriteMetrics, logger: Logger) throws {
-        self.queues = try endpoints.map { endpoint in
-            try RemoteWriteQueue(
-                endpoint: endpoint, directory: endpoint.diskPath ?? directory + "/" + endpoint.name, metrics: metrics, logger: logger)
+        let folders = endpoints.map { URL(fileURLWithPath: $0.diskPath ?? directory + "/" + $0.name).standardizedFileURL.path }
+        for (index, folder) in folders.enumerated() {
+            if let other = folders[..<index].firstIndex(of: folder) {
+                throw SharedBufferError(folder: folder, endpoints: (endpoints[other].name, endpoints[index].name))
+            }
+        }
+        self.queues = try zip(endpoints, folders).map { endpoint, folder in
+            try RemoteWriteQueue(endpoint: endpoint, directory: folder, metrics: metrics, logger: logger)
         }
     }
 
@@ -28,5 +35,15 @@ public final class RemoteWriteService: Service, Sendable {
             }
         }
         for queue in self.queues { await queue.shutdown() }
+    }
+}
+
+/// Two endpoints would share one disk queue (one's `disk.path` is the other's folder).
+public struct SharedBufferError: Error, CustomStringConvertible {
+    public let folder: String
+    public let endpoints: (String, String)
+
+    public var description: String {
+        "remote write endpoints \"\(self.endpoints.0)\" and \"\(self.endpoints.1)\" would share the buffer \(self.folder); give each its own disk.path"
     }
 }

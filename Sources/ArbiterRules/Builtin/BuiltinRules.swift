@@ -193,12 +193,12 @@ groups:
           description: "{{ $value | humanize }} samples were refused for good by {{ $labels.url }} in 5 minutes (4xx, or 429 without retry_on_http_429); see the log."
 
       - alert: ArbiterRemoteWriteBufferFull
-        expr: sum by (remote_name, url) (increase(arbiter_remote_storage_samples_dropped_total{reason="buffer_full"}[5m])) > 0
+        expr: sum by (remote_name, url) (increase(arbiter_remote_storage_samples_dropped_total{reason=~"buffer_full|buffer_write_failed"}[5m])) > 0
         labels:
           severity: critical
         annotations:
           summary: "Remote write to {{ $labels.remote_name }} is losing data"
-          description: "The disk buffer is full and its oldest samples are dropped ({{ $value | humanize }} in 5 minutes); raise disk.max_bytes or fix {{ $labels.url }}."
+          description: "The disk buffer is full or cannot be written, and samples are dropped ({{ $value | humanize }} in 5 minutes); raise disk.max_bytes, free the disk or fix {{ $labels.url }}."
 """#),
     ]
 }
