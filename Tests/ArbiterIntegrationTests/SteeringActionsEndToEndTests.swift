@@ -131,6 +131,9 @@ import Testing
             for (path, body, field) in [
                 ("/api/v1/actions/breakers/build", #"{"state":"ajar"}"#, "state"),
                 ("/api/v1/actions/breakers/build", #"{"state":"open","duration":"soon"}"#, "duration"),
+                // A misspelt duration is refused, not read as "until lifted".
+                ("/api/v1/actions/breakers/build", #"{"state":"open","for":"1m"}"#, "for"),
+                ("/api/v1/actions/silences", #"{"action":"shed","job":"build","duration":"1m"}"#, "job"),
                 ("/api/v1/actions/silences", #"{"action":"reboot","duration":"1m"}"#, "action"),
                 ("/api/v1/actions/silences", #"{"action":"shed"}"#, "duration"),
                 ("/api/v1/alertmanager/webhook", #"{"version":"4","alerts":[{"status":"firing"}]}"#, "alerts[0].labels"),

@@ -25,10 +25,7 @@ struct ConsentsEndpoints: Sendable {
     }
 
     private func grant(_ request: Request) async throws -> Response {
-        let object = try await APIRequest.object(request, limit: self.maxBodyBytes)
-        if let unknown = object.keys.sorted().first(where: { !["user_id", "scope", "expires_at", "evidence"].contains($0) }) {
-            throw APIError(.badRequest, code: "unknown_field", message: "\(unknown) is not a consent field", field: unknown)
-        }
+        let object = try await APIRequest.object(request, limit: self.maxBodyBytes, fields: ["user_id", "scope", "expires_at", "evidence"], of: "consent")
         let user = try APIRequest.string(object, "user_id", maxBytes: 255)!
         let scope = try APIRequest.string(object, "scope", maxBytes: 255)!
         let now = WallClock.nowMilliseconds()
@@ -101,10 +98,7 @@ struct ConsentsEndpoints: Sendable {
     private func putCredential(_ request: Request, _ context: ArbiterRequestContext) async throws -> Response {
         let user = try context.parameters.require("user")
         let scope = try context.parameters.require("scope")
-        let object = try await APIRequest.object(request, limit: self.maxBodyBytes)
-        if let unknown = object.keys.sorted().first(where: { $0 != "secret" }) {
-            throw APIError(.badRequest, code: "unknown_field", message: "\(unknown) is not a credential field", field: unknown)
-        }
+        let object = try await APIRequest.object(request, limit: self.maxBodyBytes, fields: ["secret"], of: "credential")
         let secret = try APIRequest.string(object, "secret", maxBytes: 64 * 1024)!
         do {
             try await APIRequest.perform {

@@ -26,6 +26,22 @@ enum APIRequest {
         return object
     }
 
+    /// The body as a JSON object holding no field but `fields` (400 `unknown_field` naming the first
+    /// other one, so a misspelt field is never quietly ignored).
+    static func object(_ request: Request, limit: Int, fields: Set<String>, of noun: String) async throws -> [String: Any] {
+        let object = try await self.object(request, limit: limit)
+        try self.refuseUnknown(object, fields: fields, of: noun)
+        return object
+    }
+
+    /// 400 `unknown_field` naming the first field of `object` outside `fields`; `name` makes the
+    /// name the error gives it (`jobs[2].tpye`).
+    static func refuseUnknown(_ object: [String: Any], fields: Set<String>, of noun: String, name: (String) -> String = { $0 }) throws {
+        if let unknown = object.keys.sorted().first(where: { !fields.contains($0) }) {
+            throw APIError(.badRequest, code: "unknown_field", message: "\(name(unknown)) is not a \(noun) field", field: name(unknown))
+        }
+    }
+
     /// An RFC 3339 query parameter as Unix ms.
     static func timestamp(_ text: String?, name: String) throws -> Int64? {
         guard let text else { return nil }

@@ -23,9 +23,7 @@ struct JobSubmissionRequest {
     static func parse(
         _ object: [String: Any], policies: [String: JobTypePolicy], limits: JobLimits, now: Int64, field: (String) -> String
     ) throws -> JobSubmission {
-        if let unknown = object.keys.sorted().first(where: { !self.fields.contains($0) }) {
-            throw APIError(.badRequest, code: "unknown_field", message: "\(field(unknown)) is not a job field", field: field(unknown))
-        }
+        try APIRequest.refuseUnknown(object, fields: self.fields, of: "job", name: field)
         guard let type = object["type"] as? String else {
             throw APIError(.badRequest, code: "invalid_field", message: "\(field("type")) is required and must be a string", field: field("type"))
         }

@@ -31,7 +31,7 @@ struct ActionsEndpoints: Sendable {
         guard type == SteeringBoard.everyType || JobTypeName.isValid(type) else {
             throw APIError(.badRequest, code: "invalid_parameter", message: "job type names hold \(JobTypeName.rule), or * for every type", field: "type")
         }
-        let object = try await APIRequest.object(request, limit: self.limits.maxBodyBytes)
+        let object = try await APIRequest.object(request, limit: self.limits.maxBodyBytes, fields: ["state", "duration"], of: "breaker override")
         let state = try APIRequest.string(object, "state")!
         let now = WallClock.nowMilliseconds()
         let until = try Self.duration(object, required: false).map { now + $0.wholeMilliseconds }
@@ -52,7 +52,7 @@ struct ActionsEndpoints: Sendable {
     /// `{"action": "shed", "job_type": "build" | "worker_id": "w1", "duration": "30m"}`: the action
     /// stays listed but is not obeyed until then; a duration of `0s` ends the silence.
     private func silence(_ request: Request) async throws -> Response {
-        let object = try await APIRequest.object(request, limit: self.limits.maxBodyBytes)
+        let object = try await APIRequest.object(request, limit: self.limits.maxBodyBytes, fields: ["action", "job_type", "worker_id", "duration"], of: "silence")
         let name = try APIRequest.string(object, "action")!
         guard let kind = SteeringAction.Kind(rawValue: name) else {
             throw APIError(

@@ -36,10 +36,7 @@ struct WorkersEndpoints: Sendable {
     }
 
     private func registerWorker(_ request: Request, _ context: ArbiterRequestContext) async throws -> Response {
-        let object = try await APIRequest.object(request, limit: self.limits.maxBodyBytes)
-        if let unknown = object.keys.sorted().first(where: { !["id", "capabilities", "concurrency", "labels"].contains($0) }) {
-            throw APIError(.badRequest, code: "unknown_field", message: "\(unknown) is not a worker field", field: unknown)
-        }
+        let object = try await APIRequest.object(request, limit: self.limits.maxBodyBytes, fields: ["id", "capabilities", "concurrency", "labels"], of: "worker")
         guard let id = object["id"] as? String, !id.isEmpty, id.utf8.count <= 128 else {
             throw APIError(.badRequest, code: "invalid_field", message: "id is required: a string of 1 to 128 bytes", field: "id")
         }
