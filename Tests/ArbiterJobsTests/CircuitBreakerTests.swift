@@ -74,6 +74,42 @@ import Testing
         #expect({ breaker.alertResolved() }() == nil, "resolving twice changes nothing")
     }
 
+    @Test func probesAreAdmittedInPartAndGivenBack() {
+        var breaker = self.halfOpen(probes: 3)
+        #expect({ breaker.admit(upTo: 5) }() == 3 && { breaker.admit(upTo: 5) }() == 0)
+        breaker.returnProbes(2)
+        #expect(breaker.available == 2 && { breaker.admit(upTo: 1) }() == 1)
+        _ = breaker.probeFinished(succeeded: true)
+        breaker.returnProbes(5)
+        #expect(breaker.state == .halfOpen(admitted: 1, succeeded: 1), "a probe that finished is not given back")
+    }
+
+    @Test func aProbeOfAnEarlierHalfOpenRoundChangesNothing() {
+        var breaker = self.halfOpen(probes: 1)
+        let first = breaker.trial
+        _ = breaker.admit()
+        #expect({ breaker.alertFired() }() == .reopened)
+        #expect({ breaker.alertResolved() }() == .halfOpened && breaker.trial == first + 1)
+        // The first round's probe ends late: it neither closes the new round nor takes its place.
+        #expect({ breaker.probeFinished(succeeded: true, trial: first) }() == nil && breaker.state == .halfOpen(admitted: 0, succeeded: 0))
+        #expect({ breaker.probeFinished(succeeded: false, trial: first) }() == nil && breaker.state == .halfOpen(admitted: 0, succeeded: 0))
+        _ = breaker.admit()
+        breaker.returnProbes(1, trial: first)
+        #expect(breaker.available == 0)
+        #expect({ breaker.probeFinished(succeeded: true, trial: first + 1) }() == .closed)
+    }
+
+    @Test func anOverrideBetweenTwoHalfOpenRoundsStartsANewOne() {
+        var breaker = self.halfOpen(probes: 2)
+        let first = breaker.trial
+        _ = breaker.admit(upTo: 2)
+        breaker.setOverride(.forceOpen(until: nil))
+        #expect(breaker.available == 0 && { breaker.probeFinished(succeeded: true, trial: first) }() == nil)
+        breaker.setOverride(nil)
+        #expect(breaker.state == .halfOpen(admitted: 0, succeeded: 0) && breaker.trial == first + 1)
+        #expect(!{ breaker.expire(now: 0) }(), "nothing to expire without an override")
+    }
+
     @Test func aProbeSizeBelowOneIsOne() {
         var breaker = self.halfOpen(probes: 0)
         #expect(breaker.probeSize == 1 && { breaker.admit() }() && !{ breaker.admit() }())

@@ -23,6 +23,25 @@ import Testing
         #expect({ board.admit(jobType: "build") }())
     }
 
+    @Test func probesStillOutWhenTheAlertFiresAgainDoNotDecideTheNextHalfOpenRound() throws {
+        var board = SteeringBoard()
+        let pause = try self.activation(self.pauseBuild, .rule("a"))
+        _ = board.update([pause], external: false, at: 1000)
+        _ = board.update([], external: false, at: 2000)
+        let (count, early) = board.admit(jobType: "build", upTo: 2)
+        #expect(count == 2 && early.count == 1)
+        _ = board.update([pause], external: false, at: 3000)
+        _ = board.update([], external: false, at: 4000)
+        // Both early probes succeed late: the new round still wants two of its own.
+        #expect(board.probeFinished(succeeded: true, probes: early, at: 4100).isEmpty)
+        #expect(board.probeFinished(succeeded: true, probes: early, at: 4200).isEmpty)
+        board.returnProbes(2, to: early)
+        let (again, probes) = board.admit(jobType: "build", upTo: 5)
+        #expect(again == 2)
+        _ = board.probeFinished(succeeded: true, probes: probes, at: 5000)
+        #expect(board.probeFinished(succeeded: true, probes: probes, at: 5100) == [.breaker(jobType: "build", .closed)])
+    }
+
     @Test func internalAndExternalDriversMergeAndTheActionLastsWhileEitherHoldsIt() throws {
         var board = SteeringBoard()
         _ = board.update([try self.activation(self.pauseBuild, .rule("a"))], external: false, at: 1000)

@@ -7,8 +7,8 @@ import Synchronization
 
 /// Turns the firing alerts of the rules in force into scheduler actions (their `arbiter_action`
 /// labels) on the shared ``SteeringState``, after every group evaluation. Changes are stamped with
-/// the wall clock when they take effect (not the evaluation's timestamp), so the audit log orders
-/// them right against the leases they stop.
+/// the wall clock when they take effect, in the board's lock (not the evaluation's timestamp), so
+/// the audit log orders them right against the leases they stop.
 final class SteeringFeed: Sendable {
     let state: SteeringState
     let logger: Logger
@@ -45,6 +45,6 @@ final class SteeringFeed: Sendable {
         for (alert, error) in new.sorted(by: { $0.key < $1.key }) {
             self.logger.warning("alert asks for an action that cannot be taken", metadata: ["alert": "\(alert)", "error": "\(error)"])
         }
-        self.state.update(activations, external: false, at: WallClock.nowMilliseconds())
+        self.state.update(activations, external: false)
     }
 }

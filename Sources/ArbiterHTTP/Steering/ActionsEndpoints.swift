@@ -88,7 +88,7 @@ struct ActionsEndpoints: Sendable {
 
     private func webhook(_ request: Request) async throws -> Response {
         let notification = try AlertmanagerNotification(try await APIRequest.object(request, limit: self.limits.maxBodyBytes))
-        let changes = self.steering.applyExternal(firing: notification.firing, resolved: notification.resolved, at: WallClock.nowMilliseconds())
+        let changes = self.steering.applyExternal(firing: notification.firing, resolved: notification.resolved)
         if let first = notification.rejected.first {
             // Alertmanager logs a 4xx and does not retry: the valid alerts of the notification still apply.
             throw APIError(

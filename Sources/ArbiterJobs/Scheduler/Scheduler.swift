@@ -59,10 +59,11 @@ public final class Scheduler: Sendable {
     private func withLeaseRequest<T>(
         workerID: String, types: [String], limit: Int, _ body: (LeaseRequest, Int64) async throws -> (T, [JobRecord])
     ) async throws -> (T, [JobRecord]) {
-        // Read before the steering board: a lease stamped after a pause began was refused by it.
-        let now = WallClock.nowMilliseconds()
         let quotas = self.rateLimiter.reserve(types: types, wanted: limit)
         let steered = self.steering.reserve(types: types, wanted: limit, now: RateLimiter.monotonicMilliseconds())
+        // Read in the steering board's lock: a lease stamped after a pause began was refused by it,
+        // and one stamped before a breaker half-opened was not a probe.
+        let now = steered.at
         let request = LeaseRequest(
             types: types, workerID: workerID, limit: limit, leaseMilliseconds: self.leaseTimeout.wholeMilliseconds,
             limits: LeaseLimits(concurrency: self.concurrencyLimits, quotas: quotas.merging(steered.quotas, uniquingKeysWith: min)))

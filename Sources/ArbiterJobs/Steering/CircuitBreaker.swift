@@ -43,6 +43,10 @@ public struct CircuitBreaker: Sendable, Equatable {
     /// When a failed probe last reopened it.
     public private(set) var reopenedAt: Int64?
     public private(set) var state: State = .closed
+    /// Counts the breaker's half-open rounds: a probe belongs to the round that admitted it, and
+    /// reports or returns from an earlier round (it fired again, or an override came between)
+    /// change nothing.
+    public private(set) var trial = 0
     public private(set) var override: Override?
     /// Whether the alert that drives the breaker is firing now (kept under an override, so lifting
     /// it lands in the right state).
@@ -83,7 +87,7 @@ public struct CircuitBreaker: Sendable, Equatable {
         self.alertFiring = false
         self.reopenedAt = nil
         guard self.override == nil, self.state == .open else { return nil }
-        self.state = .halfOpen(admitted: 0, succeeded: 0)
+        self.halfOpen()
         return .halfOpened
     }
 
@@ -113,15 +117,16 @@ public struct CircuitBreaker: Sendable, Equatable {
     }
 
     /// Gives back probes that were admitted but never ran (not leased after all, or cancelled), so
-    /// others take their place.
-    public mutating func returnProbes(_ count: Int) {
-        guard case .halfOpen(let admitted, let succeeded) = self.state else { return }
+    /// others take their place. `trial`: the round that admitted them (`nil`: this one).
+    public mutating func returnProbes(_ count: Int, trial: Int? = nil) {
+        guard trial == nil || trial == self.trial, case .halfOpen(let admitted, let succeeded) = self.state else { return }
         self.state = .halfOpen(admitted: max(succeeded, admitted - max(0, count)), succeeded: succeeded)
     }
 
-    /// A probe finished. Reports that arrive in any other state are from before and change nothing.
-    public mutating func probeFinished(succeeded: Bool, at time: Int64 = 0) -> Transition? {
-        guard self.override == nil, case .halfOpen(let admitted, let done) = self.state else { return nil }
+    /// A probe of `trial` (`nil`: this round) finished. Reports that arrive in any other state, or
+    /// from another round, are from before and change nothing.
+    public mutating func probeFinished(succeeded: Bool, trial: Int? = nil, at time: Int64 = 0) -> Transition? {
+        guard self.override == nil, trial == nil || trial == self.trial, case .halfOpen(let admitted, let done) = self.state else { return nil }
         guard succeeded else {
             self.state = .open
             self.reopenedAt = time
@@ -141,8 +146,14 @@ public struct CircuitBreaker: Sendable, Equatable {
         guard self.override == nil, self.state == .open, !self.alertFiring, let reopened = self.reopenedAt,
               now >= reopened + Self.reopenCooldown else { return nil }
         self.reopenedAt = nil
-        self.state = .halfOpen(admitted: 0, succeeded: 0)
+        self.halfOpen()
         return .halfOpened
+    }
+
+    /// A new half-open round, with a fresh set of probes.
+    private mutating func halfOpen() {
+        self.state = .halfOpen(admitted: 0, succeeded: 0)
+        self.trial += 1
     }
 
     /// Sets or lifts an operator's override.
@@ -170,9 +181,9 @@ public struct CircuitBreaker: Sendable, Equatable {
         if self.alertFiring {
             self.state = .open
         } else if self.state == .open {
-            self.state = .halfOpen(admitted: 0, succeeded: 0)
+            self.halfOpen()
         } else if case .halfOpen = self.state {
-            self.state = .halfOpen(admitted: 0, succeeded: 0)
+            self.halfOpen()
         }
     }
 }

@@ -190,36 +190,45 @@ public struct SteeringBoard: Sendable {
         self.admit(jobType: jobType, upTo: 1).count == 1
     }
 
+    /// A job let through by a half-open breaker: the breaker and the half-open round it belongs to.
+    public struct Probe: Sendable, Hashable {
+        public let breaker: String
+        public let trial: Int
+    }
+
     /// Admits up to `wanted` jobs of the type.
-    /// - Returns: How many, and the half-open breakers that count them as probes.
-    public mutating func admit(jobType: String, upTo wanted: Int) -> (count: Int, probing: [String]) {
+    /// - Returns: How many, and the half-open breakers (with their rounds) that count them as probes.
+    public mutating func admit(jobType: String, upTo wanted: Int) -> (count: Int, probing: [Probe]) {
         let keys = self.breakerKeys(jobType: jobType)
         let count = max(0, min(wanted, keys.compactMap { self.breakers[$0]?.available }.min() ?? wanted))
-        var probing: [String] = []
+        var probing: [Probe] = []
         for key in keys where self.breakers[key]!.available != nil {
             _ = self.breakers[key]!.admit(upTo: count)
-            probing.append(key)
+            probing.append(Probe(breaker: key, trial: self.breakers[key]!.trial))
         }
         return (count, count > 0 ? probing : [])
     }
 
-    /// Gives probes back to the breakers that admitted them (the jobs never ran).
-    public mutating func returnProbes(_ count: Int, to keys: [String]) {
-        for key in keys { self.breakers[key]?.returnProbes(count) }
+    /// Gives probes back to the breakers that admitted them (the jobs never ran); a breaker in
+    /// another round since keeps its count.
+    public mutating func returnProbes(_ count: Int, to probes: [Probe]) {
+        for probe in probes { self.breakers[probe.breaker]?.returnProbes(count, trial: probe.trial) }
     }
 
     /// A dispatched job of the type finished; a half-open breaker counts it as a probe.
     public mutating func finished(jobType: String, succeeded: Bool, at time: Int64 = 0) -> [Change] {
-        self.probeFinished(succeeded: succeeded, breakers: [jobType], at: time)
+        guard let trial = self.breakers[jobType]?.trial else { return [] }
+        return self.probeFinished(succeeded: succeeded, probes: [Probe(breaker: jobType, trial: trial)], at: time)
     }
 
-    /// A probe admitted by `keys` finished.
-    public mutating func probeFinished(succeeded: Bool, breakers keys: [String], at time: Int64) -> [Change] {
-        keys.compactMap { key in
-            guard var breaker = self.breakers[key] else { return nil }
-            let transition = breaker.probeFinished(succeeded: succeeded, at: time)
-            self.breakers[key] = breaker
-            return transition.map { .breaker(jobType: key, $0) }
+    /// A job admitted as these probes finished; each breaker counts it only in the round that
+    /// admitted it.
+    public mutating func probeFinished(succeeded: Bool, probes: [Probe], at time: Int64) -> [Change] {
+        probes.compactMap { probe in
+            guard var breaker = self.breakers[probe.breaker] else { return nil }
+            let transition = breaker.probeFinished(succeeded: succeeded, trial: probe.trial, at: time)
+            self.breakers[probe.breaker] = breaker
+            return transition.map { .breaker(jobType: probe.breaker, $0) }
         }
     }
 

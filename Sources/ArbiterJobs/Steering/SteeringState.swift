@@ -1,3 +1,4 @@
+import ArbiterCore
 import Synchronization
 
 /// The ``SteeringBoard`` shared by its drivers (the rule manager, the Alertmanager webhook,
@@ -9,8 +10,8 @@ public final class SteeringState: Sendable {
         var board = SteeringBoard()
         /// The token bucket of every throttled job type, at its throttle's rate.
         var throttles: [String: TokenBucket] = [:]
-        /// Jobs let through as half-open probes: job id → the breakers counting them.
-        var probes: [String: [String]] = [:]
+        /// Jobs let through as half-open probes: job id → the breakers (and rounds) counting them.
+        var probes: [String: [SteeringBoard.Probe]] = [:]
     }
 
     private let inner = Mutex(Inner())
@@ -27,11 +28,13 @@ public final class SteeringState: Sendable {
     }
 
     /// Runs `body` on the board and reports what it changed (inside the lock, so the observer sees
-    /// changes in the order they were made).
+    /// changes in the order they were made). Without a `time` the change is stamped inside the lock,
+    /// as a reservation is: the stamps then order it against the leases it stops or lets through.
     @discardableResult
-    private func change(at time: Int64, cause: SteeringCause, _ body: (inout Inner) -> [SteeringBoard.Change]) -> [SteeringBoard.Change] {
+    private func change(at time: Int64?, cause: SteeringCause, _ body: (inout Inner, Int64) -> [SteeringBoard.Change]) -> [SteeringBoard.Change] {
         let changes = self.inner.withLock { inner in
-            let changes = body(&inner)
+            let time = time ?? WallClock.nowMilliseconds()
+            let changes = body(&inner, time)
             if !changes.isEmpty { self.observer.steered(changes, board: inner.board, cause: cause, at: time) }
             return changes
         }
@@ -40,17 +43,17 @@ public final class SteeringState: Sendable {
         return changes
     }
 
-    /// See ``SteeringBoard/update(_:external:at:)``.
+    /// See ``SteeringBoard/update(_:external:at:)``; stamped now when no `time` is given.
     @discardableResult
-    public func update(_ activations: [SteeringBoard.Activation], external: Bool, at time: Int64) -> [SteeringBoard.Change] {
-        self.change(at: time, cause: external ? .webhook : .rules) { $0.board.update(activations, external: external, at: time) }
+    public func update(_ activations: [SteeringBoard.Activation], external: Bool, at time: Int64? = nil) -> [SteeringBoard.Change] {
+        self.change(at: time, cause: external ? .webhook : .rules) { $0.board.update(activations, external: external, at: $1) }
     }
 
     /// Applies one Alertmanager notification: its firing alerts claim their actions, its resolved
     /// ones (by driver) release theirs; what other notifications hold stays.
     @discardableResult
-    public func applyExternal(firing: [SteeringBoard.Activation], resolved: Set<SteeringBoard.Driver>, at time: Int64) -> [SteeringBoard.Change] {
-        self.change(at: time, cause: .webhook) { inner in
+    public func applyExternal(firing: [SteeringBoard.Activation], resolved: Set<SteeringBoard.Driver>, at time: Int64? = nil) -> [SteeringBoard.Change] {
+        self.change(at: time, cause: .webhook) { inner, time in
             let replaced = resolved.union(firing.map(\.driver))
             let kept = inner.board.externalActivations.filter { !replaced.contains($0.driver) }
             return inner.board.update(kept + firing, external: true, at: time)
@@ -60,18 +63,18 @@ public final class SteeringState: Sendable {
     /// See ``SteeringBoard/override(jobType:_:)``.
     @discardableResult
     public func override(jobType: String, _ override: CircuitBreaker.Override?, at time: Int64) -> [SteeringBoard.Change] {
-        self.change(at: time, cause: .operator) { $0.board.override(jobType: jobType, override) }
+        self.change(at: time, cause: .operator) { inner, _ in inner.board.override(jobType: jobType, override) }
     }
 
     /// See ``SteeringBoard/silence(_:until:)``.
     @discardableResult
     public func silence(_ key: SteeringBoard.Key, until: Int64?, at time: Int64) -> [SteeringBoard.Change] {
-        self.change(at: time, cause: .operator) { $0.board.silence(key, until: until) }
+        self.change(at: time, cause: .operator) { inner, _ in inner.board.silence(key, until: until) }
     }
 
     /// Ends the overrides and silences whose time is up (called by the scheduler's clock).
     public func expire(now: Int64) {
-        self.change(at: now, cause: .expiry) { $0.board.expire(now: now) }
+        self.change(at: now, cause: .expiry) { inner, _ in inner.board.expire(now: now) }
     }
 
     /// The `shed` action holding the job type (or every type), if one does.
@@ -90,16 +93,20 @@ public final class SteeringState: Sendable {
 
     /// What one lease attempt may take of each steered type.
     public struct Reservation: Sendable {
+        /// The wall clock when it was made, read inside the board's lock: the time to stamp its
+        /// leases with, so that no lease is stamped after a change that would have stopped it, nor
+        /// before one that let it through.
+        public var at: Int64 = 0
         /// The most jobs per steered type (types not listed are not steered).
         public var quotas: [String: Int] = [:]
-        var probing: [String: [String]] = [:]
+        var probing: [String: [SteeringBoard.Probe]] = [:]
         var throttled: [String: Int] = [:]
     }
 
     /// Reserves up to `wanted` dispatches of each of `types` within the breakers and throttles.
     public func reserve(types: [String], wanted: Int, now: Int64) -> Reservation {
         self.inner.withLock { inner in
-            var reservation = Reservation()
+            var reservation = Reservation(at: WallClock.nowMilliseconds())
             for type in types {
                 var quota = wanted
                 if inner.board.available(jobType: type) != nil {
@@ -142,12 +149,12 @@ public final class SteeringState: Sendable {
     /// A dispatched job's attempt ended: a probe's outcome decides its breakers; a cancelled probe
     /// is given back so another takes its place.
     public func attemptEnded(_ job: JobRecord, outcome: AttemptOutcome, now: Int64) {
-        self.change(at: now, cause: .probe(jobID: job.id)) { inner in
+        self.change(at: now, cause: .probe(jobID: job.id)) { inner, _ in
             // Only probes matter: for every other job this is one dictionary lookup.
             guard let keys = inner.probes.removeValue(forKey: job.id) else { return [] }
             switch outcome {
-            case .succeeded: return inner.board.probeFinished(succeeded: true, breakers: keys, at: now)
-            case .failed, .leaseExpired: return inner.board.probeFinished(succeeded: false, breakers: keys, at: now)
+            case .succeeded: return inner.board.probeFinished(succeeded: true, probes: keys, at: now)
+            case .failed, .leaseExpired: return inner.board.probeFinished(succeeded: false, probes: keys, at: now)
             case .cancelled:
                 inner.board.returnProbes(1, to: keys)
                 return []
