@@ -134,6 +134,7 @@ import Testing
                 // A misspelt duration is refused, not read as "until lifted".
                 ("/api/v1/actions/breakers/build", #"{"state":"open","for":"1m"}"#, "for"),
                 ("/api/v1/actions/silences", #"{"action":"shed","job":"build","duration":"1m"}"#, "job"),
+                ("/api/v1/actions/silences", #"{"action":"shed","job_type":"build","worker_id":"w1","duration":"1m"}"#, "worker_id"),
                 ("/api/v1/actions/silences", #"{"action":"reboot","duration":"1m"}"#, "action"),
                 ("/api/v1/actions/silences", #"{"action":"shed"}"#, "duration"),
                 ("/api/v1/alertmanager/webhook", #"{"version":"4","alerts":[{"status":"firing"}]}"#, "alerts[0].labels"),

@@ -155,6 +155,13 @@ struct Scenario {
         #expect(leases.filter { $0 >= closed }.count > 10, "the backlog did not drain after the breaker closed")
         // A reopened breaker is not part of this course.
         #expect(!steering.contains { $0.action == "steering.reopened" })
+        // The metrics tell the same course.
+        let metrics = try await self.server.get("/metrics").text
+        #expect(ExpositionSamples.value(in: metrics, "arbiter_circuit_state", ["job_type": "build", "state": "closed"]) == "1")
+        #expect(ExpositionSamples.value(in: metrics, "arbiter_circuit_state", ["job_type": "build", "state": "open"]) == "0")
+        for transition in ["opened", "half_opened", "closed"] {
+            #expect(ExpositionSamples.value(in: metrics, "arbiter_scheduler_actions_total", ["action": "pause", "transition": transition]) == "1", "\(transition)")
+        }
         return timeline
     }
 

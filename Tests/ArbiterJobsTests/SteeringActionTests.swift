@@ -22,7 +22,9 @@ import Testing
         #expect(try SteeringAction(alertLabels: ["arbiter_action": "drain", "worker_id": "w1"])?.target == .worker("w1"))
         // The series' own labels do not redirect an action: a drain goes to its worker, a pause to its type.
         #expect(try SteeringAction(alertLabels: ["arbiter_action": "drain", "worker_id": "w1", "job_type": "build"])?.target == .worker("w1"))
-        #expect(try SteeringAction(alertLabels: ["arbiter_action": "pause", "worker_id": "w1"])?.target == .everyType)
+        #expect(try SteeringAction(alertLabels: ["arbiter_action": "pause", "worker_id": "w1", "job_type": "build"])?.target == .jobType("build"))
+        // A pause that names only a worker is refused rather than read as "pause every type"; a page is only a page.
+        #expect(try SteeringAction(alertLabels: ["arbiter_action": "page", "worker_id": "w1"])?.target == .everyType)
         #expect(throws: SteeringAction.Invalid.self) { try SteeringAction(alertLabels: ["arbiter_action": "drain", "job_type": "t"]) }
     }
 
@@ -31,6 +33,8 @@ import Testing
         (["arbiter_action": "throttle", "arbiter_rate": "fast"], "arbiter_rate"),
         (["arbiter_action": "pause", "arbiter_probe": "0"], "arbiter_probe"),
         (["arbiter_action": "pause", "arbiter_probe": "many"], "arbiter_probe"),
+        (["arbiter_action": "pause", "worker_id": "w1"], "worker_id"),
+        (["arbiter_action": "shed", "worker_id": "w1"], "worker_id"),
     ])
     func invalid(labels: [String: String], label: String) {
         do {

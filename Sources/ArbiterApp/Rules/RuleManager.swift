@@ -67,6 +67,8 @@ public final class RuleManager: Service, RuleSource, Sendable {
         let previous = self.groups.withLock { Dictionary($0.map { ($0.key, $0) }, uniquingKeysWith: { first, _ in first }) }
         for group in fresh { if let old = previous[group.key] { group.adopt(old) } }
         self.groups.withLock { $0 = fresh }
+        // Actions of alerts whose rules are gone end now, not at the next evaluation (there may be none).
+        self.steering?.update(from: fresh)
         let rules = fresh.reduce(0) { $0 + $1.definition.rules.count }
         self.metrics.loaded(fresh, at: WallClock.nowMilliseconds())
         self.logger.info("rule files loaded", metadata: ["groups": "\(fresh.count)", "rules": "\(rules)"])

@@ -60,6 +60,9 @@ struct ActionsEndpoints: Sendable {
                 field: "action")
         }
         let target: SteeringAction.Target
+        if object["job_type"] != nil, object["worker_id"] != nil {
+            throw APIError(.badRequest, code: "invalid_field", message: "name job_type or worker_id, not both", field: "worker_id")
+        }
         if let type = try APIRequest.string(object, "job_type", required: false) {
             target = .jobType(type)
         } else if let worker = try APIRequest.string(object, "worker_id", required: false) {

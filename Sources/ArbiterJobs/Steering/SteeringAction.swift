@@ -49,8 +49,9 @@ public struct SteeringAction: Sendable, Equatable {
             throw Invalid(label: Self.actionLabel, value: text, problem: "expected one of " + Kind.allCases.map(\.rawValue).joined(separator: ", "))
         }
         self.kind = kind
-        // A drain targets a worker; every other action a job type (or, with none named, every type),
-        // whatever other labels the alert's series carries.
+        // A drain targets a worker; every other action a job type (or, with none named, every type).
+        // An alert that names only a worker is refused for those: read as "every type" it would stop
+        // far more than the worker it is about.
         if kind == .drain {
             guard let worker = labels["worker_id"], !worker.isEmpty else {
                 throw Invalid(label: Self.actionLabel, value: text, problem: "drain needs a worker_id label on the alert")
@@ -60,6 +61,10 @@ public struct SteeringAction: Sendable, Equatable {
             self.target = .jobType(type)
         } else if let queue = labels["queue"], !queue.isEmpty {
             self.target = .jobType(queue)
+        } else if kind != .page, let worker = labels["worker_id"], !worker.isEmpty {
+            throw Invalid(
+                label: "worker_id", value: worker,
+                problem: "\(kind.rawValue) acts on a job type and the alert names only a worker; use drain to stop assigning to a worker")
         } else {
             self.target = .everyType
         }
