@@ -10,6 +10,15 @@ import Testing
         (0..<count).map { index in RoundEncoder.Block(payload: [UInt8](repeating: UInt8(index), count: bytes), samples: samples) }
     }
 
+    /// Changes the bytes of the queue's first segment file, as damage on disk would.
+    static func rewriteSegment(in directory: TemporaryDirectory, _ change: (inout [UInt8]) -> Void) throws {
+        let segment = try #require(try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasSuffix(".seg") }.min())
+        let url = URL(fileURLWithPath: directory.file(segment))
+        var bytes = [UInt8](try Data(contentsOf: url))
+        change(&bytes)
+        try Data(bytes).write(to: url)
+    }
+
     @Test func recordsSurviveReopeningUntilAcknowledged() throws {
         let directory = try TemporaryDirectory(prefix: "queue")
         defer { directory.remove() }
@@ -57,15 +66,13 @@ import Testing
         defer { directory.remove() }
         var queue = try SegmentQueue(directory: directory.path, maxBytes: 1 << 20)
         try queue.append(Self.blocks(4), round: 1, timestamp: 1_000)
-        let segment = try #require(try FileManager.default.contentsOfDirectory(atPath: directory.path).first { $0.hasSuffix(".seg") })
-        let path = directory.file(segment)
-        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
-        switch damage {
-        case "appended": bytes += [0x40, 0, 0, 0, 1, 2, 3]
-        case "truncated": bytes.removeLast(30)
-        default: bytes[bytes.count - 5] ^= 0xff
+        try Self.rewriteSegment(in: directory) { bytes in
+            switch damage {
+            case "appended": bytes += [0x40, 0, 0, 0, 1, 2, 3]
+            case "truncated": bytes.removeLast(30)
+            default: bytes[bytes.count - 5] ^= 0xff
+            }
         }
-        try Data(bytes).write(to: URL(fileURLWithPath: path))
         queue = try SegmentQueue(directory: directory.path, maxBytes: 1 << 20)
         #expect(queue.recovery.truncations == 1)
         #expect(queue.recovery.records == (damage == "appended" ? 4 : 3))
@@ -83,10 +90,7 @@ import Testing
         try queue.append(Self.blocks(3), round: 2, timestamp: 2_000)
         try queue.acknowledge(upTo: try queue.nextBatch(maxSamples: 1).records.last!.record.end)
         // A flipped byte inside round 1, delivered and acknowledged, in the segment still being written.
-        let segment = try #require(try FileManager.default.contentsOfDirectory(atPath: directory.path).first { $0.hasSuffix(".seg") })
-        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: directory.file(segment))))
-        bytes[40] ^= 0xff
-        try Data(bytes).write(to: URL(fileURLWithPath: directory.file(segment)))
+        try Self.rewriteSegment(in: directory) { $0[40] ^= 0xff }
         queue = try SegmentQueue(directory: directory.path, maxBytes: 1 << 20)
         #expect(queue.recovery == .init(records: 3, truncations: 0, bytesTruncated: 0))
         #expect(queue.records.map(\.round) == [2, 2, 2] && queue.pendingSamples == 30)
