@@ -20,15 +20,14 @@ struct RemoteWriteConfigurationReader {
                 throw self.error(item, "remote_write[\(index)].name", "\"\(endpoint.name)\" is used by another endpoint; names must be unique")
             }
             // Two queues in one folder would write each other's segments.
-            if let path = endpoint.diskPath, let other = endpoints.first(where: { $0.diskPath.map(Self.folder) == Self.folder(path) }) {
+            if let path = endpoint.diskPath,
+               let other = endpoints.first(where: { $0.diskPath.map(RemoteWriteEndpoint.standardized) == RemoteWriteEndpoint.standardized(path) }) {
                 throw self.error(item, "remote_write[\(index)].disk.path", "\"\(path)\" is the buffer of endpoint \"\(other.name)\" already; each endpoint needs its own")
             }
             endpoints.append(endpoint)
         }
         return endpoints
     }
-
-    private static func folder(_ path: String) -> String { URL(fileURLWithPath: path).standardizedFileURL.path }
 
     private func endpoint(_ node: Node, key: String) throws(ConfigurationError) -> RemoteWriteEndpoint {
         let fields = try self.mapping(node, key, allowed: [

@@ -1,4 +1,5 @@
 import ArbiterTSDB
+import Foundation
 
 /// One `remote_write` entry of the configuration, as Prometheus names its keys.
 public struct RemoteWriteEndpoint: Sendable, Equatable {
@@ -58,6 +59,17 @@ public struct RemoteWriteEndpoint: Sendable, Equatable {
     public init(url: String, name: String) {
         self.url = url
         self.name = name
+    }
+
+    /// The folder of the disk queue, `disk.path` or `<directory>/<name>`, spelt one way (no `..`,
+    /// `.` or trailing `/`), so two spellings of one folder compare equal.
+    public func bufferFolder(defaultDirectory directory: String) -> String {
+        Self.standardized(self.diskPath ?? directory + "/" + self.name)
+    }
+
+    /// `path` spelt one way (no `..`, `.` or trailing `/`).
+    public static func standardized(_ path: String) -> String {
+        URL(fileURLWithPath: path).standardizedFileURL.path
     }
 
     /// Headers a configuration may not set, as Prometheus refuses them (`config.reservedHeaders`).

@@ -1,5 +1,4 @@
 import ArbiterTSDB
-import Foundation
 import Logging
 import ServiceLifecycle
 
@@ -12,7 +11,7 @@ public final class RemoteWriteService: Service, Sendable {
     /// - Parameter directory: Where endpoints without `disk.path` keep their queue (`<dir>/<name>`).
     /// - Throws: ``SharedBufferError`` when two endpoints would keep their queue in one folder.
     public init(endpoints: [RemoteWriteEndpoint], directory: String, metrics: RemoteWriteMetrics, logger: Logger) throws {
-        let folders = endpoints.map { URL(fileURLWithPath: $0.diskPath ?? directory + "/" + $0.name).standardizedFileURL.path }
+        let folders = endpoints.map { $0.bufferFolder(defaultDirectory: directory) }
         for (index, folder) in folders.enumerated() {
             if let other = folders[..<index].firstIndex(of: folder) {
                 throw SharedBufferError(folder: folder, endpoints: (endpoints[other].name, endpoints[index].name))
