@@ -1,8 +1,12 @@
 /// Durations written the way Prometheus writes them: `1h30m`, `5m`, `30s`, `250ms`, `1d`, `1w`, `1y`.
 ///
 /// Units from largest to smallest, each at most once and in that order, as Prometheus's
-/// `model.ParseDuration` requires. `0` alone is allowed.
+/// `model.ParseDuration` requires. `0` alone is allowed. Like Prometheus, a duration must fit in
+/// int64 nanoseconds (about 292 years), so whatever adds one to a millisecond timestamp cannot overflow.
 public enum PrometheusDuration {
+    /// The longest duration accepted, in milliseconds: Go's `time.Duration` limit.
+    public static let maxMilliseconds: Int64 = Int64.max / 1_000_000
+
     private static let units: [(suffix: String, milliseconds: Int64)] = [
         ("y", 365 * 24 * 3_600_000), ("w", 7 * 24 * 3_600_000), ("d", 24 * 3_600_000),
         ("h", 3_600_000), ("m", 60_000), ("s", 1000), ("ms", 1),
@@ -49,7 +53,7 @@ public enum PrometheusDuration {
             lastUnit = unitIndex
             let (scaled, o3) = number.multipliedReportingOverflow(by: units[unitIndex].milliseconds)
             let (sum, o4) = total.addingReportingOverflow(scaled)
-            if o3 || o4 { return nil }
+            if o3 || o4 || sum > Self.maxMilliseconds { return nil }
             total = sum
         }
         return .milliseconds(total)

@@ -49,4 +49,42 @@ import Testing
     func outOfRange(query: String) {
         #expect(throws: PromQLError.self) { try Parser.parse(query) }
     }
+
+    @Test("nesting ten times past the bound is a parse error, not a crash")
+    func tooDeep() {
+        let depth = 10 * Parser.maxDepth
+        let queries = [
+            String(repeating: "(", count: depth) + "1" + String(repeating: ")", count: depth),
+            String(repeating: "-", count: 10_000) + "1",
+            String(repeating: "abs(", count: depth) + "up" + String(repeating: ")", count: depth),
+            "1" + String(repeating: " + 1", count: depth),
+            "2" + String(repeating: " ^ 2", count: depth),
+        ]
+        for query in queries {
+            #expect(throws: PromQLError.self, "\(query.prefix(12))…") { try Parser.parse(query) }
+        }
+    }
+
+    @Test("nesting up to the bound parses and evaluates")
+    func deepButAllowed() throws {
+        let depth = Parser.maxDepth / 2 - 1
+        let query = String(repeating: "(", count: depth) + "1" + String(repeating: ")", count: depth)
+        let expr = try Parser.parse(query)
+        #expect(throws: Never.self) { try Engine().instant(expr, at: 0, on: TestHead.empty) }
+        let chain = "1" + String(repeating: " + 1", count: Parser.maxDepth - 2)
+        let sum = try Engine().instant(try Parser.parse(chain), at: 0, on: TestHead.empty)
+        #expect("\(sum)".contains("\(Parser.maxDepth - 1)"))
+    }
+
+    @Test("a regex that backtracks exponentially runs in linear time, as RE2 runs it in Prometheus")
+    func pathologicalRegex() throws {
+        let head = Head()
+        head.append(Labels(["__name__": "jobs", "job_type": String(repeating: "a", count: 50_000)]), 0, 1)
+        let expr = try Parser.parse(#"count({job_type=~"(a+)+b"}) or vector(0)"#)
+        let clock = ContinuousClock()
+        let elapsed = try clock.measure { _ = try Engine().instant(expr, at: 0, on: head) }
+        // A backtracking engine needs 2^50000 steps; RE2 needs milliseconds, seconds on a loaded machine.
+        #expect(elapsed < .seconds(5))
+        #expect(throws: PromQLError.self) { try Parser.parse(#"{job_type=~"(a)\\1"}"#) }
+    }
 }

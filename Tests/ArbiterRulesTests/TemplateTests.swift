@@ -22,6 +22,11 @@ struct TemplateTests {
         ("{{ printf \"%.2f\" $value }} {{ printf \"%s=%d\" \"n\" 3 }}", "0.12 n=3"),
         ("{{ title \"hello world\" }} {{ toUpper \"a\" }} {{ toLower \"B\" }}", "Hello World A b"),
         ("{{ reReplaceAll \"(.*):.*\" \"$1\" $labels.instance }}", "db-1"),
+        // Go's ReplaceAllString: no replacement for an empty match right after a match.
+        ("{{ reReplaceAll \"a*\" \"X\" \"baaac\" }}", "XbXcX"),
+        ("{{ reReplaceAll \"(?P<k>[a-z]+)=(\\\\d)\" \"${k}:$2$$\" \"x=1 y=2\" }}", "x:1$ y:2$"),
+        ("{{ reReplaceAll \"\" \"-\" \"héé\" }}", "-h-é-é-"),
+        ("{{ if match \"^db-\\\\d\" $labels.instance }}db{{ end }}", "db"),
         ("{{ with query \"up\" }}{{ . | first | value }}{{ end }}", "1"),
         ("{{ range query \"up\" }}{{ .Labels.instance }}={{ .Value }} {{ end }}", "a=1 b=0 "),
         ("{{ if gt $value 0.5 }}high{{ else if gt $value 0.1 }}mid{{ else }}low{{ end }}", "mid"),
@@ -46,6 +51,24 @@ struct TemplateTests {
         } catch {
             #expect(error.description == message)
         }
+    }
+
+    @Test("templates nested past the bound are refused, not run until the stack runs out")
+    func depthBound() throws {
+        let blocks = String(repeating: "{{ if 1 }}", count: 1000) + String(repeating: "{{ end }}", count: 1000)
+        #expect(throws: TemplateError.self) { _ = try Template(blocks, name: "__alert_Test") }
+        let elseIfs = "{{ if 0 }}" + String(repeating: "{{ else if 0 }}", count: 1000) + "{{ end }}"
+        #expect(throws: TemplateError.self) { _ = try Template(elseIfs, name: "__alert_Test") }
+        let parens = "{{ " + String(repeating: "(", count: 1000) + "1" + String(repeating: ")", count: 1000) + " }}"
+        #expect(throws: TemplateError.self) { _ = try Template(parens, name: "__alert_Test") }
+        // Up to the bound, they work.
+        let fine = String(repeating: "{{ if 1 }}", count: 50) + "ok" + String(repeating: "{{ end }}", count: 50)
+        #expect(try self.expand(fine) == "ok")
+    }
+
+    @Test("a backreference is refused as Go's regexp refuses it")
+    func backreference() {
+        #expect(throws: TemplateError.self) { try self.expand("{{ reReplaceAll \"(a)\\\\1\" \"x\" \"aa\" }}") }
     }
 
     @Test("an expansion failure becomes Prometheus's error text")

@@ -126,7 +126,7 @@ struct JobSubmissionRequest {
             result = .milliseconds(Int64((number.doubleValue * 1000).rounded()))
         }
         guard let result, result >= .zero, allowZero || result > .zero else {
-            throw APIError(.badRequest, code: "invalid_field", message: "\(name) must be a duration such as \"30s\" or a number of seconds\(allowZero ? "" : " above 0")", field: name)
+            throw APIError(.badRequest, code: "invalid_field", message: "\(name) must be a duration such as \"30s\" or a number of seconds\(allowZero ? "" : " above 0"), at most 292 years", field: name)
         }
         return result
     }

@@ -1,8 +1,13 @@
+import ArbiterRegex
+
 /// Go's `Regexp.Expand` replacement templates, shared by `label_replace` and `reReplaceAll`.
 public enum GoRegexTemplate {
     /// Go's `Regexp.Expand`: `$1`, `${1}`, `$name`, `${name}`, `$$`; a name takes every letter,
     /// digit and underscore that follows (`$1x` is the group named `1x`, so empty).
-    public static func expand(_ template: String, _ output: AnyRegexOutput) -> String {
+    /// - Parameters:
+    ///   - template: The replacement, such as `$1-${name}`.
+    ///   - group: A group's text by number or name; empty when it has no such group or it took no part.
+    public static func expand(_ template: String, group: (String) -> String) -> String {
         var out = ""
         var characters = Substring(template)
         while let dollar = characters.firstIndex(of: "$") {
@@ -34,7 +39,7 @@ public enum GoRegexTemplate {
                 }
                 characters = characters[end...]
             }
-            out += Self.group(String(name), output)
+            out += group(String(name))
         }
         return out + characters
     }
@@ -42,14 +47,12 @@ public enum GoRegexTemplate {
     private static func isNameCharacter(_ character: Character) -> Bool {
         character == "_" || (character.isASCII && (character.isLetter || character.isNumber))
     }
+}
 
-    private static func group(_ name: String, _ output: AnyRegexOutput) -> String {
-        if let number = Int(name) {
-            // The anchoring group is non-capturing, so group numbers are the user's own.
-            guard number < output.count, let substring = output[number].substring else { return "" }
-            return String(substring)
-        }
-        guard let element = output[name], let substring = element.substring else { return "" }
-        return String(substring)
+extension RE2Match {
+    /// A group's text by number or name, as ``GoRegexTemplate/expand(_:group:)`` reads it.
+    public func group(_ reference: String, in text: [UInt8]) -> String {
+        guard let range = self.range(ofGroup: reference) else { return "" }
+        return String(decoding: text[range], as: UTF8.self)
     }
 }

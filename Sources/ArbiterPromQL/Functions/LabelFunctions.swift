@@ -1,4 +1,5 @@
 import ArbiterCore
+import ArbiterRegex
 import ArbiterTSDB
 
 /// `label_replace` and `label_join`.
@@ -7,9 +8,9 @@ enum LabelFunctions {
     /// source label, sets `dst` to the replacement with `$1`/`${name}` expanded as Go does.
     static func replace(_ vector: [Sample], _ strings: [String], at time: Int64) throws(QueryError) -> [Sample] {
         let (destination, replacement, source, pattern) = (strings[0], strings[1], strings[2], strings[3])
-        let regex: Regex<AnyRegexOutput>
+        let regex: RE2Regex
         do {
-            regex = try Regex("^(?:" + pattern + ")$")
+            regex = try RE2Regex("^(?:" + pattern + ")$")
         } catch {
             throw QueryError("invalid regular expression in label_replace(): \(pattern)")
         }
@@ -17,10 +18,11 @@ enum LabelFunctions {
             throw QueryError("invalid destination label name in label_replace(): \(destination)")
         }
         return vector.map { sample in
-            guard let match = try? regex.wholeMatch(in: sample.labels[source] ?? "") else {
+            let text = Array((sample.labels[source] ?? "").utf8)
+            guard let match = regex.firstMatch(in: text, from: 0) else {
                 return Sample(labels: sample.labels, value: sample.value, timestamp: time)
             }
-            let value = GoRegexTemplate.expand(replacement, match.output)
+            let value = GoRegexTemplate.expand(replacement) { match.group($0, in: text) }
             return Sample(labels: Self.setting(sample.labels, destination, value), value: sample.value, timestamp: time)
         }
     }

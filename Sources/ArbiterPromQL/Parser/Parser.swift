@@ -6,6 +6,12 @@ public struct Parser {
     let query: String
     var tokens: [Token]
     var index = 0
+    /// How deep the expression being read is nested (parentheses, calls, unary and chained binary operators).
+    var depth = 0
+
+    /// The deepest nesting a query may have. Evaluation walks the tree recursively, so the bound keeps
+    /// a hostile query from exhausting the stack; real queries stay far below it.
+    public static let maxDepth = 256
 
     /// Parses and type-checks a whole query.
     /// - Throws: ``PromQLError`` with the line and column of the problem.
@@ -47,8 +53,13 @@ public struct Parser {
     // MARK: Binary expressions by precedence climbing
 
     mutating func expression(minimumPrecedence: Int) throws(PromQLError) -> Expr {
+        // Each level and each operator chained at this level deepens the tree by one.
+        let entryDepth = self.depth
+        defer { self.depth = entryDepth }
+        try self.deepen()
         var lhs = try self.unary()
         while let op = self.binaryOperator(), op.precedence >= minimumPrecedence {
+            try self.deepen()
             let opToken = self.advance()
             var returnBool = false
             if self.current.kind == .keyword(.bool) {
@@ -61,6 +72,13 @@ public struct Parser {
             lhs = try self.binary(op, lhs, rhs, returnBool: returnBool, matching: matching, at: opToken)
         }
         return lhs
+    }
+
+    mutating func deepen() throws(PromQLError) {
+        self.depth += 1
+        guard self.depth <= Self.maxDepth else {
+            throw self.error("expression nested more than \(Self.maxDepth) levels deep")
+        }
     }
 
     func binaryOperator() -> Binary.Operation? {

@@ -1,5 +1,6 @@
 import ArbiterCore
 import ArbiterPromQL
+import ArbiterRegex
 import Foundation
 
 /// Prometheus's template functions and the `text/template` built-ins alert templates use.
@@ -55,9 +56,7 @@ enum TemplateFunctions {
         case "reReplaceAll":
             return .string(try Self.replaceAll(try string(0), try string(1), try string(2)))
         case "match":
-            let pattern = try string(0)
-            guard let regex = try? Regex(pattern) else { throw TemplateError("error parsing regexp: \(pattern)") }
-            return .bool((try? regex.firstMatch(in: try string(1))) != nil)
+            return .bool(try Self.regex(try string(0)).matchesSomewhere(try string(1)))
         case "safeHtml", "html", "js", "urlquery", "pathPrefix":
             return .string(args.map(\.printed).joined())
         case "externalURL": return .string(context.externalURL)
@@ -161,26 +160,44 @@ enum TemplateFunctions {
         return out
     }
 
-    /// `reReplaceAll`: Go's `Regexp.ReplaceAllString` (unanchored, `$1` expansion).
+    /// `reReplaceAll`: Go's `Regexp.ReplaceAllString` (unanchored, `$1` expansion). As in Go, an
+    /// empty match right after a match is not replaced, and the search always moves on by a character.
     static func replaceAll(_ pattern: String, _ replacement: String, _ text: String) throws(TemplateError) -> String {
-        guard let regex = try? Regex(pattern) else { throw TemplateError("error parsing regexp: \(pattern)") }
-        var out = ""
-        var rest = text[...]
-        var searchStart = text.startIndex
-        while searchStart <= text.endIndex, let match = try? regex.firstMatch(in: text[searchStart...]) {
-            out += text[rest.startIndex..<match.range.lowerBound]
-            out += GoRegexTemplate.expand(replacement, match.output)
-            rest = text[match.range.upperBound...]
-            if match.range.isEmpty {
-                guard match.range.upperBound < text.endIndex else { break }
-                out.append(text[match.range.upperBound])
-                searchStart = text.index(after: match.range.upperBound)
-                rest = text[searchStart...]
-            } else {
-                searchStart = match.range.upperBound
+        let regex = try Self.regex(pattern)
+        let bytes = Array(text.utf8)
+        var out: [UInt8] = []
+        var lastMatchEnd = 0
+        var searchStart = 0
+        while searchStart <= bytes.count, let match = regex.firstMatch(in: bytes, from: searchStart) {
+            let range = match.range
+            out += bytes[lastMatchEnd..<range.lowerBound]
+            if range.upperBound > lastMatchEnd || range.lowerBound == 0 {
+                out += GoRegexTemplate.expand(replacement) { match.group($0, in: bytes) }.utf8
             }
+            lastMatchEnd = range.upperBound
+            let width = searchStart < bytes.count ? Self.utf8Width(bytes[searchStart]) : 1
+            searchStart = searchStart + width > range.upperBound ? searchStart + width : range.upperBound
         }
-        return out + rest
+        out += bytes[lastMatchEnd...]
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    private static func regex(_ pattern: String) throws(TemplateError) -> RE2Regex {
+        do {
+            return try RE2Regex(pattern)
+        } catch {
+            throw TemplateError("error parsing regexp: \(error.description)")
+        }
+    }
+
+    /// The length of the UTF-8 sequence a lead byte starts.
+    private static func utf8Width(_ lead: UInt8) -> Int {
+        switch lead {
+        case 0xF0...: 4
+        case 0xE0...: 3
+        case 0xC0...: 2
+        default: 1
+        }
     }
 }
 

@@ -25,6 +25,12 @@ struct TemplateParser {
     private let characters: [Character]
     private var index = 0
     private var line = 1
+    /// How many `if`/`with`/`range` blocks enclose the text being read.
+    private var blockDepth = 0
+
+    /// The deepest nesting of blocks, and of parentheses in a pipeline, a template may have. Parsing and
+    /// execution recurse on both, so the bound keeps a hostile template from exhausting the stack.
+    static let maxDepth = 100
 
     init(_ source: String, name: String, functions: Set<String>, prelude: Int) {
         self.characters = Array(source)
@@ -73,6 +79,9 @@ struct TemplateParser {
                     var pipeline = try self.pipeline(Array(tokens.dropFirst()))
                     if block != .range && pipeline.variables.count > 1 { throw self.error("too many declarations in \(word)") }
                     if pipeline.commands.isEmpty { throw self.error("missing value for \(word)") }
+                    guard self.blockDepth < Self.maxDepth else { throw self.error("blocks nested more than \(Self.maxDepth) deep") }
+                    self.blockDepth += 1
+                    defer { self.blockDepth -= 1 }
                     var (then, terminator) = try self.nodes()
                     var otherwise: [TemplateNode] = []
                     if terminator == "else if" && block == .if {
@@ -105,6 +114,10 @@ struct TemplateParser {
     private mutating func lastElseIf() throws(TemplateError) -> [Positioned] { self.pendingElseIf }
 
     private mutating func elseIfChain(_ tokens: [Positioned], line: Int) throws(TemplateError) -> TemplateNode {
+        // Each `else if` nests one block deeper, in the tree and in this recursion.
+        guard self.blockDepth < Self.maxDepth else { throw self.error("blocks nested more than \(Self.maxDepth) deep") }
+        self.blockDepth += 1
+        defer { self.blockDepth -= 1 }
         let pipeline = try self.pipeline(tokens)
         var (then, terminator) = try self.nodes()
         var otherwise: [TemplateNode] = []
@@ -264,7 +277,8 @@ struct TemplateParser {
 
     // MARK: Pipelines
 
-    func pipeline(_ positioned: [Positioned]) throws(TemplateError) -> TemplatePipeline {
+    func pipeline(_ positioned: [Positioned], depth: Int = 0) throws(TemplateError) -> TemplatePipeline {
+        guard depth < Self.maxDepth else { throw self.error("parentheses nested more than \(Self.maxDepth) deep") }
         var tokens = positioned[...]
         var pipeline = TemplatePipeline()
         // `$x :=`, `$x =`, `$i, $x :=`.
@@ -292,26 +306,26 @@ struct TemplateParser {
                 command = []
                 span = nil
             case .leftParen:
-                var depth = 1
+                var open = 1
                 var inner: [Positioned] = []
                 while let next = tokens.first {
                     tokens = tokens.dropFirst()
                     span = (span?.start ?? next.start, next.end)
-                    if next.token == .leftParen { depth += 1 }
+                    if next.token == .leftParen { open += 1 }
                     if next.token == .rightParen {
-                        depth -= 1
-                        if depth == 0 { break }
+                        open -= 1
+                        if open == 0 { break }
                     }
                     inner.append(next)
                 }
-                guard depth == 0 else { throw self.error("unclosed left paren") }
+                guard open == 0 else { throw self.error("unclosed left paren") }
                 var path: [String] = []
                 if let next = tokens.first, case .field(let fields) = next.token {
                     path = fields
                     span = (span?.start ?? next.start, next.end)
                     tokens = tokens.dropFirst()
                 }
-                command.append(.pipeline(try self.pipeline(inner), path))
+                command.append(.pipeline(try self.pipeline(inner, depth: depth + 1), path))
             case .rightParen: throw self.error("unexpected right paren")
             case .identifier(let word):
                 switch word {

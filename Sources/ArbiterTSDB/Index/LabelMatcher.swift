@@ -1,3 +1,5 @@
+import ArbiterRegex
+
 /// One label condition of a selector: `=`, `!=`, `=~`, `!~`. Regular expressions are fully anchored,
 /// as in Prometheus. A missing label matches as the empty string.
 public struct LabelMatcher: Sendable, CustomStringConvertible {
@@ -48,26 +50,26 @@ public struct LabelMatcher: Sendable, CustomStringConvertible {
     }
 }
 
-/// A regular expression matched against the whole string.
-public struct AnchoredRegex: @unchecked Sendable, Equatable {
+/// A regular expression matched against the whole string, as Prometheus anchors label matchers
+/// and relabelling (`^(?:…)$`), in RE2's syntax and time linear in the text.
+public struct AnchoredRegex: Sendable, Equatable {
     /// Two regexes are the same when their sources are.
     public static func == (lhs: AnchoredRegex, rhs: AnchoredRegex) -> Bool { lhs.source == rhs.source }
 
-    // Safety (@unchecked Sendable): the Regex value is immutable once built and only read.
-    private let regex: Regex<AnyRegexOutput>
+    private let regex: RE2Regex
     public let source: String
 
     public init(_ source: String) throws {
         self.source = source
         do {
-            self.regex = try Regex("^(?:" + source + ")$")
+            self.regex = try RE2Regex("^(?:" + source + ")$")
         } catch {
-            throw MatcherError("invalid regular expression \"\(source)\": \(error)")
+            throw MatcherError("invalid regular expression \"\(source)\": \(error.description)")
         }
     }
 
     public func matches(_ text: String) -> Bool {
-        (try? self.regex.wholeMatch(in: text)) != nil
+        self.regex.matchesWhole(text)
     }
 }
 
