@@ -26,6 +26,7 @@ let package = Package(
         .library(name: "ArbiterWorkerProtocol", targets: ["ArbiterWorkerProtocol"]),
         .library(name: "ArbiterWorkerKit", targets: ["ArbiterWorkerKit"]),
         .library(name: "ArbiterTesting", targets: ["ArbiterTesting"]),
+        .library(name: "ArbiterFuzzing", targets: ["ArbiterFuzzing"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -107,11 +108,13 @@ let package = Package(
             name: "ArbiterWorkerKit",
             dependencies: [
                 "ArbiterWorkerProtocol",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "WSClient", package: "swift-websocket"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOWebSocket", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
@@ -144,6 +147,7 @@ let package = Package(
                 .product(name: "NIOWebSocket", package: "swift-nio"),
                 .product(name: "CompressNIO", package: "compress-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
@@ -173,6 +177,7 @@ let package = Package(
                 .product(name: "AsyncAlgorithms", package: "swift-async-algorithms"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: swiftSettings
@@ -211,6 +216,14 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // The parsers that read outside input as functions of bytes, for Fuzz/ and the regression tests.
+        .target(
+            name: "ArbiterFuzzing",
+            dependencies: ["ArbiterApp", "ArbiterCore", "ArbiterHTTP", "ArbiterPromQL", "ArbiterRules", "ArbiterTSDB", "ArbiterWorkerProtocol"],
+            swiftSettings: swiftSettings
+        ),
+
+        .testTarget(name: "ArbiterFuzzingTests", dependencies: ["ArbiterFuzzing"], swiftSettings: swiftSettings),
         .testTarget(
             name: "CLibrariesTests",
             dependencies: ["CLibPQ", "CHiredis", "CProtobufC", "CSnappy", "CSQLite"],
@@ -234,7 +247,7 @@ let package = Package(
         .testTarget(
             name: "ArbiterRemoteWriteTests", dependencies: ["ArbiterRemoteWrite", "ArbiterTesting", "ArbiterTSDB", "CArbiterProto"],
             swiftSettings: swiftSettings),
-        .testTarget(name: "ArbiterRulesTests", dependencies: ["ArbiterRules", "ArbiterTSDB"], swiftSettings: swiftSettings),
+        .testTarget(name: "ArbiterRulesTests", dependencies: ["ArbiterPromQL", "ArbiterRules", "ArbiterTSDB"], swiftSettings: swiftSettings),
         .testTarget(name: "ArbiterWorkerProtocolTests", dependencies: ["ArbiterWorkerProtocol"], swiftSettings: swiftSettings),
         .testTarget(name: "ArbiterStorageTests", dependencies: ["ArbiterCore", "ArbiterStorage", "ArbiterJobs", "ArbiterTesting"], swiftSettings: swiftSettings),
         .testTarget(

@@ -23,6 +23,8 @@ public enum ArbiterRouter {
         public var jobMetrics: JobMetrics
         /// How often connected workers are asked to heartbeat.
         public var heartbeatInterval: Duration
+        /// How long a silent worker stays online (`workers.timeout`), told to HTTP workers at registration.
+        public var workerTimeout: Duration
         /// Authentication, lockout and the stores behind tokens and the audit log.
         public var access: Access
         /// The Prometheus-compatible query, rules and alerts API; not served when `nil`.
@@ -33,7 +35,7 @@ public enum ArbiterRouter {
         public init(
             registry: MetricRegistry, readiness: Readiness, healthChecks: [any HealthCheck], startedAt: ContinuousClock.Instant = .now,
             scheduler: Scheduler, jobLimits: JobLimits = JobLimits(), jobMetrics: JobMetrics, heartbeatInterval: Duration = .seconds(5),
-            access: Access, queryAPI: QueryAPI? = nil, capacity: CapacityReport? = nil
+            workerTimeout: Duration = .seconds(15), access: Access, queryAPI: QueryAPI? = nil, capacity: CapacityReport? = nil
         ) {
             self.access = access
             self.queryAPI = queryAPI
@@ -46,6 +48,7 @@ public enum ArbiterRouter {
             self.jobLimits = jobLimits
             self.jobMetrics = jobMetrics
             self.heartbeatInterval = heartbeatInterval
+            self.workerTimeout = workerTimeout
         }
     }
 
@@ -78,6 +81,8 @@ public enum ArbiterRouter {
     /// - Throws: ``MetricsError`` when the HTTP metrics cannot be registered.
     public static func build(_ dependencies: Dependencies) throws -> Router<ArbiterRequestContext> {
         let router = Router(context: ArbiterRequestContext.self)
+        // Outermost, so a refused WebSocket upgrade is answered with the refusal every layer below made.
+        router.add(middleware: UpgradeRefusalMiddleware())
         router.add(middleware: ClosingConnectionsMiddleware(readiness: dependencies.readiness))
         router.add(middleware: try HTTPMetricsMiddleware(registry: dependencies.registry))
         // Hummingbird's own request metrics, landing in the registry through the swift-metrics bridge.
@@ -98,7 +103,10 @@ public enum ArbiterRouter {
         JobTypesEndpoints(scheduler: scheduler, policies: scheduler.policies).register(on: router)
         ActionsEndpoints(steering: scheduler.steering, audit: access.audit, limits: dependencies.jobLimits).register(on: router)
         if let capacity = dependencies.capacity { CapacityEndpoints(report: capacity).register(on: router) }
-        WorkersEndpoints(scheduler: scheduler, limits: dependencies.jobLimits).register(on: router)
+        WorkersEndpoints(
+            scheduler: scheduler, limits: dependencies.jobLimits, heartbeatInterval: dependencies.heartbeatInterval,
+            workerTimeout: dependencies.workerTimeout
+        ).register(on: router)
         DispatchEndpoints(scheduler: scheduler, limits: dependencies.jobLimits, metrics: dependencies.jobMetrics).register(on: router)
         WorkerChannel(scheduler: scheduler, metrics: dependencies.jobMetrics, limits: dependencies.jobLimits, heartbeatInterval: dependencies.heartbeatInterval)
             .register(on: router)

@@ -1,8 +1,10 @@
 import ArbiterWorkerProtocol
+import AsyncHTTPClient
 import Foundation
 import HTTPTypes
 import Logging
 import NIOCore
+import NIOHTTP1
 import NIOWebSocket
 import ServiceLifecycle
 import Synchronization
@@ -47,8 +49,9 @@ public struct ArbiterWorker: Service {
     /// Stops taking work; `run()` returns once running jobs are done and reported.
     public func drain() {
         self.logger.info("draining: no new jobs; running jobs finish and are reported", metadata: ["running": "\(self.ledger.runningCount)"])
-        guard let outbound = self.ledger.beginDrain() else { return }
-        Task { try? await Self.send(.drain, outbound) }
+        // The connection's heartbeat loop tells the server (within 100 ms), so the drain always goes
+        // out before the close that follows it: the server reads drain-then-close as a clean stop.
+        _ = self.ledger.beginDrain()
     }
 
     private func connectLoop() async throws {
@@ -63,8 +66,9 @@ public struct ArbiterWorker: Service {
                 }
             }
             let started = ContinuousClock.now
+            var replaced = false
             do {
-                try await WebSocketClient.connect(
+                let closing = try await WebSocketClient.connect(
                     url: self.configuration.connectURL,
                     configuration: .init(maxFrameSize: 16 << 20, additionalHeaders: self.headers, autoPing: .disabled),
                     logger: self.logger
@@ -72,14 +76,41 @@ public struct ArbiterWorker: Service {
                     try await self.session(inbound, outbound, deadline: deadline)
                 }
                 if ContinuousClock.now - started > .seconds(5) { failures = 0 }
+                // A newer connection under this worker id took over (4000): reconnecting would take
+                // the id back, and two workers sharing it would take turns for ever.
+                if let closing, case .unknown(4000) = closing.closeCode { replaced = true }
+            } catch let error as WebSocketClientError where error == .webSocketUpgradeFailed {
+                // The WebSocket client does not say why an upgrade was refused; the same URL over plain
+                // HTTP does. A refused credential (401, 403) stays refused: retrying cannot help.
+                if let refusal = await self.credentialRefusal() { throw refusal }
+                self.logger.warning("connection to the server failed", metadata: ["error": "\(error)", "url": "\(self.configuration.connectURL)"])
             } catch {
                 self.logger.warning("connection to the server failed", metadata: ["error": "\(error)", "url": "\(self.configuration.connectURL)"])
             }
             self.ledger.disconnected()
+            if replaced {
+                self.logger.error("another connection under this worker id took over (close code 4000): stopping", metadata: ["worker_id": "\(self.configuration.workerID)"])
+                throw WorkerError.replaced(workerID: self.configuration.workerID)
+            }
             if self.ledger.isDraining && self.ledger.isIdle { return }
             failures += 1
             try await Task.sleep(for: self.reconnectDelay(failures: failures))
         }
+    }
+
+    /// Why the server refused the upgrade, when it refused the credential: a plain GET of the worker
+    /// channel answers 401 or 403 (with the JSON error) for a credential it refuses, 426 otherwise.
+    /// - Returns: ``WorkerError/credentialsRefused(status:code:message:)``, or `nil` for any other answer.
+    private func credentialRefusal() async -> WorkerError? {
+        var request = HTTPClientRequest(url: self.configuration.connectHTTPURL)
+        if let token = self.configuration.token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
+        guard let response = try? await HTTPClient.shared.execute(request, timeout: .seconds(10)) else { return nil }
+        let body = (try? await response.body.collect(upTo: 64 * 1024)).map { Array($0.readableBytesView) } ?? []
+        let status = Int(response.status.code)
+        guard status == 401 || status == 403 else { return nil }
+        let error = ((try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any])?["error"] as? [String: Any]
+        return .credentialsRefused(
+            status: status, code: error?["code"] as? String ?? "http_\(status)", message: error?["message"] as? String ?? response.status.reasonPhrase)
     }
 
     private func reconnectDelay(failures: Int) -> Duration {
@@ -97,13 +128,18 @@ public struct ArbiterWorker: Service {
         var messages = inbound.messages(maxSize: 16 << 20).makeAsyncIterator()
         guard let first = try await messages.next(), case .text(let text) = first else { return }
         let hello = try WorkerMessage.parse(text)
-        guard case .serverHello(_, let heartbeatMs, _, let version) = hello else {
+        guard case .serverHello(_, let heartbeatMs, _, let version, let stated, let drained) = hello else {
             if case .error(let code, let message, _) = hello { throw WorkerError.refused(code: code, message: message) }
             throw WorkerError.refused(code: "unexpected_message", message: "the server did not answer hello")
         }
         self.logger.info("connected", metadata: ["server_version": "\(version)", "worker_id": "\(self.configuration.workerID)"])
+        if let drained {
+            self.logger.warning(
+                "the server assigns this worker nothing for now", metadata: ["reason": "\(drained.message)", "alerts": "\(drained.alerts.joined(separator: ","))"])
+        }
+        // Reports are sent within the server's limits (an older server states none).
+        let limits = stated ?? .assumed
         let flushes = self.ledger.connected(outbound)
-        if self.ledger.isDraining { try await Self.send(.drain, outbound) }
         self.events.connected()
 
         try await withThrowingTaskGroup(of: Void.self) { group in
@@ -112,9 +148,16 @@ public struct ArbiterWorker: Service {
                 // together in one batch (one frame, one store transaction on the server).
                 for await _ in flushes {
                     while true {
-                        let reports = self.ledger.takeUnsent(limit: 256)
+                        let reports = self.ledger.takeUnsent(limit: min(256, max(limits.maxBatchMessages, 1)))
                         if reports.isEmpty { break }
-                        try await Self.send(reports.count == 1 ? reports[0] : .batch(reports), outbound)
+                        // Within the server's limits: a report it could not record as it is (a result
+                        // over its limit) goes as a fail that says why, and is resent as that.
+                        let packed = ReportPacking.pack(reports, limits: limits)
+                        for (jobID, report) in packed.changed {
+                            self.ledger.replace(jobID, with: report)
+                            self.logger.warning("a report was changed to fit the server's limits", metadata: ["job_id": "\(jobID)", "sent": "\(report.typeName)"])
+                        }
+                        for text in packed.messages { try await outbound.writeTextMessage(text) }
                     }
                 }
             }
@@ -122,6 +165,7 @@ public struct ArbiterWorker: Service {
                 // Heartbeats keep the worker's leases alive; while draining, close once everything is settled.
                 let interval = Duration.milliseconds(max(heartbeatMs, 100))
                 var lastHeartbeat = ContinuousClock.now
+                var drainSent = false
                 while !Task.isCancelled {
                     try await Task.sleep(for: .milliseconds(min(100, max(heartbeatMs, 100))))
                     if ContinuousClock.now - lastHeartbeat >= interval {
@@ -129,6 +173,10 @@ public struct ArbiterWorker: Service {
                         lastHeartbeat = .now
                     }
                     if self.ledger.isDraining {
+                        if !drainSent {
+                            try await Self.send(.drain, outbound)
+                            drainSent = true
+                        }
                         let timedOut = deadline.passed(after: self.configuration.drainTimeout)
                         if timedOut { self.ledger.cancelAll() }
                         if self.ledger.isIdle || timedOut {
@@ -160,15 +208,21 @@ public struct ArbiterWorker: Service {
             if request != "progress" { self.ledger.settled(jobID) }
         case .error(let code, let message, let jobID):
             if let jobID {
-                // A refused report (stale lease, cancelled job) is settled: sending it again cannot help.
-                self.ledger.settled(jobID)
-                self.events.refused(jobID: jobID, code: code)
+                if code == "result_too_large", self.ledger.refusedResult(jobID, reason: message) {
+                    // Nothing was recorded and the lease is still ours: the attempt is reported as failed.
+                } else {
+                    // A refused report (stale lease, cancelled job) is settled: sending it again cannot help.
+                    self.ledger.settled(jobID)
+                    self.events.refused(jobID: jobID, code: code)
+                }
             }
             self.logger.warning("the server refused a message", metadata: ["code": "\(code)", "message": "\(message)", "job_id": "\(jobID ?? "")"])
         case .cancel(let jobID, let reason):
             self.logger.info("job cancelled by the server", metadata: ["job_id": "\(jobID)", "reason": "\(reason)"])
             self.ledger.cancel(jobID)
             self.events.cancelled(jobID: jobID)
+            // A lease that ran out makes the server wait for a sign of life before it assigns more.
+            if reason == "lease expired" { try await Self.send(.heartbeat(running: self.ledger.holding), outbound) }
         case .batch(let messages):
             for message in messages { try await self.handle(message, outbound) }
         case .heartbeat, .serverHello:
@@ -192,7 +246,11 @@ public struct ArbiterWorker: Service {
             } catch is TimeoutError {
                 report = .fail(jobID: assignment.jobID, leaseToken: assignment.leaseToken, error: "timed out after \(timeout)")
             } catch {
-                report = .fail(jobID: assignment.jobID, leaseToken: assignment.leaseToken, error: Self.describe(error))
+                // The server refuses an empty error: say at least what kind of error it was.
+                let text = Self.describe(error)
+                report = .fail(
+                    jobID: assignment.jobID, leaseToken: assignment.leaseToken,
+                    error: text.isEmpty ? "the job failed without a message (\(type(of: error)))" : text)
             }
             self.events.finished(assignment, report: report)
             // Sent by the connection's sender; if it cannot be, it stays unacknowledged and goes out after the next hello.
@@ -235,10 +293,20 @@ public struct ArbiterWorker: Service {
 /// Why a worker gave up on a connection.
 public enum WorkerError: Error, CustomStringConvertible {
     case refused(code: String, message: String)
+    /// The server refused the worker's credential: 401 when it is missing, unknown, revoked or expired,
+    /// 403 when it may not act as this worker. ``ArbiterWorker/run()`` ends with this error, since
+    /// reconnecting with the same credential cannot succeed.
+    case credentialsRefused(status: Int, code: String, message: String)
+    /// A newer connection under the same worker id took over, and the server closed this one with
+    /// 4000. ``ArbiterWorker/run()`` ends with this error: reconnecting would take the id back.
+    case replaced(workerID: String)
 
     public var description: String {
         switch self {
         case .refused(let code, let message): "the server refused the worker (\(code)): \(message)"
+        case .credentialsRefused(let status, let code, let message): "the server refused this worker's credentials: \(status) \(code): \(message)"
+        case .replaced(let workerID):
+            "another connection under worker id \(workerID) took over (close code 4000): each worker process needs an id of its own"
         }
     }
 }

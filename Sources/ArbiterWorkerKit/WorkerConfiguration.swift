@@ -44,6 +44,14 @@ public struct WorkerConfiguration: Sendable {
         let id = self.workerID.addingPercentEncodingForPath()
         return "\(base)/api/v1/workers/\(id)/connect"
     }
+
+    /// The worker channel's URL over plain HTTP, which says why an upgrade was refused.
+    var connectHTTPURL: String {
+        let url = self.connectURL
+        if url.hasPrefix("ws://") { return "http://" + url.dropFirst(5) }
+        if url.hasPrefix("wss://") { return "https://" + url.dropFirst(6) }
+        return url
+    }
 }
 
 extension String {

@@ -80,6 +80,26 @@ final class WorkerLedger: Sendable {
         }
     }
 
+    /// A report was changed to fit the server's limits: the new one is what a resend sends.
+    func replace(_ jobID: String, with report: WorkerMessage) {
+        self.state.withLock { state in
+            if state.unacknowledged[jobID] != nil { state.unacknowledged[jobID] = report }
+        }
+    }
+
+    /// The server refused a `complete` for its result (`result_too_large`): nothing was recorded and
+    /// the lease is still the worker's, so the attempt is reported as failed instead, saying why.
+    /// - Returns: Whether a `complete` for the job was waiting for its answer.
+    func refusedResult(_ jobID: String, reason: String) -> Bool {
+        self.state.withLock { state in
+            guard case .complete(_, let token, _)? = state.unacknowledged[jobID] else { return false }
+            state.unacknowledged[jobID] = .fail(jobID: jobID, leaseToken: token, error: "the server refused the result: \(reason)")
+            state.unsent.append(jobID)
+            state.flush?.yield()
+            return true
+        }
+    }
+
     /// The server answered a report (ack or refusal): it is settled.
     func settled(_ jobID: String) {
         _ = self.state.withLock { $0.unacknowledged.removeValue(forKey: jobID) }

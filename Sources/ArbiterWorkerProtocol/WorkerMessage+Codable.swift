@@ -4,7 +4,7 @@ extension WorkerMessage: Codable {
     enum Key: String, CodingKey {
         case type, `protocol`, capabilities, concurrency, labels, jobID = "job_id", leaseToken = "lease_token", result, error, progress
         case workerID = "worker_id", heartbeatIntervalMs = "heartbeat_interval_ms", leaseTimeoutMs = "lease_timeout_ms"
-        case serverVersion = "server_version", job, request, state, reason, code, message, running, messages
+        case serverVersion = "server_version", job, request, state, reason, code, message, running, messages, limits, drained
     }
 
     /// The `type` of the message on the wire.
@@ -34,7 +34,9 @@ extension WorkerMessage: Codable {
                     workerID: try c.decode(String.self, forKey: .workerID),
                     heartbeatIntervalMs: try c.decode(Int64.self, forKey: .heartbeatIntervalMs),
                     leaseTimeoutMs: try c.decode(Int64.self, forKey: .leaseTimeoutMs),
-                    serverVersion: try c.decodeIfPresent(String.self, forKey: .serverVersion) ?? "")
+                    serverVersion: try c.decodeIfPresent(String.self, forKey: .serverVersion) ?? "",
+                    limits: try c.decodeIfPresent(WorkerLimits.self, forKey: .limits),
+                    drained: try c.decodeIfPresent(WorkerDrain.self, forKey: .drained))
             } else {
                 let version = try c.decode(Int.self, forKey: .protocol)
                 guard version == WorkerProtocol.version else {
@@ -107,12 +109,14 @@ extension WorkerMessage: Codable {
         case .drain: break
         case .heartbeat(let running): try c.encodeIfPresent(running, forKey: .running)
         case .batch(let messages): try c.encode(messages, forKey: .messages)
-        case .serverHello(let workerID, let interval, let lease, let version):
+        case .serverHello(let workerID, let interval, let lease, let version, let limits, let drained):
             try c.encode(WorkerProtocol.version, forKey: .protocol)
             try c.encode(workerID, forKey: .workerID)
             try c.encode(interval, forKey: .heartbeatIntervalMs)
             try c.encode(lease, forKey: .leaseTimeoutMs)
             try c.encode(version, forKey: .serverVersion)
+            try c.encodeIfPresent(limits, forKey: .limits)
+            try c.encodeIfPresent(drained, forKey: .drained)
         case .assign(let assignment): try c.encode(assignment, forKey: .job)
         case .ack(let jobID, let request, let state):
             try c.encode(jobID, forKey: .jobID)

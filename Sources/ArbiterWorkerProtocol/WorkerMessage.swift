@@ -51,6 +51,48 @@ public struct Assignment: Sendable, Equatable, Codable {
     }
 }
 
+/// The limits the server holds a worker's messages to, as its hello states them.
+public struct WorkerLimits: Sendable, Equatable, Codable {
+    /// The largest message (one WebSocket message, a whole batch included) the server reads, in
+    /// bytes. A larger one cannot be read: the server closes the connection with 1009.
+    public var maxMessageBytes: Int
+    /// The largest `result` a `complete` may carry, in bytes of JSON; a larger one is refused with
+    /// `result_too_large`.
+    public var maxResultBytes: Int
+    /// The most messages in one `batch`; a larger batch is refused whole with `batch_too_large`.
+    public var maxBatchMessages: Int
+
+    /// What a server that states no limits reads: a result of 1 MiB in a message of 1 MiB + 64 KiB.
+    public static let assumed = WorkerLimits(maxMessageBytes: (1 << 20) + 64 * 1024, maxResultBytes: 1 << 20, maxBatchMessages: 256)
+
+    public init(maxMessageBytes: Int, maxResultBytes: Int, maxBatchMessages: Int) {
+        self.maxMessageBytes = maxMessageBytes
+        self.maxResultBytes = maxResultBytes
+        self.maxBatchMessages = maxBatchMessages
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case maxMessageBytes = "max_message_bytes", maxResultBytes = "max_result_bytes", maxBatchMessages = "max_batch_messages"
+    }
+}
+
+/// A drain the server's steering holds on a worker (an alert with `arbiter_action: drain` naming
+/// it): the worker is assigned nothing while it lasts, whatever it does.
+public struct WorkerDrain: Sendable, Equatable, Codable {
+    /// Since when (Unix ms).
+    public var since: Int64
+    /// The alerts that hold it.
+    public var alerts: [String]
+    /// Why, for people.
+    public var message: String
+
+    public init(since: Int64, alerts: [String], message: String) {
+        self.since = since
+        self.alerts = alerts
+        self.message = message
+    }
+}
+
 /// Every message of the protocol, in either direction.
 public enum WorkerMessage: Sendable, Equatable {
     // Worker → server
@@ -69,8 +111,12 @@ public enum WorkerMessage: Sendable, Equatable {
     case drain
 
     // Server → worker
-    /// Reply to the worker's hello.
-    case serverHello(workerID: String, heartbeatIntervalMs: Int64, leaseTimeoutMs: Int64, serverVersion: String)
+    /// Reply to the worker's hello: how often to heartbeat, how long a lease lasts, the limits the
+    /// worker's messages are held to, and, while the server's steering holds a drain on the worker,
+    /// why it is assigned nothing.
+    case serverHello(
+        workerID: String, heartbeatIntervalMs: Int64, leaseTimeoutMs: Int64, serverVersion: String, limits: WorkerLimits? = nil,
+        drained: WorkerDrain? = nil)
     /// Run this job.
     case assign(Assignment)
     /// A report was recorded; `state` is the job's state after it.

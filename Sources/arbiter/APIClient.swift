@@ -10,6 +10,15 @@ struct APIClient {
     let server: String
     let token: String?
 
+    /// One client for the process. A server that refuses the connection (not running) is reported at
+    /// once rather than retried quietly until the request's timeout.
+    static let client: HTTPClient = {
+        var configuration = HTTPClient.Configuration()
+        configuration.timeout = .init(connect: .seconds(10))
+        configuration.connectionPool.retryConnectionEstablishment = false
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }()
+
     /// Sends a request and returns the JSON object of a 2xx answer.
     /// - Throws: ``CommandLineFailure`` with the server's error, or when the server cannot be reached.
     func send(_ method: HTTPMethod, _ path: String, body: [String: Any]? = nil) async throws -> [String: Any] {
@@ -25,7 +34,7 @@ struct APIClient {
         let response: HTTPClientResponse
         let bytes: ByteBuffer
         do {
-            response = try await HTTPClient.shared.execute(request, timeout: .seconds(60))
+            response = try await Self.client.execute(request, timeout: .seconds(60))
             bytes = try await response.body.collect(upTo: 64 << 20)
         } catch {
             throw CommandLineFailure("cannot reach \(base): \(error)")

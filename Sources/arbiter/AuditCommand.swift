@@ -1,4 +1,5 @@
 import ArbiterApp
+import ArbiterCore
 import ArbiterJobs
 import ArbiterStorage
 import ArgumentParser
@@ -21,10 +22,23 @@ struct AuditCommand: AsyncParsableCommand {
         @Option(help: "Verify the store in this data directory directly.")
         var dataDir: String?
 
+        @Option(help: ArgumentHelp(
+            "Also require the chain to reach this head, as the log at a start or the arbiter_audit_chain_* metrics recorded it.",
+            valueName: "SEQ:HASH"))
+        var expectHead: String?
+
         @OptionGroup var options: ClientOptions
 
         func run() async throws {
+            let expectation: AuditHeadExpectation?
+            do {
+                expectation = try self.expectHead.map { text throws(AuditHeadExpectation.Invalid) in try AuditHeadExpectation(parsing: text) }
+            } catch {
+                CommandLineError.print("--expect-head: \(error)")
+                throw ExitCode.validationFailure
+            }
             let (intact, length, brokenSeq, reason): (Bool, Int64, Int64?, String?)
+            var expectedEntryHash: String?
             if let dataDir {
                 let path = StoreMigration(dataDirectory: dataDir).path
                 guard FileManager.default.fileExists(atPath: path) else {
@@ -32,8 +46,10 @@ struct AuditCommand: AsyncParsableCommand {
                     throw ExitCode.failure
                 }
                 do {
-                    let verification = try AuditLogReader.verify(try SQLiteConnection(path: path))
+                    let connection = try SQLiteConnection(path: path)
+                    let verification = try AuditLogReader.verify(connection)
                     (intact, length, brokenSeq, reason) = (verification.intact, verification.length, verification.firstBroken?.seq, verification.firstBroken?.reason)
+                    if let expectation { expectedEntryHash = try AuditLogReader.hash(seq: expectation.seq, connection).map(Hex.encode) }
                 } catch {
                     CommandLineError.print("\(path): \(error)")
                     throw ExitCode.failure
@@ -45,9 +61,22 @@ struct AuditCommand: AsyncParsableCommand {
                     answer["intact"] as? Bool ?? false, (answer["length"] as? NSNumber)?.int64Value ?? 0,
                     (broken?["seq"] as? NSNumber)?.int64Value, broken?["reason"] as? String
                 )
+                if let expectation {
+                    let page = try await CommandLineFailure.report {
+                        try await self.options.client().send(.GET, "/api/v1/audit?cursor=\(expectation.seq - 1)&limit=1")
+                    }
+                    let entry = (page["entries"] as? [[String: Any]])?.first
+                    if (entry?["seq"] as? NSNumber)?.int64Value == expectation.seq, let hash = entry?["hash"] as? String {
+                        expectedEntryHash = hash
+                    }
+                }
+            }
+            if intact, let expectation, let problem = expectation.problem(length: length, entryHashHex: expectedEntryHash) {
+                print("audit chain NOT the expected one: \(problem); the \(length) entries there verify")
+                throw ExitCode.failure
             }
             if intact {
-                print("audit chain intact: \(length) entries")
+                print("audit chain intact: \(length) entries" + (expectation.map { ", entry \($0.seq) as expected" } ?? ""))
             } else {
                 print("audit chain BROKEN at entry \(brokenSeq ?? 0): \(reason ?? "unknown"); the \(length) entries before it verify")
                 throw ExitCode.failure

@@ -51,6 +51,7 @@ struct WorkerCommand: AsyncParsableCommand {
             }
         }
         guard (1...10_000).contains(self.concurrency) else { throw ValidationError("--concurrency must be from 1 to 10000") }
+        if let id = self.id, !(1...128).contains(id.utf8.count) { throw ValidationError("--id must be 1 to 128 bytes") }
         guard self.drainTimeout >= 0 else { throw ValidationError("--drain-timeout must not be negative") }
         guard LogFormat(rawValue: self.logFormat) != nil else { throw ValidationError("--log-format must be logfmt or json") }
         for entry in self.label where !entry.contains("=") {
@@ -91,7 +92,14 @@ struct WorkerCommand: AsyncParsableCommand {
         let group = ServiceGroup(configuration: .init(
             services: [.init(service: worker, successTerminationBehavior: .gracefullyShutdownGroup)], gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger))
-        try await group.run()
+        do {
+            try await group.run()
+        } catch WorkerError.credentialsRefused(let status, let code, let message) {
+            // Refused at a reconnect (revoked meanwhile, or the server was not up for the check above).
+            let hint = token == nil ? " (no token given: use --token, --token-file or ARBITER_TOKEN)" : ""
+            CommandLineError.print("the server refused this worker's credentials: \(status) \(code): \(message)\(hint)")
+            throw ExitCode.failure
+        }
     }
 
     /// A refused credential is a mistake to report at once, not a connection to retry forever: one

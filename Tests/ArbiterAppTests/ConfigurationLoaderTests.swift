@@ -90,6 +90,22 @@ import Testing
         }
     }
 
+    @Test func nestingPastTheYAMLBoundNamesTheFileAndLine() {
+        // libyaml refuses nesting past 1,000 levels; ten times that is an error, not a crash.
+        let deep = self.failure("job_types: " + String(repeating: "[", count: 10_000) + String(repeating: "]", count: 10_000) + "\n")
+        #expect(deep.contains("arbiter.yaml:1:"), "\(deep.prefix(300))")
+    }
+
+    @Test func countsAndDurationsPastTheirRangeAreRefused() {
+        for yaml in [
+            "shutdown:\n  delay: 9223372036854775807ms\n", "job_types:\n  x:\n    timeout: 300y\n", "job_types:\n  x:\n    max_attempts: 99999999999999999999999\n",
+            "limits:\n  max_batch_jobs: 99999999999999999999999\n", "job_types:\n  x:\n    rate: 99999999999999999999999/s\n",
+        ] {
+            let failure = self.failure(yaml)
+            #expect(failure.contains("arbiter.yaml:2:") || failure.contains("arbiter.yaml:3:"), "\(yaml): \(failure)")
+        }
+    }
+
     @Test func badEnvironmentAndFlagsNameTheirSource() {
         #expect(self.failure(nil, environment: ["ARBITER_LOG_FORMAT": "xml"]) == "environment variable ARBITER_LOG_FORMAT: expected logfmt or json (got \"xml\")")
         #expect(self.failure(nil, flags: ["--listen": "nowhere"]).hasPrefix("flag --listen: expected host:port"))

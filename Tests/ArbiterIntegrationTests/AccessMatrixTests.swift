@@ -51,7 +51,7 @@ import Testing
         "POST /api/v1/actions/silences": "admin operator",
         "POST /api/v1/alertmanager/webhook": "admin operator",
         "GET /api/v1/capacity": "admin operator submitter viewer",
-        "POST /api/v1/workers/{id}/drain": "admin operator",
+        "POST /api/v1/workers/{id}/drain": "admin operator worker",
         "DELETE /api/v1/workers/{id}": "admin operator",
         "GET /api/v1/audit": "admin operator",
         "GET /api/v1/audit/verify": "admin operator",
@@ -126,6 +126,13 @@ import Testing
             #expect(other.status == 403 && other.text.contains("acts only as worker w-self"))
             let register = try await server.post("/api/v1/workers/register", json: #"{"id":"someone-else","capabilities":["t"]}"#, token: tokens["worker"])
             #expect(register.status == 403)
+            // A worker drains itself (as its WebSocket's drain message does), and no other worker.
+            let registered = try await server.post("/api/v1/workers/register", json: #"{"id":"w-self","capabilities":["t"]}"#, token: tokens["worker"])
+            #expect(registered.status == 200 || registered.status == 201)
+            let drained = try await server.send("/api/v1/workers/w-self/drain", method: .POST, token: tokens["worker"])
+            #expect(drained.status == 200 && drained.text.contains(#""state":"draining""#), "\(drained.status) \(drained.text)")
+            let drainOther = try await server.send("/api/v1/workers/someone-else/drain", method: .POST, token: tokens["worker"])
+            #expect(drainOther.status == 403 && drainOther.text.contains("acts only as worker w-self"))
         }
     }
 }

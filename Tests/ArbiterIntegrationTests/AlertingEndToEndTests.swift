@@ -27,6 +27,15 @@ import Testing
         throw TestingError("\(name) never became \(state); last: \(last)")
     }
 
+    /// The value of a one-element instant query on Arbiter's own store, now.
+    static func sampled(_ server: ArbiterServer, _ promql: String) async throws -> Double? {
+        let encoded = promql.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? promql
+        let response = try await server.get("/api/v1/query?query=\(encoded)")
+        let object = try JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any]
+        let result = (object?["data"] as? [String: Any])?["result"] as? [[String: Any]] ?? []
+        return ((result.first?["value"] as? [Any])?.last as? String).flatMap { Double($0) }
+    }
+
     static func config(alertmanager: String?, extra: String = "") -> String {
         """
         tsdb:
@@ -49,16 +58,20 @@ import Testing
         defer { Task { await alertmanager.stop() } }
         try await ArbiterServer.with(config: Self.config(alertmanager: alertmanager.baseURL)) { server in
             _ = try await self.api.post(server, "/api/v1/workers/register", #"{"id":"w","capabilities":["build"],"concurrency":20}"#)
-            // Three rounds of failing attempts a little apart, so rate() sees the counters climb.
+            // Three rounds of failing attempts, each sampled before the next, so rate() sees the counters climb.
+            var failed = 0
             for round in 0..<3 {
                 for _ in 0..<3 { _ = try await self.api.post(server, "/api/v1/jobs", #"{"type":"build","payload":{"round":\#(round)},"max_attempts":1}"#) }
                 let (_, leased) = try await self.api.post(server, "/api/v1/workers/w/lease?wait=2s", "")
                 for job in leased["jobs"] as? [[String: Any]] ?? [] {
                     let id = job["id"] as? String ?? ""
                     let token = (job["lease"] as? [String: Any])?["token"] as? String ?? ""
-                    _ = try await self.api.post(server, "/api/v1/jobs/\(id)/fail", #"{"token":"\#(token)","error":"compiler crashed"}"#)
+                    let (status, _) = try await self.api.post(server, "/api/v1/jobs/\(id)/fail", #"{"token":"\#(token)","error":"compiler crashed"}"#)
+                    if status == 200 { failed += 1 }
                 }
-                try await Task.sleep(for: .milliseconds(1500))
+                try await Polling.until("the store samples \(failed) failed attempts", timeout: .seconds(30), interval: .milliseconds(200)) {
+                    try await Self.sampled(server, #"sum(arbiter_job_attempts_failed_total{job_type="build"})"#) ?? 0 >= Double(failed)
+                }
             }
             let pending = try await Self.waitForState(server, "ArbiterJobFailureRatioHigh", "pending")
             #expect((pending["labels"] as? [String: String])?["job_type"] == "build")

@@ -37,6 +37,61 @@ import Testing
         }
     }
 
+    @Test func cuttingOffTheLastEntriesIsCaughtAgainstAPublishedHead() async throws {
+        let directory = try TemporaryDirectory(prefix: "audit-head")
+        defer { directory.remove() }
+        let data = directory.file("data")
+        var published = ""
+        try await ArbiterServer.with(dataDirectory: data) { server in
+            for index in 0..<5 {
+                #expect(try await server.post("/api/v1/jobs", json: #"{"type":"mail","payload":{"n":\#(index)}}"#).status == 201)
+            }
+            let answer = try JSONSerialization.jsonObject(with: Data(try await server.get("/api/v1/audit/verify").body)) as? [String: Any]
+            let head = try #require(answer?["head"] as? [String: Any])
+            let hash = try #require(head["hash"] as? String)
+            #expect(head["seq"] as? Int == 7 && hash.count == 64)
+            published = "7:\(hash)"
+            // The metrics a Prometheus records carry the head too: its length and the hash's first 48 bits.
+            try await Polling.until("the head's metrics are refreshed") {
+                let metrics = try await server.get("/metrics").text
+                return ExpositionSamples.value(in: metrics, "arbiter_audit_chain_length", [:]) == "7"
+                    && ExpositionSamples.value(in: metrics, "arbiter_audit_chain_head_hash_prefix", [:]).flatMap(Double.init)
+                        == Double(UInt64(hash.prefix(12), radix: 16)!)
+            }
+        }
+        // A restart logs the head it found, for whoever keeps the logs.
+        try await ArbiterServer.with(dataDirectory: data) { server in
+            let logged = server.logLines.first { $0["msg"] == "audit chain head" }
+            #expect(logged?["expect_head"] == published)
+        }
+        let matching = try await ArbiterServer.run(["audit", "verify", "--data-dir", data, "--expect-head", published], in: directory)
+        #expect(matching.status == 0 && matching.stdout.contains("entry 7 as expected"), "\(matching.stdout)\(matching.stderr)")
+        let shortPrefix = String(published.prefix(2 + 12))
+        #expect(try await ArbiterServer.run(["audit", "verify", "--data-dir", data, "--expect-head", shortPrefix], in: directory).status == 0)
+
+        // Someone with the database file deletes the last entries: what remains is a whole chain.
+        let file = try SQLiteConnection(path: data + "/arbiter.db")
+        try file.execute("DELETE FROM audit_logs WHERE seq > 7")
+        try file.execute("DELETE FROM audit_logs WHERE seq > 5")
+        let unanchored = try await ArbiterServer.run(["audit", "verify", "--data-dir", data], in: directory)
+        #expect(unanchored.status == 0, "a hash chain alone cannot see its tail cut off")
+        let anchored = try await ArbiterServer.run(["audit", "verify", "--data-dir", data, "--expect-head", published], in: directory)
+        #expect(anchored.status == 1)
+        #expect(anchored.stdout.contains("ends at entry 5 but entry 7 was expected"), "\(anchored.stdout)")
+        // A different chain of the same length is caught by the hash.
+        let forged = try await ArbiterServer.run(["audit", "verify", "--data-dir", data, "--expect-head", "5:" + String(repeating: "0", count: 64)], in: directory)
+        #expect(forged.status == 1 && forged.stdout.contains("the chain was rewritten"), "\(forged.stdout)")
+        // And through a server on that store.
+        try await ArbiterServer.with(dataDirectory: data) { server in
+            let viaServer = try await ArbiterServer.run(
+                ["audit", "verify", "--server", server.baseURL, "--expect-head", published], environment: ["ARBITER_TOKEN": server.adminToken],
+                in: directory)
+            #expect(viaServer.status == 1 && viaServer.stdout.contains("entries were removed"), "\(viaServer.stdout)\(viaServer.stderr)")
+        }
+        let malformed = try await ArbiterServer.run(["audit", "verify", "--data-dir", data, "--expect-head", "seven"], in: directory)
+        #expect(malformed.status != 0 && malformed.stderr.contains("--expect-head"), "\(malformed.stderr)")
+    }
+
     @Test func aChangeWhoseAuditWriteFailsIsNotMade() async throws {
         try await ArbiterServer.with { server in
             let kept = try JSONSerialization.jsonObject(with: Data(try await server.post("/api/v1/jobs", json: #"{"type":"mail","payload":{}}"#).body))

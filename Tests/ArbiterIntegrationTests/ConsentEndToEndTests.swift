@@ -117,8 +117,9 @@ import Testing
             let pid = try #require(Int32((try String(contentsOfFile: pidFile, encoding: .utf8)).trimmingCharacters(in: .whitespacesAndNewlines)))
             try await Polling.until("the worker killed the command", timeout: .seconds(10)) { kill(pid, 0) != 0 }
 
-            // A consent that expires in two seconds: its queued job is cancelled when it does.
-            let expiresAt = RFC3339Text.string(Date(timeIntervalSinceNow: 2))
+            // A consent that expires in a few seconds (room for a loaded machine to submit before it
+            // does): its queued job is cancelled when it does.
+            let expiresAt = RFC3339Text.string(Date(timeIntervalSinceNow: 8))
             _ = try await self.grant(server, user: "u3", expiresAt: expiresAt)
             #expect(try await server.post("/api/v1/job-types/fetch_odds/pause", json: "{}").status == 200)
             let waiting = try #require(self.json(try await self.submit(server, user: "u3"))["id"] as? String)

@@ -18,7 +18,7 @@ import Testing
 
     @Test func leaseReportAndFencing() async throws {
         // Long enough that worker b's lease outlives the few requests below on a busy machine.
-        try await ArbiterServer.with(config: "workers:\n  lease_timeout: 3s\n") { server in
+        try await ArbiterServer.with(config: "workers:\n  lease_timeout: 5s\n") { server in
             for worker in ["a", "b"] {
                 _ = try await self.api.post(server, "/api/v1/workers/register", #"{"id":"\#(worker)","capabilities":["email"],"concurrency":1}"#)
             }
@@ -32,7 +32,8 @@ import Testing
 
             // Worker a goes quiet past its lease; the clock requeues the job and worker b takes it.
             var second: [[String: Any]] = []
-            let deadline = ContinuousClock.now + .seconds(10)
+            // Within 12 s: a server that requeued only once worker a went offline (15 s) would miss it.
+            let deadline = ContinuousClock.now + .seconds(12)
             while second.isEmpty && ContinuousClock.now < deadline {
                 second = try await self.lease(server, "b", wait: "1s")
             }

@@ -64,10 +64,15 @@ import Testing
             server = try await ArbiterServer.start(config: config, dataDirectory: data, listen: "127.0.0.1:\(port)")
             try await self.waitForFinished(server, atLeast: Self.jobs, timeout: .seconds(300))
 
-            // Counts per state from the API equal the gauges once the clock has refreshed them.
-            try await Task.sleep(for: .milliseconds(2500))
-            let counts = try await JobCounts.fetch(server, type: "e2e")
-            let metrics = try await server.get("/metrics").text
+            // Counts per state from the API equal the gauges once the clock has refreshed them (the
+            // expectations below say which state differs if they never do).
+            var counts: [String: Int] = [:]
+            var metrics = ""
+            try? await Polling.until("the arbiter_jobs gauges equal the API's counts", timeout: .seconds(30), interval: .milliseconds(250)) {
+                counts = try await JobCounts.fetch(server, type: "e2e")
+                metrics = try await server.get("/metrics").text
+                return counts.allSatisfy { ExpositionSamples.value(in: metrics, "arbiter_jobs", ["job_type": "e2e", "state": $0.key]) == String($0.value) }
+            }
             for (state, count) in counts {
                 #expect(ExpositionSamples.value(in: metrics, "arbiter_jobs", ["job_type": "e2e", "state": state]) == String(count), "state \(state)")
             }

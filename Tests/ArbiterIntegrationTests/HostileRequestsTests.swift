@@ -68,6 +68,10 @@ import Testing
             let backreference = try await self.query(server, #"{job_type=~"(a)\\1"}"#)
             #expect(backreference.status == 400)
 
+            // A4: a range whose span does not fit in Int64 milliseconds.
+            let span = try await server.get("/api/v1/query_range?query=1&start=-8999999999999999&end=8999999999999999&step=1000000000000")
+            #expect(span.status == 400 && self.json(span)["errorType"] as? String == "bad_data", "\(span.text.prefix(300))")
+
             // Still serving, every job kept.
             #expect(try await server.get("/health").status == 200)
             let jobs = self.json(try await server.get("/api/v1/jobs?limit=1000"))["jobs"] as? [JSON] ?? []

@@ -39,14 +39,9 @@ import Testing
             let (_, job) = try await self.api.post(server, "/api/v1/jobs", #"{"type":"later","payload":{},"delay":"1s"}"#)
             let id = try #require(job["id"] as? String)
             #expect(job["state"] as? String == "scheduled")
-            let deadline = ContinuousClock.now + .seconds(5)
-            var state = ""
-            while ContinuousClock.now < deadline {
-                state = (try await self.api.get(server, "/api/v1/jobs/\(id)").1["state"] as? String) ?? ""
-                if state == "queued" { break }
-                try await Task.sleep(for: .milliseconds(100))
+            try await Polling.until("the delayed job is queued", timeout: .seconds(15), interval: .milliseconds(100)) {
+                try await self.api.get(server, "/api/v1/jobs/\(id)").1["state"] as? String == "queued"
             }
-            #expect(state == "queued")
         }
     }
 }
@@ -68,14 +63,11 @@ import Testing
             #expect(email["paused"] as? Bool == true && email["configured"] as? Bool == true)
             #expect((email["policy"] as? [String: Any])?["concurrency"] as? Int == 4)
             #expect((email["counts"] as? [String: Int])?["queued"] == 1)
-            let deadline = ContinuousClock.now + .seconds(5)
             var metrics = ""
-            while ContinuousClock.now < deadline {
+            try await Polling.until("/metrics shows email paused", timeout: .seconds(15), interval: .milliseconds(100)) {
                 metrics = try await server.get("/metrics").text
-                if ExpositionSamples.value(in: metrics, "arbiter_job_type_paused", ["job_type": "email"]) == "1" { break }
-                try await Task.sleep(for: .milliseconds(100))
+                return ExpositionSamples.value(in: metrics, "arbiter_job_type_paused", ["job_type": "email"]) == "1"
             }
-            #expect(ExpositionSamples.value(in: metrics, "arbiter_job_type_paused", ["job_type": "email"]) == "1")
             #expect(ExpositionSamples.value(in: metrics, "arbiter_jobs", ["job_type": "sms", "state": "queued"]) == "1")
             let (resumed, resumedBody) = try await self.api.post(server, "/api/v1/job-types/email/resume", "")
             #expect(resumed == 200 && resumedBody["paused"] as? Bool == false)

@@ -65,8 +65,16 @@ import Testing
                 """)
             defer { Task { await prometheus.stop() } }
             try await prometheus.waitForQuery("arbiter_job_type_paused == 1") { !$0.isEmpty }
-            // Both now hold several seconds of unchanging values for these series.
-            try await Task.sleep(for: .seconds(8))
+            // The queries below reach 11 s back (a [5s] range at a start 4 s before a time 2 s ago), so
+            // both must hold unchanging values that far back: Prometheus has scraped 12 times since the
+            // pause (once a second at most, so over at least 11 s; a loaded machine only stretches
+            // that), and Arbiter, which sampled before Prometheus started, as often.
+            let scraped = "count_over_time(arbiter_job_type_paused{job_type=\"deploy\"}[1m]) >= 12"
+            try await prometheus.waitForQuery(scraped, timeout: .seconds(90)) { !$0.isEmpty }
+            try await Polling.until("Arbiter holds as many samples", timeout: .seconds(30), interval: .milliseconds(250)) {
+                let ours = try await self.get(server, "/api/v1/query", [.init(name: "query", value: scraped)])
+                return ((ours["data"] as? [String: Any])?["result"] as? [Any])?.isEmpty == false
+            }
             let now = Date().timeIntervalSince1970.rounded(.down) - 2
             let time = String(Int(now))
 
@@ -151,7 +159,11 @@ import Testing
     @Test("a query over query.max_samples is refused with the limit named")
     func sampleLimit() async throws {
         try await ArbiterServer.with(config: "tsdb:\n  sample_interval: 1s\nquery:\n  max_samples: 5\n") { server in
-            try await Task.sleep(for: .seconds(2))
+            // A round has been sampled: the store holds more series than the limit lets a query read.
+            try await Polling.until("the store holds more than 5 series", timeout: .seconds(30)) {
+                let metrics = try await server.get("/metrics").text
+                return Double(ExpositionSamples.value(in: metrics, "arbiter_tsdb_head_series") ?? "") ?? 0 > 5
+            }
             let response = try await server.get("/api/v1/query?query=%7B__name__%3D~%22arbiter_.%2B%22%7D")
             let object = Self.json(response)
             #expect(response.status == 422 && object["errorType"] as? String == "execution", "\(object)")

@@ -46,6 +46,19 @@ import Testing
             .flatMap { Double($0.value) }
     }
 
+    /// The sampling rounds Arbiter holds: one sample of `arbiter_build_info` each.
+    static func rounds(_ server: ArbiterServer) async throws -> Int {
+        try await Self.timestamps(server.baseURL, "arbiter_build_info", token: server.adminToken).count
+    }
+
+    /// Waits until Arbiter holds at least `count` sampling rounds (a second each, or longer when the
+    /// machine is loaded).
+    static func waitForRounds(_ server: ArbiterServer, atLeast count: Int, timeout: Duration = .seconds(60)) async throws {
+        try await Polling.until("Arbiter holds \(count) sampling rounds", timeout: timeout, interval: .milliseconds(500)) {
+            try await Self.rounds(server) >= count
+        }
+    }
+
     /// Waits until everything Arbiter sampled so far is delivered.
     static func waitForDelivery(_ server: ArbiterServer, timeout: Duration = .seconds(60)) async throws {
         try await Polling.until("remote write catches up", timeout: timeout, interval: .milliseconds(200)) {
@@ -70,7 +83,7 @@ import Testing
         let receiver = try await Self.receiver()
         defer { Task { await receiver.stop() } }
         try await ArbiterServer.with(config: Self.config(receiver: receiver)) { server in
-            try await Task.sleep(for: .seconds(6))
+            try await Self.waitForRounds(server, atLeast: 6)
             try await Self.waitForDelivery(server)
             let time = Int(Date().timeIntervalSince1970) - 1
             // Every series Arbiter holds, counted by both at the same instant.
@@ -90,10 +103,13 @@ import Testing
     func receiverOutage() async throws {
         var receiver = try await Self.receiver()
         try await ArbiterServer.with(config: Self.config(receiver: receiver)) { server in
-            try await Task.sleep(for: .seconds(3))
+            try await Self.waitForRounds(server, atLeast: 3)
             try await Self.waitForDelivery(server)
             await receiver.pause()
-            try await Task.sleep(for: .seconds(120))
+            // Two minutes of sampling while the receiver is down: 120 rounds, however long a loaded
+            // machine takes over them.
+            let beforeOutage = try await Self.rounds(server)
+            try await Self.waitForRounds(server, atLeast: beforeOutage + 120, timeout: .seconds(400))
             let pending = try await Self.metric(server, "arbiter_remote_storage_samples_pending") ?? 0
             #expect(pending > 1_000, "\(pending) samples waiting during the outage")
             receiver = try await Self.receiver(restarting: receiver)
@@ -125,10 +141,12 @@ import Testing
         defer { data.remove() }
         let config = Self.config(receiver: receiver)
         let first = try await ArbiterServer.start(config: config, dataDirectory: data.path)
-        try await Task.sleep(for: .seconds(3))
+        try await Self.waitForRounds(first, atLeast: 3)
         try await Self.waitForDelivery(first)
         await receiver.pause()
-        try await Task.sleep(for: .seconds(10))
+        // Ten rounds sampled during the outage, held only in the queue when the kill comes.
+        let beforeOutage = try await Self.rounds(first)
+        try await Self.waitForRounds(first, atLeast: beforeOutage + 10)
         let sampled = try await Self.timestamps(first.baseURL, "arbiter_build_info", token: first.adminToken)
         first.process.signal(SIGKILL)
         _ = await first.process.waitForExit(timeout: .seconds(10))

@@ -55,8 +55,12 @@ import Testing
             #expect(try await server.post("/api/v1/job-types/switch/pause", json: "{}").status == 200)
             try await self.waitForAction(server, "throttle", active: true)
             try await self.submit(server, count: 400)
-            // After the bucket's first burst, count leases over 30 s from the audit log.
-            try await Task.sleep(for: .seconds(2))
+            // After the bucket's first burst (its 8 tokens) and a second of throttled pace, count leases
+            // over 30 s from the audit log.
+            try await Polling.until("16 jobs are leased", timeout: .seconds(30), interval: .milliseconds(100)) {
+                let counts = try await JobCounts.fetch(server, type: "build")
+                return (counts["running"] ?? 0) + (counts["succeeded"] ?? 0) >= 16
+            }
             let start = Date().timeIntervalSince1970
             try await Task.sleep(for: .seconds(30))
             let end = start + 30

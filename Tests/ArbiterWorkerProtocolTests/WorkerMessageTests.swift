@@ -51,4 +51,10 @@ import Testing
         #expect(throws: (any Error).self) { try WorkerMessage.parse("not json") }
         #expect(throws: DecodingError.self) { try WorkerMessage.parse(#"{"type":"batch","messages":[{"type":"batch","messages":[]}]}"#) }
     }
+
+    @Test func nestingPastTheBoundIsRefused() {
+        let deep = String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000)
+        let text = #"{"type":"complete","job_id":"j1","lease_token":"1","result":"# + deep + "}"
+        #expect(throws: (any Error).self) { _ = try WorkerMessage.parse(text) }
+    }
 }

@@ -46,7 +46,7 @@ struct ArbiterRounds {
             let evaluateStart = ContinuousClock.now
             for group in groups {
                 let evaluation = group.evaluate(at: time, environment: environment)
-                if measuring, round == self.warmup + self.measured - 1 {
+                if measuring, round == self.warmup + self.measured - 1, let evaluation {
                     result.failures += evaluation.failures.map { "\($0.rule): \($0.error)" }
                 }
             }

@@ -20,6 +20,13 @@ public struct ArbiterConfiguration: Sendable, Equatable {
     /// How long `/readyz` answers 503 before the server stops accepting connections, so load
     /// balancers stop sending traffic first.
     public var shutdownDelay: Duration = .zero
+    /// How long a new connection may take to send its first request's head (request line and
+    /// headers) before it is closed.
+    public var httpHeaderTimeout: Duration = .seconds(30)
+    /// How long a connection may sit with no request being answered and nothing of a request
+    /// arriving before it is closed: an idle keep-alive connection, or one stalled in the middle of a
+    /// request's head or body.
+    public var httpIdleTimeout: Duration = .seconds(60)
     /// Series one metric family may hold before new label values are dropped.
     public var metricsSeriesLimit = 10_000
     /// Bucket bounds for histograms that do not set their own.

@@ -35,7 +35,7 @@ public enum ConfigurationLoader {
             } catch {
                 throw ConfigurationError(location: file, key: nil, problem: "cannot read the configuration file: \(Self.reason(error))")
             }
-            try YAMLConfigurationReader(file: file, text: text).read(into: &loaded)
+            loaded = try self.load(text: text, file: file)
         }
         for (name, value) in environment.sorted(by: { $0.key < $1.key }) where name.hasPrefix("ARBITER_") {
             guard let field = ConfigurationSchema.fields.first(where: { $0.environmentVariable == name }) else {
@@ -59,6 +59,14 @@ public enum ConfigurationLoader {
             }
             loaded.sources[field.path] = "flag \(flag)"
         }
+        return loaded
+    }
+
+    /// Reads configuration text as the file `file` holds it, without environment or flags.
+    /// - Throws: ``ConfigurationError`` naming the file and line at fault.
+    package static func load(text: String, file: String) throws(ConfigurationError) -> LoadedConfiguration {
+        var loaded = LoadedConfiguration(configuration: ArbiterConfiguration(), sources: [:], warnings: [], file: file)
+        try YAMLConfigurationReader(file: file, text: text).read(into: &loaded)
         return loaded
     }
 

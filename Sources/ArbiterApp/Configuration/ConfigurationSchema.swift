@@ -39,7 +39,7 @@ enum ConfigurationSchema {
     /// Grouped by top-level section (in order of first appearance), so `config check` prints each
     /// section once, as valid YAML.
     static let fields: [ConfigField] = {
-        let all = coreFields + accessFields + tsdbFields + rulesFields
+        let all = coreFields + httpFields + accessFields + tsdbFields + rulesFields
         var sections: [Substring] = []
         for field in all {
             let section = field.path.split(separator: ".")[0]
@@ -221,7 +221,7 @@ enum ConfigurationSchema {
             flag: nil, isList: false,
             apply: { config, value, name in
                 scalar(value) { text in
-                    guard let rate = RateLimit(parsing: text) else { return "expected a rate such as 10/s, 600/m or 100/h" }
+                    guard let rate = RateLimit(parsing: text) else { return "expected a rate such as 10/s, 600/m or 100/h, from 0.001 to 1000000 per unit" }
                     config.jobTypes[name, default: JobTypePolicy()].rateLimit = rate
                     return nil
                 }

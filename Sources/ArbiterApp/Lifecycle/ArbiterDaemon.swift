@@ -77,6 +77,11 @@ public struct ArbiterDaemon: Sendable {
         }
         do {
             try await AdminTokenBootstrap(store: jobStore, dataDirectory: configuration.dataDirectory).run(logger: self.logger)
+            // The head as this start found it, for whoever keeps the logs: a later
+            // `arbiter audit verify --expect-head SEQ:HASH` tells whether entries were cut off since.
+            if let head = try await jobStore.auditChainHead() {
+                self.logger.info("audit chain head", metadata: ["seq": "\(head.seq)", "hash": "\(Hex.encode(head.hash))", "expect_head": "\(head)"])
+            }
             // The configuration in force is a change like any other: its fingerprint goes into the audit log.
             let rendered = ConfigurationPrinter.render(self.loaded)
             try await jobStore.recordAuditEvent(
@@ -113,6 +118,7 @@ public struct ArbiterDaemon: Sendable {
             jobMetrics: jobMetrics,
             // Three heartbeats fit in the offline timeout, so one lost heartbeat does not take a worker offline.
             heartbeatInterval: configuration.workerTimeout / 3,
+            workerTimeout: configuration.workerTimeout,
             access: .init(
                 tokens: jobStore, audit: jobStore, jwt: try await access.jwtVerifier(),
                 lockout: AuthLockout(policy: .init(
@@ -122,9 +128,15 @@ public struct ArbiterDaemon: Sendable {
             capacity: capacity
         ))
         let logger = self.logger
-        let plain = HTTPServerBuilder.http1WebSocketUpgrade(
+        let plain = GuardedHTTPChannel.builder(
             webSocketRouter: router,
-            configuration: .init(ws: .init(maxFrameSize: configuration.maxPayloadBytes + 64 * 1024, autoPing: .enabled(timePeriod: .seconds(30)))))
+            configuration: .init(
+                http1: .init(idleTimeout: TimeAmount(configuration.httpIdleTimeout)),
+                ws: .init(
+                    // The worker channel's message limit, which it states in its hello.
+                    maxFrameSize: JobLimits(maxPayloadBytes: configuration.maxPayloadBytes, maxBodyBytes: configuration.maxBodyBytes).maxWorkerMessageBytes,
+                    autoPing: .enabled(timePeriod: .seconds(30)))),
+            headerTimeout: configuration.httpHeaderTimeout)
         let app = Application(
             router: router,
             server: try tls.map { try .tls(plain, tlsConfiguration: $0) } ?? plain,

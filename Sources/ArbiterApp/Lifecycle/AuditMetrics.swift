@@ -2,12 +2,14 @@ import ArbiterJobs
 import ArbiterMetrics
 
 /// `arbiter_audit_*`: entries written by action, how long a write takes, writes that failed (each
-/// one a change refused, fail closed), and the chain's length (refreshed by the job clock).
+/// one a change refused, fail closed), and the chain's head: its length and the first 48 bits of its last
+/// hash (refreshed by the job clock), which a Prometheus scraping them keeps outside Arbiter's reach.
 struct AuditMetrics: AuditObserver {
     let events: CounterFamily
     let duration: Histogram
     let failures: Counter
     let chainLength: Gauge
+    let headHashPrefix: Gauge
 
     init(registry: MetricRegistry) throws {
         self.events = try registry.counterFamily(
@@ -18,6 +20,9 @@ struct AuditMetrics: AuditObserver {
         self.failures = try registry.counter(
             "arbiter_audit_write_failures_total", help: "Audit writes that failed; each one's change was refused (fail closed).")
         self.chainLength = try registry.gauge("arbiter_audit_chain_length", help: "Entries in the audit log's hash chain.")
+        self.headHashPrefix = try registry.gauge(
+            "arbiter_audit_chain_head_hash_prefix",
+            help: "The first 48 bits of the last audit entry's hash, as a number (arbiter audit verify --expect-head LENGTH:HEX).")
     }
 
     func written(action: String, duration: Duration) {
@@ -30,6 +35,8 @@ struct AuditMetrics: AuditObserver {
     }
 
     func refresh(from store: any AuditStore) async throws {
-        self.chainLength.set(Double(try await store.auditChainLength()))
+        let head = try await store.auditChainHead()
+        self.chainLength.set(Double(head?.seq ?? 0))
+        self.headHashPrefix.set(head?.hashPrefix ?? 0)
     }
 }

@@ -64,9 +64,13 @@ public final class RuleManager: Service, RuleSource, Sendable {
             self.logger.error("loading rule files failed; the rules in force are kept", metadata: ["error": "\(error)"])
             throw error
         }
-        let previous = self.groups.withLock { Dictionary($0.map { ($0.key, $0) }, uniquingKeysWith: { first, _ in first }) }
+        let replaced = self.currentGroups
+        let previous = Dictionary(replaced.map { ($0.key, $0) }, uniquingKeysWith: { first, _ in first })
+        // Adopting stops the old group; an evaluation of it in flight hands its result over when done.
         for group in fresh { if let old = previous[group.key] { group.adopt(old) } }
         self.groups.withLock { $0 = fresh }
+        // Groups the files no longer have evaluate no more either (the loop may hold them still).
+        for group in replaced { group.stop() }
         // Actions of alerts whose rules are gone end now, not at the next evaluation (there may be none).
         self.steering?.update(from: fresh)
         let rules = fresh.reduce(0) { $0 + $1.definition.rules.count }
@@ -140,8 +144,9 @@ public final class RuleManager: Service, RuleSource, Sendable {
                         due += group.interval
                         missed += 1
                     }
-                    self.evaluate(group, at: due, missed: missed)
-                    due += group.interval
+                    // A group a reload has just replaced does not evaluate: the one that replaced
+                    // it (same key) takes this round on the next pass.
+                    if self.evaluate(group, at: due, missed: missed) { due += group.interval }
                 }
                 next[group.key] = due
                 wake = min(wake, due)
@@ -159,8 +164,11 @@ public final class RuleManager: Service, RuleSource, Sendable {
 
     static func ceil(_ value: Int64, _ step: Int64) -> Int64 { (value + step - 1) / step * step }
 
-    func evaluate(_ group: RuleGroup, at time: Int64, missed: Int) {
-        let evaluation = group.evaluate(at: time, environment: self.environment)
+    /// Evaluates `group` at `time`, then logs, counts and sends what it did.
+    /// - Returns: Whether the group evaluated (one that a reload stopped does not).
+    @discardableResult
+    func evaluate(_ group: RuleGroup, at time: Int64, missed: Int) -> Bool {
+        guard let evaluation = group.evaluate(at: time, environment: self.environment) else { return false }
         self.metrics.evaluated(group, evaluation, missed: missed)
         for failure in evaluation.failures {
             self.logger.warning("rule evaluation failed", metadata: ["group": "\(group.name)", "rule": "\(failure.rule)", "error": "\(failure.error)"])
@@ -171,7 +179,7 @@ public final class RuleManager: Service, RuleSource, Sendable {
             for labels in transitions.firing { self.logger.notice("alert firing", metadata: ["rule": "\(rule)", "labels": "\(labels)"]) }
             for labels in transitions.resolved { self.logger.info("alert resolved", metadata: ["rule": "\(rule)", "labels": "\(labels)"]) }
         }
-        guard let notifier = self.notifier else { return }
+        guard let notifier = self.notifier else { return true }
         var outgoing: [NotifierAlert] = []
         for (rule, alerts) in group.alertsDueForSending(at: time, resendDelay: self.resendDelay) {
             let link = self.generatorURL(rule.exprText)
@@ -185,6 +193,7 @@ public final class RuleManager: Service, RuleSource, Sendable {
             }
         }
         notifier.send(outgoing)
+        return true
     }
 
     /// A link to the expression in the query UI of `rules.external_url`.

@@ -13,6 +13,9 @@ public enum AccessMatrix {
         case permission(Permission)
         /// `work` as the worker named by the route's `{id}` (a worker token only as its own id).
         case worker
+        /// A permission, or `work` as the worker named by the route's `{id}`: a worker may do to itself
+        /// what an operator may do to any worker (drain it).
+        case permissionOrOwnWorker(Permission)
     }
 
     /// `METHOD /path/{param}` → what it needs.
@@ -54,7 +57,8 @@ public enum AccessMatrix {
         "POST /api/v1/workers/{id}/heartbeat": .worker,
         "POST /api/v1/workers/{id}/lease": .worker,
         "GET /api/v1/workers/{id}/connect": .worker,
-        "POST /api/v1/workers/{id}/drain": .permission(.operate),
+        // A worker drains itself when it shuts down, as the WebSocket's `drain` message does.
+        "POST /api/v1/workers/{id}/drain": .permissionOrOwnWorker(.operate),
         "DELETE /api/v1/workers/{id}": .permission(.operate),
 
         "POST /api/v1/consents": .permission(.consent),

@@ -67,6 +67,15 @@ struct AccessMiddleware: RouterMiddleware {
                 self.count("forbidden")
                 throw APIError(.forbidden, code: "forbidden", message: Self.workerRefusal(principal, id))
             }
+        case .permissionOrOwnWorker(let permission):
+            let id = context.parameters.get("id") ?? ""
+            guard principal.may(permission) || (principal.may(.work) && principal.mayActAsWorker(id)) else {
+                self.count("forbidden")
+                let message = principal.role == .worker
+                    ? Self.workerRefusal(principal, id)
+                    : "role \(principal.role.rawValue) does not have the \(permission.rawValue) permission this route needs"
+                throw APIError(.forbidden, code: "forbidden", message: message)
+            }
         case .anonymous, nil:
             break
         }

@@ -1,3 +1,4 @@
+import ArbiterCore
 import ArbiterJobs
 import Crypto
 import Foundation
@@ -105,6 +106,8 @@ public struct JWTVerifier: BearerVerifier {
         var text = part.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
         while text.count % 4 != 0 { text += "=" }
         guard let data = Data(base64Encoded: text) else { return nil }
+        // A header or claims set is outside input too: strict JSON, bounded nesting, before Foundation parses it.
+        guard (try? StrictJSON.validate(Array(data))) != nil else { return nil }
         return (try? JSONSerialization.jsonObject(with: data)) as? [String: Any]
     }
 }

@@ -19,7 +19,7 @@ struct TokensEndpoints: Sendable {
     }
 
     private func create(_ request: Request) async throws -> Response {
-        let object = try await APIRequest.object(request, limit: self.maxBodyBytes)
+        let object = try await APIRequest.object(request, limit: self.maxBodyBytes, fields: ["name", "role", "worker_id"], of: "token")
         let name = try APIRequest.string(object, "name")!
         let roleText = try APIRequest.string(object, "role")!
         guard let role = Role(rawValue: roleText) else {

@@ -38,6 +38,7 @@ struct AuditEndpoints: Sendable {
         let verification = try await self.store.verifyAudit()
         var object: [String: Any] = ["intact": verification.intact, "length": verification.length]
         object["first_broken"] = verification.firstBroken.map { ["seq": $0.seq, "reason": $0.reason] as [String: Any] } ?? NSNull()
+        object["head"] = verification.head.map { ["seq": $0.seq, "hash": Hex.encode($0.hash)] as [String: Any] } ?? NSNull()
         return try APIRequest.json(.ok, object)
     }
 

@@ -1,3 +1,4 @@
+import ArbiterCore
 import ArbiterJobs
 import Foundation
 import HTTPTypes
@@ -7,23 +8,42 @@ import NIOCore
 /// What every endpoint does the same way: read a bounded body, parse a JSON object, read paging and
 /// time parameters, turn store refusals into API errors, answer JSON.
 enum APIRequest {
-    /// The body, at most `limit` bytes (413 beyond).
+    /// The body, at most `limit` bytes (413 beyond; 400 `invalid_body` when its framing is broken,
+    /// such as a malformed chunk size, and the connection is then closed).
     static func body(_ request: Request, limit: Int) async throws -> [UInt8] {
         do {
             let buffer = try await request.body.collect(upTo: limit)
             return Array(buffer.readableBytesView)
-        } catch {
+        } catch is NIOTooManyBytesError {
             throw APIError(.contentTooLarge, code: "body_too_large", message: "the request body is larger than the limit of \(limit) bytes")
+        } catch {
+            throw APIError(.badRequest, code: "invalid_body", message: "the request body could not be read: \(error)")
         }
     }
 
     /// The body as a JSON object (400 `invalid_json` otherwise).
     static func object(_ request: Request, limit: Int) async throws -> [String: Any] {
         let body = try await self.body(request, limit: limit)
-        guard let object = (try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any] else {
+        guard let object = try self.parse(body) as? [String: Any] else {
             throw APIError(.badRequest, code: "invalid_json", message: "the request body must be a JSON object")
         }
         return object
+    }
+
+    /// A JSON body as Foundation's values, once ``StrictJSON`` has found it to be exactly RFC 8259
+    /// JSON nested at most ``StrictJSON/defaultMaxDepth`` deep: every body reader goes through here, so
+    /// none accepts a trailing comma or a comment, and none recurses past the bound.
+    /// - Throws: ``APIError`` 400 `invalid_json` saying what is wrong and at which byte.
+    static func parse(_ body: [UInt8]) throws -> Any {
+        do {
+            try StrictJSON.validate(body)
+        } catch {
+            throw APIError(.badRequest, code: "invalid_json", message: "the request body is not valid JSON: \(error)")
+        }
+        guard let value = try? JSONSerialization.jsonObject(with: Data(body), options: [.fragmentsAllowed]) else {
+            throw APIError(.badRequest, code: "invalid_json", message: "the request body is not valid JSON")
+        }
+        return value
     }
 
     /// The body as a JSON object holding no field but `fields` (400 `unknown_field` naming the first
@@ -42,13 +62,16 @@ enum APIRequest {
         }
     }
 
-    /// An RFC 3339 query parameter as Unix ms.
+    /// An RFC 3339 query parameter as Unix ms (strictly: see ``RFC3339/milliseconds(from:)``).
     static func timestamp(_ text: String?, name: String) throws -> Int64? {
         guard let text else { return nil }
-        guard let date = JobSubmissionRequest.parseTimestamp(text) else {
-            throw APIError(.badRequest, code: "invalid_parameter", message: "\(name) must be an RFC 3339 timestamp", field: name)
+        do {
+            return try RFC3339.milliseconds(from: text)
+        } catch {
+            throw APIError(
+                .badRequest, code: "invalid_parameter", message: "\(name) must be an RFC 3339 timestamp such as 2026-11-24T12:00:00Z: \(error)",
+                field: name)
         }
-        return Int64((date.timeIntervalSince1970 * 1000).rounded())
     }
 
     /// `limit`: 1 to 1000, 100 by default.

@@ -15,6 +15,7 @@ public struct JobMetrics: SchedulerObserver {
     /// Consent checks, grants, revocations and credential releases.
     public let consent: ConsentMetrics
     let dispatchLatency: Histogram
+    let workersStopped: CounterFamily
 
     /// Buckets for job wait and run times: 1 ms to 1 h.
     static let durationBuckets: [Double] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600]
@@ -43,6 +44,10 @@ public struct JobMetrics: SchedulerObserver {
         self.dispatchLatency = try registry.histogram(
             "arbiter_dispatch_latency_seconds", help: "Time from a job becoming eligible to its assignment being handed to a worker.",
             buckets: try HistogramBuckets([0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]))
+        self.workersStopped = try registry.counterFamily(
+            "arbiter_worker_stops_total",
+            help: "Times the worker stopped cleanly (drained, held nothing, closed its connection): not an offline event.",
+            labelNames: ["worker_id"])
     }
 
     func jobSubmitted(_ job: JobRecord) {
@@ -82,5 +87,9 @@ public struct JobMetrics: SchedulerObserver {
 
     public func cancelledWhileWaiting(_ job: JobRecord) {
         try? self.finished.labels(job.type, "cancelled").increment()
+    }
+
+    public func workerStopped(_ workerID: String) {
+        try? self.workersStopped.labels(workerID).increment()
     }
 }

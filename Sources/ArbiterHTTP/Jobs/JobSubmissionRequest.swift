@@ -13,7 +13,7 @@ struct JobSubmissionRequest {
     /// Parses and checks a body into a submission, with the job type's policy filling the gaps.
     /// - Throws: ``APIError`` (400, or 413 for a payload over the limit).
     static func parse(_ body: [UInt8], policies: [String: JobTypePolicy], limits: JobLimits, now: Int64) throws -> JobSubmission {
-        guard let object = (try? JSONSerialization.jsonObject(with: Data(body), options: [.fragmentsAllowed])) as? [String: Any] else {
+        guard let object = try APIRequest.parse(body) as? [String: Any] else {
             throw APIError(.badRequest, code: "invalid_json", message: "the request body must be a JSON object")
         }
         return try self.parse(object, policies: policies, limits: limits, now: now, field: { $0 })
@@ -72,10 +72,10 @@ struct JobSubmissionRequest {
         case (.some, .some):
             throw APIError(.badRequest, code: "invalid_field", message: "give \(field("run_at")) or \(field("delay")), not both", field: field("delay"))
         case (.some(let value), nil):
-            guard let text = value as? String, let date = Self.parseTimestamp(text) else {
+            guard let text = value as? String else {
                 throw APIError(.badRequest, code: "invalid_field", message: "\(field("run_at")) must be an RFC 3339 timestamp such as 2026-11-24T12:00:00Z", field: field("run_at"))
             }
-            runAt = Int64((date.timeIntervalSince1970 * 1000).rounded())
+            runAt = try Self.parseTimestamp(text, name: field("run_at"))
         case (nil, .some(let value)):
             let delay = try self.duration(value, name: field("delay"), allowZero: true)
             runAt = now + delay.wholeMilliseconds
@@ -139,12 +139,17 @@ struct JobSubmissionRequest {
         return text
     }
 
-    static func parseTimestamp(_ text: String) -> Date? {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        if let date = formatter.date(from: text) { return date }
-        formatter.formatOptions = [.withInternetDateTime]
-        return formatter.date(from: text)
+    /// A body field's RFC 3339 timestamp as Unix ms, strictly (``RFC3339/milliseconds(from:)``): a day
+    /// that does not exist or a year past 9999 is refused, never moved to a nearby instant.
+    /// - Throws: ``APIError`` 400 `invalid_field` naming the field and what is wrong with it.
+    static func parseTimestamp(_ text: String, name: String) throws -> Int64 {
+        do {
+            return try RFC3339.milliseconds(from: text)
+        } catch {
+            throw APIError(
+                .badRequest, code: "invalid_field", message: "\(name) must be an RFC 3339 timestamp such as 2026-11-24T12:00:00Z: \(error)",
+                field: name)
+        }
     }
 
     private static let hexDigits = Array("0123456789abcdef".utf8)

@@ -42,9 +42,7 @@ struct JobsEndpoints: Sendable {
     /// one transaction.
     private func submitBatch(_ request: Request) async throws -> Response {
         let body = try await self.body(request)
-        guard let object = (try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any], let items = object["jobs"] as? [Any],
-            object.count == 1
-        else {
+        guard let object = try APIRequest.parse(body) as? [String: Any], let items = object["jobs"] as? [Any], object.count == 1 else {
             throw APIError(.badRequest, code: "invalid_json", message: "the request body must be {\"jobs\": [ … ]}", field: "jobs")
         }
         guard !items.isEmpty else {
@@ -117,9 +115,10 @@ struct JobsEndpoints: Sendable {
         let body = try await self.body(request)
         var reason = "cancelled"
         if !body.isEmpty {
-            guard let object = (try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any] else {
+            guard let object = try APIRequest.parse(body) as? [String: Any] else {
                 throw APIError(.badRequest, code: "invalid_json", message: "the request body must be a JSON object or empty")
             }
+            try APIRequest.refuseUnknown(object, fields: ["reason"], of: "cancel")
             if let value = object["reason"] {
                 guard let text = value as? String, !text.isEmpty, text.utf8.count <= 1024 else {
                     throw APIError(.badRequest, code: "invalid_field", message: "reason must be a non-empty string of at most 1024 bytes", field: "reason")

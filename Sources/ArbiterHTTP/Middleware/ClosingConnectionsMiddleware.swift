@@ -6,9 +6,9 @@ import NIOCore
 /// keep-alive client that kept its connection across the start of shutdown moves on instead of
 /// holding the server until the grace period ends.
 ///
-/// The server's own quiescing closes idle connections; this covers a connection accepted just before
-/// shutdown whose first request was still being read (with the WebSocket-upgrade server, such a
-/// connection has not yet joined the HTTP pipeline that hears the quiesce event).
+/// The server's quiescing closes idle connections and those still sending a request's head (the
+/// latter through `HTTPConnectionGuard` in ArbiterApp); this covers requests that arrive while
+/// `/readyz` already answers 503 but the listener is still open (`shutdown.delay`).
 struct ClosingConnectionsMiddleware: RouterMiddleware {
     typealias Context = ArbiterRequestContext
 

@@ -93,7 +93,10 @@ enum EmbeddedOpenAPI {
             "in": "path",
             "required": true,
             "schema": {
-              "type": "string"
+              "type": "string",
+              "pattern": "^[A-Za-z0-9_.:-]+$",
+              "minLength": 1,
+              "maxLength": 128
             },
             "description": "job type"
           }
@@ -143,7 +146,10 @@ enum EmbeddedOpenAPI {
             "in": "path",
             "required": true,
             "schema": {
-              "type": "string"
+              "type": "string",
+              "pattern": "^[A-Za-z0-9_.:-]+$",
+              "minLength": 1,
+              "maxLength": 128
             },
             "description": "job type"
           }
@@ -280,7 +286,15 @@ enum EmbeddedOpenAPI {
             "in": "query",
             "required": false,
             "schema": {
-              "type": "string"
+              "type": "string",
+              "enum": [
+                "scheduled",
+                "queued",
+                "running",
+                "succeeded",
+                "dead",
+                "cancelled"
+              ]
             },
             "description": "scheduled, queued, running, succeeded, dead or cancelled"
           },
@@ -405,9 +419,13 @@ enum EmbeddedOpenAPI {
                     "type": "array",
                     "items": {
                       "$ref": "#/components/schemas/JobSubmission"
-                    }
+                    },
+                    "minItems": 1,
+                    "maxItems": 1000,
+                    "description": "1 to limits.max_batch_jobs (1,000 by default) jobs."
                   }
-                }
+                },
+                "additionalProperties": false
               }
             }
           }
@@ -577,9 +595,12 @@ enum EmbeddedOpenAPI {
                 "properties": {
                   "reason": {
                     "type": "string",
-                    "maxLength": 1024
+                    "minLength": 1,
+                    "maxLength": 1024,
+                    "description": "At most 1,024 bytes of UTF-8 (the default reason is \"cancelled\")."
                   }
-                }
+                },
+                "additionalProperties": false
               }
             }
           }
@@ -591,6 +612,16 @@ enum EmbeddedOpenAPI {
               "application/json": {
                 "schema": {
                   "$ref": "#/components/schemas/Job"
+                }
+              }
+            }
+          },
+          "400": {
+            "description": "A body that is not a JSON object (code invalid_json), a reason that is empty or over 1,024 bytes (invalid_field), or a field other than reason (unknown_field).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
                 }
               }
             }
@@ -623,6 +654,9 @@ enum EmbeddedOpenAPI {
           },
           "429": {
             "$ref": "#/components/responses/LockedOut"
+          },
+          "413": {
+            "$ref": "#/components/responses/TooLarge"
           }
         }
       }
@@ -739,7 +773,7 @@ enum EmbeddedOpenAPI {
           "content": {
             "application/json": {
               "schema": {
-                "$ref": "#/components/schemas/Report"
+                "$ref": "#/components/schemas/FailReport"
               }
             }
           }
@@ -793,6 +827,9 @@ enum EmbeddedOpenAPI {
           },
           "429": {
             "$ref": "#/components/responses/LockedOut"
+          },
+          "413": {
+            "$ref": "#/components/responses/TooLarge"
           }
         }
       }
@@ -873,6 +910,9 @@ enum EmbeddedOpenAPI {
           },
           "429": {
             "$ref": "#/components/responses/LockedOut"
+          },
+          "413": {
+            "$ref": "#/components/responses/TooLarge"
           }
         }
       }
@@ -1058,6 +1098,9 @@ enum EmbeddedOpenAPI {
           },
           "429": {
             "$ref": "#/components/responses/LockedOut"
+          },
+          "413": {
+            "$ref": "#/components/responses/TooLarge"
           }
         }
       }
@@ -1175,13 +1218,55 @@ enum EmbeddedOpenAPI {
             "description": "Switching protocols to WebSocket"
           },
           "400": {
-            "description": "Not a WebSocket upgrade"
+            "description": "A worker id that is empty or over 128 bytes (code invalid_parameter).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "426": {
+            "description": "Not a WebSocket upgrade request (code upgrade_required): the channel speaks WebSocket only.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            },
+            "headers": {
+              "Upgrade": {
+                "schema": {
+                  "type": "string",
+                  "enum": [
+                    "websocket"
+                  ]
+                },
+                "description": "websocket"
+              }
+            }
           },
           "401": {
-            "$ref": "#/components/responses/Unauthorized"
+            "description": "No, unknown, revoked, expired or invalid bearer credential (code unauthenticated or invalid_token), answered before any upgrade.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
           },
           "403": {
-            "$ref": "#/components/responses/Forbidden"
+            "description": "The credential may not act as this worker (code forbidden), answered before any upgrade.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
           },
           "429": {
             "$ref": "#/components/responses/LockedOut"
@@ -1191,7 +1276,7 @@ enum EmbeddedOpenAPI {
     },
     "/api/v1/workers/{id}/drain": {
       "post": {
-        "summary": "Finish current work, take no more.",
+        "summary": "Finish current work, take no more. Needs operate, or a worker token for this worker id (a worker drains itself).",
         "tags": [
           "workers"
         ],
@@ -1278,7 +1363,7 @@ enum EmbeddedOpenAPI {
             }
           },
           "400": {
-            "description": "Invalid body (codes invalid_json, invalid_field).",
+            "description": "Invalid body (codes invalid_json, invalid_field, unknown_field).",
             "content": {
               "application/json": {
                 "schema": {
@@ -1295,6 +1380,9 @@ enum EmbeddedOpenAPI {
           },
           "429": {
             "$ref": "#/components/responses/LockedOut"
+          },
+          "413": {
+            "$ref": "#/components/responses/TooLarge"
           }
         },
         "requestBody": {
@@ -1311,7 +1399,8 @@ enum EmbeddedOpenAPI {
                     },
                     "description": "Jobs the worker still holds; only their leases are extended."
                   }
-                }
+                },
+                "additionalProperties": false
               }
             }
           }
@@ -1505,11 +1594,18 @@ enum EmbeddedOpenAPI {
         ],
         "responses": {
           "200": {
-            "description": "The registry's samples",
+            "description": "The registry's samples: text 0.0.4 (text/plain; version=0.0.4) or OpenMetrics 1.0.0 (application/openmetrics-text; version=1.0.0), by ?format or Accept",
             "content": {
               "text/plain": {
                 "schema": {
-                  "type": "string"
+                  "type": "string",
+                  "description": "Prometheus text format 0.0.4"
+                }
+              },
+              "application/openmetrics-text": {
+                "schema": {
+                  "type": "string",
+                  "description": "OpenMetrics 1.0.0 text"
                 }
               }
             }
@@ -1595,7 +1691,7 @@ enum EmbeddedOpenAPI {
             }
           },
           "400": {
-            "description": "A field is missing or invalid; the field is named.",
+            "description": "A field is missing or invalid (invalid_field), unknown (unknown_field), or the body is not a JSON object (invalid_json); the field is named.",
             "content": {
               "application/json": {
                 "schema": {
@@ -1612,6 +1708,9 @@ enum EmbeddedOpenAPI {
           },
           "429": {
             "$ref": "#/components/responses/LockedOut"
+          },
+          "413": {
+            "$ref": "#/components/responses/TooLarge"
           }
         }
       },
@@ -1739,28 +1838,35 @@ enum EmbeddedOpenAPI {
             "name": "since",
             "in": "query",
             "schema": {
-              "type": "string"
+              "type": "string",
+              "format": "date-time"
             }
           },
           {
             "name": "until",
             "in": "query",
             "schema": {
-              "type": "string"
+              "type": "string",
+              "format": "date-time"
             }
           },
           {
             "name": "cursor",
             "in": "query",
             "schema": {
-              "type": "string"
+              "type": "string",
+              "pattern": "^[0-9]+$",
+              "description": "next_cursor of the previous page."
             }
           },
           {
             "name": "limit",
             "in": "query",
             "schema": {
-              "type": "string"
+              "type": "integer",
+              "minimum": 1,
+              "maximum": 1000,
+              "default": 100
             }
           }
         ],
@@ -1885,6 +1991,9 @@ enum EmbeddedOpenAPI {
           },
           "429": {
             "$ref": "#/components/responses/LockedOut"
+          },
+          "413": {
+            "$ref": "#/components/responses/TooLarge"
           }
         }
       },
@@ -1912,7 +2021,12 @@ enum EmbeddedOpenAPI {
             "name": "status",
             "in": "query",
             "schema": {
-              "type": "string"
+              "type": "string",
+              "enum": [
+                "granted",
+                "expired",
+                "revoked"
+              ]
             }
           },
           {
@@ -1926,7 +2040,10 @@ enum EmbeddedOpenAPI {
             "name": "limit",
             "in": "query",
             "schema": {
-              "type": "string"
+              "type": "integer",
+              "minimum": 1,
+              "maximum": 1000,
+              "default": 100
             }
           }
         ],
@@ -2110,9 +2227,13 @@ enum EmbeddedOpenAPI {
                 ],
                 "properties": {
                   "secret": {
-                    "type": "string"
+                    "type": "string",
+                    "minLength": 1,
+                    "maxLength": 65536,
+                    "description": "At most 64 KiB of UTF-8."
                   }
-                }
+                },
+                "additionalProperties": false
               }
             }
           }
@@ -2149,6 +2270,9 @@ enum EmbeddedOpenAPI {
           },
           "429": {
             "$ref": "#/components/responses/LockedOut"
+          },
+          "413": {
+            "$ref": "#/components/responses/TooLarge"
           }
         }
       },
@@ -2214,7 +2338,8 @@ enum EmbeddedOpenAPI {
             "required": true,
             "description": "PromQL expression",
             "schema": {
-              "type": "string"
+              "type": "string",
+              "minLength": 1
             }
           },
           {
@@ -2223,7 +2348,7 @@ enum EmbeddedOpenAPI {
             "required": false,
             "description": "Evaluation time: Unix seconds or RFC 3339 (default now)",
             "schema": {
-              "type": "string"
+              "$ref": "#/components/schemas/PrometheusTime"
             }
           },
           {
@@ -2232,7 +2357,7 @@ enum EmbeddedOpenAPI {
             "required": false,
             "description": "Evaluation timeout, at most query.timeout (seconds or 5m style)",
             "schema": {
-              "type": "string"
+              "$ref": "#/components/schemas/PrometheusDurationParameter"
             }
           }
         ],
@@ -2249,6 +2374,26 @@ enum EmbeddedOpenAPI {
           },
           "400": {
             "description": "A parameter is wrong (errorType bad_data; field names it)",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/PrometheusResponse"
+                }
+              }
+            }
+          },
+          "422": {
+            "description": "The expression could not be evaluated, or it would read more than query.max_samples samples (errorType execution).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/PrometheusResponse"
+                }
+              }
+            }
+          },
+          "503": {
+            "description": "The evaluation took longer than its timeout (errorType timeout).",
             "content": {
               "application/json": {
                 "schema": {
@@ -2295,6 +2440,26 @@ enum EmbeddedOpenAPI {
               }
             }
           },
+          "422": {
+            "description": "The expression could not be evaluated, or it would read more than query.max_samples samples (errorType execution).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/PrometheusResponse"
+                }
+              }
+            }
+          },
+          "503": {
+            "description": "The evaluation took longer than its timeout (errorType timeout).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/PrometheusResponse"
+                }
+              }
+            }
+          },
           "401": {
             "$ref": "#/components/responses/Unauthorized"
           },
@@ -2303,25 +2468,32 @@ enum EmbeddedOpenAPI {
           },
           "429": {
             "$ref": "#/components/responses/LockedOut"
+          },
+          "413": {
+            "$ref": "#/components/responses/TooLarge"
           }
         },
         "requestBody": {
-          "required": false,
+          "required": true,
           "content": {
             "application/x-www-form-urlencoded": {
               "schema": {
                 "type": "object",
                 "properties": {
                   "query": {
-                    "type": "string"
+                    "type": "string",
+                    "minLength": 1
                   },
                   "time": {
-                    "type": "string"
+                    "$ref": "#/components/schemas/PrometheusTime"
                   },
                   "timeout": {
-                    "type": "string"
+                    "$ref": "#/components/schemas/PrometheusDurationParameter"
                   }
-                }
+                },
+                "required": [
+                  "query"
+                ]
               }
             }
           }
@@ -2341,7 +2513,8 @@ enum EmbeddedOpenAPI {
             "required": true,
             "description": "PromQL expression",
             "schema": {
-              "type": "string"
+              "type": "string",
+              "minLength": 1
             }
           },
           {
@@ -2350,7 +2523,7 @@ enum EmbeddedOpenAPI {
             "required": true,
             "description": "Start: Unix seconds or RFC 3339",
             "schema": {
-              "type": "string"
+              "$ref": "#/components/schemas/PrometheusTime"
             }
           },
           {
@@ -2359,7 +2532,7 @@ enum EmbeddedOpenAPI {
             "required": true,
             "description": "End: Unix seconds or RFC 3339",
             "schema": {
-              "type": "string"
+              "$ref": "#/components/schemas/PrometheusTime"
             }
           },
           {
@@ -2368,7 +2541,7 @@ enum EmbeddedOpenAPI {
             "required": true,
             "description": "Resolution: seconds or 15s style; at most 11,000 points",
             "schema": {
-              "type": "string"
+              "$ref": "#/components/schemas/PrometheusDurationParameter"
             }
           },
           {
@@ -2377,7 +2550,7 @@ enum EmbeddedOpenAPI {
             "required": false,
             "description": "Evaluation timeout, at most query.timeout (seconds or 5m style)",
             "schema": {
-              "type": "string"
+              "$ref": "#/components/schemas/PrometheusDurationParameter"
             }
           }
         ],
@@ -2394,6 +2567,26 @@ enum EmbeddedOpenAPI {
           },
           "400": {
             "description": "A parameter is wrong (errorType bad_data; field names it)",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/PrometheusResponse"
+                }
+              }
+            }
+          },
+          "422": {
+            "description": "The expression could not be evaluated, or it would read more than query.max_samples samples (errorType execution).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/PrometheusResponse"
+                }
+              }
+            }
+          },
+          "503": {
+            "description": "The evaluation took longer than its timeout (errorType timeout).",
             "content": {
               "application/json": {
                 "schema": {
@@ -2440,6 +2633,26 @@ enum EmbeddedOpenAPI {
               }
             }
           },
+          "422": {
+            "description": "The expression could not be evaluated, or it would read more than query.max_samples samples (errorType execution).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/PrometheusResponse"
+                }
+              }
+            }
+          },
+          "503": {
+            "description": "The evaluation took longer than its timeout (errorType timeout).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/PrometheusResponse"
+                }
+              }
+            }
+          },
           "401": {
             "$ref": "#/components/responses/Unauthorized"
           },
@@ -2448,31 +2661,41 @@ enum EmbeddedOpenAPI {
           },
           "429": {
             "$ref": "#/components/responses/LockedOut"
+          },
+          "413": {
+            "$ref": "#/components/responses/TooLarge"
           }
         },
         "requestBody": {
-          "required": false,
+          "required": true,
           "content": {
             "application/x-www-form-urlencoded": {
               "schema": {
                 "type": "object",
                 "properties": {
                   "query": {
-                    "type": "string"
+                    "type": "string",
+                    "minLength": 1
                   },
                   "start": {
-                    "type": "string"
+                    "$ref": "#/components/schemas/PrometheusTime"
                   },
                   "end": {
-                    "type": "string"
+                    "$ref": "#/components/schemas/PrometheusTime"
                   },
                   "step": {
-                    "type": "string"
+                    "$ref": "#/components/schemas/PrometheusDurationParameter"
                   },
                   "timeout": {
-                    "type": "string"
+                    "$ref": "#/components/schemas/PrometheusDurationParameter"
                   }
-                }
+                },
+                "required": [
+                  "query",
+                  "start",
+                  "end",
+                  "step"
+                ]
               }
             }
           }
@@ -2489,13 +2712,15 @@ enum EmbeddedOpenAPI {
           {
             "name": "match[]",
             "in": "query",
-            "required": false,
+            "required": true,
             "description": "Series selectors; repeat for several",
             "schema": {
               "type": "array",
               "items": {
-                "type": "string"
-              }
+                "type": "string",
+                "minLength": 1
+              },
+              "minItems": 1
             },
             "style": "form",
             "explode": true
@@ -2506,7 +2731,7 @@ enum EmbeddedOpenAPI {
             "required": false,
             "description": "Start of the range",
             "schema": {
-              "type": "string"
+              "$ref": "#/components/schemas/PrometheusTime"
             }
           },
           {
@@ -2515,7 +2740,7 @@ enum EmbeddedOpenAPI {
             "required": false,
             "description": "End of the range",
             "schema": {
-              "type": "string"
+              "$ref": "#/components/schemas/PrometheusTime"
             }
           }
         ],
@@ -2586,10 +2811,13 @@ enum EmbeddedOpenAPI {
           },
           "429": {
             "$ref": "#/components/responses/LockedOut"
+          },
+          "413": {
+            "$ref": "#/components/responses/TooLarge"
           }
         },
         "requestBody": {
-          "required": false,
+          "required": true,
           "content": {
             "application/x-www-form-urlencoded": {
               "schema": {
@@ -2598,16 +2826,21 @@ enum EmbeddedOpenAPI {
                   "match[]": {
                     "type": "array",
                     "items": {
-                      "type": "string"
-                    }
+                      "type": "string",
+                      "minLength": 1
+                    },
+                    "minItems": 1
                   },
                   "start": {
-                    "type": "string"
+                    "$ref": "#/components/schemas/PrometheusTime"
                   },
                   "end": {
-                    "type": "string"
+                    "$ref": "#/components/schemas/PrometheusTime"
                   }
-                }
+                },
+                "required": [
+                  "match[]"
+                ]
               }
             }
           }
@@ -2629,8 +2862,10 @@ enum EmbeddedOpenAPI {
             "schema": {
               "type": "array",
               "items": {
-                "type": "string"
-              }
+                "type": "string",
+                "minLength": 1
+              },
+              "minItems": 1
             },
             "style": "form",
             "explode": true
@@ -2641,7 +2876,7 @@ enum EmbeddedOpenAPI {
             "required": false,
             "description": "Start of the range",
             "schema": {
-              "type": "string"
+              "$ref": "#/components/schemas/PrometheusTime"
             }
           },
           {
@@ -2650,7 +2885,7 @@ enum EmbeddedOpenAPI {
             "required": false,
             "description": "End of the range",
             "schema": {
-              "type": "string"
+              "$ref": "#/components/schemas/PrometheusTime"
             }
           }
         ],
@@ -2721,6 +2956,9 @@ enum EmbeddedOpenAPI {
           },
           "429": {
             "$ref": "#/components/responses/LockedOut"
+          },
+          "413": {
+            "$ref": "#/components/responses/TooLarge"
           }
         },
         "requestBody": {
@@ -2733,14 +2971,16 @@ enum EmbeddedOpenAPI {
                   "match[]": {
                     "type": "array",
                     "items": {
-                      "type": "string"
-                    }
+                      "type": "string",
+                      "minLength": 1
+                    },
+                    "minItems": 1
                   },
                   "start": {
-                    "type": "string"
+                    "$ref": "#/components/schemas/PrometheusTime"
                   },
                   "end": {
-                    "type": "string"
+                    "$ref": "#/components/schemas/PrometheusTime"
                   }
                 }
               }
@@ -2761,7 +3001,8 @@ enum EmbeddedOpenAPI {
             "in": "path",
             "required": true,
             "schema": {
-              "type": "string"
+              "type": "string",
+              "pattern": "^[a-zA-Z_][a-zA-Z0-9_]*$"
             }
           },
           {
@@ -2772,8 +3013,10 @@ enum EmbeddedOpenAPI {
             "schema": {
               "type": "array",
               "items": {
-                "type": "string"
-              }
+                "type": "string",
+                "minLength": 1
+              },
+              "minItems": 1
             },
             "style": "form",
             "explode": true
@@ -2784,7 +3027,7 @@ enum EmbeddedOpenAPI {
             "required": false,
             "description": "Start of the range",
             "schema": {
-              "type": "string"
+              "$ref": "#/components/schemas/PrometheusTime"
             }
           },
           {
@@ -2793,7 +3036,7 @@ enum EmbeddedOpenAPI {
             "required": false,
             "description": "End of the range",
             "schema": {
-              "type": "string"
+              "$ref": "#/components/schemas/PrometheusTime"
             }
           }
         ],
@@ -2852,7 +3095,8 @@ enum EmbeddedOpenAPI {
             "required": false,
             "description": "At most this many metrics",
             "schema": {
-              "type": "string"
+              "type": "integer",
+              "description": "Negative: no limit."
             }
           }
         ],
@@ -2902,7 +3146,11 @@ enum EmbeddedOpenAPI {
             "required": false,
             "description": "alert or record",
             "schema": {
-              "type": "string"
+              "type": "string",
+              "enum": [
+                "alert",
+                "record"
+              ]
             }
           }
         ],
@@ -3087,7 +3335,10 @@ enum EmbeddedOpenAPI {
             "in": "path",
             "required": true,
             "schema": {
-              "type": "string"
+              "type": "string",
+              "pattern": "^([A-Za-z0-9_.:-]+|\\*)$",
+              "minLength": 1,
+              "maxLength": 128
             },
             "description": "job type, or * for the breaker of untargeted pauses"
           }
@@ -3111,9 +3362,12 @@ enum EmbeddedOpenAPI {
                     ]
                   },
                   "duration": {
-                    "$ref": "#/components/schemas/Duration"
+                    "$ref": "#/components/schemas/Duration",
+                    "maxLength": 32,
+                    "description": "At most a year; none: until lifted."
                   }
-                }
+                },
+                "additionalProperties": false
               }
             }
           }
@@ -3147,6 +3401,9 @@ enum EmbeddedOpenAPI {
           },
           "429": {
             "$ref": "#/components/responses/LockedOut"
+          },
+          "413": {
+            "$ref": "#/components/responses/TooLarge"
           }
         }
       }
@@ -3179,14 +3436,28 @@ enum EmbeddedOpenAPI {
                     ]
                   },
                   "job_type": {
-                    "type": "string"
+                    "type": "string",
+                    "minLength": 1,
+                    "maxLength": 256
                   },
                   "worker_id": {
-                    "type": "string"
+                    "type": "string",
+                    "minLength": 1,
+                    "maxLength": 256
                   },
                   "duration": {
-                    "$ref": "#/components/schemas/Duration"
+                    "$ref": "#/components/schemas/Duration",
+                    "maxLength": 32,
+                    "description": "At most a year; 0s ends the silence."
                   }
+                },
+                "additionalProperties": false,
+                "not": {
+                  "required": [
+                    "job_type",
+                    "worker_id"
+                  ],
+                  "description": "job_type or worker_id, not both"
                 }
               }
             }
@@ -3221,6 +3492,9 @@ enum EmbeddedOpenAPI {
           },
           "429": {
             "$ref": "#/components/responses/LockedOut"
+          },
+          "413": {
+            "$ref": "#/components/responses/TooLarge"
           }
         }
       }
@@ -3342,6 +3616,9 @@ enum EmbeddedOpenAPI {
           },
           "429": {
             "$ref": "#/components/responses/LockedOut"
+          },
+          "413": {
+            "$ref": "#/components/responses/TooLarge"
           }
         }
       }
@@ -3474,26 +3751,33 @@ enum EmbeddedOpenAPI {
       },
       "Duration": {
         "type": "string",
-        "description": "A Prometheus duration such as 500ms, 30s, 5m, 1h30m.",
-        "pattern": "^([0-9]+(ms|s|m|h|d|w|y))+$"
+        "description": "A Prometheus duration such as 500ms, 30s, 5m, 1h30m: units from the largest (y, w, d, h, m, s, ms), each at most once; 0 alone is allowed.",
+        "pattern": "^(0|([0-9]+y)?([0-9]+w)?([0-9]+d)?([0-9]+h)?([0-9]+m)?([0-9]+s)?([0-9]+ms)?)$",
+        "minLength": 1
       },
       "JobSubmission": {
         "type": "object",
         "required": [
-          "type"
+          "type",
+          "payload"
         ],
         "additionalProperties": false,
         "properties": {
           "type": {
             "type": "string",
-            "description": "Job type name: [A-Za-z0-9_.:-], 1-128 bytes."
+            "pattern": "^[A-Za-z0-9_.:-]+$",
+            "minLength": 1,
+            "maxLength": 128,
+            "description": "Job type name: letters, digits and _ . : -, 1 to 128 bytes."
           },
           "payload": {
-            "description": "Any JSON value handed to the worker unchanged; at most limits.max_payload_bytes."
+            "description": "Any JSON value (null too) handed to the worker unchanged; at most limits.max_payload_bytes. Required."
           },
           "priority": {
             "type": "integer",
-            "description": "Higher runs first; FIFO within a priority. Default 0."
+            "description": "Higher runs first; FIFO within a priority. Default 0.",
+            "minimum": -1000000,
+            "maximum": 1000000
           },
           "run_at": {
             "type": "string",
@@ -3505,7 +3789,8 @@ enum EmbeddedOpenAPI {
           },
           "max_attempts": {
             "type": "integer",
-            "minimum": 1
+            "minimum": 1,
+            "maximum": 1000
           },
           "backoff": {
             "type": "object",
@@ -3516,24 +3801,43 @@ enum EmbeddedOpenAPI {
               "max": {
                 "$ref": "#/components/schemas/Duration"
               }
-            }
+            },
+            "additionalProperties": false,
+            "description": "initial at most max."
           },
           "timeout": {
-            "$ref": "#/components/schemas/Duration"
+            "$ref": "#/components/schemas/Duration",
+            "description": "Above 0."
           },
           "idempotency_key": {
             "type": "string",
-            "description": "Same key and same request: 200 with the original job; same key and a different request: 409 idempotency_conflict."
+            "description": "Same key and same request: 200 with the original job; same key and a different request: 409 idempotency_conflict.",
+            "minLength": 1,
+            "maxLength": 255
           },
           "user_id": {
-            "type": "string"
+            "type": "string",
+            "minLength": 1,
+            "maxLength": 255,
+            "description": "Required when the job type acts for a user (requires_consent); at most 255 bytes."
           },
           "tags": {
             "type": "array",
             "items": {
-              "type": "string"
-            }
+              "type": "string",
+              "minLength": 1,
+              "maxLength": 128
+            },
+            "maxItems": 32,
+            "description": "Up to 32 tags of 1 to 128 bytes."
           }
+        },
+        "not": {
+          "required": [
+            "run_at",
+            "delay"
+          ],
+          "description": "run_at or delay, not both"
         }
       },
       "Job": {
@@ -3790,12 +4094,16 @@ enum EmbeddedOpenAPI {
         "properties": {
           "id": {
             "type": "string",
-            "maxLength": 128
+            "maxLength": 128,
+            "minLength": 1
           },
           "capabilities": {
             "type": "array",
             "items": {
-              "type": "string"
+              "type": "string",
+              "pattern": "^[A-Za-z0-9_.:-]+$",
+              "minLength": 1,
+              "maxLength": 128
             },
             "minItems": 1
           },
@@ -3853,6 +4161,25 @@ enum EmbeddedOpenAPI {
             "type": "string",
             "format": "date-time"
           },
+          "drained": {
+            "type": "object",
+            "description": "Only on GET /api/v1/workers/{id}, while an alert holds a drain on the worker (arbiter_action: drain): it is assigned nothing, and this says why.",
+            "properties": {
+              "since": {
+                "type": "string",
+                "format": "date-time"
+              },
+              "alerts": {
+                "type": "array",
+                "items": {
+                  "type": "string"
+                }
+              },
+              "message": {
+                "type": "string"
+              }
+            }
+          },
           "leases": {
             "type": "array",
             "description": "Only on GET /api/v1/workers/{id}.",
@@ -3881,6 +4208,18 @@ enum EmbeddedOpenAPI {
             "items": {
               "$ref": "#/components/schemas/CancelNotice"
             }
+          },
+          "heartbeat_interval_ms": {
+            "type": "integer",
+            "description": "Only in the register answer: how often to send a heartbeat (a third of workers.timeout)."
+          },
+          "worker_timeout_ms": {
+            "type": "integer",
+            "description": "Only in the register answer: workers.timeout; a worker silent this long goes offline and its leases end."
+          },
+          "lease_timeout_ms": {
+            "type": "integer",
+            "description": "Only in the register answer: how long a lease lasts unless a heartbeat naming the job or a progress report extends it."
           }
         }
       },
@@ -3926,8 +4265,36 @@ enum EmbeddedOpenAPI {
                 "format": "date-time"
               }
             }
+          },
+          "user_id": {
+            "type": [
+              "string",
+              "null"
+            ],
+            "description": "The user the job acts for; null when none."
+          },
+          "tags": {
+            "type": "array",
+            "items": {
+              "type": "string"
+            }
+          },
+          "credential": {
+            "type": "string",
+            "description": "The user's secret for the job type's consent scope, only while that consent is in force; a secret: never log it."
           }
-        }
+        },
+        "required": [
+          "id",
+          "type",
+          "payload",
+          "attempt",
+          "max_attempts",
+          "timeout",
+          "lease",
+          "user_id",
+          "tags"
+        ]
       },
       "Report": {
         "type": "object",
@@ -3936,7 +4303,9 @@ enum EmbeddedOpenAPI {
         ],
         "properties": {
           "token": {
-            "type": "string"
+            "type": "string",
+            "pattern": "^[0-9]{1,19}$",
+            "description": "The lease token, a decimal integer, as the lease gave it."
           },
           "result": {
             "description": "complete only"
@@ -3999,7 +4368,9 @@ enum EmbeddedOpenAPI {
         "type": "object",
         "properties": {
           "name": {
-            "type": "string"
+            "type": "string",
+            "minLength": 1,
+            "maxLength": 256
           },
           "role": {
             "type": "string",
@@ -4013,13 +4384,38 @@ enum EmbeddedOpenAPI {
           },
           "worker_id": {
             "type": "string",
-            "description": "Required for role worker: the only worker id the token may act as."
+            "description": "Required for role worker, and only for it: the only worker id the token may act as.",
+            "minLength": 1,
+            "maxLength": 256
           }
         },
         "required": [
           "name",
           "role"
-        ]
+        ],
+        "additionalProperties": false,
+        "if": {
+          "properties": {
+            "role": {
+              "const": "worker"
+            }
+          },
+          "required": [
+            "role"
+          ]
+        },
+        "then": {
+          "required": [
+            "worker_id"
+          ]
+        },
+        "else": {
+          "not": {
+            "required": [
+              "worker_id"
+            ]
+          }
+        }
       },
       "AuditEntry": {
         "type": "object",
@@ -4088,15 +4484,20 @@ enum EmbeddedOpenAPI {
         ],
         "properties": {
           "user_id": {
-            "type": "string"
+            "type": "string",
+            "minLength": 1,
+            "maxLength": 255
           },
           "scope": {
-            "type": "string"
+            "type": "string",
+            "minLength": 1,
+            "maxLength": 255
           },
           "expires_at": {
             "type": "string",
             "format": "date-time",
-            "description": "When the consent ends by itself; its jobs are cancelled then (consent_expired)."
+            "description": "In the future: when the consent ends by itself; its jobs are cancelled then (consent_expired).",
+            "maxLength": 64
           },
           "evidence": {
             "type": "object",
@@ -4107,17 +4508,24 @@ enum EmbeddedOpenAPI {
             ],
             "properties": {
               "recorded_by": {
-                "type": "string"
+                "type": "string",
+                "minLength": 1,
+                "maxLength": 1024
               },
               "policy_version": {
-                "type": "string"
+                "type": "string",
+                "minLength": 1,
+                "maxLength": 1024
               },
               "source": {
-                "type": "string"
+                "type": "string",
+                "minLength": 1,
+                "maxLength": 1024
               }
             }
           }
-        }
+        },
+        "additionalProperties": false
       },
       "Consent": {
         "type": "object",
@@ -4361,6 +4769,56 @@ enum EmbeddedOpenAPI {
             }
           }
         }
+      },
+      "JobTypeName": {
+        "type": "string",
+        "pattern": "^[A-Za-z0-9_.:-]+$",
+        "minLength": 1,
+        "maxLength": 128,
+        "description": "Job type name: letters, digits and _ . : -, 1 to 128 bytes."
+      },
+      "PrometheusTime": {
+        "type": "string",
+        "description": "Unix seconds (a fraction allowed) or RFC 3339.",
+        "anyOf": [
+          {
+            "pattern": "^-?[0-9]+(\\.[0-9]+)?$"
+          },
+          {
+            "format": "date-time"
+          }
+        ]
+      },
+      "PrometheusDurationParameter": {
+        "type": "string",
+        "description": "Seconds (a fraction allowed) or a Prometheus duration such as 5m.",
+        "anyOf": [
+          {
+            "pattern": "^[0-9]+(\\.[0-9]+)?$"
+          },
+          {
+            "$ref": "#/components/schemas/Duration"
+          }
+        ]
+      },
+      "FailReport": {
+        "type": "object",
+        "required": [
+          "token",
+          "error"
+        ],
+        "properties": {
+          "token": {
+            "type": "string",
+            "pattern": "^[0-9]{1,19}$",
+            "description": "The lease token, a decimal integer, as the lease gave it."
+          },
+          "error": {
+            "type": "string",
+            "minLength": 1,
+            "description": "What went wrong."
+          }
+        }
       }
     },
     "securitySchemes": {
@@ -4418,6 +4876,16 @@ enum EmbeddedOpenAPI {
             "description": "Seconds to wait before retrying"
           }
         },
+        "content": {
+          "application/json": {
+            "schema": {
+              "$ref": "#/components/schemas/Error"
+            }
+          }
+        }
+      },
+      "TooLarge": {
+        "description": "The body is larger than limits.max_body_bytes (code body_too_large).",
         "content": {
           "application/json": {
             "schema": {

@@ -78,7 +78,7 @@ enum PrometheusAPI {
         if let seconds = Double(text), seconds.isFinite, abs(seconds) < 9e15 {
             return Int64((seconds * 1000).rounded())
         }
-        if let date = JobSubmissionRequest.parseTimestamp(text) { return Int64((date.timeIntervalSince1970 * 1000).rounded()) }
+        if let milliseconds = try? RFC3339.milliseconds(from: text) { return milliseconds }
         throw Failure.parameter(field, "cannot parse \"\(text)\" to a valid timestamp")
     }
 

@@ -92,7 +92,10 @@ struct QueryEndpoints: Sendable {
         guard step > 0 else {
             throw PrometheusAPI.Failure.parameter("step", "zero or negative query resolution step widths are not accepted. Try a positive integer")
         }
-        guard (end - start) / step <= Self.maxPoints else {
+        // Times reach ±9e18 ms, so the span can overflow Int64: such a span is too many points too
+        // (Go's time.Sub saturates the same way in Prometheus).
+        let (span, overflow) = end.subtractingReportingOverflow(start)
+        guard !overflow, span / step <= Self.maxPoints else {
             throw PrometheusAPI.Failure(
                 .badData, "exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query resolution (?step=XX)",
                 code: "too_many_points", field: "step")

@@ -115,7 +115,7 @@ struct DispatchEndpoints: Sendable {
             "id": job.id, "type": job.type, "payload": RawJSON(text: job.payload), "attempt": job.attempt,
             "max_attempts": job.retry.maxAttempts, "timeout": PrometheusDuration.format(job.retry.timeout),
             "lease": ["token": String(job.lease?.token ?? 0), "expires_at": JobResource.timestamp(job.lease?.expiresAt ?? 0)],
-            "user_id": job.userID ?? NSNull(),
+            "user_id": job.userID ?? NSNull(), "tags": job.tags,
         ]
         if let credential = job.lease?.credential { object["credential"] = credential }
         return object

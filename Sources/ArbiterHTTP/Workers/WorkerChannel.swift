@@ -12,6 +12,10 @@ import NIOWebSocket
 /// server pushes assignments into its free slots and cancel notices for its running jobs, while the
 /// worker reports completions, failures, progress and heartbeats. `docs/worker-protocol.md` is the
 /// protocol; every report is fenced by its lease token exactly as on the HTTP path.
+///
+/// One connection speaks for a worker id at a time: a newer one replaces the older, which is closed
+/// with 4000. A worker that drained and holds nothing when its connection ends has stopped: it is
+/// forgotten at once, with no offline event.
 struct WorkerChannel: Sendable {
     let scheduler: Scheduler
     let metrics: JobMetrics
@@ -19,13 +23,16 @@ struct WorkerChannel: Sendable {
     /// How often the worker should send a heartbeat.
     let heartbeatInterval: Duration
 
-    /// The largest message a worker may send: a result of the payload limit plus the envelope.
-    var maxMessageBytes: Int { self.limits.maxPayloadBytes + 64 * 1024 }
-
     func register(on router: Router<ArbiterRequestContext>) {
-        router.ws("/api/v1/workers/{id}/connect") { _, context in
+        router.ws("/api/v1/workers/{id}/connect") { request, context in
             let id = try context.parameters.require("id")
-            guard !id.isEmpty, id.utf8.count <= 128 else { return .dontUpgrade }
+            guard !id.isEmpty, id.utf8.count <= 128 else {
+                throw APIError(.badRequest, code: "invalid_parameter", message: "the worker id must be 1 to 128 bytes", field: "id")
+            }
+            // A plain GET (no WebSocket upgrade) is told what this route speaks, not answered 200 and empty.
+            guard UpgradeRefusalMiddleware.isUpgradeAttempt(request) else {
+                throw UpgradeRequiredError(message: "this is the WebSocket worker channel: send a WebSocket upgrade request (docs/worker-protocol.md)")
+            }
             return .upgrade([:])
         } onUpgrade: { inbound, outbound, context in
             let id = try context.requestContext.parameters.require("id")
@@ -42,21 +49,66 @@ struct WorkerChannel: Sendable {
             logger[metadataKey: "worker_id"] = "\(workerID)"
             return logger
         }()
-        var messages = inbound.messages(maxSize: self.maxMessageBytes).makeAsyncIterator()
+        var messages = inbound.messages(maxSize: self.limits.maxWorkerMessageBytes).makeAsyncIterator()
         // The first message must be the worker's hello.
         guard let first = try await messages.next() else { return }
-        guard case .text(let text) = first, case .workerHello(let capabilities, let concurrency, let labels, let holding)? = try? WorkerMessage.parse(text)
-        else {
-            try await self.send(.error(code: "hello_required", message: "the first message must be a hello with protocol 1", jobID: nil), outbound)
-            try await outbound.close(.policyViolation, reason: "hello required")
+        // hello_required, unsupported_protocol or invalid_hello, as docs/worker-protocol.md tells them apart.
+        let hello: WorkerMessage
+        do throws(HelloRefusal) {
+            guard case .text(let text) = first else {
+                throw HelloRefusal.helloRequired("the first message must be a text frame holding the worker's hello")
+            }
+            hello = try WorkerMessage.parseHello(text)
+        } catch {
+            try await self.send(.error(code: error.code, message: error.message, jobID: nil), outbound)
+            try await outbound.close(.policyViolation, reason: error.code)
             return
         }
+        // parseHello returns nothing but a worker's hello.
+        guard case .workerHello(let capabilities, let concurrency, let labels, let holding) = hello else { return }
         guard !capabilities.isEmpty, capabilities.allSatisfy(JobTypeName.isValid), (1...10_000).contains(concurrency) else {
             try await self.send(.error(
                 code: "invalid_hello", message: "capabilities must be job type names and concurrency a number from 1 to 10000", jobID: nil), outbound)
             try await outbound.close(.policyViolation, reason: "invalid hello")
             return
         }
+        // From here on no older connection of this worker can end its registration.
+        let connection = await self.scheduler.claim(workerID: workerID)
+        var session: WorkerSession?
+        do {
+            session = try await self.open(
+                connection, capabilities: capabilities, concurrency: concurrency, labels: labels, holding: holding, outbound: outbound, logger: logger)
+            if let session { try await self.run(session, messages: &messages, outbound: outbound, logger: logger) }
+        } catch {
+            // A drained worker holding nothing has stopped, however its connection ended.
+            let outcome = await self.scheduler.detach(session, as: connection, stopped: session?.hasStopped ?? false)
+            if outcome == .stopped {
+                logger.info("worker stopped: it drained and closed its connection")
+            } else if session != nil {
+                logger.info("worker disconnected")
+            }
+            throw error
+        }
+        guard let session else {
+            await self.scheduler.detach(nil, as: connection, stopped: false)
+            return
+        }
+        switch await self.scheduler.detach(session, as: connection, stopped: session.hasStopped) {
+        case .stopped: logger.info("worker stopped: it drained and closed its connection")
+        case .disconnected: logger.info("worker disconnected")
+        case .nothing: logger.info("worker connection closed: a newer connection of the worker replaced it")
+        }
+    }
+
+    /// Records the hello, tells the worker the server's side of it, and makes the connection speak
+    /// for the worker.
+    /// - Returns: The session, or `nil` when a newer connection of the worker claimed it first
+    ///   (this one is closed).
+    private func open(
+        _ connection: WorkerConnections.Connection, capabilities: [String], concurrency: Int, labels: [String: String], holding: [String]?,
+        outbound: WebSocketOutboundWriter, logger: Logger
+    ) async throws -> WorkerSession? {
+        let workerID = connection.workerID
         let now = WallClock.nowMilliseconds()
         _ = try await self.scheduler.workers.register(id: workerID, capabilities: capabilities, concurrency: concurrency, labels: labels, now: now)
         // Leases from an earlier connection: those the worker still holds keep their slots; if it listed
@@ -69,11 +121,13 @@ struct WorkerChannel: Sendable {
         }
         let session = WorkerSession(
             workerID: workerID, capabilities: capabilities, concurrency: concurrency,
-            running: Dictionary(held.map { ($0.id, $0.lease?.token ?? 0) }, uniquingKeysWith: { first, _ in first }), outbound: outbound,
+            held: Dictionary(held.map { ($0.id, $0.lease?.token ?? 0) }, uniquingKeysWith: { first, _ in first }), outbound: outbound,
             metrics: self.metrics)
+        let drained = self.scheduler.drainInForce(workerID: workerID)
         try await self.send(.serverHello(
             workerID: workerID, heartbeatIntervalMs: self.heartbeatInterval.wholeMilliseconds,
-            leaseTimeoutMs: self.scheduler.leaseTimeout.wholeMilliseconds, serverVersion: ArbiterVersion.version), outbound)
+            leaseTimeoutMs: self.scheduler.leaseTimeout.wholeMilliseconds, serverVersion: ArbiterVersion.version, limits: self.limits.workerLimits,
+            drained: drained), outbound)
         // Cancel notices live in memory: one lost with a restart or a dropped connection is repeated for
         // any job the worker still holds that is cancelled in the store.
         let running = Set(held.map(\.id))
@@ -82,19 +136,27 @@ struct WorkerChannel: Sendable {
                 try await self.send(.cancel(jobID: id, reason: job.cancelReason ?? "cancelled"), outbound)
             }
         }
-        logger.info("worker connected", metadata: ["capabilities": "\(capabilities.joined(separator: ","))", "concurrency": "\(concurrency)"])
-        self.scheduler.register(session)
-        defer {
-            self.scheduler.unregister(session)
-            logger.info("worker disconnected")
+        guard await self.scheduler.attach(session, as: connection) else {
+            try? await outbound.close(WorkerSession.replacedCloseCode, reason: "replaced by a newer connection of this worker")
+            return nil
         }
+        var metadata: Logger.Metadata = ["capabilities": "\(capabilities.joined(separator: ","))", "concurrency": "\(concurrency)"]
+        if let drained { metadata["drained_by"] = "\(drained.alerts.joined(separator: ","))" }
+        logger.info("worker connected", metadata: metadata)
+        return session
+    }
 
+    /// Runs the connection: the dispatch loop beside the reader, until the worker closes it.
+    private func run(
+        _ session: WorkerSession, messages: inout WebSocketInboundMessageStream.AsyncIterator, outbound: WebSocketOutboundWriter, logger: Logger
+    ) async throws {
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await self.dispatch(session, outbound) }
             // Reports are handled concurrently (up to a bound) so they share the store's group commits.
             try await withThrowingTaskGroup(of: Void.self) { reports in
                 var inFlight = 0
                 while let message = try await messages.next() {
+                    if session.heard() { self.scheduler.wake.signal() }
                     guard case .text(let text) = message else {
                         try await self.send(.error(code: "invalid_message", message: "messages are JSON text frames", jobID: nil), outbound)
                         continue
@@ -120,18 +182,23 @@ struct WorkerChannel: Sendable {
     static let maxReportsInFlight = 512
 
     /// Pushes assignments into the worker's free slots and cancel notices for its jobs, whenever the
-    /// scheduler signals there may be some.
+    /// scheduler signals there may be some. A slot is filled as soon as it frees (the scheduler frees
+    /// it before it signals); slots that free together are filled by one lease.
     private func dispatch(_ session: WorkerSession, _ outbound: WebSocketOutboundWriter) async throws {
-        while !Task.isCancelled {
+        while !Task.isCancelled && !session.isClosed {
             let generation = self.scheduler.wake.generation
             for notice in self.scheduler.takeCancelNotices(workerID: session.workerID) {
-                session.finished(notice.jobID)
+                // A notice about an earlier lease of a job the worker now holds under a later one is
+                // not for it: the worker must not stop the later attempt.
+                let released = session.release(jobID: notice.jobID, token: notice.leaseToken)
+                guard released != .heldUnderAnotherLease else { continue }
+                // A worker whose lease ran out while it held the job has gone quiet: giving it the
+                // requeued job (or any other) would only see that lease run out too.
+                if released == .released && notice.reason == CancelNotice.leaseExpired { session.leaseRanOut() }
                 try await self.send(.cancel(jobID: notice.jobID, reason: notice.reason), outbound)
             }
-            // A busy worker is topped up in batches (an eighth of its slots at least) rather than one
-            // job per completion: far fewer lease transactions at saturation, no delay when it is idle.
             let free = session.freeSlots
-            if free > 0 && (free >= session.batchThreshold || session.isIdle) {
+            if free > 0 {
                 let reserved = session.reserveSlots(upTo: free)
                 let jobs: [JobRecord]
                 do {
@@ -158,6 +225,13 @@ struct WorkerChannel: Sendable {
         // A batch's reports are recorded in one store transaction and its answers go back in one batch.
         let messages: [WorkerMessage]
         if case .batch(let inner) = message { messages = inner } else { messages = [message] }
+        guard messages.count <= JobLimits.maxWorkerBatchMessages else {
+            try await self.send(.error(
+                code: "batch_too_large",
+                message: "a batch holds at most \(JobLimits.maxWorkerBatchMessages) messages (max_batch_messages) and this one has \(messages.count): "
+                    + "nothing in it was recorded; send its messages in smaller batches", jobID: nil), outbound)
+            return
+        }
         var replies = try await self.record(messages.filter(\.isReport), session)
         for other in messages where !other.isReport {
             if let reply = try await self.reply(to: other, session) { replies.append(reply) }
@@ -194,12 +268,19 @@ struct WorkerChannel: Sendable {
             case .complete(let id, let token, let result):
                 let text = result.flatMap { try? String(decoding: JSONEncoder().encode($0), as: UTF8.self) }
                 if let text, text.utf8.count > self.limits.maxPayloadBytes {
-                    replies[index] = Self.error("result_too_large", "result is larger than \(self.limits.maxPayloadBytes) bytes", id)
+                    replies[index] = Self.error(
+                        "result_too_large",
+                        "the result is \(text.utf8.count) bytes of JSON and the limit is \(self.limits.maxPayloadBytes) bytes (max_result_bytes): "
+                            + "nothing was recorded and the lease is still yours; report a fail, or a smaller result", id)
                     continue
                 }
                 (jobID, tokenText, outcome) = (id, token, .succeeded(result: text))
             case .fail(let id, let token, let error):
-                (jobID, tokenText, outcome) = (id, token, .failed(error: error.isEmpty ? "failed without a message" : error))
+                guard !error.isEmpty else {
+                    replies[index] = Self.error("invalid_message", "error must be a non-empty string: what went wrong", id)
+                    continue
+                }
+                (jobID, tokenText, outcome) = (id, token, .failed(error: error))
             case .progress(let id, let token, _):
                 (jobID, tokenText, outcome) = (id, token, .progress)
             default:
@@ -212,15 +293,14 @@ struct WorkerChannel: Sendable {
             reports.append(JobReport(jobID: jobID, token: token, outcome: outcome))
             positions.append(index)
         }
-        let results = try await self.scheduler.report(reports)
+        // The scheduler frees the slots of the jobs these reports end before it wakes the dispatch loops.
+        let results = try await self.scheduler.report(reports, workerID: session.workerID)
         for (position, (report, result)) in zip(positions, zip(reports, results)) {
             let request = Self.requestName(report.outcome)
             switch result {
             case .success(let job):
-                if report.outcome != .progress { session.finished(report.jobID) }
                 replies[position] = ["type": "ack", "job_id": report.jobID, "request": request, "state": job.state.rawValue]
             case .failure(let refusal):
-                if refusal.code != .notFound || report.outcome != .progress { session.finished(report.jobID) }
                 replies[position] = Self.error(refusal.code.rawValue, refusal.message, report.jobID)
             }
         }

@@ -1,68 +1,51 @@
 import ArbiterCore
 import ArbiterJobs
+import NIOWebSocket
 import Synchronization
 import WSCore
 
-/// What the server knows about one connected worker: the jobs it is running (assigned and not yet
-/// reported), the slots reserved for leases in progress, and whether it asked to drain. Shared by
-/// the connection's reader, its dispatch loop and submissions that push jobs straight to it.
+/// One WebSocket connection of a worker: its ``WorkerSlots`` (shared by the connection's reader,
+/// its dispatch loop and submissions that push jobs straight to it) and its outbound side.
 final class WorkerSession: PushTarget {
     let workerID: String
     let capabilities: [String]
     let concurrency: Int
     private let outbound: WebSocketOutboundWriter
     private let metrics: JobMetrics
+    private let slots: Mutex<WorkerSlots>
 
-    private struct State {
-        /// Job id → lease token of every assignment not yet reported.
-        var running: [String: Int64] = [:]
-        /// Slots promised to leases that are being taken.
-        var reserved = 0
-        var draining = false
-    }
-
-    private let state: Mutex<State>
+    /// The close code sent to a connection that a newer connection of the same worker replaced.
+    static let replacedCloseCode = WebSocketErrorCode.unknown(4000)
 
     init(
-        workerID: String, capabilities: [String], concurrency: Int, running: [String: Int64], outbound: WebSocketOutboundWriter, metrics: JobMetrics
+        workerID: String, capabilities: [String], concurrency: Int, held: [String: Int64], outbound: WebSocketOutboundWriter, metrics: JobMetrics
     ) {
         self.workerID = workerID
         self.capabilities = capabilities
         self.concurrency = concurrency
         self.outbound = outbound
         self.metrics = metrics
-        self.state = Mutex(State(running: running))
+        self.slots = Mutex(WorkerSlots(concurrency: concurrency, held: held))
     }
 
-    /// Free slots worth a lease while the worker is busy: an eighth of its concurrency, at least one.
-    var batchThreshold: Int { max(1, self.concurrency / 8) }
+    /// Slots that may be leased into now (none while draining or once replaced).
+    var freeSlots: Int { self.slots.withLock { $0.free } }
 
-    /// Running nothing the server knows of.
-    var isIdle: Bool {
-        self.state.withLock { $0.running.isEmpty && $0.reserved == 0 }
-    }
+    /// Replaced by a newer connection of the same worker: it takes and delivers nothing more.
+    var isClosed: Bool { self.slots.withLock { $0.closed } }
 
-    /// Slots the worker has free, 0 while draining.
-    var freeSlots: Int {
-        self.state.withLock { $0.draining ? 0 : max(0, self.concurrency - $0.running.count - $0.reserved) }
-    }
+    /// The worker drained and holds nothing: if the connection ends now, the worker has stopped.
+    var hasStopped: Bool { self.slots.withLock { $0.hasStopped } }
 
     func reserveSlots(upTo count: Int) -> Int {
-        self.state.withLock { state in
-            let free = state.draining ? 0 : max(0, self.concurrency - state.running.count - state.reserved)
-            let taken = min(free, max(count, 0))
-            state.reserved += taken
-            return taken
-        }
+        self.slots.withLock { $0.reserve(upTo: count) }
     }
 
-    /// Records the jobs as running, releases the reservation, and writes their `assign` messages. A
+    /// Records the jobs as held, releases the reservation, and writes their `assign` messages. A
     /// write that fails (the connection is gone) leaves the lease to expire.
     func deliver(_ jobs: [JobRecord], reserved: Int) async {
-        self.state.withLock { state in
-            for job in jobs { state.running[job.id] = job.lease?.token ?? 0 }
-            state.reserved = max(0, state.reserved - reserved)
-        }
+        let leases = jobs.map { (jobID: $0.id, token: $0.lease?.token ?? 0) }
+        self.slots.withLock { $0.deliver(leases, reserved: reserved) }
         for job in jobs {
             do {
                 try await self.outbound.writeTextMessage(WorkerChannel.assignmentText(job))
@@ -73,12 +56,31 @@ final class WorkerSession: PushTarget {
         }
     }
 
-    /// The job is no longer the worker's (reported, refused as stale, or cancelled).
-    func finished(_ jobID: String) {
-        _ = self.state.withLock { $0.running.removeValue(forKey: jobID) }
+    func release(jobID: String, token: Int64) -> WorkerSlots.Release {
+        self.slots.withLock { $0.release(jobID: jobID, token: token) }
     }
 
+    /// One of the worker's leases ran out while it held the job: no new work until it speaks again.
+    func leaseRanOut() {
+        self.slots.withLock { $0.leaseRanOut() }
+    }
+
+    /// The worker sent something. - Returns: Whether it had been unresponsive.
+    func heard() -> Bool {
+        self.slots.withLock { $0.heard() }
+    }
+
+    /// The worker asked to drain: it takes no more work.
     func drain() {
-        self.state.withLock { $0.draining = true }
+        self.slots.withLock { $0.drain() }
+    }
+
+    /// A newer connection of the same worker took over: this one takes nothing more and is closed
+    /// with ``replacedCloseCode``. The close is written on a task of its own, so a peer that no
+    /// longer reads cannot hold up the connection that replaced it.
+    func supersede() async {
+        self.slots.withLock { $0.close() }
+        let outbound = self.outbound
+        Task { try? await outbound.close(WorkerSession.replacedCloseCode, reason: "replaced by a newer connection of this worker") }
     }
 }

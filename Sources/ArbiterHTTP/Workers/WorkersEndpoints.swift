@@ -1,5 +1,6 @@
 import ArbiterCore
 import ArbiterJobs
+import ArbiterWorkerProtocol
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -9,6 +10,10 @@ import NIOCore
 struct WorkersEndpoints: Sendable {
     let scheduler: Scheduler
     let limits: JobLimits
+    /// How often a worker should heartbeat, and how long a silent one stays online (`workers.timeout`):
+    /// told to HTTP workers when they register, as the WebSocket's hello tells its workers.
+    let heartbeatInterval: Duration
+    let workerTimeout: Duration
     var store: any WorkerStore { self.scheduler.workers }
     var jobs: any JobStore { self.scheduler.store }
 
@@ -65,16 +70,21 @@ struct WorkersEndpoints: Sendable {
         let known = try await self.store.worker(id: id) != nil
         let worker = try await self.store.register(
             id: id, capabilities: capabilities, concurrency: concurrency, labels: labels, now: WallClock.nowMilliseconds())
-        return try APIRequest.json(known ? .ok : .created, Self.object(worker))
+        var answer = Self.object(worker)
+        answer["heartbeat_interval_ms"] = self.heartbeatInterval.wholeMilliseconds
+        answer["worker_timeout_ms"] = self.workerTimeout.wholeMilliseconds
+        answer["lease_timeout_ms"] = self.scheduler.leaseTimeout.wholeMilliseconds
+        return try APIRequest.json(known ? .ok : .created, answer)
     }
 
     /// The optional `{"running": [job ids]}` of a heartbeat: only those leases are extended.
     private func runningJobs(_ request: Request) async throws -> [String]? {
         let body = try await APIRequest.body(request, limit: self.limits.maxBodyBytes)
         guard !body.isEmpty else { return nil }
-        guard let object = (try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any] else {
+        guard let object = try APIRequest.parse(body) as? [String: Any] else {
             throw APIError(.badRequest, code: "invalid_json", message: "the request body must be empty or a JSON object")
         }
+        try APIRequest.refuseUnknown(object, fields: ["running"], of: "heartbeat")
         guard let value = object["running"] else { return nil }
         guard let running = value as? [String] else {
             throw APIError(.badRequest, code: "invalid_field", message: "running must be a list of job ids", field: "running")
@@ -91,6 +101,10 @@ struct WorkersEndpoints: Sendable {
         let running = try await self.jobs.list(JobFilter(state: .running, leaseWorkerID: id), after: nil, limit: max(worker.concurrency, 1) * 2)
         object["leases"] = running.map { job -> [String: Any] in
             ["job_id": job.id, "job_type": job.type, "attempt": job.attempt, "expires_at": JobResource.timestamp(job.lease?.expiresAt ?? 0)]
+        }
+        // A drain held by an alert stops assignments whatever the worker's own state says: say so.
+        if let drain = self.scheduler.drainInForce(workerID: id) {
+            object["drained"] = ["since": JobResource.timestamp(drain.since), "alerts": drain.alerts, "message": drain.message] as [String: Any]
         }
         return try APIRequest.json(.ok, object)
     }

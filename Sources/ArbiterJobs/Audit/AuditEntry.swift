@@ -64,6 +64,8 @@ public struct AuditVerification: Sendable, Equatable {
     public var length: Int64
     /// The first entry that does not fit the chain, and why; `nil` when the chain is whole.
     public var firstBroken: Broken?
+    /// The last entry that verified: the chain's head when it is whole.
+    public var head: AuditHead?
 
     public struct Broken: Sendable, Equatable {
         public var seq: Int64
@@ -75,9 +77,10 @@ public struct AuditVerification: Sendable, Equatable {
         }
     }
 
-    public init(length: Int64, firstBroken: Broken?) {
+    public init(length: Int64, firstBroken: Broken?, head: AuditHead? = nil) {
         self.length = length
         self.firstBroken = firstBroken
+        self.head = head
     }
 
     public var intact: Bool { self.firstBroken == nil }
@@ -89,8 +92,10 @@ public protocol AuditStore: Sendable {
     func auditEntries(_ filter: AuditFilter, after cursor: Int64?, limit: Int) async throws -> [AuditEntry]
     /// Walks the whole chain, recomputing every hash.
     func verifyAudit() async throws -> AuditVerification
-    /// How many entries the chain has.
-    func auditChainLength() async throws -> Int64
+    /// The chain's last entry as stored (not verified), `nil` while it is empty.
+    func auditChainHead() async throws -> AuditHead?
+    /// Entry `seq`'s hash as stored, `nil` when there is no such entry.
+    func auditEntryHash(seq: Int64) async throws -> [UInt8]?
     /// Records an event that changes no other table (the configuration taking effect, say).
     func recordAuditEvent(action: String, subjectType: String, subjectID: String, details: [(String, String)], now: Int64) async throws
 }

@@ -33,9 +33,13 @@ public struct RateLimit: Sendable, Equatable, CustomStringConvertible {
 
     /// Parses `10/s`, `600/m`, `2.5/s` or `100/h`.
     /// - Returns: `nil` when the text is not a positive count over `s`, `m` or `h`.
+    /// The smallest and largest count a rate may have per unit.
+    public static let smallest = 0.001, largest = 1_000_000.0
+
     public init?(parsing text: String) {
         let parts = text.split(separator: "/")
-        guard parts.count == 2, let count = Double(parts[0]), count > 0, count.isFinite else { return nil }
+        // Bounded so that the token bucket's waits and the printed form stay finite whole numbers.
+        guard parts.count == 2, let count = Double(parts[0]), (Self.smallest...Self.largest).contains(count) else { return nil }
         switch parts[1] {
         case "s": self.per = .seconds(1)
         case "m": self.per = .seconds(60)

@@ -20,10 +20,11 @@ public final class Scheduler: Sendable {
     public let steering: SteeringState
     let observer: any SchedulerObserver
     private let concurrencyLimits: [String: Int]
-    /// Cancellations not yet delivered: worker id → job id → reason.
-    private let cancelNotices = Mutex<[String: [String: String]]>([:])
-    /// Connected workers that can take jobs pushed straight from a submission.
-    private let targets = Mutex<[ObjectIdentifier: any PushTarget]>([:])
+    /// Notices not yet delivered: worker id → job id → notice.
+    let cancelNotices = Mutex<[String: [String: CancelNotice]]>([:])
+    /// The connection that speaks for each worker, which also takes jobs pushed straight from a
+    /// submission (see `Scheduler+Connections.swift`).
+    let connected = Mutex(ConnectedWorkers())
 
     public init(
         store: any JobStore, workers: any WorkerStore, consents: (any ConsentStore)? = nil, policies: [String: JobTypePolicy],
@@ -95,15 +96,6 @@ public final class Scheduler: Sendable {
 
     // MARK: Submission
 
-    /// Registers a connected worker for jobs pushed straight from submissions.
-    public func register(_ target: any PushTarget) {
-        self.targets.withLock { $0[ObjectIdentifier(target)] = target }
-    }
-
-    public func unregister(_ target: any PushTarget) {
-        _ = self.targets.withLock { $0.removeValue(forKey: ObjectIdentifier(target)) }
-    }
-
     /// Stores jobs. When some are due now and a connected worker that runs their type has free slots,
     /// they are leased to it in the same commit and pushed at once (one commit and no dispatch-loop
     /// wake-up between submission and start); whatever is left wakes the dispatch loops.
@@ -114,7 +106,7 @@ public final class Scheduler: Sendable {
         var target: (any PushTarget)?
         var reserved = 0
         if !due.isEmpty {
-            let candidates = self.targets.withLock { Array($0.values) }.shuffled()
+            let candidates = self.connected.withLock { Array($0.targets.values) }.shuffled()
             for candidate in candidates
             where Set(types).isSubset(of: candidate.capabilities) && !self.steering.draining(workerID: candidate.workerID) {
                 reserved = candidate.reserveSlots(upTo: due.count)
@@ -156,28 +148,64 @@ public final class Scheduler: Sendable {
 
     // MARK: Reports (fenced by the lease token)
 
-    /// Records many reports in one store transaction (each fenced and refused on its own).
+    /// The most of a failure's error text that is kept: the first 64 KiB.
+    public static let maxErrorBytes = 64 * 1024
+
+    /// Records many reports in one store transaction (each fenced and refused on its own). A
+    /// failure's error text is cut to its first ``maxErrorBytes``.
+    ///
+    /// - Important: The slot of every job whose hold the reports end (a recorded `complete` or
+    ///   `fail`, or any refusal but that of a progress report on an unknown job) is freed on the
+    ///   worker's connection *before* the dispatch loops are woken, so a slot that frees is filled
+    ///   at once.
+    /// - Parameters:
+    ///   - reports: The reports, in order.
+    ///   - workerID: The worker that sent them, when it may be connected (its slots are freed).
     /// - Returns: Per report, in order, the job afterwards or the refusal.
-    public func report(_ reports: [JobReport]) async throws -> [Result<JobRecord, JobStoreError>] {
+    /// - Throws: What the store throws; nothing is recorded then.
+    public func report(_ reports: [JobReport], workerID: String? = nil) async throws -> [Result<JobRecord, JobStoreError>] {
         guard !reports.isEmpty else { return [] }
         let now = WallClock.nowMilliseconds()
-        let results = try await self.store.report(reports, leaseMilliseconds: self.leaseTimeout.wholeMilliseconds, now: now)
-        var ended = false
-        for (report, result) in zip(reports, results) {
-            guard case .success(let job) = result else { continue }
-            switch report.outcome {
-            case .succeeded:
-                self.attemptEnded(job, outcome: .succeeded, now: now)
-                ended = true
-            case .failed:
-                self.attemptEnded(job, outcome: .failed, now: now)
-                ended = true
-            case .progress:
-                break
-            }
+        let kept = reports.map { report -> JobReport in
+            guard case .failed(let error) = report.outcome, error.utf8.count > Self.maxErrorBytes else { return report }
+            return JobReport(jobID: report.jobID, token: report.token, outcome: .failed(error: Self.prefix(error, bytes: Self.maxErrorBytes)))
         }
-        if ended { self.wake.signal() }
+        let results = try await self.store.report(kept, leaseMilliseconds: self.leaseTimeout.wholeMilliseconds, now: now)
+        let target = workerID.flatMap { id in self.connected.withLock { $0.targets[id] } }
+        var wake = false
+        for (report, result) in zip(reports, results) {
+            let endsHold: Bool
+            switch result {
+            case .success(let job):
+                switch report.outcome {
+                case .succeeded: self.attemptEnded(job, outcome: .succeeded, now: now)
+                case .failed: self.attemptEnded(job, outcome: .failed, now: now)
+                case .progress: break
+                }
+                endsHold = report.outcome != .progress
+                // A finished attempt frees a type's concurrency permit, whoever holds the slot.
+                if endsHold { wake = true }
+            case .failure(let refusal):
+                // The token is not the job's current lease (or the job is cancelled or unknown):
+                // the worker does not hold the job under it any more.
+                endsHold = report.outcome != .progress || refusal.code != .notFound
+            }
+            if endsHold, target?.release(jobID: report.jobID, token: report.token) == .released { wake = true }
+        }
+        if wake { self.wake.signal() }
         return results
+    }
+
+    /// The longest prefix of `text` of at most `limit` bytes of UTF-8 that ends between two
+    /// Unicode scalars (so it is still valid UTF-8).
+    static func prefix(_ text: String, bytes limit: Int) -> String {
+        var used = 0
+        for scalar in text.unicodeScalars {
+            let width = UTF8.width(scalar)
+            if used + width > limit { break }
+            used += width
+        }
+        return String(decoding: text.utf8.prefix(used), as: UTF8.self)
     }
 
     /// A worker is alive: its heartbeat is recorded and the leases it holds are extended (those of
@@ -218,7 +246,8 @@ public final class Scheduler: Sendable {
         var noticed = false
         for (job, lease) in jobs {
             if let lease {
-                self.cancelNotices.withLock { $0[lease.workerID, default: [:]][job.id] = job.cancelReason ?? "cancelled" }
+                let notice = CancelNotice(jobID: job.id, reason: job.cancelReason ?? "cancelled", leaseToken: lease.token)
+                self.cancelNotices.withLock { $0[lease.workerID, default: [:]][job.id] = notice }
                 self.attemptEnded(job, outcome: .cancelled, now: now)
                 noticed = true
             } else {
@@ -234,10 +263,11 @@ public final class Scheduler: Sendable {
         self.steering.attemptEnded(job, outcome: outcome, now: now)
     }
 
-    /// Takes the cancel notices waiting for a worker (each is delivered once).
-    public func takeCancelNotices(workerID: String) -> [(jobID: String, reason: String)] {
+    /// Takes the notices waiting for a worker (each is delivered once): the running jobs it must
+    /// stop because they were cancelled or their lease ran out.
+    public func takeCancelNotices(workerID: String) -> [CancelNotice] {
         let notices = self.cancelNotices.withLock { $0.removeValue(forKey: workerID) } ?? [:]
-        return notices.sorted { $0.key < $1.key }.map { (jobID: $0.key, reason: $0.value) }
+        return notices.values.sorted { $0.jobID < $1.jobID }
     }
 
     // MARK: Time
@@ -256,7 +286,9 @@ public final class Scheduler: Sendable {
         public var expiredConsents = ConsentChange(consents: [], cancelled: [])
     }
 
-    /// Marks silent workers offline, queues due jobs, and requeues (or kills) jobs whose lease ran out.
+    /// Marks silent workers offline, queues due jobs, and requeues (or kills) jobs whose lease ran
+    /// out. The worker of a lease that ran out is told to stop the job (``CancelNotice/leaseExpired``),
+    /// which frees its slot, unless it went offline in this tick (then all its leases ended at once).
     public func tick(workerTimeout: Duration) async throws -> Tick {
         var tick = Tick()
         let now = WallClock.nowMilliseconds()
@@ -272,7 +304,16 @@ public final class Scheduler: Sendable {
             self.cancelled(tick.expiredConsents.cancelled, now: now)
         }
         tick.promoted = try await self.store.promoteDueJobs(now: now)
-        tick.expired = try await self.store.expireLeases(now: now)
+        let expired = try await self.store.endExpiredLeases(now: now)
+        tick.expired = expired.map(\.job)
+        let offline = Set(tick.offlineWorkers)
+        self.cancelNotices.withLock { notices in
+            for entry in expired {
+                guard let lease = entry.lease, !offline.contains(lease.workerID) else { continue }
+                notices[lease.workerID, default: [:]][entry.job.id] = CancelNotice(
+                    jobID: entry.job.id, reason: CancelNotice.leaseExpired, leaseToken: lease.token)
+            }
+        }
         for job in tick.expired { self.attemptEnded(job, outcome: .leaseExpired, now: now) }
         self.steering.expire(now: now)
         if tick.promoted > 0 || !tick.expired.isEmpty { self.wake.signal() }

@@ -14,4 +14,11 @@ public protocol SchedulerObserver: Sendable {
     func attemptEnded(_ job: JobRecord, outcome: AttemptOutcome, now: Int64)
     /// A job that was not running was cancelled.
     func cancelledWhileWaiting(_ job: JobRecord)
+    /// A worker stopped cleanly (it drained, held nothing, and closed its connection) and was
+    /// forgotten: not an offline event.
+    func workerStopped(_ workerID: String)
+}
+
+extension SchedulerObserver {
+    public func workerStopped(_ workerID: String) {}
 }

@@ -70,7 +70,7 @@ public struct SteeringAction: Sendable, Equatable {
         }
         self.rate = nil
         if let text = labels["arbiter_rate"] {
-            guard let rate = RateLimit(parsing: text) else { throw Invalid(label: "arbiter_rate", value: text, problem: "expected N/s, N/m or N/h") }
+            guard let rate = RateLimit(parsing: text) else { throw Invalid(label: "arbiter_rate", value: text, problem: "expected N/s, N/m or N/h with N from 0.001 to 1000000") }
             self.rate = rate
         }
         if kind == .throttle, self.rate == nil {

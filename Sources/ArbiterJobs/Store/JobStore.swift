@@ -40,7 +40,8 @@ public protocol JobStore: Sendable {
     func extendLease(id: String, token: Int64, leaseMilliseconds: Int64, now: Int64) async throws -> JobRecord
 
     /// Requeues (or, without attempts left, kills) running jobs whose lease ran out.
-    func expireLeases(now: Int64) async throws -> [JobRecord]
+    /// - Returns: Each job afterwards, with the lease that ran out (its worker is told to stop).
+    func endExpiredLeases(now: Int64) async throws -> [ExpiredLease]
 
     /// Queues scheduled jobs whose `run_at` has come; returns how many.
     func promoteDueJobs(now: Int64) async throws -> Int
@@ -168,7 +169,26 @@ public struct JobFilter: Sendable, Equatable {
     }
 }
 
+/// A lease that ran out before its worker reported: the job afterwards (queued again, or dead)
+/// and the lease it had.
+public struct ExpiredLease: Sendable, Equatable {
+    public var job: JobRecord
+    /// The lease that ran out (a running job always has one).
+    public var lease: JobLease?
+
+    public init(job: JobRecord, lease: JobLease?) {
+        self.job = job
+        self.lease = lease
+    }
+}
+
 extension JobStore {
+    /// Requeues (or kills) running jobs whose lease ran out; see ``endExpiredLeases(now:)``.
+    /// - Returns: Each job afterwards.
+    public func expireLeases(now: Int64) async throws -> [JobRecord] {
+        try await self.endExpiredLeases(now: now).map(\.job)
+    }
+
     /// Leases without per-type limits; see the full form.
     public func lease(types: [String], workerID: String, limit: Int, leaseMilliseconds: Int64, now: Int64) async throws -> [JobRecord] {
         try await self.lease(types: types, workerID: workerID, limit: limit, leaseMilliseconds: leaseMilliseconds, limits: LeaseLimits(), now: now)

@@ -34,7 +34,7 @@ extension Evaluator {
         case .sub: (left - right, true)
         case .mul: (left * right, true)
         case .div: (left / right, true)
-        case .pow: (Foundation.pow(left, right), true)
+        case .pow: (GoMath.pow(left, right), true)
         case .mod: (fmod(left, right), true)
         case .atan2: (Foundation.atan2(left, right), true)
         case .eql: (left, left == right)

@@ -7,10 +7,11 @@ enum InstantFunctions {
         case "abs": return abs(value)
         case "ceil": return value.rounded(.up)
         case "floor": return value.rounded(.down)
-        case "exp": return Foundation.exp(value)
-        case "ln": return Foundation.log(value)
-        case "log2": return Foundation.log2(value)
-        case "log10": return Foundation.log10(value)
+        // Go's arithmetic, not the C library's: the two differ in the last digits.
+        case "exp": return GoMath.exp(value)
+        case "ln": return GoMath.log(value)
+        case "log2": return GoMath.log2(value)
+        case "log10": return GoMath.log10(value)
         case "sqrt": return value.squareRoot()
         case "sgn": return value > 0 ? 1 : value < 0 ? -1 : value
         case "deg": return value * 180 / .pi

@@ -16,6 +16,26 @@ public final class RuleGroup: Sendable {
         var lastEvaluation: Int64?
         var lastDurationSeconds: Double = 0
         var evaluations = 0
+        /// An evaluation has copied the rules out and not yet written them back.
+        var evaluating = false
+        /// A reload replaced or removed the group: no evaluation of it starts any more.
+        var stopped = false
+        /// Groups this one adopted while an evaluation of theirs was in flight: until each has
+        /// handed over what that evaluation wrote back, this group does not evaluate.
+        var pendingHandoffs = 0
+        /// Groups that adopted this one while its rules were about to change (an evaluation in
+        /// flight, or a handoff of its own pending): they get the rules once they settle.
+        var heirs: [RuleGroup] = []
+
+        /// Whether the rules may still change under an adopter (see ``RuleGroup/adopt(_:)``).
+        var unsettled: Bool { self.evaluating || self.pendingHandoffs > 0 }
+
+        /// The heirs to hand the rules to, once they have settled.
+        mutating func takeHeirsIfSettled() -> [RuleGroup] {
+            guard !self.unsettled, !self.heirs.isEmpty else { return [] }
+            defer { self.heirs = [] }
+            return self.heirs
+        }
     }
 
     private let state: Mutex<State>
@@ -44,12 +64,23 @@ public final class RuleGroup: Sendable {
     }
 
     /// Evaluates every rule at `time` (Unix ms).
+    ///
+    /// - Important: A group has one evaluation in flight at most. It evaluates no more once a reload
+    ///   has replaced it (``adopt(_:)``) or removed it (``stop()``), and a group that replaced one
+    ///   with an evaluation in flight waits for that evaluation's result before it evaluates.
+    /// - Returns: What the evaluation did, or `nil` when the group did not evaluate for one of
+    ///   those reasons.
     @discardableResult
-    public func evaluate(at time: Int64, environment shared: RuleEnvironment) -> Evaluation {
+    public func evaluate(at time: Int64, environment shared: RuleEnvironment) -> Evaluation? {
+        let copied: [RuleState]? = self.state.withLock { state in
+            guard !state.stopped, !state.unsettled else { return nil }
+            state.evaluating = true
+            return state.rules
+        }
+        guard var rules = copied else { return nil }
         let started = DispatchTime.now().uptimeNanoseconds
         var environment = shared
         environment.storage = EvaluationCache(shared.storage, planned: self.plannedWindows(at: time, engine: shared.engine))
-        var rules = self.state.withLock { $0.rules }
         var evaluation = Evaluation(time: time, durationSeconds: 0)
         for index in rules.indices {
             let ruleStarted = DispatchTime.now().uptimeNanoseconds
@@ -81,12 +112,16 @@ public final class RuleGroup: Sendable {
             rules[index].evaluationSeconds = Double(DispatchTime.now().uptimeNanoseconds - ruleStarted) / 1e9
         }
         evaluation.durationSeconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
-        self.state.withLock { state in
+        let heirs: [RuleGroup] = self.state.withLock { state in
             state.rules = rules
             state.lastEvaluation = time
             state.lastDurationSeconds = evaluation.durationSeconds
             state.evaluations += 1
+            state.evaluating = false
+            return state.takeHeirsIfSettled()
         }
+        // A reload adopted this group while the evaluation was in flight: its groups get the result.
+        for heir in heirs { heir.inherit(rules, lastEvaluation: time, from: self) }
         return evaluation
     }
 
@@ -139,17 +174,61 @@ public final class RuleGroup: Sendable {
     }
 
     /// Takes over the state of every rule of `old` whose definition is unchanged (a reload keeps
-    /// pending and firing alerts of rules that did not change).
+    /// pending and firing alerts of rules that did not change), and stops `old`.
+    ///
+    /// No evaluation is lost to a reload: when an evaluation of `old` is in flight, this group takes
+    /// the rules as they stand and, when that evaluation writes back, its result; it does not
+    /// evaluate before then (Prometheus stops the old group before the new one copies its state).
+    /// - Important: Call it before this group is first evaluated.
     public func adopt(_ old: RuleGroup) {
-        let previous = old.state.withLock { $0.rules }
-        var byFingerprint: [String: RuleState] = [:]
-        for rule in previous { byFingerprint[rule.definition.fingerprint] = rule }
-        self.state.withLock { state in
-            for index in state.rules.indices {
-                if let kept = byFingerprint.removeValue(forKey: state.rules[index].definition.fingerprint) { state.rules[index] = kept }
+        guard old !== self else { return }
+        let matches = self.matches(in: old)
+        // Locks nest old group first: a group only ever adopts groups made before it. Taking this
+        // group's lock inside the old one's means a handoff cannot arrive before the copy is in.
+        old.state.withLock { previous in
+            previous.stopped = true
+            let unsettled = previous.unsettled
+            if unsettled { previous.heirs.append(self) }
+            let rules = previous.rules
+            let lastEvaluation = previous.lastEvaluation
+            self.state.withLock { state in
+                for (mine, theirs) in matches { state.rules[mine] = rules[theirs] }
+                state.lastEvaluation = lastEvaluation
+                if unsettled { state.pendingHandoffs += 1 }
             }
-            state.lastEvaluation = old.lastEvaluation
         }
+    }
+
+    /// Stops the group: no evaluation of it starts any more (one in flight finishes). A reload
+    /// stops the groups it removes; ``adopt(_:)`` stops the groups it replaces.
+    public func stop() {
+        self.state.withLock { $0.stopped = true }
+    }
+
+    /// Takes what an evaluation of `old` wrote back after this group adopted it, and hands the
+    /// rules on to the groups that adopted this one meanwhile.
+    private func inherit(_ rules: [RuleState], lastEvaluation: Int64?, from old: RuleGroup) {
+        let matches = self.matches(in: old)
+        let (settled, last, heirs): ([RuleState], Int64?, [RuleGroup]) = self.state.withLock { state in
+            for (mine, theirs) in matches { state.rules[mine] = rules[theirs] }
+            state.lastEvaluation = lastEvaluation
+            state.pendingHandoffs -= 1
+            return (state.rules, state.lastEvaluation, state.takeHeirsIfSettled())
+        }
+        for heir in heirs { heir.inherit(settled, lastEvaluation: last, from: self) }
+    }
+
+    /// For each rule of this group whose definition `old` has too, its index here and in `old`
+    /// (the rules' states are kept in the order of the definitions). A definition that appears
+    /// twice in `old` is matched once.
+    private func matches(in old: RuleGroup) -> [(mine: Int, theirs: Int)] {
+        var byFingerprint: [String: Int] = [:]
+        for (index, rule) in old.definition.rules.enumerated() { byFingerprint[rule.fingerprint] = index }
+        var matches: [(mine: Int, theirs: Int)] = []
+        for (index, rule) in self.definition.rules.enumerated() {
+            if let theirs = byFingerprint.removeValue(forKey: rule.fingerprint) { matches.append((mine: index, theirs: theirs)) }
+        }
+        return matches
     }
 
     /// Restores alerts' `for` progress after a restart (see ``AlertStateFile``).

@@ -99,7 +99,7 @@ public enum RuleUnitTest {
             }
             var errors: [String] = []
             for group in groups {
-                for failure in group.evaluate(at: time, environment: environment).failures {
+                for failure in group.evaluate(at: time, environment: environment)?.failures ?? [] {
                     errors.append("    rule: \(failure.rule), time: \(Self.format(time)), err: \(failure.error)")
                 }
             }

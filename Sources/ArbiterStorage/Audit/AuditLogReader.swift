@@ -24,6 +24,19 @@ public enum AuditLogReader {
         try connection.query("SELECT COALESCE(MAX(seq), 0) FROM audit_logs").first?[0].integer ?? 0
     }
 
+    /// The last entry's position and hash as stored; `nil` while the log is empty.
+    public static func head(_ connection: SQLiteConnection) throws -> AuditHead? {
+        guard let row = try connection.query("SELECT seq, hash FROM audit_logs ORDER BY seq DESC LIMIT 1").first, let seq = row[0].integer else {
+            return nil
+        }
+        return AuditHead(seq: seq, hash: row[1].blob ?? [])
+    }
+
+    /// Entry `seq`'s hash as stored.
+    public static func hash(seq: Int64, _ connection: SQLiteConnection) throws -> [UInt8]? {
+        try connection.query("SELECT hash FROM audit_logs WHERE seq = ?", [.integer(seq)]).first?[0].blob
+    }
+
     /// Walks the chain from the first entry, page by page, and stops at the first entry whose
     /// position, link or hash does not fit.
     public static func verify(_ connection: SQLiteConnection) throws -> AuditVerification {
@@ -32,7 +45,10 @@ public enum AuditLogReader {
         while true {
             let page = try connection.query(
                 "SELECT \(self.columns) FROM audit_logs WHERE seq >= ? ORDER BY seq LIMIT 10000", [.integer(expectedSeq)])
-            if page.isEmpty { return AuditVerification(length: expectedSeq - 1, firstBroken: nil) }
+            if page.isEmpty {
+                let head = expectedSeq > 1 ? AuditHead(seq: expectedSeq - 1, hash: previousHash) : nil
+                return AuditVerification(length: expectedSeq - 1, firstBroken: nil, head: head)
+            }
             for row in page {
                 let entry = try self.decode(row)
                 let length = expectedSeq - 1

@@ -9,8 +9,12 @@ extension SQLiteJobStore: AuditStore {
         try await self.read { connection in try AuditLogReader.verify(connection) }
     }
 
-    public func auditChainLength() async throws -> Int64 {
-        try await self.read { connection in try AuditLogReader.length(connection) }
+    public func auditChainHead() async throws -> AuditHead? {
+        try await self.read { connection in try AuditLogReader.head(connection) }
+    }
+
+    public func auditEntryHash(seq: Int64) async throws -> [UInt8]? {
+        try await self.read { connection in try AuditLogReader.hash(seq: seq, connection) }
     }
 
     public func recordAuditEvent(action: String, subjectType: String, subjectID: String, details: [(String, String)], now: Int64) async throws {

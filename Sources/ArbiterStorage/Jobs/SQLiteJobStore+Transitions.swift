@@ -39,11 +39,11 @@ extension SQLiteJobStore {
         }
     }
 
-    public func expireLeases(now: Int64) async throws -> [JobRecord] {
+    public func endExpiredLeases(now: Int64) async throws -> [ExpiredLease] {
         try await self.run(now: now) { connection, audit in
             let expired = try connection.query(
                 "SELECT \(JobRow.columns) FROM jobs WHERE state = 'running' AND lease_expires_at <= ? ORDER BY lease_expires_at", [.integer(now)])
-            var changed: [JobRecord] = []
+            var changed: [ExpiredLease] = []
             for row in expired {
                 let job = try JobRow.decode(row)
                 var lifecycle = job.lifecycle
@@ -59,7 +59,7 @@ extension SQLiteJobStore {
                 try audit.record(
                     "job.lease_expired", "job", job.id,
                     [("worker_id", job.lease?.workerID ?? ""), ("attempt", String(job.attempt)), ("state", lifecycle.state.rawValue)])
-                changed.append(try Self.load(job.id, connection))
+                changed.append(ExpiredLease(job: try Self.load(job.id, connection), lease: job.lease))
             }
             return changed
         }

@@ -74,7 +74,9 @@ public final class SQLiteConnection: @unchecked Sendable {
             switch parameter {
             case .integer(let value): bound = sqlite3_bind_int64(statement, position, value)
             case .real(let value): bound = sqlite3_bind_double(statement, position, value)
-            case .text(let value): bound = sqlite3_bind_text(statement, position, value, -1, Self.transient)
+            // By length, not up to the first NUL: JSON's "\u0000" puts U+0000 in text, and a cut-short
+            // value would differ from what was checked, hashed into the audit chain and answered.
+            case .text(let value): bound = sqlite3_bind_text(statement, position, value, Int32(value.utf8.count), Self.transient)
             case .blob(let value): bound = value.withUnsafeBytes { sqlite3_bind_blob(statement, position, $0.baseAddress, Int32($0.count), Self.transient) }
             case .null: bound = sqlite3_bind_null(statement, position)
             }
@@ -134,7 +136,11 @@ public final class SQLiteConnection: @unchecked Sendable {
         switch sqlite3_column_type(statement, index) {
         case SQLITE_INTEGER: return .integer(sqlite3_column_int64(statement, index))
         case SQLITE_FLOAT: return .real(sqlite3_column_double(statement, index))
-        case SQLITE_TEXT: return .text(String(cString: sqlite3_column_text(statement, index)))
+        case SQLITE_TEXT:
+            // sqlite3_column_text before sqlite3_column_bytes, as SQLite asks; by length, so U+0000 survives.
+            guard let text = sqlite3_column_text(statement, index) else { return .text("") }
+            let count = Int(sqlite3_column_bytes(statement, index))
+            return .text(String(decoding: UnsafeBufferPointer(start: text, count: count), as: UTF8.self))
         case SQLITE_BLOB:
             let count = Int(sqlite3_column_bytes(statement, index))
             guard count > 0, let bytes = sqlite3_column_blob(statement, index) else { return .blob([]) }
