@@ -55,7 +55,12 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
 
     private static func promql(_ text: String) {
         guard let expr = try? Parser.parse(text) else { return }
-        let engine = Engine()
+        // A query may be costly (a five-year subquery at a one-minute step is millions of steps); the
+        // daemon bounds that with query.timeout and query.max_samples, and so does this target.
+        var options = Engine.Options()
+        options.timeout = .seconds(2)
+        options.maxSamples = 1_000_000
+        let engine = Engine(options: options)
         _ = try? engine.instant(expr, at: 300_000, on: self.head)
         if expr.type == .vector || expr.type == .scalar {
             _ = try? engine.range(expr, start: 0, end: 600_000, step: 60_000, on: self.head)

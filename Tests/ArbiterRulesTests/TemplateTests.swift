@@ -20,6 +20,9 @@ struct TemplateTests {
         ("{{ humanizePercentage 0.1234 }}", "12.34%"),
         ("{{ humanizeTimestamp 1435065584.128 }}", "2015-06-23 13:19:44.128 +0000 UTC"),
         ("{{ printf \"%.2f\" $value }} {{ printf \"%s=%d\" \"n\" 3 }}", "0.12 n=3"),
+        // Go gives up on a width or precision past a million (it once crashed C's printf here).
+        ("{{ printf \"a%99999999999999fb\" 1.5 }}|{{ printf \"%.99999999s\" \"x\" }}|{{ printf \"%.9999999s\" \"x\" }}", "a%!(NOVERB)%!(EXTRA float64=1.5)|%!(NOVERB)%!(EXTRA string=x)|x"),
+        ("{{ printf \"%8.3f|%-4s|\" 3.14159 \"ab\" }}", "   3.142|ab  |"),
         ("{{ title \"hello world\" }} {{ toUpper \"a\" }} {{ toLower \"B\" }}", "Hello World A b"),
         ("{{ reReplaceAll \"(.*):.*\" \"$1\" $labels.instance }}", "db-1"),
         // Go's ReplaceAllString: no replacement for an empty match right after a match.

@@ -38,9 +38,20 @@ enum GoFormat {
                 spec.append(format[index])
                 index = format.index(after: index)
             }
-            while index < format.endIndex, format[index].isASCII, format[index].isNumber || format[index] == "." {
-                spec.append(format[index])
+            // Width, then an optional precision, as Go's fmt reads them. Go gives up on a number past
+            // a million ("crazy long number"): the rest of the format is consumed and %!(NOVERB)
+            // printed. Passed on, it would overflow C's printf or pad with that many spaces.
+            let width = Self.digits(format, &index)
+            spec += width
+            var precision = ""
+            if index < format.endIndex, format[index] == "." {
                 index = format.index(after: index)
+                precision = Self.digits(format, &index)
+                spec += "." + precision
+            }
+            if [width, precision].contains(where: Self.isTooLarge) {
+                out += "%!(NOVERB)"
+                break
             }
             guard index < format.endIndex else {
                 out += "%!(NOVERB)"
@@ -63,6 +74,29 @@ enum GoFormat {
             out += "%!(EXTRA " + args[argument...].map { "\($0.typeName)=\($0.printed)" }.joined(separator: ", ") + ")"
         }
         return out
+    }
+
+    /// Go's fmt gives up on widths and precisions above this.
+    static let tooLarge = 1_000_000
+
+    /// Whether Go's fmt gives up on these digits: a further digit arrives once the number is past a million.
+    private static func isTooLarge(_ digits: String) -> Bool {
+        var number = 0
+        for digit in digits.utf8 {
+            if number > Self.tooLarge { return true }
+            number = number * 10 + Int(digit - 0x30)
+        }
+        return false
+    }
+
+    /// The ASCII digits at `index`, which moves past them.
+    private static func digits(_ format: String, _ index: inout String.Index) -> String {
+        var digits = ""
+        while index < format.endIndex, format[index].isASCII, format[index].isNumber {
+            digits.append(format[index])
+            index = format.index(after: index)
+        }
+        return digits
     }
 
     private static func format(_ verb: Character, _ spec: String, _ value: TemplateValue) -> String {
