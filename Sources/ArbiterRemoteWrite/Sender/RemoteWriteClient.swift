@@ -83,16 +83,20 @@ final class RemoteWriteClient: Sendable {
     }
 
     /// `Retry-After` as seconds or an HTTP date; `nil` (use the backoff) when absent or unreadable.
+    /// A receiver's wait is honoured up to an hour: past that it is more likely a mistake than a plan,
+    /// and the queue would otherwise stall until a restart.
+    static let longestRetryAfter: Duration = .seconds(3600)
+
     static func retryAfter(_ text: String?, now: Date = Date()) -> Duration? {
         guard let text = text?.trimmingCharacters(in: .whitespaces), !text.isEmpty else { return nil }
-        if let seconds = Int(text) { return seconds > 0 ? .seconds(seconds) : nil }
+        if let seconds = Int(text) { return seconds > 0 ? min(.seconds(seconds), Self.longestRetryAfter) : nil }
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.timeZone = TimeZone(identifier: "GMT")
         formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
         guard let date = formatter.date(from: text) else { return nil }
         let seconds = date.timeIntervalSince(now)
-        return seconds > 0 ? .milliseconds(Int64(seconds * 1000)) : nil
+        return seconds > 0 ? min(.milliseconds(Int64(min(seconds, 3600) * 1000)), Self.longestRetryAfter) : nil
     }
 
     private func authorization() -> String? {
