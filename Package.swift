@@ -103,7 +103,7 @@ let package = Package(
             dependencies: ["ArbiterCore", "ArbiterRegex", "ArbiterTSDB", "ArbiterPromQL", .product(name: "Yams", package: "Yams")],
             swiftSettings: swiftSettings
         ),
-        .target(name: "ArbiterWorkerProtocol", swiftSettings: swiftSettings),
+        .target(name: "ArbiterWorkerProtocol", dependencies: ["ArbiterCore"], swiftSettings: swiftSettings),
         .target(
             name: "ArbiterWorkerKit",
             dependencies: [

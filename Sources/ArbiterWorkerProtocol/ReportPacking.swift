@@ -1,3 +1,4 @@
+import ArbiterCore
 import Foundation
 
 /// How a worker's reports go out within the server's ``WorkerLimits``: a report the server could
@@ -88,7 +89,7 @@ public enum ReportPacking {
         case .fail(let jobID, let token, let error):
             let most = min(Self.maxErrorBytes, max(limits.maxMessageBytes / 2, 1))
             if error.utf8.count > most || bytes > limits.maxMessageBytes {
-                return self.encoded(.fail(jobID: jobID, leaseToken: token, error: Self.prefix(error, bytes: most)))
+                return self.encoded(.fail(jobID: jobID, leaseToken: token, error: error.utf8Prefix(maxBytes: most)))
             }
         case .progress(let jobID, let token, _?) where bytes > limits.maxMessageBytes:
             // Progress details are not stored: the lease extension is what matters.
@@ -101,18 +102,6 @@ public enum ReportPacking {
 
     private static func encoded(_ report: WorkerMessage) -> (WorkerMessage, String?) {
         (report, try? report.jsonText())
-    }
-
-    /// The longest prefix of `text` of at most `limit` bytes of UTF-8 that ends between two
-    /// Unicode scalars.
-    static func prefix(_ text: String, bytes limit: Int) -> String {
-        var used = 0
-        for scalar in text.unicodeScalars {
-            let width = UTF8.width(scalar)
-            if used + width > limit { break }
-            used += width
-        }
-        return String(decoding: text.utf8.prefix(used), as: UTF8.self)
     }
 }
 

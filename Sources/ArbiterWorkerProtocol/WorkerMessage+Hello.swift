@@ -41,7 +41,7 @@ extension WorkerMessage {
     }
 
     /// A decoding error as the field at fault and what is wrong with it.
-    static func describeDecodingError(_ error: any Error) -> String {
+    public static func describeDecodingError(_ error: any Error) -> String {
         guard let error = error as? DecodingError else { return "\(error)" }
         switch error {
         case .keyNotFound(let key, _): return "\(key.stringValue) is required"

@@ -219,7 +219,7 @@ struct WorkerChannel: Sendable {
         do {
             message = try WorkerMessage.parse(text)
         } catch {
-            try await self.send(.error(code: "invalid_message", message: "the message could not be read: \(Self.describe(error))", jobID: nil), outbound)
+            try await self.send(.error(code: "invalid_message", message: "the message could not be read: \(WorkerMessage.describeDecodingError(error))", jobID: nil), outbound)
             return
         }
         // A batch's reports are recorded in one store transaction and its answers go back in one batch.
@@ -335,16 +335,5 @@ struct WorkerChannel: Sendable {
         ]
         if let credential = job.lease?.credential { assignment["credential"] = credential }
         return JSONWriter.string(["type": "assign", "job": assignment] as [String: Any])
-    }
-
-    private static func describe(_ error: any Error) -> String {
-        guard let error = error as? DecodingError else { return "\(error)" }
-        switch error {
-        case .keyNotFound(let key, _): return "\(key.stringValue) is required"
-        case .typeMismatch(_, let context), .valueNotFound(_, let context), .dataCorrupted(let context):
-            let path = context.codingPath.map(\.stringValue).joined(separator: ".")
-            return path.isEmpty ? context.debugDescription : "\(path): \(context.debugDescription)"
-        @unknown default: return "\(error)"
-        }
     }
 }

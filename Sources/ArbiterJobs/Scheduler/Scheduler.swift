@@ -168,7 +168,7 @@ public final class Scheduler: Sendable {
         let now = WallClock.nowMilliseconds()
         let kept = reports.map { report -> JobReport in
             guard case .failed(let error) = report.outcome, error.utf8.count > Self.maxErrorBytes else { return report }
-            return JobReport(jobID: report.jobID, token: report.token, outcome: .failed(error: Self.prefix(error, bytes: Self.maxErrorBytes)))
+            return JobReport(jobID: report.jobID, token: report.token, outcome: .failed(error: error.utf8Prefix(maxBytes: Self.maxErrorBytes)))
         }
         let results = try await self.store.report(kept, leaseMilliseconds: self.leaseTimeout.wholeMilliseconds, now: now)
         let target = workerID.flatMap { id in self.connected.withLock { $0.targets[id] } }
@@ -194,18 +194,6 @@ public final class Scheduler: Sendable {
         }
         if wake { self.wake.signal() }
         return results
-    }
-
-    /// The longest prefix of `text` of at most `limit` bytes of UTF-8 that ends between two
-    /// Unicode scalars (so it is still valid UTF-8).
-    static func prefix(_ text: String, bytes limit: Int) -> String {
-        var used = 0
-        for scalar in text.unicodeScalars {
-            let width = UTF8.width(scalar)
-            if used + width > limit { break }
-            used += width
-        }
-        return String(decoding: text.utf8.prefix(used), as: UTF8.self)
     }
 
     /// A worker is alive: its heartbeat is recorded and the leases it holds are extended (those of
