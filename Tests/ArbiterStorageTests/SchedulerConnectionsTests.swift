@@ -185,4 +185,28 @@ import Testing
             #expect(kept.utf8.count == Scheduler.maxErrorBytes && kept == String(repeating: "\u{E9}", count: 32_768))
         }
     }
+
+    @Test func aJobPutOffIsQueuedWhenItComesDueNotAtTheNextTick() async throws {
+        try await self.withScheduler { scheduler, store, _ in
+            let runAt = WallClock.nowMilliseconds() + 150
+            _ = try await scheduler.submit([JobSubmission(type: "t", payload: "{}", runAt: runAt)])
+            #expect(scheduler.dueTimes.next == runAt)
+            #expect(try await scheduler.promoteDueJobs() == 0, "nothing is queued before its time")
+            try await Polling.until("the job's time comes", timeout: .seconds(10), interval: .milliseconds(10)) {
+                WallClock.nowMilliseconds() >= runAt
+            }
+            #expect(try await scheduler.promoteDueJobs() == 1)
+            #expect(try await store.list(JobFilter(state: .queued), after: nil, limit: 10).count == 1)
+            #expect(scheduler.dueTimes.next == nil)
+
+            // A failed attempt's retry is noted for when its backoff ends.
+            _ = try await store.register(id: "w", capabilities: ["t"], concurrency: 1, labels: [:], now: WallClock.nowMilliseconds())
+            let leased = try await scheduler.lease(workerID: "w", types: ["t"], limit: 1)
+            let job = try #require(leased.first)
+            let results = try await scheduler.report([JobReport(jobID: job.id, token: job.lease?.token ?? 0, outcome: .failed(error: "boom"))])
+            let retried = try #require(try results.first?.get())
+            #expect(retried.state == .scheduled)
+            #expect(scheduler.dueTimes.next == retried.runAt)
+        }
+    }
 }

@@ -159,6 +159,7 @@ public struct ArbiterDaemon: Sendable {
                 .init(service: JobStoreService(store: jobStore), successTerminationBehavior: .ignore),
                 // Stopped after everything that steers, so the last changes are audited.
                 .init(service: steeringReporter, successTerminationBehavior: .ignore),
+                .init(service: DueJobPromoter(scheduler: scheduler, logger: logger), successTerminationBehavior: .ignore),
                 .init(service: JobClock(
                     scheduler: scheduler, gauges: jobGauges, audit: (jobStore, auditMetrics), consentMetrics: jobMetrics.consent,
                     workerTimeout: configuration.workerTimeout, interval: .seconds(1), logger: logger),

@@ -15,6 +15,8 @@ public final class Scheduler: Sendable {
     public let leaseTimeout: Duration
     /// Signalled whenever there may be new work or a notice for a worker.
     public let wake = WakeSignal()
+    /// When the jobs put off come due (``promoteDueJobs()`` queues them then).
+    public let dueTimes = DueTimes()
     let rateLimiter: RateLimiter
     /// The actions alerts and operators put in force: breakers, throttles, drains.
     public let steering: SteeringState
@@ -102,6 +104,7 @@ public final class Scheduler: Sendable {
     public func submit(_ submissions: [JobSubmission]) async throws -> [JobSubmitOutcome] {
         let now = WallClock.nowMilliseconds()
         let due = submissions.filter { $0.runAt <= now }
+        if let later = submissions.lazy.map(\.runAt).filter({ $0 > now }).min() { self.dueTimes.note(later) }
         let types = Array(Set(due.map(\.type))).sorted()
         var target: (any PushTarget)?
         var reserved = 0
@@ -179,7 +182,10 @@ public final class Scheduler: Sendable {
             case .success(let job):
                 switch report.outcome {
                 case .succeeded: self.attemptEnded(job, outcome: .succeeded, now: now)
-                case .failed: self.attemptEnded(job, outcome: .failed, now: now)
+                case .failed:
+                    self.attemptEnded(job, outcome: .failed, now: now)
+                    // A retry comes due when its backoff ends, not at the clock's next tick.
+                    if job.state == .scheduled { self.dueTimes.note(job.runAt) }
                 case .progress: break
                 }
                 endsHold = report.outcome != .progress
@@ -194,6 +200,17 @@ public final class Scheduler: Sendable {
         }
         if wake { self.wake.signal() }
         return results
+    }
+
+    /// Queues the jobs whose `run_at` has come, if the earliest time noted has (between the clock's ticks).
+    /// - Returns: How many were queued.
+    @discardableResult
+    public func promoteDueJobs() async throws -> Int {
+        let now = WallClock.nowMilliseconds()
+        guard self.dueTimes.take(dueBy: now) else { return 0 }
+        let promoted = try await self.store.promoteDueJobs(now: now)
+        if promoted > 0 { self.wake.signal() }
+        return promoted
     }
 
     /// A worker is alive: its heartbeat is recorded and the leases it holds are extended (those of
