@@ -4472,6 +4472,22 @@ enum EmbeddedOpenAPI {
                 "type": "string"
               }
             }
+          },
+          "head": {
+            "type": [
+              "object",
+              "null"
+            ],
+            "description": "The last entry that verified: its seq and hash (SEQ:HASH is what arbiter audit verify --expect-head takes).",
+            "properties": {
+              "seq": {
+                "type": "integer"
+              },
+              "hash": {
+                "type": "string",
+                "pattern": "^[0-9a-f]{64}$"
+              }
+            }
           }
         }
       },
@@ -4825,7 +4841,7 @@ enum EmbeddedOpenAPI {
       "bearer": {
         "type": "http",
         "scheme": "bearer",
-        "description": "An API token (arb_\u2026) from `arbiter token create` or <data-dir>/admin.token, or a JWT when auth.jwt is configured. The README's access matrix lists the role each route needs."
+        "description": "An API token (arb_…) from `arbiter token create` or <data-dir>/admin.token, or a JWT when auth.jwt is configured. The README's access matrix lists the role each route needs."
       }
     },
     "responses": {
