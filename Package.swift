@@ -21,6 +21,7 @@ let package = Package(
         .library(name: "ArbiterNotifier", targets: ["ArbiterNotifier"]),
         .library(name: "ArbiterRemoteWrite", targets: ["ArbiterRemoteWrite"]),
         .library(name: "ArbiterStorage", targets: ["ArbiterStorage"]),
+        .library(name: "ArbiterPostgres", targets: ["ArbiterPostgres"]),
         .library(name: "ArbiterHTTP", targets: ["ArbiterHTTP"]),
         .library(name: "ArbiterApp", targets: ["ArbiterApp"]),
         .library(name: "ArbiterWorkerProtocol", targets: ["ArbiterWorkerProtocol"]),
@@ -69,7 +70,7 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        .target(name: "ArbiterJobs", dependencies: ["ArbiterCore"], swiftSettings: swiftSettings),
+        .target(name: "ArbiterJobs", dependencies: ["ArbiterCore", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: swiftSettings),
         .target(name: "ArbiterRegex", dependencies: ["CRE2"], swiftSettings: swiftSettings),
         .target(name: "ArbiterTSDB", dependencies: ["ArbiterRegex"], swiftSettings: swiftSettings),
         .target(name: "ArbiterPromQL", dependencies: ["ArbiterCore", "ArbiterRegex", "ArbiterTSDB"], swiftSettings: swiftSettings),
@@ -123,7 +124,14 @@ let package = Package(
             name: "ArbiterStorage",
             dependencies: [
                 "ArbiterCore", "ArbiterJobs", "CSQLite",
-                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "ArbiterPostgres",
+            dependencies: [
+                "ArbiterCore", "ArbiterJobs", "ArbiterStorage", "CLibPQ",
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
@@ -159,6 +167,7 @@ let package = Package(
                 "ArbiterMetrics",
                 "ArbiterHTTP",
                 "ArbiterJobs",
+                "ArbiterPostgres",
                 "ArbiterStorage",
                 "ArbiterTSDB",
                 "ArbiterPromQL",
@@ -208,6 +217,7 @@ let package = Package(
         .target(
             name: "ArbiterTesting",
             dependencies: [
+                "ArbiterCore",
                 "ArbiterTSDB",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -241,7 +251,7 @@ let package = Package(
         ),
         .testTarget(name: "ArbiterCoreTests", dependencies: ["ArbiterCore"], swiftSettings: swiftSettings),
         .testTarget(name: "ArbiterRegexTests", dependencies: ["ArbiterRegex"], swiftSettings: swiftSettings),
-        .testTarget(name: "ArbiterJobsTests", dependencies: ["ArbiterJobs", "ArbiterTesting"], swiftSettings: swiftSettings),
+        .testTarget(name: "ArbiterJobsTests", dependencies: ["ArbiterCore", "ArbiterJobs", "ArbiterTesting"], swiftSettings: swiftSettings),
         .testTarget(name: "ArbiterTSDBTests", dependencies: ["ArbiterTSDB"], swiftSettings: swiftSettings),
         .testTarget(name: "ArbiterPromQLTests", dependencies: ["ArbiterPromQL", "ArbiterTSDB"], swiftSettings: swiftSettings),
         .testTarget(
@@ -249,7 +259,12 @@ let package = Package(
             swiftSettings: swiftSettings),
         .testTarget(name: "ArbiterRulesTests", dependencies: ["ArbiterPromQL", "ArbiterRules", "ArbiterTSDB"], swiftSettings: swiftSettings),
         .testTarget(name: "ArbiterWorkerProtocolTests", dependencies: ["ArbiterWorkerProtocol"], swiftSettings: swiftSettings),
-        .testTarget(name: "ArbiterStorageTests", dependencies: ["ArbiterCore", "ArbiterStorage", "ArbiterJobs", "ArbiterTesting"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "ArbiterStorageTests", dependencies: ["ArbiterCore", "ArbiterStorage", "ArbiterPostgres", "ArbiterJobs", "ArbiterTesting"],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "ArbiterPostgresTests", dependencies: ["ArbiterJobs", "ArbiterPostgres", "ArbiterStorage", "ArbiterTesting"],
+            swiftSettings: swiftSettings),
         .testTarget(
             name: "ArbiterAppTests",
             dependencies: [

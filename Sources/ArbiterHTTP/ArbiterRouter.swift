@@ -101,7 +101,7 @@ public enum ArbiterRouter {
             scheduler: scheduler, policies: scheduler.policies, limits: dependencies.jobLimits, metrics: dependencies.jobMetrics)
             .register(on: router)
         JobTypesEndpoints(scheduler: scheduler, policies: scheduler.policies).register(on: router)
-        ActionsEndpoints(steering: scheduler.steering, audit: access.audit, limits: dependencies.jobLimits).register(on: router)
+        ActionsEndpoints(steering: scheduler.steering, audit: access.audit, limits: dependencies.jobLimits, clock: scheduler.clock).register(on: router)
         if let capacity = dependencies.capacity { CapacityEndpoints(report: capacity).register(on: router) }
         WorkersEndpoints(
             scheduler: scheduler, limits: dependencies.jobLimits, heartbeatInterval: dependencies.heartbeatInterval,

@@ -39,11 +39,28 @@ public final class PostgresServer: Sendable {
         let server = PostgresServer(directory: directory, port: port, binaries: binaries)
         // initdb refuses to run as root; the cluster belongs to the postgres user then.
         try server.runAsOwner(["\(binaries)/initdb", "-D", directory.file("data"), "-U", "postgres", "-A", "trust", "--no-sync", "-E", "UTF8", "--locale=C.UTF-8"])
-        try server.runAsOwner([
-            "\(binaries)/pg_ctl", "-D", directory.file("data"), "-l", directory.file("postgres.log"), "-w", "-s",
-            "-o", "-p \(port) -k \(directory.path) -c listen_addresses=127.0.0.1 -c fsync=off", "start",
-        ])
+        try server.launch()
         return server
+    }
+
+    /// Stops the server as a crash would (`pg_ctl stop -m immediate`: every connection drops at once),
+    /// keeping its data; ``restart()`` brings it back.
+    /// - Throws: ``TestingError`` with the server's output when it does not stop.
+    public func halt() throws {
+        try self.runAsOwner(["\(self.binaries)/pg_ctl", "-D", self.directory.file("data"), "-m", "immediate", "-w", "-s", "stop"])
+    }
+
+    /// Starts a halted server again, on the same port and data.
+    /// - Throws: ``TestingError`` with the server's output when it does not start.
+    public func restart() throws {
+        try self.launch()
+    }
+
+    private func launch() throws {
+        try self.runAsOwner([
+            "\(self.binaries)/pg_ctl", "-D", self.directory.file("data"), "-l", self.directory.file("postgres.log"), "-w", "-s",
+            "-o", "-p \(self.port) -k \(self.directory.path) -c listen_addresses=127.0.0.1 -c fsync=off", "start",
+        ])
     }
 
     /// Runs `psql` with `ON_ERROR_STOP` against the cluster.

@@ -17,10 +17,13 @@ struct AuditCommand: AsyncParsableCommand {
     struct Verify: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Walk the audit chain, recomputing every hash; exit 1 and name the first broken entry if it is not intact.",
-            discussion: "With --data-dir the store file is read directly (no server needed); otherwise the server verifies it.")
+            discussion: "With --data-dir or --store the store is read directly (no server needed); otherwise the server verifies it.")
 
         @Option(help: "Verify the store in this data directory directly.")
         var dataDir: String?
+
+        @Option(help: ArgumentHelp("Verify this PostgreSQL store directly: postgres://user@host:port/db or libpq conninfo.", valueName: "url"))
+        var store: String?
 
         @Option(help: ArgumentHelp(
             "Also require the chain to reach this head, as the log at a start or the arbiter_audit_chain_* metrics recorded it.",
@@ -39,19 +42,27 @@ struct AuditCommand: AsyncParsableCommand {
             }
             let (intact, length, brokenSeq, reason): (Bool, Int64, Int64?, String?)
             var expectedEntryHash: String?
-            if let dataDir {
-                let path = StoreMigration(dataDirectory: dataDir).path
-                guard FileManager.default.fileExists(atPath: path) else {
-                    CommandLineError.print("\(path): no store here")
-                    throw ExitCode.failure
+            if let local = try self.localStore() {
+                if local.location == .sqlite {
+                    guard FileManager.default.fileExists(atPath: local.path) else {
+                        CommandLineError.print("\(local.path): no store here")
+                        throw ExitCode.failure
+                    }
                 }
                 do {
-                    let connection = try SQLiteConnection(path: path)
-                    let verification = try AuditLogReader.verify(connection)
+                    let store = try local.open(options: LedgerOptions())
+                    let verification: AuditVerification
+                    do {
+                        verification = try await store.verifyAudit()
+                        if let expectation { expectedEntryHash = try await store.auditEntryHash(seq: expectation.seq).map(Hex.encode) }
+                    } catch {
+                        try? await store.close()
+                        throw error
+                    }
+                    try await store.close()
                     (intact, length, brokenSeq, reason) = (verification.intact, verification.length, verification.firstBroken?.seq, verification.firstBroken?.reason)
-                    if let expectation { expectedEntryHash = try AuditLogReader.hash(seq: expectation.seq, connection).map(Hex.encode) }
                 } catch {
-                    CommandLineError.print("\(path): \(error)")
+                    CommandLineError.print("\(local.name): \(error)")
                     throw ExitCode.failure
                 }
             } else {
@@ -81,6 +92,19 @@ struct AuditCommand: AsyncParsableCommand {
                 print("audit chain BROKEN at entry \(brokenSeq ?? 0): \(reason ?? "unknown"); the \(length) entries before it verify")
                 throw ExitCode.failure
             }
+        }
+
+        /// The store to read directly, if `--store` or `--data-dir` names one.
+        /// - Throws: A validation failure for a `--store` that is not a store.
+        func localStore() throws -> StoreMigration? {
+            if let store {
+                guard let location = StoreLocation(parsing: store) else {
+                    CommandLineError.print("--store: expected sqlite, a postgres:// URL or a libpq conninfo string")
+                    throw ExitCode.validationFailure
+                }
+                return StoreMigration(dataDirectory: self.dataDir ?? "./data", location: location)
+            }
+            return self.dataDir.map { StoreMigration(dataDirectory: $0) }
         }
     }
 

@@ -13,6 +13,9 @@ struct ConfigOptions: ParsableArguments {
     @Option(name: .customLong("data-dir"), help: ArgumentHelp("Directory for Arbiter's files (default ./data).", valueName: "path"))
     var dataDir: String?
 
+    @Option(name: .long, help: ArgumentHelp("sqlite (default) or a PostgreSQL database: postgres://user@host:port/db (default: $ARBITER_STORE).", valueName: "url"))
+    var store: String?
+
     @Option(name: .customLong("log-level"), help: ArgumentHelp("trace, debug, info, notice, warning, error or critical.", valueName: "level"))
     var logLevel: String?
 
@@ -27,6 +30,7 @@ struct ConfigOptions: ParsableArguments {
         var flags: [String: String] = [:]
         if let listen { flags["--listen"] = listen }
         if let dataDir { flags["--data-dir"] = dataDir }
+        if let store { flags["--store"] = store }
         if let logLevel { flags["--log-level"] = logLevel }
         if let logFormat { flags["--log-format"] = logFormat }
         if let shutdownGracePeriod { flags["--shutdown-grace-period"] = shutdownGracePeriod }

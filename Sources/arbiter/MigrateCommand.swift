@@ -13,15 +13,15 @@ struct MigrateCommand: AsyncParsableCommand {
 
     func run() async throws {
         let loaded = try self.options.load()
-        let store = StoreMigration(dataDirectory: loaded.configuration.dataDirectory)
+        let store = StoreMigration(dataDirectory: loaded.configuration.dataDirectory, location: loaded.configuration.store)
         do {
-            try DataDirectory(path: loaded.configuration.dataDirectory).prepare()
+            if store.location == .sqlite { try DataDirectory(path: loaded.configuration.dataDirectory).prepare() }
             let report = try await store.run()
             if report.applied.isEmpty {
-                print("\(store.path): schema is up to date at version \(report.version)")
+                print("\(store.name): schema is up to date at version \(report.version)")
             } else {
-                for migration in report.applied { print("\(store.path): applied \(migration.label)") }
-                print("\(store.path): schema version \(report.version)")
+                for migration in report.applied { print("\(store.name): applied \(migration.label)") }
+                print("\(store.name): schema version \(report.version)")
             }
         } catch {
             CommandLineError.print("\(error)")

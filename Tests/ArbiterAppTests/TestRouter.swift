@@ -16,7 +16,7 @@ enum TestRouter {
         defer { directory.remove() }
         let path = directory.file("arbiter.db")
         _ = try SQLiteMigrator().migrate(try SQLiteConnection(path: path))
-        let store = try SQLiteJobStore(path: path)
+        let store = try Ledger.sqlite(path: path)
         let registry = MetricRegistry()
         let metrics = try JobMetrics(registry: registry)
         let router = try ArbiterRouter.build(.init(

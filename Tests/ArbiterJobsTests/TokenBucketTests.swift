@@ -1,4 +1,5 @@
 import ArbiterJobs
+import ArbiterTesting
 import Testing
 
 @Suite struct TokenBucketTests {
@@ -52,5 +53,22 @@ import Testing
         #expect(limiter.reserve(types: ["email"], wanted: 5, now: 0) == ["email": 2])
         #expect(limiter.nextToken(types: ["email"], now: 0) == 334)
         #expect(limiter.nextToken(types: ["sms"], now: 0) == nil)
+    }
+
+    @Test func theLimiterRefillsOnItsClock() {
+        let clock = ManualClock(monotonicMilliseconds: 1_000)
+        let limiter = RateLimiter(limits: ["email": RateLimit(count: 3, per: .seconds(1))], clock: clock)
+        let burst = limiter.reserve(types: ["email"], wanted: 5)
+        #expect(burst == ["email": 3])
+        #expect(limiter.nextToken(types: ["email"]) == 334)
+        clock.advance(by: .milliseconds(333))
+        let early = limiter.reserve(types: ["email"], wanted: 5)
+        #expect(early == ["email": 0], "0.999 tokens after 333 ms")
+        clock.advance(by: .milliseconds(1))
+        let refilled = limiter.reserve(types: ["email"], wanted: 5)
+        #expect(refilled == ["email": 1])
+        clock.stepWallClock(by: .seconds(3600))
+        let afterStep = limiter.reserve(types: ["email"], wanted: 5)
+        #expect(afterStep == ["email": 0], "a wall-clock step refills nothing")
     }
 }

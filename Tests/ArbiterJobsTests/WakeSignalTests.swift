@@ -1,36 +1,45 @@
 import ArbiterJobs
+import ArbiterTesting
 import Testing
 
-@Suite("WakeSignal")
+/// The wait's timeout runs on a ``ManualClock``: a wait ends by a signal or by the clock reaching
+/// its deadline, never by how long the machine took.
+@Suite("WakeSignal", .timeLimit(.minutes(1)))
 struct WakeSignalTests {
     @Test("a waiter wakes at the signal, not at its timeout")
     func wakesOnSignal() async {
-        let signal = WakeSignal()
+        let clock = ManualClock()
+        let signal = WakeSignal(clock: clock)
         let generation = signal.generation
-        let started = ContinuousClock.now
         async let waited: Void = signal.wait(after: generation, timeout: .seconds(60))
-        try? await Task.sleep(for: .milliseconds(50))
+        // The timeout is asleep on the clock, which never moves: only the signal can end the wait.
+        await clock.waitForSleepers()
         signal.signal()
         await waited
-        #expect(ContinuousClock.now - started < .seconds(30))
+        #expect(clock.sleepers == 0, "the timeout was cancelled with the wait")
     }
 
     @Test("a signal between reading the generation and waiting is not missed")
     func signalBeforeWait() async {
-        let signal = WakeSignal()
+        let clock = ManualClock()
+        let signal = WakeSignal(clock: clock)
         let generation = signal.generation
         signal.signal()
-        let started = ContinuousClock.now
         await signal.wait(after: generation, timeout: .seconds(60))
-        #expect(ContinuousClock.now - started < .seconds(30))
+        #expect(clock.monotonicMilliseconds() == 0 && clock.sleepers == 0)
     }
 
-    @Test("without a signal the wait ends at its timeout")
+    @Test("without a signal the wait ends exactly at its timeout")
     func timesOut() async {
-        let signal = WakeSignal()
-        let started = ContinuousClock.now
-        await signal.wait(after: signal.generation, timeout: .milliseconds(100))
-        let elapsed = ContinuousClock.now - started
-        #expect(elapsed >= .milliseconds(100) && elapsed < .seconds(30))
+        let clock = ManualClock()
+        let signal = WakeSignal(clock: clock)
+        async let waited: Void = signal.wait(after: signal.generation, timeout: .milliseconds(100))
+        await clock.waitForSleepers()
+        #expect(clock.nextDeadline == 100)
+        clock.advance(by: .milliseconds(99))
+        #expect(clock.sleepers == 1, "a millisecond early the wait goes on")
+        clock.advance(by: .milliseconds(1))
+        await waited
+        #expect(clock.sleepers == 0)
     }
 }

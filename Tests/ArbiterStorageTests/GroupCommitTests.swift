@@ -17,7 +17,7 @@ import Testing
         defer { directory.remove() }
         _ = try SQLiteMigrator().migrate(try SQLiteConnection(path: directory.file("arbiter.db")))
         let commits = Mutex<(commits: Int, operations: Int)>((0, 0))
-        let store = try SQLiteJobStore(path: directory.file("arbiter.db")) { operations, _ in
+        let store = try Ledger.sqlite(path: directory.file("arbiter.db")) { operations, _ in
             commits.withLock { $0.commits += 1; $0.operations += operations }
         }
         _ = try await store.submit(Self.submission("taken", "first"), now: 1)

@@ -7,7 +7,8 @@ import Testing
 
 /// The scheduler and the connections that speak for workers, on a real SQLite store: a slot that
 /// frees is free before the dispatch loops wake, a lease that runs out tells its worker, a clean
-/// stop is not an offline event, and a newer connection replaces an older one.
+/// stop is not an offline event, and a newer connection replaces an older one. Time is a
+/// ``ManualClock``: leases run out and jobs come due exactly when a test moves it.
 @Suite struct SchedulerConnectionsTests {
     /// A connected worker as the scheduler sees it, recording what it was told.
     final class Target: PushTarget {
@@ -57,13 +58,15 @@ import Testing
         func workerStopped(_ workerID: String) { self.stopped.withLock { $0.append(workerID) } }
     }
 
-    func withScheduler(leaseTimeout: Duration = .seconds(30), _ body: (Scheduler, SQLiteJobStore, Observer) async throws -> Void) async throws {
+    let clock = ManualClock()
+
+    func withScheduler(leaseTimeout: Duration = .seconds(30), _ body: (Scheduler, Ledger, Observer) async throws -> Void) async throws {
         let directory = try TemporaryDirectory(prefix: "connections")
         defer { directory.remove() }
         _ = try SQLiteMigrator().migrate(try SQLiteConnection(path: directory.file("arbiter.db")))
-        let store = try SQLiteJobStore(path: directory.file("arbiter.db"))
+        let store = try Ledger.sqlite(path: directory.file("arbiter.db"))
         let observer = Observer()
-        let scheduler = Scheduler(store: store, workers: store, policies: [:], leaseTimeout: leaseTimeout, observer: observer)
+        let scheduler = Scheduler(store: store, workers: store, policies: [:], leaseTimeout: leaseTimeout, observer: observer, clock: self.clock)
         do {
             try await body(scheduler, store, observer)
         } catch {
@@ -74,15 +77,16 @@ import Testing
     }
 
     /// Registers the worker and makes `target` speak for it.
-    func connect(_ scheduler: Scheduler, _ store: SQLiteJobStore, _ target: Target) async throws -> WorkerConnections.Connection {
-        _ = try await store.register(id: target.workerID, capabilities: ["t"], concurrency: 1, labels: [:], now: WallClock.nowMilliseconds())
+    func connect(_ scheduler: Scheduler, _ store: Ledger, _ target: Target) async throws -> WorkerConnections.Connection {
+        _ = try await scheduler.register(workerID: target.workerID, capabilities: ["t"], concurrency: 1, labels: [:])
         let connection = await scheduler.claim(workerID: target.workerID)
-        #expect(await scheduler.attach(target, as: connection))
+        let attached = await scheduler.attach(target, as: connection)
+        #expect(attached)
         return connection
     }
 
     func submit(_ scheduler: Scheduler, count: Int = 1) async throws {
-        let now = WallClock.nowMilliseconds()
+        let now = self.clock.nowMilliseconds()
         _ = try await scheduler.submit((0..<count).map { _ in JobSubmission(type: "t", payload: "{}", runAt: now) })
     }
 
@@ -125,13 +129,14 @@ import Testing
             _ = try await self.connect(scheduler, store, target)
             try await self.submit(scheduler)
             let (jobID, token) = try #require(target.held.first)
-            try await Task.sleep(for: .milliseconds(150))
+            self.clock.advance(by: .milliseconds(50))
             let tick = try await scheduler.tick(workerTimeout: .seconds(60))
             #expect(tick.expired.map(\.id) == [jobID] && tick.offlineWorkers.isEmpty)
             let notices = scheduler.takeCancelNotices(workerID: "w1")
             #expect(notices == [CancelNotice(jobID: jobID, reason: CancelNotice.leaseExpired, leaseToken: token)])
             // The dispatch loop frees the slot as it tells the worker; the job is queued again for it.
-            #expect(target.release(jobID: jobID, token: token) == .released)
+            let released = target.release(jobID: jobID, token: token)
+            #expect(released == .released)
             #expect(try await store.job(id: jobID)?.state == .queued)
             let again = try await scheduler.lease(workerID: "w1", types: ["t"], limit: target.reserveSlots(upTo: 1))
             #expect(again.map(\.id) == [jobID] && again.first?.lease?.token != token)
@@ -144,14 +149,16 @@ import Testing
             let dropping = Target("w2", concurrency: 1, wake: scheduler.wake)
             let stopped = try await self.connect(scheduler, store, stopping)
             let dropped = try await self.connect(scheduler, store, dropping)
-            #expect(await scheduler.detach(stopping, as: stopped, stopped: true) == .stopped)
-            #expect(await scheduler.detach(dropping, as: dropped, stopped: false) == .disconnected)
+            let stop = await scheduler.detach(stopping, as: stopped, stopped: true)
+            let drop = await scheduler.detach(dropping, as: dropped, stopped: false)
+            #expect(stop == .stopped && drop == .disconnected)
             #expect(try await store.worker(id: "w1") == nil)
             #expect(try await store.worker(id: "w2") != nil)
             #expect(observer.stopped.withLock { $0 } == ["w1"])
-            try await Task.sleep(for: .milliseconds(50))
+            self.clock.advance(by: .milliseconds(11))
             // Only the worker that dropped out misses its heartbeats.
-            #expect(try await scheduler.tick(workerTimeout: .milliseconds(10)).offlineWorkers == ["w2"])
+            let tick = try await scheduler.tick(workerTimeout: .milliseconds(10))
+            #expect(tick.offlineWorkers == ["w2"])
         }
     }
 
@@ -164,7 +171,8 @@ import Testing
             #expect(older.superseded.withLock { $0 } && older.free == 0)
             try await self.submit(scheduler)
             #expect(older.held.isEmpty && newer.held.count == 1, "only the newer connection is given work")
-            #expect(await scheduler.detach(older, as: first, stopped: true) == .nothing)
+            let ended = await scheduler.detach(older, as: first, stopped: true)
+            #expect(ended == .nothing)
             #expect(try await store.worker(id: "w1") != nil && observer.stopped.withLock { $0 }.isEmpty)
             #expect(scheduler.speaks(second))
         }
@@ -174,7 +182,7 @@ import Testing
         try await self.withScheduler { scheduler, store, _ in
             let target = Target("w1", concurrency: 1, wake: scheduler.wake)
             _ = try await self.connect(scheduler, store, target)
-            let now = WallClock.nowMilliseconds()
+            let now = self.clock.nowMilliseconds()
             _ = try await scheduler.submit([
                 JobSubmission(type: "t", payload: "{}", runAt: now, retry: RetryPolicy(maxAttempts: 1, initialBackoff: .seconds(1), maxBackoff: .seconds(1), timeout: .seconds(1)))
             ])
@@ -188,31 +196,106 @@ import Testing
 
     @Test func aJobPutOffIsQueuedWhenItComesDueNotAtTheNextTick() async throws {
         try await self.withScheduler { scheduler, store, _ in
-            // One job a minute out (nothing to queue yet, however slow the machine), one due shortly.
-            let later = WallClock.nowMilliseconds() + 60_000
+            let later = self.clock.nowMilliseconds() + 60_000
             _ = try await scheduler.submit([JobSubmission(type: "t", payload: "{}", runAt: later)])
             #expect(scheduler.dueTimes.next == later)
-            #expect(try await scheduler.promoteDueJobs() == 0, "nothing is queued before its time")
-            let soon = WallClock.nowMilliseconds() + 100
+            let before = try await scheduler.promoteDueJobs()
+            #expect(before == 0, "nothing is queued before its time")
+            let soon = self.clock.nowMilliseconds() + 100
             _ = try await scheduler.submit([JobSubmission(type: "t", payload: "{}", runAt: soon)])
             #expect(scheduler.dueTimes.next == soon)
-            var promoted = 0
-            try await Polling.until("the near job is queued", timeout: .seconds(10), interval: .milliseconds(10)) {
-                promoted += try await scheduler.promoteDueJobs()
-                return promoted > 0
-            }
-            #expect(promoted == 1 && WallClock.nowMilliseconds() >= soon)
+            self.clock.advance(by: .milliseconds(99))
+            let early = try await scheduler.promoteDueJobs()
+            #expect(early == 0, "a millisecond early is early")
+            self.clock.advance(by: .milliseconds(1))
+            let due = try await scheduler.promoteDueJobs()
+            #expect(due == 1)
             #expect(try await store.list(JobFilter(state: .queued), after: nil, limit: 10).count == 1)
             #expect(scheduler.dueTimes.next == later, "the later time is still kept")
+        }
+    }
 
-            // A failed attempt's retry is noted for when its backoff ends.
-            _ = try await store.register(id: "w", capabilities: ["t"], concurrency: 1, labels: [:], now: WallClock.nowMilliseconds())
-            let leased = try await scheduler.lease(workerID: "w", types: ["t"], limit: 1)
-            let job = try #require(leased.first)
+    @Test func aRetryIsQueuedExactlyWhenItsBackoffEnds() async throws {
+        try await self.withScheduler { scheduler, store, _ in
+            let retry = RetryPolicy(maxAttempts: 3, initialBackoff: .seconds(1), maxBackoff: .seconds(1), timeout: .seconds(30))
+            _ = try await scheduler.submit([JobSubmission(type: "t", payload: "{}", runAt: self.clock.nowMilliseconds(), retry: retry)])
+            _ = try await scheduler.register(workerID: "w", capabilities: ["t"], concurrency: 1, labels: [:])
+            let job = try #require(try await scheduler.lease(workerID: "w", types: ["t"], limit: 1).first)
+            let failedAt = self.clock.nowMilliseconds()
             let results = try await scheduler.report([JobReport(jobID: job.id, token: job.lease?.token ?? 0, outcome: .failed(error: "boom"))])
             let retried = try #require(try results.first?.get())
-            #expect(retried.state == .scheduled)
-            #expect(scheduler.dueTimes.next == retried.runAt)
+            // Full jitter: anywhere from no wait to the one-second cap.
+            let backoff = retried.runAt - failedAt
+            #expect(retried.state == .scheduled && (0...1000).contains(backoff))
+            #expect(scheduler.dueTimes.next == retried.runAt, "the retry is noted for when its backoff ends")
+            if backoff > 0 {
+                self.clock.advance(by: .milliseconds(backoff - 1))
+                let early = try await scheduler.promoteDueJobs()
+                #expect(early == 0, "not before the backoff ends")
+                #expect(try await store.job(id: job.id)?.state == .scheduled)
+                self.clock.advance(by: .milliseconds(1))
+            }
+            let due = try await scheduler.promoteDueJobs()
+            #expect(due == 1)
+            #expect(try await store.job(id: job.id)?.state == .queued)
+            let again = try await scheduler.lease(workerID: "w", types: ["t"], limit: 1)
+            #expect(again.map(\.id) == [job.id] && again.first?.attempt == 2)
+        }
+    }
+
+    @Test func aLeaseExpiresExactlyWhenItsTimeoutHasPassed() async throws {
+        try await self.withScheduler(leaseTimeout: .seconds(30)) { scheduler, store, _ in
+            try await self.submit(scheduler)
+            _ = try await scheduler.register(workerID: "w", capabilities: ["t"], concurrency: 1, labels: [:])
+            let job = try #require(try await scheduler.lease(workerID: "w", types: ["t"], limit: 1).first)
+            #expect(job.lease?.expiresAt == self.clock.nowMilliseconds() + 30_000)
+            self.clock.advance(by: .seconds(30) - .milliseconds(1))
+            let early = try await scheduler.tick(workerTimeout: .seconds(3600))
+            #expect(early.expired.isEmpty, "a millisecond before the timeout the lease holds")
+            #expect(try await store.job(id: job.id)?.state == .running)
+            self.clock.advance(by: .milliseconds(1))
+            let due = try await scheduler.tick(workerTimeout: .seconds(3600))
+            #expect(due.expired.map(\.id) == [job.id])
+            #expect(try await store.job(id: job.id)?.state == .queued)
+            let notices = scheduler.takeCancelNotices(workerID: "w")
+            #expect(notices.map(\.reason) == [CancelNotice.leaseExpired])
+        }
+    }
+
+    @Test func progressPushesTheLeaseOnFromTheReport() async throws {
+        try await self.withScheduler(leaseTimeout: .seconds(30)) { scheduler, store, _ in
+            try await self.submit(scheduler)
+            _ = try await scheduler.register(workerID: "w", capabilities: ["t"], concurrency: 1, labels: [:])
+            let job = try #require(try await scheduler.lease(workerID: "w", types: ["t"], limit: 1).first)
+            self.clock.advance(by: .seconds(20))
+            _ = try await scheduler.report([JobReport(jobID: job.id, token: job.lease?.token ?? 0, outcome: .progress)])
+            self.clock.advance(by: .seconds(20))
+            let held = try await scheduler.tick(workerTimeout: .seconds(3600))
+            #expect(held.expired.isEmpty, "40 s after the lease, 20 s after the progress report")
+            self.clock.advance(by: .seconds(10))
+            let ranOut = try await scheduler.tick(workerTimeout: .seconds(3600))
+            #expect(ranOut.expired.map(\.id) == [job.id])
+            #expect(try await store.job(id: job.id)?.state == .queued)
+        }
+    }
+
+    @Test func aReconnectingWorkerKeepsWhatItHoldsAndHearsWhatWasCancelled() async throws {
+        try await self.withScheduler { scheduler, _, _ in
+            try await self.submit(scheduler, count: 3)
+            _ = try await scheduler.register(workerID: "w", capabilities: ["t"], concurrency: 3, labels: [:])
+            let jobs = try await scheduler.lease(workerID: "w", types: ["t"], limit: 3)
+            try #require(jobs.count == 3)
+            let (kept, lost, cancelled) = (jobs[0], jobs[1], jobs[2])
+            _ = try await scheduler.cancel(jobID: cancelled.id, reason: "not needed")
+            let notices = scheduler.takeCancelNotices(workerID: "w")
+            #expect(notices == [CancelNotice(jobID: cancelled.id, reason: "not needed", leaseToken: cancelled.lease?.token ?? 0)])
+            let registration = try await scheduler.register(
+                workerID: "w", capabilities: ["t"], concurrency: 3, labels: [:], holding: [kept.id, cancelled.id])
+            #expect(registration.held == [kept.id: kept.lease?.token ?? 0])
+            #expect(registration.cancelled.map { $0.jobID } == [cancelled.id] && registration.cancelled.first?.reason == "not needed")
+            // The lease it did not list ends now and is requeued on the next tick.
+            let tick = try await scheduler.tick(workerTimeout: .seconds(3600))
+            #expect(tick.expired.map(\.id) == [lost.id])
         }
     }
 }

@@ -11,6 +11,8 @@ public struct ArbiterConfiguration: Sendable, Equatable {
     public var listen = ListenAddress(host: "127.0.0.1", port: 3000)
     /// Directory for Arbiter's files; created if missing.
     public var dataDirectory = "./data"
+    /// Where jobs are kept: SQLite in the data directory unless a PostgreSQL database is named.
+    public var store: StoreLocation = .sqlite
     /// Minimum level of log events written.
     public var logLevel: Logger.Level = .info
     /// How log events are written on stderr.

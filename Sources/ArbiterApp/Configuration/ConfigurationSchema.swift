@@ -72,6 +72,21 @@ enum ConfigurationSchema {
             render: { config, _ in config.dataDirectory }
         ),
         ConfigField(
+            path: "store", summary: "sqlite (in data_dir, the default) or a PostgreSQL database: postgres://user@host:port/db?sslmode=… or libpq conninfo",
+            flag: "--store", isList: false,
+            apply: { config, value, _ in
+                scalar(value) { text in
+                    guard let location = StoreLocation(parsing: text) else {
+                        return "expected sqlite, a postgres:// URL or a libpq conninfo string (host=… dbname=…)"
+                    }
+                    config.store = location
+                    return nil
+                }
+            },
+            // Never the password: config check prints this.
+            render: { config, _ in "\(config.store)" }
+        ),
+        ConfigField(
             path: "log.level", summary: "trace, debug, info, notice, warning, error or critical", flag: "--log-level", isList: false,
             apply: { config, value, _ in
                 scalar(value) { text in

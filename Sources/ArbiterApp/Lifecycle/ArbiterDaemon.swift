@@ -53,8 +53,8 @@ public struct ArbiterDaemon: Sendable {
         }
         let dataDirectory = DataDirectory(path: configuration.dataDirectory)
         try dataDirectory.prepare()
-        let store = StoreMigration(dataDirectory: configuration.dataDirectory)
-        let migrated: SQLiteMigrator.Report
+        let store = StoreMigration(dataDirectory: configuration.dataDirectory, location: configuration.store)
+        let migrated: MigrationReport
         do {
             migrated = try await store.run()
         } catch {
@@ -67,10 +67,11 @@ public struct ArbiterDaemon: Sendable {
         let vault = try VaultKeys(configuration: configuration).load(logger: self.logger)
         let access = AccessSetup(configuration: configuration)
         let tls = try access.tlsConfiguration()
-        let jobStore: SQLiteJobStore
+        let jobStore: Ledger
         do {
-            jobStore = try SQLiteJobStore(
-                path: store.path, auditObserver: auditMetrics, vault: vault, consentObserver: jobMetrics.consent, auditing: self.auditing
+            jobStore = try store.open(
+                options: LedgerOptions(auditObserver: auditMetrics, vault: vault, consentObserver: jobMetrics.consent, auditing: self.auditing),
+                observer: try StorePoolMetrics(registry: self.registry, logger: self.logger, commits: storeMetrics)
             ) { storeMetrics.committed(operations: $0, duration: $1) }
         } catch {
             throw StartupError("cannot open the store: \(error)")
@@ -93,10 +94,14 @@ public struct ArbiterDaemon: Sendable {
         }
 
         let steeringReporter = try SteeringReporter(registry: self.registry, audit: jobStore, logger: self.logger)
-        let steering = SteeringState(observer: steeringReporter)
+        // One clock and one coordination for everything that decides by the time or shares state
+        // with other replicas: the scheduler, its loops, the steering board, the auth lockout.
+        let clock = SystemClock()
+        let steering = SteeringState(observer: steeringReporter, clock: clock)
+        let coordination = LocalCoordination(clock: clock, steering: steering)
         let scheduler = Scheduler(
             store: jobStore, workers: jobStore, consents: jobStore, policies: configuration.jobTypes, leaseTimeout: configuration.leaseTimeout,
-            observer: jobMetrics, steering: steering)
+            observer: jobMetrics, coordination: coordination, clock: clock)
         let jobGauges = try JobGauges(registry: self.registry, policies: configuration.jobTypes)
         let head = Head(options: .init(retention: configuration.tsdbRetention, maxSeries: configuration.tsdbMaxSeries))
         let (ruleManager, notifier, engine) = try self.rules(head: head, steering: steering)
@@ -110,7 +115,7 @@ public struct ArbiterDaemon: Sendable {
             registry: self.registry,
             readiness: readiness,
             healthChecks: [
-                listener, dataDirectory, StoreHealth(path: store.path, version: migrated.version), RegistryHealth(registry: self.registry),
+                listener, dataDirectory, StoreHealth(migration: store, version: migrated.version, store: jobStore), RegistryHealth(registry: self.registry),
             ],
             scheduler: scheduler,
             jobLimits: JobLimits(
@@ -121,8 +126,9 @@ public struct ArbiterDaemon: Sendable {
             workerTimeout: configuration.workerTimeout,
             access: .init(
                 tokens: jobStore, audit: jobStore, jwt: try await access.jwtVerifier(),
-                lockout: AuthLockout(policy: .init(
-                    failures: configuration.lockoutFailures, window: configuration.lockoutWindow, duration: configuration.lockoutDuration)),
+                lockout: AuthLockout(
+                    policy: .init(failures: configuration.lockoutFailures, window: configuration.lockoutWindow, duration: configuration.lockoutDuration),
+                    clock: clock, coordination: coordination),
                 metricsPublic: configuration.metricsPublic, logger: self.logger),
             queryAPI: QueryAPI(head: head, engine: engine, rules: ruleManager, registry: self.registry),
             capacity: capacity

@@ -4,7 +4,8 @@ import Logging
 import ServiceLifecycle
 
 /// Queues jobs the scheduler put off (a retry's backoff, a delayed submission) the moment they come
-/// due, between the job clock's once-a-second ticks: a retry after 200 ms starts after 200 ms.
+/// due, between the job clock's once-a-second ticks: a retry after 200 ms starts after 200 ms. It
+/// keeps time on the scheduler's clock.
 ///
 /// - Important: Its loop ends at graceful shutdown.
 struct DueJobPromoter: Service {
@@ -17,18 +18,19 @@ struct DueJobPromoter: Service {
         }
     }
 
-    private func loop() async {
+    func loop() async {
         let due = self.scheduler.dueTimes
+        let clock = self.scheduler.clock
         while !Task.isCancelled {
             let generation = due.changed.generation
-            let now = WallClock.nowMilliseconds()
+            let now = clock.nowMilliseconds()
             if let next = due.next, next <= now {
                 do {
                     try await self.scheduler.promoteDueJobs()
                 } catch {
                     // The clock's tick queues them instead; try again after a pause.
                     self.logger.error("queueing due jobs failed", metadata: ["error": "\(error)"])
-                    try? await Task.sleep(for: .seconds(1))
+                    try? await clock.sleep(for: .seconds(1))
                 }
                 continue
             }

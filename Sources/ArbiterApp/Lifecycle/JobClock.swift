@@ -1,13 +1,12 @@
 import ArbiterCore
 import ArbiterHTTP
 import ArbiterJobs
-import AsyncAlgorithms
 import Logging
 import ServiceLifecycle
 
-/// Moves time forward for jobs, once a second: scheduled jobs whose `run_at` has come are queued, and
-/// running jobs whose lease ran out are requeued (or, on their last attempt, killed), and the job
-/// gauges are refreshed.
+/// Moves time forward for jobs, once an `interval` on the scheduler's clock: scheduled jobs whose
+/// `run_at` has come are queued, and running jobs whose lease ran out are requeued (or, on their
+/// last attempt, killed), and the job gauges are refreshed.
 ///
 /// - Important: Its loop ends at graceful shutdown; a tick in progress finishes first.
 struct JobClock: Service {
@@ -21,7 +20,18 @@ struct JobClock: Service {
     let logger: Logger
 
     func run() async throws {
-        for try await _ in AsyncTimerSequence(interval: self.interval, clock: .continuous).cancelOnGracefulShutdown() {
+        let clock = self.scheduler.clock
+        let interval = max(1, self.interval.wholeMilliseconds)
+        var deadline = clock.monotonicMilliseconds()
+        while true {
+            // A tick that overran its interval is followed by the next at once, not by a burst.
+            deadline = max(deadline + interval, clock.monotonicMilliseconds())
+            let next = deadline
+            do {
+                try await cancelWhenGracefulShutdown { try await clock.sleep(untilMonotonic: next) }
+            } catch {
+                return
+            }
             await self.tick()
         }
     }

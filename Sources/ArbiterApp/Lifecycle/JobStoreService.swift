@@ -1,4 +1,4 @@
-import ArbiterStorage
+import ArbiterJobs
 import ServiceLifecycle
 
 /// Keeps the job store open while the daemon runs and closes it (finishing queued operations) once
@@ -6,7 +6,7 @@ import ServiceLifecycle
 ///
 /// - Important: Place it first in the `ServiceGroup`: services shut down in reverse order.
 struct JobStoreService: Service {
-    let store: SQLiteJobStore
+    let store: Ledger
 
     func run() async throws {
         try? await gracefulShutdown()

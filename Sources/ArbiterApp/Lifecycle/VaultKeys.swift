@@ -1,3 +1,4 @@
+import ArbiterJobs
 import ArbiterStorage
 import Foundation
 import Logging

@@ -37,4 +37,11 @@ public protocol HealthCheck: Sendable {
     var name: String { get }
     /// Checks the component. Must be quick: it runs on every request to the endpoint.
     func check() async -> ComponentHealth
+    /// Whether the server is not ready while this component is down (`/readyz` answers 503): true
+    /// for what every request needs, such as the store.
+    var gatesReadiness: Bool { get }
+}
+
+extension HealthCheck {
+    public var gatesReadiness: Bool { false }
 }

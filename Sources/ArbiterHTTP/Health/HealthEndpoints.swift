@@ -28,9 +28,16 @@ struct HealthEndpoints: Sendable {
         router.get("/livez") { _, _ in Self.json(.ok, #"{"status":"ok"}"#) }
         router.get("/readyz") { _, _ in
             switch self.readiness.current {
-            case .ready: Self.json(.ok, #"{"status":"ready"}"#)
-            case .starting: Self.json(.serviceUnavailable, #"{"status":"starting"}"#)
-            case .stopping: Self.json(.serviceUnavailable, #"{"status":"stopping"}"#)
+            case .ready:
+                for check in self.checks where check.gatesReadiness {
+                    let health = await check.check()
+                    if health.status == .down {
+                        return Self.json(.serviceUnavailable, #"{"status":"unavailable","component":"\#(check.name)"}"#)
+                    }
+                }
+                return Self.json(.ok, #"{"status":"ready"}"#)
+            case .starting: return Self.json(.serviceUnavailable, #"{"status":"starting"}"#)
+            case .stopping: return Self.json(.serviceUnavailable, #"{"status":"stopping"}"#)
             }
         }
         router.get("/health/detailed") { _, _ in try await self.detailed() }

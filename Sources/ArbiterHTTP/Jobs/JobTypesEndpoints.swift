@@ -31,8 +31,11 @@ struct JobTypesEndpoints: Sendable {
         guard JobTypeName.isValid(type) else {
             throw APIError(.badRequest, code: "invalid_parameter", message: "job type names hold \(JobTypeName.rule)", field: "type")
         }
-        try await self.store.setPaused(type: type, paused: paused, now: WallClock.nowMilliseconds())
-        if !paused { self.scheduler.workArrived() }
+        if paused {
+            try await self.scheduler.pause(type: type)
+        } else {
+            try await self.scheduler.resume(type: type)
+        }
         let counts = try await self.store.countsByType()
         return try APIRequest.json(.ok, self.object(type, paused: paused, counts: counts[type] ?? [:]))
     }

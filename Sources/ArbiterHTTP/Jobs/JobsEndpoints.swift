@@ -26,9 +26,13 @@ struct JobsEndpoints: Sendable {
 
     private func submit(_ request: Request, _ context: ArbiterRequestContext) async throws -> Response {
         let body = try await self.body(request)
-        let submission = try JobSubmissionRequest.parse(body, policies: self.policies, limits: self.limits, now: WallClock.nowMilliseconds())
-        try self.refuseIfShed(submission.type, field: "type")
-        let outcome = try await APIRequest.perform { try await self.scheduler.submit([submission])[0] }
+        let submission = try JobSubmissionRequest.parse(body, policies: self.policies, limits: self.limits, now: self.scheduler.clock.nowMilliseconds())
+        let outcome: JobSubmitOutcome
+        do {
+            outcome = try await APIRequest.perform { try await self.scheduler.submit([submission])[0] }
+        } catch let refusal as ShedRefusal {
+            throw APIError(refusal, field: "type")
+        }
         switch outcome {
         case .created(let job):
             self.metrics.jobSubmitted(job)
@@ -53,17 +57,18 @@ struct JobsEndpoints: Sendable {
                 .contentTooLarge, code: "batch_too_large",
                 message: "the batch holds \(items.count) jobs; the limit is \(self.limits.maxBatchJobs)", field: "jobs")
         }
-        let now = WallClock.nowMilliseconds()
+        let now = self.scheduler.clock.nowMilliseconds()
         let submissions = try items.enumerated().map { index, item -> JobSubmission in
             guard let job = item as? [String: Any] else {
                 throw APIError(.badRequest, code: "invalid_field", message: "jobs[\(index)] must be a JSON object", field: "jobs[\(index)]")
             }
             return try JobSubmissionRequest.parse(job, policies: self.policies, limits: self.limits, now: now) { "jobs[\(index)].\($0)" }
         }
-        for (index, submission) in submissions.enumerated() { try self.refuseIfShed(submission.type, field: "jobs[\(index)].type") }
         let outcomes: [JobSubmitOutcome]
         do {
             outcomes = try await self.scheduler.submit(submissions)
+        } catch let refusal as ShedRefusal {
+            throw APIError(refusal, field: "jobs[\(refusal.index)].type")
         } catch let error as JobStoreError where error.code == .idempotencyConflict || error.code == .consentRequired {
             let plain = APIError(error)
             let field = error.index.map { "jobs[\($0)].\(plain.field ?? "")" } ?? plain.field
@@ -132,23 +137,11 @@ struct JobsEndpoints: Sendable {
 
     private func retry(_ context: ArbiterRequestContext) async throws -> Response {
         let id = try context.parameters.require("id")
-        let job = try await APIRequest.perform { try await self.store.retry(id: id, now: WallClock.nowMilliseconds()) }
-        self.scheduler.workArrived()
+        let job = try await APIRequest.perform { try await self.scheduler.retry(jobID: id) }
         return try APIRequest.json(.ok, JobResource.object(job))
     }
 
     private func body(_ request: Request) async throws -> [UInt8] {
         try await APIRequest.body(request, limit: self.limits.maxBodyBytes)
-    }
-
-    /// While a firing alert sheds the type, new jobs of it are refused (503 `shed`, `Retry-After`);
-    /// work already queued keeps running.
-    private func refuseIfShed(_ type: String, field: String) throws {
-        guard let shed = self.scheduler.steering.shedding(jobType: type) else { return }
-        let alerts = Set(shed.activations.map(\.alertName)).sorted().joined(separator: ", ")
-        var error = APIError(
-            .serviceUnavailable, code: "shed", message: "submissions of job type \(type) are shed while \(alerts) fires; retry later", field: field)
-        error.retryAfterSeconds = 30
-        throw error
     }
 }

@@ -12,6 +12,8 @@ struct ActionsEndpoints: Sendable {
     let steering: SteeringState
     let audit: any AuditStore
     let limits: JobLimits
+    /// Where an override's or silence's end is counted from (the scheduler's clock, which ends them).
+    let clock: any TimeSource
 
     func register(on router: Router<ArbiterRequestContext>) {
         router.get("/api/v1/actions") { _, _ in try self.list() }
@@ -33,7 +35,7 @@ struct ActionsEndpoints: Sendable {
         }
         let object = try await APIRequest.object(request, limit: self.limits.maxBodyBytes, fields: ["state", "duration"], of: "breaker override")
         let state = try APIRequest.string(object, "state")!
-        let now = WallClock.nowMilliseconds()
+        let now = self.clock.nowMilliseconds()
         let until = try Self.duration(object, required: false).map { now + $0.wholeMilliseconds }
         let override: CircuitBreaker.Override?
         switch state {
@@ -71,7 +73,7 @@ struct ActionsEndpoints: Sendable {
             target = .everyType
         }
         let duration = try Self.duration(object, required: true)!
-        let now = WallClock.nowMilliseconds()
+        let now = self.clock.nowMilliseconds()
         let until = duration > .zero ? now + duration.wholeMilliseconds : nil
         let key = SteeringBoard.Key(kind: kind, target: target)
         try await self.audit.recordAuditEvent(

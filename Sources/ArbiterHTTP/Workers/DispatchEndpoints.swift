@@ -35,38 +35,18 @@ struct DispatchEndpoints: Sendable {
             }
             wait = parsed
         }
-        let deadline = ContinuousClock.now + wait
-        let worker: WorkerRecord
+        let polled: (jobs: [JobRecord], cancels: [CancelNotice])
         do {
-            // Polling proves the worker is alive but extends no lease: that takes a heartbeat naming the jobs.
-            worker = try await self.scheduler.heartbeat(workerID: id, jobs: [])
+            polled = try await self.scheduler.poll(workerID: id, wait: wait)
         } catch let error as JobStoreError where error.code == .notFound {
             throw APIError(.notFound, code: "not_found", message: "worker \(id) is not registered", field: "id")
         }
-        var free = worker.concurrency - worker.leasedJobs
-        while true {
-            let generation = self.scheduler.wake.generation
-            let cancels = self.scheduler.takeCancelNotices(workerID: id)
-            let leased = try await self.scheduler.lease(workerID: id, types: worker.capabilities, limit: free)
-            let now = ContinuousClock.now
-            if !leased.isEmpty || !cancels.isEmpty || now >= deadline {
-                let assigned = WallClock.nowMilliseconds()
-                for job in leased { self.metrics.assigned(job, now: assigned) }
-                return try APIRequest.json(.ok, [
-                    "jobs": leased.map(Self.assignment),
-                    "cancel": cancels.map { ["job_id": $0.jobID, "reason": $0.reason] },
-                ])
-            }
-            await self.scheduler.wake.wait(
-                after: generation, timeout: min(deadline - now, self.scheduler.idleWait(types: worker.capabilities, ceiling: .seconds(1))))
-            if free <= 0 {
-                // Slots free up only through this worker's own reports; look again.
-                guard let current = try await self.scheduler.workers.worker(id: id) else {
-                    throw APIError(.notFound, code: "not_found", message: "worker \(id) is not registered", field: "id")
-                }
-                free = current.concurrency - current.leasedJobs
-            }
-        }
+        let assigned = self.scheduler.clock.nowMilliseconds()
+        for job in polled.jobs { self.metrics.assigned(job, now: assigned) }
+        return try APIRequest.json(.ok, [
+            "jobs": polled.jobs.map(Self.assignment),
+            "cancel": polled.cancels.map { ["job_id": $0.jobID, "reason": $0.reason] },
+        ])
     }
 
     private enum Report { case complete, fail, progress }

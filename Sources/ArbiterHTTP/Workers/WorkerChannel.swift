@@ -109,32 +109,19 @@ struct WorkerChannel: Sendable {
         outbound: WebSocketOutboundWriter, logger: Logger
     ) async throws -> WorkerSession? {
         let workerID = connection.workerID
-        let now = WallClock.nowMilliseconds()
-        _ = try await self.scheduler.workers.register(id: workerID, capabilities: capabilities, concurrency: concurrency, labels: labels, now: now)
-        // Leases from an earlier connection: those the worker still holds keep their slots; if it listed
-        // what it holds, the rest (assignments lost with the connection) end now and are requeued.
-        var held = try await self.scheduler.store.list(JobFilter(state: .running, leaseWorkerID: workerID), after: nil, limit: 10_000)
-        if let holding {
-            try await self.scheduler.endLeases(workerID: workerID, except: holding)
-            let kept = Set(holding)
-            held = held.filter { kept.contains($0.id) }
-        }
+        // Leases from an earlier connection that the worker still holds keep their slots.
+        let registration = try await self.scheduler.register(
+            workerID: workerID, capabilities: capabilities, concurrency: concurrency, labels: labels, holding: holding)
         let session = WorkerSession(
-            workerID: workerID, capabilities: capabilities, concurrency: concurrency,
-            held: Dictionary(held.map { ($0.id, $0.lease?.token ?? 0) }, uniquingKeysWith: { first, _ in first }), outbound: outbound,
+            workerID: workerID, capabilities: capabilities, concurrency: concurrency, held: registration.held, outbound: outbound,
             metrics: self.metrics)
         let drained = self.scheduler.drainInForce(workerID: workerID)
         try await self.send(.serverHello(
             workerID: workerID, heartbeatIntervalMs: self.heartbeatInterval.wholeMilliseconds,
             leaseTimeoutMs: self.scheduler.leaseTimeout.wholeMilliseconds, serverVersion: ArbiterVersion.version, limits: self.limits.workerLimits,
             drained: drained), outbound)
-        // Cancel notices live in memory: one lost with a restart or a dropped connection is repeated for
-        // any job the worker still holds that is cancelled in the store.
-        let running = Set(held.map(\.id))
-        for id in (holding ?? []) where !running.contains(id) {
-            if let job = try await self.scheduler.store.job(id: id), job.state == .cancelled {
-                try await self.send(.cancel(jobID: id, reason: job.cancelReason ?? "cancelled"), outbound)
-            }
+        for (jobID, reason) in registration.cancelled {
+            try await self.send(.cancel(jobID: jobID, reason: reason), outbound)
         }
         guard await self.scheduler.attach(session, as: connection) else {
             try? await outbound.close(WorkerSession.replacedCloseCode, reason: "replaced by a newer connection of this worker")
@@ -249,7 +236,7 @@ struct WorkerChannel: Sendable {
             return ["type": "heartbeat"]
         case .drain:
             session.drain()
-            _ = try? await self.scheduler.workers.drain(workerID: session.workerID, now: WallClock.nowMilliseconds())
+            _ = try? await self.scheduler.drain(workerID: session.workerID)
             return nil
         case .complete, .fail, .progress, .batch, .workerHello, .serverHello, .assign, .ack, .cancel, .error:
             return ["type": "error", "code": "unexpected_message", "message": "a worker does not send \(message.typeName) after hello"]

@@ -31,11 +31,11 @@ struct WorkersEndpoints: Sendable {
         }
         workers.post("{id}/drain") { _, context in
             let id = try context.parameters.require("id")
-            return try APIRequest.json(.ok, Self.object(try await self.perform { try await self.store.drain(workerID: id, now: WallClock.nowMilliseconds()) }))
+            return try APIRequest.json(.ok, Self.object(try await self.perform { try await self.scheduler.drain(workerID: id) }))
         }
         workers.delete("{id}") { _, context -> Response in
             let id = try context.parameters.require("id")
-            try await self.perform { try await self.store.remove(workerID: id, now: WallClock.nowMilliseconds()) }
+            try await self.perform { try await self.scheduler.remove(workerID: id) }
             return Response(status: .noContent)
         }
     }
@@ -68,8 +68,7 @@ struct WorkersEndpoints: Sendable {
             throw APIError(.forbidden, code: "forbidden", message: AccessMiddleware.workerRefusal(principal, id), field: "id")
         }
         let known = try await self.store.worker(id: id) != nil
-        let worker = try await self.store.register(
-            id: id, capabilities: capabilities, concurrency: concurrency, labels: labels, now: WallClock.nowMilliseconds())
+        let worker = try await self.scheduler.register(workerID: id, capabilities: capabilities, concurrency: concurrency, labels: labels)
         var answer = Self.object(worker)
         answer["heartbeat_interval_ms"] = self.heartbeatInterval.wholeMilliseconds
         answer["worker_timeout_ms"] = self.workerTimeout.wholeMilliseconds

@@ -11,7 +11,11 @@ public struct JobLifecycle: Sendable, Equatable {
     /// Attempts allowed in total.
     public let maxAttempts: Int
 
-    /// What the caller must do after a transition.
+    /// What the caller must do after a transition. The store carries out its share in the
+    /// transition's transaction (the attempt and its lease, the cleared lease, the retry's `run_at`,
+    /// the final outcome); once the store has confirmed the transition, the ``Scheduler`` carries
+    /// out what reaches beyond the row: the worker's slot or a ``CancelNotice`` for `releaseLease`,
+    /// that notice's reason for `signalWorkerCancel`, the retry's due time for `scheduleRetry`.
     public enum Action: Sendable, Equatable {
         /// Start the attempt's timeout and hand the job to the worker.
         case startAttempt(number: Int)

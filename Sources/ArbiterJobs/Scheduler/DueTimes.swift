@@ -1,3 +1,4 @@
+import ArbiterCore
 import Synchronization
 
 /// When the jobs the scheduler put off (a retry's backoff, a delayed submission) come due, so that
@@ -13,9 +14,12 @@ public final class DueTimes: Sendable {
     /// A binary min-heap of Unix ms.
     private let heap = Mutex<[Int64]>([])
     /// Signalled when the earliest time moves earlier.
-    public let changed = WakeSignal()
+    public let changed: WakeSignal
 
-    public init() {}
+    /// - Parameter clock: What a wait on ``changed`` times out by.
+    public init(clock: any TimeSource = SystemClock()) {
+        self.changed = WakeSignal(clock: clock)
+    }
 
     /// A job comes due at `runAt` (Unix ms).
     public func note(_ runAt: Int64) {

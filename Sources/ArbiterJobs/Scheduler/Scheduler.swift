@@ -1,10 +1,12 @@
 import ArbiterCore
-import Synchronization
 
 /// The one place dispatch decisions are made, for every path a worker can take (WebSocket push and
 /// HTTP long-poll): which jobs a worker may lease given priorities, pause, per-type concurrency and
 /// rate limits; fenced reports; cancellation notices to running workers; and the clock that queues
 /// due jobs and rescues expired leases. These are the levers alert-driven actions pull.
+///
+/// What replicas must share (wake-ups, notices, rate limits, the steering board, connected workers)
+/// it keeps in its ``coordination``; it reads the time only from its ``clock``.
 public final class Scheduler: Sendable {
     public let store: any JobStore
     public let workers: any WorkerStore
@@ -13,35 +15,53 @@ public final class Scheduler: Sendable {
     public let policies: [String: JobTypePolicy]
     /// How long a lease lasts without a progress report.
     public let leaseTimeout: Duration
-    /// Signalled whenever there may be new work or a notice for a worker.
-    public let wake = WakeSignal()
+    /// The state shared with other replicas: wake-ups, notices, rate limits, steering, connections.
+    public let coordination: any Coordination
+    /// Where every decision reads the time.
+    public let clock: any TimeSource
+    /// Signalled whenever there may be new work or a notice for a worker (the coordination's).
+    public let wake: WakeSignal
     /// When the jobs put off come due (``promoteDueJobs()`` queues them then).
-    public let dueTimes = DueTimes()
-    let rateLimiter: RateLimiter
-    /// The actions alerts and operators put in force: breakers, throttles, drains.
+    public let dueTimes: DueTimes
+    /// The actions alerts and operators put in force: breakers, throttles, drains (the coordination's).
     public let steering: SteeringState
     let observer: any SchedulerObserver
     private let concurrencyLimits: [String: Int]
-    /// Notices not yet delivered: worker id → job id → notice.
-    let cancelNotices = Mutex<[String: [String: CancelNotice]]>([:])
-    /// The connection that speaks for each worker, which also takes jobs pushed straight from a
-    /// submission (see `Scheduler+Connections.swift`).
-    let connected = Mutex(ConnectedWorkers())
+    private let rateLimits: [String: RateLimit]
 
+    /// - Parameters:
+    ///   - store: Where jobs are kept.
+    ///   - workers: Where workers are kept.
+    ///   - consents: Consents, when jobs may act for users.
+    ///   - policies: Each job type's retry, concurrency and rate limit.
+    ///   - leaseTimeout: How long a lease lasts without a progress report.
+    ///   - observer: Told of every confirmed transition (metrics).
+    ///   - steering: The steering board, when no `coordination` is given; with one, leave it out
+    ///     (the coordination's board is used).
+    ///   - coordination: The state shared with other replicas; by default one of this process's own
+    ///     (``LocalCoordination``) on `clock`.
+    ///   - clock: Where every decision reads the time; give `coordination` the same one.
     public init(
         store: any JobStore, workers: any WorkerStore, consents: (any ConsentStore)? = nil, policies: [String: JobTypePolicy],
-        leaseTimeout: Duration, observer: any SchedulerObserver, steering: SteeringState = SteeringState()
+        leaseTimeout: Duration, observer: any SchedulerObserver, steering: SteeringState? = nil, coordination: (any Coordination)? = nil,
+        clock: any TimeSource = SystemClock()
     ) {
+        let coordination = coordination ?? LocalCoordination(clock: clock, steering: steering)
+        precondition(steering == nil || coordination.steering === steering, "a scheduler's steering board is its coordination's")
         self.store = store
         self.consents = consents
         self.workers = workers
         self.policies = policies
         self.leaseTimeout = leaseTimeout
         self.observer = observer
-        self.steering = steering
-        self.rateLimiter = RateLimiter(limits: policies.compactMapValues(\.rateLimit))
+        self.coordination = coordination
+        self.clock = clock
+        self.wake = coordination.wake
+        self.steering = coordination.steering
+        self.dueTimes = DueTimes(clock: clock)
+        self.rateLimits = policies.compactMapValues(\.rateLimit)
         self.concurrencyLimits = policies.compactMapValues(\.concurrency)
-        steering.addWaker(self.wake)
+        self.steering.addWaker(self.wake)
     }
 
     // MARK: Leasing
@@ -59,11 +79,12 @@ public final class Scheduler: Sendable {
 
     /// Builds a lease request within the rate limits and the steering board's breakers and
     /// throttles, runs `body`, and settles the quotas and the observer with what it leased.
-    private func withLeaseRequest<T>(
+    func withLeaseRequest<T>(
         workerID: String, types: [String], limit: Int, _ body: (LeaseRequest, Int64) async throws -> (T, [JobRecord])
     ) async throws -> (T, [JobRecord]) {
-        let quotas = self.rateLimiter.reserve(types: types, wanted: limit)
-        let steered = self.steering.reserve(types: types, wanted: limit, now: RateLimiter.monotonicMilliseconds())
+        let monotonic = self.clock.monotonicMilliseconds()
+        let quotas = self.coordination.reserveStarts(types: types, wanted: limit, limits: self.rateLimits, now: monotonic)
+        let steered = self.steering.reserve(types: types, wanted: limit, now: monotonic)
         // Read in the steering board's lock: a lease stamped after a pause began was refused by it,
         // and one stamped before a breaker half-opened was not a probe.
         let now = steered.at
@@ -74,7 +95,7 @@ public final class Scheduler: Sendable {
         do {
             result = try await body(request, now)
         } catch {
-            self.rateLimiter.refund(quotas)
+            self.coordination.refundStarts(quotas)
             self.steering.settle(steered, leased: [])
             throw error
         }
@@ -82,7 +103,7 @@ public final class Scheduler: Sendable {
         if !quotas.isEmpty {
             var unused = quotas
             for job in result.1 { unused[job.type]? -= 1 }
-            self.rateLimiter.refund(unused)
+            self.coordination.refundStarts(unused)
         }
         if !result.1.isEmpty { self.observer.leased(result.1, now: now) }
         return result
@@ -96,21 +117,35 @@ public final class Scheduler: Sendable {
         }.1
     }
 
+    /// How long a worker with these capabilities should wait before its next lease attempt at most:
+    /// until a rate-limited or throttled type gets its next token, capped at `ceiling`.
+    public func idleWait(types: [String], ceiling: Duration) -> Duration {
+        let now = self.clock.monotonicMilliseconds()
+        let waits = [
+            self.coordination.millisecondsUntilNextStart(types: types, limits: self.rateLimits, now: now),
+            self.steering.nextToken(types: types, now: now),
+        ]
+        guard let next = waits.compactMap(\.self).min(), next > 0 else { return ceiling }
+        return min(ceiling, .milliseconds(next))
+    }
+
     // MARK: Submission
 
-    /// Stores jobs. When some are due now and a connected worker that runs their type has free slots,
-    /// they are leased to it in the same commit and pushed at once (one commit and no dispatch-loop
-    /// wake-up between submission and start); whatever is left wakes the dispatch loops.
+    /// Stores jobs, unless a `shed` action holds the type of one (see ``admit(_:)``). When some are
+    /// due now and a connected worker that runs their type has free slots, they are leased to it in
+    /// the same commit and pushed at once (one commit and no dispatch-loop wake-up between
+    /// submission and start); whatever is left wakes the dispatch loops.
+    /// - Throws: ``ShedRefusal`` (nothing is stored then), or what the store throws.
     public func submit(_ submissions: [JobSubmission]) async throws -> [JobSubmitOutcome] {
-        let now = WallClock.nowMilliseconds()
+        try self.admit(submissions)
+        let now = self.clock.nowMilliseconds()
         let due = submissions.filter { $0.runAt <= now }
         if let later = submissions.lazy.map(\.runAt).filter({ $0 > now }).min() { self.dueTimes.note(later) }
         let types = Array(Set(due.map(\.type))).sorted()
         var target: (any PushTarget)?
         var reserved = 0
         if !due.isEmpty {
-            let candidates = self.connected.withLock { Array($0.targets.values) }.shuffled()
-            for candidate in candidates
+            for candidate in self.coordination.pushTargets().shuffled()
             where Set(types).isSubset(of: candidate.capabilities) && !self.steering.draining(workerID: candidate.workerID) {
                 reserved = candidate.reserveSlots(upTo: due.count)
                 if reserved > 0 {
@@ -121,7 +156,7 @@ public final class Scheduler: Sendable {
         }
         guard let target else {
             let outcomes = try await self.store.submit(submissions, now: now)
-            if !due.isEmpty { self.wake.signal() }
+            if !due.isEmpty { self.coordination.announceWork() }
             return outcomes
         }
         let result: JobSubmitResult
@@ -136,17 +171,20 @@ public final class Scheduler: Sendable {
         }
         await target.deliver(result.leased, reserved: reserved)
         let created = result.outcomes.filter { if case .created = $0 { true } else { false } }.count
-        if created > result.leased.count { self.wake.signal() }
+        if created > result.leased.count { self.coordination.announceWork() }
         return result.outcomes
     }
 
-    /// How long a worker with these capabilities should wait before its next lease attempt at most:
-    /// until a rate-limited or throttled type gets its next token, capped at `ceiling`.
-    public func idleWait(types: [String], ceiling: Duration) -> Duration {
-        let now = RateLimiter.monotonicMilliseconds()
-        let waits = [self.rateLimiter.nextToken(types: types, now: now), self.steering.nextToken(types: types, now: now)]
-        guard let next = waits.compactMap(\.self).min(), next > 0 else { return ceiling }
-        return min(ceiling, .milliseconds(next))
+    /// Whether new jobs of these types are taken now: while a firing alert sheds a type (or every
+    /// type), its submissions are refused; work already queued keeps running.
+    /// - Throws: ``ShedRefusal`` naming the first submission refused.
+    public func admit(_ submissions: [JobSubmission]) throws {
+        // One read of the board for the whole batch.
+        let board = self.steering.board
+        for (index, submission) in submissions.enumerated() {
+            guard let shed = board.shedding(jobType: submission.type) else { continue }
+            throw ShedRefusal(jobType: submission.type, alerts: Array(Set(shed.activations.map(\.alertName))).sorted(), index: index)
+        }
     }
 
     // MARK: Reports (fenced by the lease token)
@@ -168,29 +206,37 @@ public final class Scheduler: Sendable {
     /// - Throws: What the store throws; nothing is recorded then.
     public func report(_ reports: [JobReport], workerID: String? = nil) async throws -> [Result<JobRecord, JobStoreError>] {
         guard !reports.isEmpty else { return [] }
-        let now = WallClock.nowMilliseconds()
+        let now = self.clock.nowMilliseconds()
         let kept = reports.map { report -> JobReport in
             guard case .failed(let error) = report.outcome, error.utf8.count > Self.maxErrorBytes else { return report }
             return JobReport(jobID: report.jobID, token: report.token, outcome: .failed(error: error.utf8Prefix(maxBytes: Self.maxErrorBytes)))
         }
         let results = try await self.store.report(kept, leaseMilliseconds: self.leaseTimeout.wholeMilliseconds, now: now)
-        let target = workerID.flatMap { id in self.connected.withLock { $0.targets[id] } }
+        let target = workerID.flatMap { self.coordination.pushTarget(workerID: $0) }
         var wake = false
         for (report, result) in zip(reports, results) {
-            let endsHold: Bool
+            var endsHold = false
             switch result {
             case .success(let job):
+                let event: JobEvent
                 switch report.outcome {
-                case .succeeded: self.attemptEnded(job, outcome: .succeeded, now: now)
-                case .failed:
-                    self.attemptEnded(job, outcome: .failed, now: now)
-                    // A retry comes due when its backoff ends, not at the clock's next tick.
-                    if job.state == .scheduled { self.dueTimes.note(job.runAt) }
-                case .progress: break
+                case .succeeded: event = .succeeded
+                case .failed: event = .failed
+                case .progress: continue
                 }
-                endsHold = report.outcome != .progress
-                // A finished attempt frees a type's concurrency permit, whoever holds the slot.
-                if endsHold { wake = true }
+                self.attemptEnded(job, outcome: event == .succeeded ? .succeeded : .failed, now: now)
+                for action in Self.actions(of: event, endingAttemptOf: job) {
+                    switch action {
+                    // A retry comes due when its backoff ends, not at the clock's next tick.
+                    case .scheduleRetry: self.dueTimes.note(job.runAt)
+                    // The worker reported, so it holds the job no more; and a finished attempt
+                    // frees a type's concurrency permit, whoever holds the slot.
+                    case .releaseLease:
+                        endsHold = true
+                        wake = true
+                    case .startAttempt, .signalWorkerCancel, .finish: break
+                    }
+                }
             case .failure(let refusal):
                 // The token is not the job's current lease (or the job is cancelled or unknown):
                 // the worker does not hold the job under it any more.
@@ -198,7 +244,7 @@ public final class Scheduler: Sendable {
             }
             if endsHold, target?.release(jobID: report.jobID, token: report.token) == .released { wake = true }
         }
-        if wake { self.wake.signal() }
+        if wake { self.coordination.announceWork() }
         return results
     }
 
@@ -206,31 +252,18 @@ public final class Scheduler: Sendable {
     /// - Returns: How many were queued.
     @discardableResult
     public func promoteDueJobs() async throws -> Int {
-        let now = WallClock.nowMilliseconds()
+        let now = self.clock.nowMilliseconds()
         guard self.dueTimes.take(dueBy: now) else { return 0 }
         let promoted = try await self.store.promoteDueJobs(now: now)
-        if promoted > 0 { self.wake.signal() }
+        if promoted > 0 { self.coordination.announceWork() }
         return promoted
-    }
-
-    /// A worker is alive: its heartbeat is recorded and the leases it holds are extended (those of
-    /// `jobs` if it listed them, else all).
-    public func heartbeat(workerID: String, jobs: [String]? = nil) async throws -> WorkerRecord {
-        try await self.workers.heartbeat(
-            workerID: workerID, jobs: jobs, leaseMilliseconds: self.leaseTimeout.wholeMilliseconds, now: WallClock.nowMilliseconds())
-    }
-
-    /// A reconnecting worker listed what it holds: its other leases end now and are requeued on the
-    /// next tick (an assignment lost with a connection is rescued in about a second).
-    public func endLeases(workerID: String, except keep: [String]) async throws {
-        try await self.workers.endLeases(workerID: workerID, except: keep, now: WallClock.nowMilliseconds())
     }
 
     // MARK: Cancellation
 
     /// Cancels a job; a running one's worker is sent a cancel notice.
     public func cancel(jobID: String, reason: String) async throws -> JobRecord {
-        let now = WallClock.nowMilliseconds()
+        let now = self.clock.nowMilliseconds()
         let (job, lease) = try await self.store.cancel(id: jobID, reason: reason, now: now)
         self.cancelled([(job, lease)], now: now)
         return job
@@ -240,7 +273,7 @@ public final class Scheduler: Sendable {
     /// is in force) and their workers are told to stop.
     public func revokeConsent(id: String) async throws -> ConsentChange {
         guard let consents = self.consents else { throw JobStoreError(.notFound, "consent \(id) does not exist") }
-        let now = WallClock.nowMilliseconds()
+        let now = self.clock.nowMilliseconds()
         let change = try await consents.revokeConsent(id: id, now: now)
         self.cancelled(change.cancelled, now: now)
         return change
@@ -248,18 +281,19 @@ public final class Scheduler: Sendable {
 
     /// Tells the workers of cancelled running jobs to stop, and counts the cancellations.
     private func cancelled(_ jobs: [(job: JobRecord, lease: JobLease?)], now: Int64) {
-        var noticed = false
+        var notices: [(workerID: String, notice: CancelNotice)] = []
         for (job, lease) in jobs {
-            if let lease {
-                let notice = CancelNotice(jobID: job.id, reason: job.cancelReason ?? "cancelled", leaseToken: lease.token)
-                self.cancelNotices.withLock { $0[lease.workerID, default: [:]][job.id] = notice }
-                self.attemptEnded(job, outcome: .cancelled, now: now)
-                noticed = true
-            } else {
+            guard let lease else {
                 self.observer.cancelledWhileWaiting(job)
+                continue
             }
+            if let notice = Self.notice(after: Self.actions(of: .cancel, endingAttemptOf: job), job: job, lease: lease) {
+                notices.append((lease.workerID, notice))
+            }
+            self.attemptEnded(job, outcome: .cancelled, now: now)
         }
-        if noticed { self.wake.signal() }
+        self.coordination.postCancelNotices(notices)
+        if !notices.isEmpty { self.coordination.announceWork() }
     }
 
     /// Tells the metrics and the steering board (a half-open probe's outcome decides its breaker).
@@ -271,15 +305,14 @@ public final class Scheduler: Sendable {
     /// Takes the notices waiting for a worker (each is delivered once): the running jobs it must
     /// stop because they were cancelled or their lease ran out.
     public func takeCancelNotices(workerID: String) -> [CancelNotice] {
-        let notices = self.cancelNotices.withLock { $0.removeValue(forKey: workerID) } ?? [:]
-        return notices.values.sorted { $0.jobID < $1.jobID }
+        self.coordination.takeCancelNotices(workerID: workerID)
     }
 
     // MARK: Time
 
-    /// Jobs may have become eligible (submitted, retried, resumed): wake the dispatch loops.
+    /// Jobs may have become eligible: wake the dispatch loops.
     public func workArrived() {
-        self.wake.signal()
+        self.coordination.announceWork()
     }
 
     /// What one clock tick did.
@@ -296,14 +329,10 @@ public final class Scheduler: Sendable {
     /// which frees its slot, unless it went offline in this tick (then all its leases ended at once).
     public func tick(workerTimeout: Duration) async throws -> Tick {
         var tick = Tick()
-        let now = WallClock.nowMilliseconds()
+        let now = self.clock.nowMilliseconds()
         tick.offlineWorkers = try await self.workers.markOffline(silentSince: now - workerTimeout.wholeMilliseconds, now: now)
-        if !tick.offlineWorkers.isEmpty {
-            // Their leases are over, so their cancel notices have nothing left to stop.
-            self.cancelNotices.withLock { notices in
-                for id in tick.offlineWorkers { notices.removeValue(forKey: id) }
-            }
-        }
+        // Their leases are over, so their cancel notices have nothing left to stop.
+        self.coordination.dropCancelNotices(workerIDs: tick.offlineWorkers)
         if let consents = self.consents {
             tick.expiredConsents = try await consents.expireConsents(now: now)
             self.cancelled(tick.expiredConsents.cancelled, now: now)
@@ -312,16 +341,17 @@ public final class Scheduler: Sendable {
         let expired = try await self.store.endExpiredLeases(now: now)
         tick.expired = expired.map(\.job)
         let offline = Set(tick.offlineWorkers)
-        self.cancelNotices.withLock { notices in
-            for entry in expired {
-                guard let lease = entry.lease, !offline.contains(lease.workerID) else { continue }
-                notices[lease.workerID, default: [:]][entry.job.id] = CancelNotice(
-                    jobID: entry.job.id, reason: CancelNotice.leaseExpired, leaseToken: lease.token)
-            }
+        var notices: [(workerID: String, notice: CancelNotice)] = []
+        for entry in expired {
+            guard let lease = entry.lease, !offline.contains(lease.workerID),
+                let notice = Self.notice(after: Self.actions(of: .leaseExpired, endingAttemptOf: entry.job), job: entry.job, lease: lease)
+            else { continue }
+            notices.append((lease.workerID, notice))
         }
+        self.coordination.postCancelNotices(notices)
         for job in tick.expired { self.attemptEnded(job, outcome: .leaseExpired, now: now) }
         self.steering.expire(now: now)
-        if tick.promoted > 0 || !tick.expired.isEmpty { self.wake.signal() }
+        if tick.promoted > 0 || !tick.expired.isEmpty { self.coordination.announceWork() }
         return tick
     }
 }

@@ -22,8 +22,8 @@ public struct TokenBucket: Sendable, Equatable {
     /// Takes up to `wanted` whole tokens; returns how many it took.
     public mutating func take(upTo wanted: Int, now: Int64) -> Int {
         self.refill(now: now)
-        let taken = max(0, min(wanted, Int(self.tokens.rounded(.down))))
-        self.tokens -= Double(taken)
+        let taken = max(0, min(wanted, Int((self.tokens + Self.slack).rounded(.down))))
+        self.tokens = max(0, self.tokens - Double(taken))
         return taken
     }
 
@@ -35,9 +35,13 @@ public struct TokenBucket: Sendable, Equatable {
     /// Milliseconds until the next whole token, 0 if one is there now.
     public mutating func millisecondsUntilNextToken(now: Int64) -> Int64 {
         self.refill(now: now)
-        guard self.tokens < 1 else { return 0 }
+        guard self.tokens + Self.slack < 1 else { return 0 }
         return Int64(((1 - self.tokens) / self.rate.perSecond * 1000).rounded(.up))
     }
+
+    /// Refilling in steps adds rounding error: a bucket this close to a whole token has it (a
+    /// refill exactly when the token is due must not come up a hair short).
+    private static let slack = 1e-9
 
     private mutating func refill(now: Int64) {
         guard now > self.updatedAt else { return }

@@ -1,3 +1,4 @@
+import ArbiterCore
 import Synchronization
 
 /// Wakes dispatch loops when there may be work for them: a job became eligible, a slot or a
@@ -12,8 +13,13 @@ public final class WakeSignal: Sendable {
     }
 
     private let state = Mutex(State())
+    /// What a wait's timeout is measured on.
+    private let clock: any TimeSource
 
-    public init() {}
+    /// - Parameter clock: What a wait's timeout is measured on.
+    public init(clock: any TimeSource = SystemClock()) {
+        self.clock = clock
+    }
 
     /// The current generation; pass it to ``wait(after:timeout:)``.
     public var generation: UInt64 {
@@ -53,7 +59,7 @@ public final class WakeSignal: Sendable {
                 }
             }
             group.addTask {
-                try? await Task.sleep(for: timeout)
+                try? await self.clock.sleep(for: timeout)
                 self.resume(id)
             }
             await group.next()

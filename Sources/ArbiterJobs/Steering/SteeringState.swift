@@ -17,14 +17,22 @@ public final class SteeringState: Sendable {
     private let inner = Mutex(Inner())
     private let observer: any SteeringObserver
     private let wakers = Mutex<[WakeSignal]>([])
+    /// Stamps changes and reservations that are given no time (wall time).
+    private let clock: any TimeSource
 
-    public init(observer: any SteeringObserver = NoSteeringObserver()) {
+    /// - Parameters:
+    ///   - observer: Told of every change (logs, audit, metrics).
+    ///   - clock: Stamps changes and reservations that are given no time.
+    public init(observer: any SteeringObserver = NoSteeringObserver(), clock: any TimeSource = SystemClock()) {
         self.observer = observer
+        self.clock = clock
     }
 
-    /// Wakes `signal` on every change.
+    /// Wakes `signal` on every change (once, however often it is added).
     public func addWaker(_ signal: WakeSignal) {
-        self.wakers.withLock { $0.append(signal) }
+        self.wakers.withLock { wakers in
+            if !wakers.contains(where: { $0 === signal }) { wakers.append(signal) }
+        }
     }
 
     /// Runs `body` on the board and reports what it changed (inside the lock, so the observer sees
@@ -33,7 +41,7 @@ public final class SteeringState: Sendable {
     @discardableResult
     private func change(at time: Int64?, cause: SteeringCause, _ body: (inout Inner, Int64) -> [SteeringBoard.Change]) -> [SteeringBoard.Change] {
         let changes = self.inner.withLock { inner in
-            let time = time ?? WallClock.nowMilliseconds()
+            let time = time ?? self.clock.nowMilliseconds()
             let changes = body(&inner, time)
             if !changes.isEmpty { self.observer.steered(changes, board: inner.board, cause: cause, at: time) }
             return changes
@@ -106,7 +114,7 @@ public final class SteeringState: Sendable {
     /// Reserves up to `wanted` dispatches of each of `types` within the breakers and throttles.
     public func reserve(types: [String], wanted: Int, now: Int64) -> Reservation {
         self.inner.withLock { inner in
-            var reservation = Reservation(at: WallClock.nowMilliseconds())
+            var reservation = Reservation(at: self.clock.nowMilliseconds())
             for type in types {
                 var quota = wanted
                 if inner.board.available(jobType: type) != nil {

@@ -66,3 +66,17 @@ public protocol WorkerStore: Sendable {
     /// - Returns: The ids of workers that went offline.
     func markOffline(silentSince cutoff: Int64, now: Int64) async throws -> [String]
 }
+
+extension WorkerRecord {
+    /// A worker as a store reads it: busy and idle are derived from the leases it holds; draining and
+    /// offline are stored.
+    public init(
+        id: String, capabilities: [String], concurrency: Int, labels: [String: String], stored: WorkerState, registeredAt: Int64,
+        lastHeartbeatAt: Int64, leasedJobs: Int
+    ) {
+        let state: WorkerState = stored == .idle || stored == .busy ? (leasedJobs > 0 ? .busy : .idle) : stored
+        self.init(
+            id: id, capabilities: capabilities, concurrency: concurrency, labels: labels, state: state, registeredAt: registeredAt,
+            lastHeartbeatAt: lastHeartbeatAt, leasedJobs: leasedJobs)
+    }
+}

@@ -159,6 +159,11 @@ ALTER TABLE user_consents ADD COLUMN expiry_handled_at INTEGER;
 DROP INDEX jobs_user;
 CREATE INDEX jobs_user ON jobs (user_id, consent_scope) WHERE user_id IS NOT NULL;
 """#),
+        Migration(version: 4, name: "json_as_text", sql: #"""
+-- Version 4 changes the PostgreSQL schema only (its JSON columns become TEXT, as they are here); this
+-- keeps the two backends' version numbers in step.
+SELECT 1;
+"""#),
     ]
     static let postgres: [Migration] = [
         Migration(version: 1, name: "initial", sql: #"""
@@ -318,6 +323,17 @@ ALTER TABLE user_consents ADD COLUMN expiry_handled_at BIGINT;
 -- A user's jobs in a scope, for revocation. Without `state`, a job's state changes leave this index alone.
 DROP INDEX jobs_user;
 CREATE INDEX jobs_user ON jobs (user_id, consent_scope) WHERE user_id IS NOT NULL;
+"""#),
+        Migration(version: 4, name: "json_as_text", sql: #"""
+-- Payloads, results and worker labels as the text that was submitted, byte for byte, as SQLite keeps
+-- them: JSONB rewrites whitespace, key order and numbers, and refuses the escape \u0000. Nothing in
+-- the database looks inside them.
+ALTER TABLE jobs
+    ALTER COLUMN payload TYPE TEXT USING payload::text,
+    ALTER COLUMN result TYPE TEXT USING result::text;
+ALTER TABLE workers ALTER COLUMN labels DROP DEFAULT;
+ALTER TABLE workers ALTER COLUMN labels TYPE TEXT USING labels::text;
+ALTER TABLE workers ALTER COLUMN labels SET DEFAULT '{}';
 """#),
     ]
 }

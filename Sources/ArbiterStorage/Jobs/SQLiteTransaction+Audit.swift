@@ -1,0 +1,51 @@
+import ArbiterJobs
+
+extension SQLiteTransaction {
+    private static let auditColumns = "seq, at, actor, action, subject_type, subject_id, details, prev_hash, hash"
+
+    /// The store has one writer, inside `BEGIN IMMEDIATE`: the head it reads cannot move under it.
+    func auditHeadForAppend() throws -> AuditHead? {
+        try self.auditHead()
+    }
+
+    func appendAudit(_ entry: AuditEntry) throws {
+        try self.connection.query(
+            """
+            INSERT INTO audit_logs (seq, at, actor, action, subject_type, subject_id, details, prev_hash, hash)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """,
+            [.integer(entry.seq), .integer(entry.at), .text(entry.actor), .text(entry.action), .text(entry.subjectType), .text(entry.subjectID),
+             .text(entry.details), .blob(entry.prevHash), .blob(entry.hash)])
+    }
+
+    func auditHead() throws -> AuditHead? {
+        guard let row = try self.connection.query("SELECT seq, hash FROM audit_logs ORDER BY seq DESC LIMIT 1").first, let seq = row[0].integer else {
+            return nil
+        }
+        return AuditHead(seq: seq, hash: row[1].blob ?? [])
+    }
+
+    func auditHash(seq: Int64) throws -> [UInt8]? {
+        try self.connection.query("SELECT hash FROM audit_logs WHERE seq = ?", [.integer(seq)]).first?[0].blob
+    }
+
+    func auditEntries(_ filter: AuditFilter, after cursor: Int64?, limit: Int) throws -> [AuditEntry] {
+        var conditions = SQLFilter()
+        conditions.add("actor = ?", filter.actor.map { .text($0) })
+        conditions.add("action = ?", filter.action.map { .text($0) })
+        conditions.add("subject_type = ?", filter.subjectType.map { .text($0) })
+        conditions.add("subject_id = ?", filter.subjectID.map { .text($0) })
+        conditions.add("at >= ?", filter.since.map { .integer($0) })
+        conditions.add("at < ?", filter.until.map { .integer($0) })
+        conditions.add("seq > ?", cursor.map { .integer($0) })
+        let (sql, bound) = conditions.page(Self.auditColumns, from: "audit_logs", orderBy: "seq", limit: limit)
+        return try self.connection.query(sql, bound).map(Self.decodeAudit)
+    }
+
+    private static func decodeAudit(_ row: [SQLiteValue]) throws -> AuditEntry {
+        guard row.count >= 9, let seq = row[0].integer else { throw JobStoreError(.notFound, "an audit_logs row could not be read") }
+        return AuditEntry(
+            seq: seq, at: row[1].integer ?? 0, actor: row[2].text ?? "", action: row[3].text ?? "", subjectType: row[4].text ?? "",
+            subjectID: row[5].text ?? "", details: row[6].text ?? "", prevHash: row[7].blob ?? [], hash: row[8].blob ?? [])
+    }
+}
