@@ -2,7 +2,8 @@ import Foundation
 import NIOHTTP1
 
 /// A real `arbiter serve` process for tests: JSON logs, a temporary data directory, a kernel-picked
-/// port read back from its "ready" log line.
+/// port read back from its "ready" log line, and its jobs in SQLite (the default) or in a database of
+/// its own on PostgreSQL.
 public final class ArbiterServer: Sendable {
     /// The running process.
     public let process: ChildProcess
@@ -12,6 +13,10 @@ public final class ArbiterServer: Sendable {
     public let address: String
     /// The admin token the server wrote to `<data-dir>/admin.token` on first start.
     public let adminToken: String
+    /// Where it keeps its jobs.
+    public let store: Store
+    /// Whether ``stop()`` drops the store's PostgreSQL database: one made for this server alone.
+    private let dropsDatabase: Bool
 
     /// `http://127.0.0.1:PORT`
     public var baseURL: String { "http://\(self.address)" }
@@ -30,47 +35,87 @@ public final class ArbiterServer: Sendable {
         return runner.deletingLastPathComponent().appendingPathComponent("arbiter").path
     }
 
-    private init(process: ChildProcess, directory: TemporaryDirectory, address: String, adminToken: String) {
+    private init(process: ChildProcess, directory: TemporaryDirectory, address: String, adminToken: String, store: Store, dropsDatabase: Bool) {
         self.process = process
         self.directory = directory
         self.address = address
         self.adminToken = adminToken
+        self.store = store
+        self.dropsDatabase = dropsDatabase
     }
 
     /// Starts `arbiter serve` on a free loopback port and waits until it reports ready.
+    ///
+    /// On PostgreSQL the server gets a new database, or, given a `dataDirectory` an earlier server on
+    /// PostgreSQL used, that server's database: a restart on the same data directory is a restart on
+    /// the same store, as it is on SQLite.
     /// - Parameters:
     ///   - arguments: Extra arguments after `serve`.
     ///   - environment: Extra environment variables.
     ///   - config: YAML written to `arbiter.yaml` and passed with `--config`.
-    /// - Returns: The running server.
-    /// - Throws: ``TestingError`` when it exits or is not ready within 30 seconds.
     ///   - dataDirectory: The data directory to use (to restart on the same store); a fresh one if `nil`.
     ///   - listen: The address (to restart on the same port); a kernel-picked port if not given.
+    ///   - store: SQLite in the data directory, or PostgreSQL (passed as `--store`).
+    ///   - postgres: The PostgreSQL server for a `.postgres` store; the one the test process shares
+    ///     (``SharedPostgres``) if `nil`.
+    /// - Returns: The running server.
+    /// - Throws: ``TestingError`` when it exits or is not ready within 30 seconds, or its database
+    ///   cannot be made.
     public static func start(
         arguments: [String] = [], environment: [String: String] = [:], config: String? = nil, dataDirectory: String? = nil,
-        listen: String = "127.0.0.1:0"
+        listen: String = "127.0.0.1:0", store kind: StoreKind = .sqlite, postgres: PostgresServer? = nil
     ) async throws -> ArbiterServer {
         let directory = try TemporaryDirectory(prefix: "arbiter-serve")
-        var all = ["serve", "--listen", listen, "--data-dir", dataDirectory ?? directory.file("data"), "--log-format", "json"]
+        let data = dataDirectory ?? directory.file("data")
+        let store: Store
+        do {
+            store = try await Store.prepare(kind, dataDirectory: data, reusable: dataDirectory != nil, postgres: postgres)
+        } catch {
+            directory.remove()
+            throw error
+        }
+        // A database made for this server alone goes with it; one a data directory names is kept for
+        // the servers that restart on it.
+        let dropsDatabase = dataDirectory == nil
+        var all = ["serve", "--listen", listen, "--data-dir", data, "--log-format", "json"]
+        if let url = store.url {
+            all += ["--store", url]
+        }
         if let config {
             all += ["--config", try directory.write("arbiter.yaml", config)]
         }
         all += arguments
-        let process = try ChildProcess(executable: self.binary, arguments: all, environment: environment, directory: directory.path, name: "arbiter")
-        let log = try await process.waitForStderr(timeout: .seconds(30)) { $0.contains("\"msg\":\"arbiter is ready\"") }
+        let process: ChildProcess
+        do {
+            process = try ChildProcess(executable: self.binary, arguments: all, environment: environment, directory: directory.path, name: "arbiter")
+        } catch {
+            if dropsDatabase { store.drop() }
+            throw error
+        }
+        let log: String
+        do {
+            log = try await process.waitForStderr(timeout: .seconds(30)) { $0.contains("\"msg\":\"arbiter is ready\"") }
+        } catch {
+            await process.stop()
+            if dropsDatabase { store.drop() }
+            throw error
+        }
         guard let address = Self.readyAddress(in: log) else {
             await process.stop()
+            if dropsDatabase { store.drop() }
             throw TestingError("no address in the ready line:\n\(log)")
         }
-        let tokenFile = URL(fileURLWithPath: dataDirectory ?? directory.file("data")).appendingPathComponent("admin.token").path
+        let tokenFile = URL(fileURLWithPath: data).appendingPathComponent("admin.token").path
         let token = ((try? String(contentsOfFile: tokenFile, encoding: .utf8)) ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
-        return ArbiterServer(process: process, directory: directory, address: address, adminToken: token)
+        return ArbiterServer(process: process, directory: directory, address: address, adminToken: token, store: store, dropsDatabase: dropsDatabase)
     }
 
-    /// Stops the server (SIGTERM) and removes its directory.
+    /// Stops the server (SIGTERM) and removes its directory, and the PostgreSQL database made for it
+    /// alone (not one a data directory it was given names).
     public func stop() async {
         await self.process.stop()
         self.directory.remove()
+        if self.dropsDatabase { self.store.drop() }
     }
 
     /// The log lines written so far, each decoded from JSON.
@@ -150,12 +195,14 @@ extension ArbiterServer {
 }
 
 extension ArbiterServer {
-    /// Starts a server, runs `body` with it and stops it afterwards, whether `body` throws or not.
+    /// Starts a server (see ``start(arguments:environment:config:dataDirectory:listen:store:postgres:)``),
+    /// runs `body` with it and stops it afterwards, whether `body` throws or not.
     public static func with<T>(
         arguments: [String] = [], environment: [String: String] = [:], config: String? = nil, dataDirectory: String? = nil,
-        _ body: (ArbiterServer) async throws -> T
+        store: StoreKind = .sqlite, postgres: PostgresServer? = nil, _ body: (ArbiterServer) async throws -> T
     ) async throws -> T {
-        let server = try await ArbiterServer.start(arguments: arguments, environment: environment, config: config, dataDirectory: dataDirectory)
+        let server = try await ArbiterServer.start(
+            arguments: arguments, environment: environment, config: config, dataDirectory: dataDirectory, store: store, postgres: postgres)
         do {
             let result = try await body(server)
             await server.stop()

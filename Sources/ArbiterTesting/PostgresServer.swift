@@ -57,9 +57,11 @@ public final class PostgresServer: Sendable {
     }
 
     private func launch() throws {
+        // Room for the connections of every test a process runs at once on one shared server (each
+        // store holds a pool and a listener), over PostgreSQL's default of 100.
         try self.runAsOwner([
             "\(self.binaries)/pg_ctl", "-D", self.directory.file("data"), "-l", self.directory.file("postgres.log"), "-w", "-s",
-            "-o", "-p \(self.port) -k \(self.directory.path) -c listen_addresses=127.0.0.1 -c fsync=off", "start",
+            "-o", "-p \(self.port) -k \(self.directory.path) -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300", "start",
         ])
     }
 

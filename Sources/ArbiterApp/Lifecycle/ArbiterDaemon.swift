@@ -102,6 +102,8 @@ public struct ArbiterDaemon: Sendable {
         let scheduler = Scheduler(
             store: jobStore, workers: jobStore, consents: jobStore, policies: configuration.jobTypes, leaseTimeout: configuration.leaseTimeout,
             observer: jobMetrics, coordination: coordination, clock: clock)
+        // Work queued by another process on the same database wakes this one's dispatch loops.
+        jobStore.onQueued { _ in coordination.announceWork() }
         let jobGauges = try JobGauges(registry: self.registry, policies: configuration.jobTypes)
         let head = Head(options: .init(retention: configuration.tsdbRetention, maxSeries: configuration.tsdbMaxSeries))
         let (ruleManager, notifier, engine) = try self.rules(head: head, steering: steering)

@@ -1,11 +1,12 @@
 import ArbiterMetrics
 import ArbiterPostgres
 import Logging
+import Synchronization
 
 /// What the PostgreSQL store's connections do, as metrics and log lines: the pool (in use, open,
 /// waiting, wait time), reconnects, failed connection attempts and failed statements by SQLSTATE class.
 /// Group commits go to the same `arbiter_store_commit*` metrics as SQLite's.
-struct StorePoolMetrics: PostgresObserver {
+final class StorePoolMetrics: PostgresObserver {
     let inUse: Gauge
     let open: Gauge
     let waiting: Gauge
@@ -15,6 +16,8 @@ struct StorePoolMetrics: PostgresObserver {
     let queryErrors: CounterFamily
     let commits: StoreMetrics
     let logger: Logger
+    /// Connection attempts failed in a row: logged at the 1st, 2nd, 4th, 8th…, not at every retry.
+    private let failuresInARow = Mutex(0)
 
     init(registry: MetricRegistry, logger: Logger, commits: StoreMetrics) throws {
         self.inUse = try registry.gauge("arbiter_store_pool_connections_in_use", help: "PostgreSQL connections lent to store operations now.")
@@ -45,14 +48,24 @@ struct StorePoolMetrics: PostgresObserver {
     }
 
     func connected(replacing: Bool) {
-        guard replacing else { return }
-        self.reconnects.increment()
-        self.logger.notice("store reconnected")
+        let failed = self.failuresInARow.withLock { count in
+            defer { count = 0 }
+            return count
+        }
+        guard replacing || failed > 0 else { return }
+        if replacing { self.reconnects.increment() }
+        self.logger.notice("store reconnected", metadata: ["failed_attempts": "\(failed)"])
     }
 
     func connectFailed(_ error: PostgresError) {
         self.connectFailures.increment()
-        self.logger.warning("store connection failed", metadata: ["error": "\(error)"])
+        let count = self.failuresInARow.withLock { count in
+            count += 1
+            return count
+        }
+        if count & (count - 1) == 0 {
+            self.logger.warning("store connection failed", metadata: ["error": "\(error)", "attempts_in_a_row": "\(count)"])
+        }
     }
 
     func queryFailed(_ error: PostgresError) {

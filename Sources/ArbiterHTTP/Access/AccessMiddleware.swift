@@ -110,6 +110,13 @@ struct AccessMiddleware: RouterMiddleware {
         case .success(let principal):
             self.lockout.recordSuccess(address)
             return principal
+        case .failure(let failure) where failure.reason == "store_error":
+            // The client did nothing wrong: no lockout, and a 503 it retries rather than a 401.
+            self.count(failure.reason)
+            var answer = APIError(
+                .serviceUnavailable, code: "store_unavailable", message: "the token could not be checked because the store cannot be reached; retry later")
+            answer.retryAfterSeconds = 1
+            throw answer
         case .failure(let failure):
             try self.refuse(failure, address: address)
         }

@@ -89,8 +89,10 @@ enum APIRequest {
             if required { throw APIError(.badRequest, code: "missing_field", message: "\(field) is required", field: field) }
             return nil
         }
-        guard let text = value as? String, !text.isEmpty, text.utf8.count <= maxBytes else {
-            throw APIError(.badRequest, code: "invalid_field", message: "\(field) must be a non-empty string of at most \(maxBytes) bytes", field: field)
+        guard let text = value as? String, !text.isEmpty, text.utf8.count <= maxBytes, !text.utf8.contains(0) else {
+            throw APIError(
+                .badRequest, code: "invalid_field", message: "\(field) must be a non-empty string of at most \(maxBytes) bytes without U+0000",
+                field: field)
         }
         return text
     }

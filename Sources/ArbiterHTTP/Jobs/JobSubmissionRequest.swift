@@ -92,8 +92,10 @@ struct JobSubmissionRequest {
         }
         var tags: [String] = []
         if let value = object["tags"] {
-            guard let list = value as? [String], list.count <= 32, list.allSatisfy({ !$0.isEmpty && $0.utf8.count <= 128 }) else {
-                throw APIError(.badRequest, code: "invalid_field", message: "\(field("tags")) must be a list of up to 32 non-empty strings of at most 128 bytes", field: field("tags"))
+            guard let list = value as? [String], list.count <= 32, list.allSatisfy({ !$0.isEmpty && $0.utf8.count <= 128 && !$0.utf8.contains(0) }) else {
+                throw APIError(
+                    .badRequest, code: "invalid_field",
+                    message: "\(field("tags")) must be a list of up to 32 non-empty strings of at most 128 bytes without U+0000", field: field("tags"))
             }
             tags = list
         }
@@ -133,8 +135,11 @@ struct JobSubmissionRequest {
 
     private static func optionalString(_ value: Any?, name: String, maxBytes: Int) throws -> String? {
         guard let value else { return nil }
-        guard let text = value as? String, !text.isEmpty, text.utf8.count <= maxBytes else {
-            throw APIError(.badRequest, code: "invalid_field", message: "\(name) must be a non-empty string of at most \(maxBytes) bytes", field: name)
+        // No U+0000: an identifier is text every store keeps as text (PostgreSQL's cannot hold NUL).
+        guard let text = value as? String, !text.isEmpty, text.utf8.count <= maxBytes, !text.utf8.contains(0) else {
+            throw APIError(
+                .badRequest, code: "invalid_field", message: "\(name) must be a non-empty string of at most \(maxBytes) bytes without U+0000",
+                field: name)
         }
         return text
     }

@@ -21,6 +21,12 @@ public final class Ledger: Sendable {
         if let cache { backend.onRollback { cache.clear() } }
     }
 
+    /// Registers what to call when any process on the store queued work (PostgreSQL's `NOTIFY`), with
+    /// the types if known. A store only one process writes calls nothing: its scheduler wakes itself.
+    public func onQueued(_ handler: @escaping @Sendable (Set<String>?) -> Void) {
+        self.backend.onQueued(handler)
+    }
+
     /// Finishes the operations already submitted and closes the backend.
     public func close() async throws {
         try await self.backend.close()

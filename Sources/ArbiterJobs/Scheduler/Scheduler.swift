@@ -208,8 +208,11 @@ public final class Scheduler: Sendable {
         guard !reports.isEmpty else { return [] }
         let now = self.clock.nowMilliseconds()
         let kept = reports.map { report -> JobReport in
-            guard case .failed(let error) = report.outcome, error.utf8.count > Self.maxErrorBytes else { return report }
-            return JobReport(jobID: report.jobID, token: report.token, outcome: .failed(error: error.utf8Prefix(maxBytes: Self.maxErrorBytes)))
+            guard case .failed(let error) = report.outcome, error.utf8.count > Self.maxErrorBytes || error.utf8.contains(0) else { return report }
+            // U+0000 becomes U+FFFD: every store keeps the text as text (PostgreSQL's cannot hold NUL).
+            var kept = String.UnicodeScalarView()
+            kept.append(contentsOf: error.utf8Prefix(maxBytes: Self.maxErrorBytes).unicodeScalars.map { $0 == "\u{0}" ? "\u{FFFD}" : $0 })
+            return JobReport(jobID: report.jobID, token: report.token, outcome: .failed(error: String(kept)))
         }
         let results = try await self.store.report(kept, leaseMilliseconds: self.leaseTimeout.wholeMilliseconds, now: now)
         let target = workerID.flatMap { self.coordination.pushTarget(workerID: $0) }

@@ -1,0 +1,72 @@
+import Foundation
+import Synchronization
+
+extension ArbiterServer {
+    /// Where a test server keeps its jobs, as a test reaches them from outside the daemon.
+    public enum Store: Sendable {
+        /// `arbiter.db` in the data directory.
+        case sqlite(dataDirectory: String)
+        /// A database on a PostgreSQL server.
+        case postgres(PostgresServer, database: String)
+
+        /// SQLite or PostgreSQL.
+        public var kind: StoreKind {
+            switch self {
+            case .sqlite: .sqlite
+            case .postgres: .postgres
+            }
+        }
+
+        /// The PostgreSQL URL `serve --store` is given; `nil` for SQLite, the default.
+        public var url: String? {
+            switch self {
+            case .sqlite: nil
+            case .postgres(let server, let database): SharedPostgres.url(server, database)
+            }
+        }
+
+        /// How an `arbiter` command that reads the store directly (`audit verify`, `migrate`) names
+        /// it: `--data-dir DIR` or `--store URL`.
+        public var commandLineArguments: [String] {
+            switch self {
+            case .sqlite(let dataDirectory): ["--data-dir", dataDirectory]
+            case .postgres(let server, let database): ["--store", SharedPostgres.url(server, database)]
+            }
+        }
+
+        /// Drops a PostgreSQL database (nothing for SQLite: the file goes with its directory).
+        func drop() {
+            guard case .postgres(let server, let database) = self else { return }
+            Self.remembered.withLock { remembered in remembered = remembered.filter { $0.value.database != database } }
+            SharedPostgres.dropDatabase(database, on: server)
+        }
+
+        /// The PostgreSQL database each data directory a server on PostgreSQL was started with uses,
+        /// so that a server started again on that directory finds the same store.
+        private static let remembered = Mutex<[String: (server: PostgresServer, database: String)]>([:])
+
+        /// The store a server starting on `dataDirectory` uses: for PostgreSQL the database remembered
+        /// for that directory, else a new one (remembered for it when the directory is `reusable`: a
+        /// test's own, which another server may start on later).
+        static func prepare(_ kind: StoreKind, dataDirectory: String, reusable: Bool, postgres: PostgresServer?) async throws -> Store {
+            switch kind {
+            case .sqlite:
+                return .sqlite(dataDirectory: dataDirectory)
+            case .postgres:
+                let key = URL(fileURLWithPath: dataDirectory).standardizedFileURL.path
+                if reusable, let known = Self.remembered.withLock({ $0[key] }) {
+                    return .postgres(known.server, database: known.database)
+                }
+                let server: PostgresServer
+                if let postgres {
+                    server = postgres
+                } else {
+                    server = try await SharedPostgres.server()
+                }
+                let database = try SharedPostgres.createDatabase(on: server)
+                if reusable { Self.remembered.withLock { $0[key] = (server, database) } }
+                return .postgres(server, database: database)
+            }
+        }
+    }
+}
