@@ -12,6 +12,12 @@ records ``start - submit``. p50/p99 of that are reported.
 
 The result is one JSON object on stdout; progress goes to stderr.
 
+CPU: each phase reports the consumers' CPU time (utime + stime) over its
+measured window, in seconds and in microseconds per job. With --postgres-pid
+(the postmaster's pid, for a server on this host) it also reports the
+server's: the postmaster and all its children, including the children that
+exited and were waited for, read from /proc.
+
 DSN: --dsn, else $PGQUEUER_DSN, $PGDSN or $DATABASE_URL, else the libpq
 environment variables (PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE).
 
@@ -60,6 +66,60 @@ def run_async(coro: Any, use_uvloop: bool) -> Any:
         except ImportError:
             pass
     return asyncio.run(coro)
+
+
+def proc_cpu_ticks(pid: int, children: bool = False) -> tuple[int, int] | None:
+    """(ppid, utime + stime [+ cutime + cstime]) of a process from /proc, in clock ticks."""
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            stat = fh.read()
+    except OSError:
+        return None
+    fields = stat[stat.rindex(")") + 2 :].split()
+    ticks = int(fields[11]) + int(fields[12])
+    if children:
+        ticks += int(fields[13]) + int(fields[14])
+    return int(fields[1]), ticks
+
+
+def process_cpu_seconds(pids: list[int]) -> float:
+    """CPU seconds the processes have used so far (0 for one that is gone)."""
+    total = 0
+    for pid in pids:
+        entry = proc_cpu_ticks(pid)
+        total += entry[1] if entry else 0
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def server_cpu_seconds(postmaster: int | None) -> float | None:
+    """CPU seconds a PostgreSQL server has used: the postmaster with the children it has
+    waited for, plus every live child (backends, background workers, autovacuum)."""
+    if postmaster is None:
+        return None
+    root = proc_cpu_ticks(postmaster, children=True)
+    if root is None:
+        return None
+    total = root[1]
+    for name in os.listdir("/proc"):
+        if not name.isdigit() or int(name) == postmaster:
+            continue
+        entry = proc_cpu_ticks(int(name))
+        if entry and entry[0] == postmaster:
+            total += entry[1]
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def cpu_report(consumers: float, server: float | None, jobs: int) -> dict[str, Any]:
+    """CPU seconds of a phase's window, and microseconds per job."""
+    jobs = max(jobs, 1)
+    out: dict[str, Any] = {
+        "consumers_seconds": round(consumers, 3),
+        "consumers_us_per_job": round(consumers / jobs * 1e6, 1),
+    }
+    if server is not None:
+        out["postgres_seconds"] = round(server, 3)
+        out["postgres_us_per_job"] = round(server / jobs * 1e6, 1)
+    return out
 
 
 def percentile(sorted_values: list[float], q: float) -> float:
@@ -154,6 +214,7 @@ async def consumer(
 
     ready.put(idx)
     await asyncio.get_running_loop().run_in_executor(None, release.wait)
+    cpu_at_release = time.process_time()
     watcher = asyncio.create_task(watch_stop())
     try:
         await qm.run(
@@ -164,6 +225,7 @@ async def consumer(
     finally:
         watcher.cancel()
         run_exit = time.time()
+        cpu_in_run = time.process_time() - cpu_at_release
         await conn.close()
     return {
         "idx": idx,
@@ -171,6 +233,8 @@ async def consumer(
         "first_start": first_start if processed else None,
         "last_end": last_end if processed else None,
         "run_exit": run_exit,
+        # CPU time from the release to the end of QueueManager.run (all threads).
+        "cpu_seconds": cpu_in_run,
         "lat_submit": lat_submit,
         "lat_intended": lat_intended,
         "lat_created": lat_created,
@@ -343,9 +407,11 @@ def drain_phase(args: argparse.Namespace) -> dict[str, Any]:
     workers = Consumers(args, "drain")
     try:
         workers.start_and_wait_ready()
+        server_cpu_at_release = server_cpu_seconds(args.postgres_pid)
         t_release = workers.do_release()
         log(f"drain: released {args.consumers} consumers (batch_size={args.batch_size})")
         results = workers.collect(timeout=args.drain_timeout)
+        server_cpu_at_end = server_cpu_seconds(args.postgres_pid)
     finally:
         workers.terminate()
 
@@ -376,6 +442,14 @@ def drain_phase(args: argparse.Namespace) -> dict[str, Any]:
         "seconds_release_to_first_pick": round(db["first_pick"] - t_release, 3)
         if db["first_pick"]
         else None,
+        # From the release until every consumer has left QueueManager.run.
+        "cpu": cpu_report(
+            sum(r["cpu_seconds"] for r in results),
+            server_cpu_at_end - server_cpu_at_release
+            if server_cpu_at_end is not None and server_cpu_at_release is not None
+            else None,
+            args.jobs,
+        ),
     }
     log(f"drain: {out['drain_jobs_per_s']} jobs/s over {window:.3f}s")
     return out
@@ -463,11 +537,17 @@ def latency_phase(args: argparse.Namespace) -> dict[str, Any]:
         time.sleep(1.0)  # let consumers settle into their LISTEN wait
 
         log(f"latency: offering {args.rate:g} jobs/s for {args.duration:g}s (tick {args.tick_ms:g} ms)")
+        consumer_pids = [p.pid for p in workers.procs if p.pid is not None]
+        consumers_cpu_at_start = process_cpu_seconds(consumer_pids)
+        server_cpu_at_start = server_cpu_seconds(args.postgres_pid)
         prod = run_async(
             produce(args.dsn, args.rate, args.duration, args.tick_ms / 1e3, args.producer_pool), uv
         )
         drained = run_async(wait_until_empty(args.dsn, args.drain_timeout), uv)
         time.sleep(0.5)  # let the last status flushes land
+        # Read after the flushes: writing a job's final status is part of what it costs.
+        consumers_cpu = process_cpu_seconds(consumer_pids) - consumers_cpu_at_start
+        server_cpu_at_end = server_cpu_seconds(args.postgres_pid)
         workers.stop.set()
         results = workers.collect(timeout=60)
     finally:
@@ -503,6 +583,14 @@ def latency_phase(args: argparse.Namespace) -> dict[str, Any]:
         "created_to_start": summarize_ms(lat_created),
         # Start minus the open-loop schedule slot (adds up to one tick of batching).
         "intended_to_start": summarize_ms(lat_intended),
+        # From the first submission until the queue is empty again and the status log is flushed.
+        "cpu": cpu_report(
+            consumers_cpu,
+            server_cpu_at_end - server_cpu_at_start
+            if server_cpu_at_end is not None and server_cpu_at_start is not None
+            else None,
+            prod["submitted"],
+        ),
     }
     log(f"latency: p50 {submit['p50_ms']} ms, p99 {submit['p99_ms']} ms over {submit['count']} jobs")
     return out
@@ -515,6 +603,7 @@ async def server_info(dsn: str | None) -> dict[str, Any]:
             "server_version": await conn.fetchval("SHOW server_version"),
             "synchronous_commit": await conn.fetchval("SHOW synchronous_commit"),
             "fsync": await conn.fetchval("SHOW fsync"),
+            "full_page_writes": await conn.fetchval("SHOW full_page_writes"),
             "shared_buffers": await conn.fetchval("SHOW shared_buffers"),
         }
     finally:
@@ -543,6 +632,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--no-uvloop", action="store_true")
     p.add_argument("--no-vacuum", action="store_true", help="skip VACUUM/CHECKPOINT before each phase")
     p.add_argument("--raw-out", default=None, help="write latency-phase samples as CSV to this path")
+    p.add_argument("--postgres-pid", type=int, default=None,
+                   help="the postmaster's pid (server on this host): also report the server's CPU time")
     args = p.parse_args(argv)
     args.dsn = (
         args.dsn

@@ -129,6 +129,11 @@ struct PostgresTransaction: StoreTransaction {
 
     func runningCounts(types: [String]) throws -> [String: Int] {
         guard !types.isEmpty else { return [:] }
+        // Counted under the lock every audited change takes (a lease appends `job.leased`): no other
+        // process leases until this transaction ends, and this statement sees every lease committed
+        // before, so a type's cap holds across processes. Taking it here, before any append, keeps
+        // one lock order for every transaction.
+        if self.mode == .write { _ = try self.auditHeadForAppend() }
         var running: [String: Int] = [:]
         for row in try self.query(
             "SELECT type, COUNT(*) FROM jobs WHERE state = 'running' AND type = ANY($1::text[]) GROUP BY type",

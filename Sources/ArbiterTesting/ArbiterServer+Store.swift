@@ -34,8 +34,9 @@ extension ArbiterServer {
             }
         }
 
-        /// Drops a PostgreSQL database (nothing for SQLite: the file goes with its directory).
-        func drop() {
+        /// Drops a PostgreSQL database a test is done with, and forgets the data directory that named
+        /// it (nothing for SQLite: the file goes with its directory). A server on it must be stopped.
+        public func drop() {
             guard case .postgres(let server, let database) = self else { return }
             Self.remembered.withLock { remembered in remembered = remembered.filter { $0.value.database != database } }
             SharedPostgres.dropDatabase(database, on: server)
@@ -44,6 +45,19 @@ extension ArbiterServer {
         /// The PostgreSQL database each data directory a server on PostgreSQL was started with uses,
         /// so that a server started again on that directory finds the same store.
         private static let remembered = Mutex<[String: (server: PostgresServer, database: String)]>([:])
+
+        /// The store of a data directory before any server starts on it (to run a command such as
+        /// `arbiter migrate` on it first): for PostgreSQL a new database, which servers later started on
+        /// `dataDirectory` use.
+        /// - Parameters:
+        ///   - kind: SQLite or PostgreSQL.
+        ///   - dataDirectory: The data directory the servers on the store will be given.
+        ///   - postgres: The PostgreSQL server; the shared one (``SharedPostgres``) if `nil`.
+        /// - Returns: The store.
+        /// - Throws: ``TestingError`` when the database cannot be made.
+        public static func make(_ kind: StoreKind, dataDirectory: String, postgres: PostgresServer? = nil) async throws -> Store {
+            try await self.prepare(kind, dataDirectory: dataDirectory, reusable: true, postgres: postgres)
+        }
 
         /// The store a server starting on `dataDirectory` uses: for PostgreSQL the database remembered
         /// for that directory, else a new one (remembered for it when the directory is `reusable`: a

@@ -77,37 +77,34 @@ public final class ArbiterServer: Sendable {
         // A database made for this server alone goes with it; one a data directory names is kept for
         // the servers that restart on it.
         let dropsDatabase = dataDirectory == nil
-        var all = ["serve", "--listen", listen, "--data-dir", data, "--log-format", "json"]
-        if let url = store.url {
-            all += ["--store", url]
-        }
-        if let config {
-            all += ["--config", try directory.write("arbiter.yaml", config)]
-        }
-        all += arguments
-        let process: ChildProcess
         do {
-            process = try ChildProcess(executable: self.binary, arguments: all, environment: environment, directory: directory.path, name: "arbiter")
+            var all = ["serve", "--listen", listen, "--data-dir", data, "--log-format", "json"]
+            if let url = store.url {
+                all += ["--store", url]
+            }
+            if let config {
+                all += ["--config", try directory.write("arbiter.yaml", config)]
+            }
+            all += arguments
+            let process = try ChildProcess(executable: self.binary, arguments: all, environment: environment, directory: directory.path, name: "arbiter")
+            let log: String
+            do {
+                log = try await process.waitForStderr(timeout: .seconds(30)) { $0.contains("\"msg\":\"arbiter is ready\"") }
+            } catch {
+                await process.stop()
+                throw error
+            }
+            guard let address = Self.readyAddress(in: log) else {
+                await process.stop()
+                throw TestingError("no address in the ready line:\n\(log)")
+            }
+            let tokenFile = URL(fileURLWithPath: data).appendingPathComponent("admin.token").path
+            let token = ((try? String(contentsOfFile: tokenFile, encoding: .utf8)) ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+            return ArbiterServer(process: process, directory: directory, address: address, adminToken: token, store: store, dropsDatabase: dropsDatabase)
         } catch {
             if dropsDatabase { store.drop() }
             throw error
         }
-        let log: String
-        do {
-            log = try await process.waitForStderr(timeout: .seconds(30)) { $0.contains("\"msg\":\"arbiter is ready\"") }
-        } catch {
-            await process.stop()
-            if dropsDatabase { store.drop() }
-            throw error
-        }
-        guard let address = Self.readyAddress(in: log) else {
-            await process.stop()
-            if dropsDatabase { store.drop() }
-            throw TestingError("no address in the ready line:\n\(log)")
-        }
-        let tokenFile = URL(fileURLWithPath: data).appendingPathComponent("admin.token").path
-        let token = ((try? String(contentsOfFile: tokenFile, encoding: .utf8)) ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
-        return ArbiterServer(process: process, directory: directory, address: address, adminToken: token, store: store, dropsDatabase: dropsDatabase)
     }
 
     /// Stops the server (SIGTERM) and removes its directory, and the PostgreSQL database made for it

@@ -159,8 +159,8 @@ import Testing
         return groups.flatMap { ($0["rules"] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String } }
     }
 
-    @Test("a pending alert resumes its for after a restart instead of starting over")
-    func pendingResumesAfterRestart() async throws {
+    @Test("a pending alert resumes its for after a restart instead of starting over", arguments: StoreKind.available)
+    func pendingResumesAfterRestart(store: StoreKind) async throws {
         let rules = try TemporaryDirectory(prefix: "rules")
         defer { rules.remove() }
         let file = try rules.write("operators.yml", Self.pausedRule.replacingOccurrences(of: "for: 1s", with: "for: 1h"))
@@ -168,13 +168,13 @@ import Testing
         let data = try TemporaryDirectory(prefix: "arbiter-data")
         defer { data.remove() }
         var firstActiveAt = ""
-        try await ArbiterServer.with(config: config, dataDirectory: data.file("data")) { server in
+        try await ArbiterServer.with(config: config, dataDirectory: data.file("data"), store: store) { server in
             #expect(try await server.post("/api/v1/job-types/build/pause", json: "{}").status == 200)
             firstActiveAt = try await Self.waitForState(server, "TypePaused", "pending")["activeAt"] as? String ?? ""
             // Pending for at least five seconds before the stop.
             try await Task.sleep(for: .seconds(5))
         }
-        try await ArbiterServer.with(config: config, dataDirectory: data.file("data")) { server in
+        try await ArbiterServer.with(config: config, dataDirectory: data.file("data"), store: store) { server in
             let readyAt = Date()
             let pending = try await Self.waitForState(server, "TypePaused", "pending", timeout: .seconds(20))
             let activeAt = try #require(ISO8601DateFormatter.withMilliseconds.date(from: pending["activeAt"] as? String ?? ""))
@@ -186,8 +186,10 @@ import Testing
         }
     }
 
-    @Test("a firing alert with arbiter_action: shed refuses new jobs of its type with 503 and Retry-After, then lets them in again")
-    func shedRefusesSubmissions() async throws {
+    @Test(
+        "a firing alert with arbiter_action: shed refuses new jobs of its type with 503 and Retry-After, then lets them in again",
+        arguments: StoreKind.available)
+    func shedRefusesSubmissions(store: StoreKind) async throws {
         let rules = try TemporaryDirectory(prefix: "rules")
         defer { rules.remove() }
         let file = try rules.write("shed.yml", """
@@ -200,7 +202,7 @@ import Testing
                       arbiter_action: shed
             """)
         let config = Self.config(alertmanager: nil, extra: "  deploy: {}\nrule_files: [\(file)]")
-        try await ArbiterServer.with(config: config) { server in
+        try await ArbiterServer.with(config: config, store: store) { server in
             #expect(try await server.post("/api/v1/job-types/build/pause", json: "{}").status == 200)
             _ = try await Self.waitForState(server, "BuildPausedShed", "firing")
             var refused = try await server.post("/api/v1/jobs", json: #"{"type":"build","payload":1}"#)

@@ -1,11 +1,10 @@
-import ArbiterStorage
 import ArbiterTesting
 import Foundation
 import NIOHTTP1
 import Testing
 
 /// Consent and the credential vault end to end, with a real `arbiter worker` whose command echoes the
-/// credential it was given (`$ARBITER_CREDENTIAL`) as the job's result.
+/// credential it was given (`$ARBITER_CREDENTIAL`) as the job's result; on SQLite and on PostgreSQL.
 @Suite struct ConsentEndToEndTests {
     typealias JSON = [String: Any]
     static let config = "job_types:\n  fetch_odds:\n    requires_consent: odds.read\n"
@@ -44,8 +43,9 @@ import Testing
         return last
     }
 
-    @Test func consentGatesJobsAndTheCredentialTravelsOnlyWhileItHolds() async throws {
-        try await ArbiterServer.with(config: Self.config) { server in
+    @Test(arguments: StoreKind.available)
+    func consentGatesJobsAndTheCredentialTravelsOnlyWhileItHolds(store: StoreKind) async throws {
+        try await ArbiterServer.with(config: Self.config, store: store) { server in
             // Refused before consent: without a user 400, without consent 403 naming user and scope.
             let anonymous = try await self.submit(server, user: nil)
             #expect(anonymous.status == 400 && anonymous.text.contains(#""field":"user_id""#))
@@ -81,9 +81,8 @@ import Testing
                 #expect(job["state"] as? String == "cancelled" && job["cancel_reason"] as? String == "consent_revoked")
             }
             #expect(try await self.submit(server, user: "u1").status == 403)
-            // The credential is gone from the store file itself, not only from the API.
-            let file = try SQLiteConnection(path: server.directory.file("data/arbiter.db"))
-            #expect(try file.query("SELECT COUNT(*) FROM credentials")[0][0] == 0)
+            // The credential is gone from the store itself, not only from the API.
+            #expect(try server.store.count("SELECT COUNT(*) FROM credentials") == 0)
 
             // Consent given again: work runs, but no assignment carries the deleted credential.
             _ = try await self.grant(server, user: "u1")
@@ -102,8 +101,9 @@ import Testing
         }
     }
 
-    @Test func revocationStopsARunningJobAndExpiryCancelsWhenItComes() async throws {
-        try await ArbiterServer.with(config: Self.config) { server in
+    @Test(arguments: StoreKind.available)
+    func revocationStopsARunningJobAndExpiryCancelsWhenItComes(store: StoreKind) async throws {
+        try await ArbiterServer.with(config: Self.config, store: store) { server in
             let consent = try await self.grant(server, user: "u2")
             let pidFile = server.directory.file("odds.pid")
             let worker = try WorkerProcess(server: server, id: "w2", exec: ["fetch_odds": "echo $$ > \(pidFile); sleep 60"])

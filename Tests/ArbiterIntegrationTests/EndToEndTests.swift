@@ -1,11 +1,11 @@
-import ArbiterStorage
 import ArbiterTesting
 import Foundation
 import Testing
 
 /// The whole engine under failure: 4 `arbiter worker --exec` processes run 5,000 jobs whose handler
 /// fails one time in five, while a worker is SIGKILLed and later the daemon itself is SIGKILLed and
-/// restarted on the same store. Nothing may be lost or finished twice.
+/// restarted on the same store (the same file, or the same PostgreSQL database). Nothing may be lost or
+/// finished twice.
 @Suite struct EndToEndTests {
     let api = JobsAPITests()
     static let jobs = 5000
@@ -30,7 +30,9 @@ import Testing
         }
     }
 
-    @Test(.timeLimit(.minutes(10))) func fiveThousandJobsSurviveAWorkerKillAndADaemonKill() async throws {
+    // One store at a time: each run keeps a loaded machine busy on its own.
+    @Test(.serialized, .timeLimit(.minutes(10)), arguments: StoreKind.available)
+    func fiveThousandJobsSurviveAWorkerKillAndADaemonKill(store kind: StoreKind) async throws {
         let directory = try TemporaryDirectory(prefix: "e2e")
         defer { directory.remove() }
         let script = try directory.write("handler.sh", Self.handler)
@@ -45,7 +47,8 @@ import Testing
                 max_attempts: \(Self.maxAttempts)
                 backoff: { initial: 50ms, max: 200ms }
             """
-        var server = try await ArbiterServer.start(config: config, dataDirectory: data, listen: "127.0.0.1:\(port)")
+        var server = try await ArbiterServer.start(config: config, dataDirectory: data, listen: "127.0.0.1:\(port)", store: kind)
+        let store = server.store
         let workers = try (1...4).map {
             try WorkerProcess(server: server, id: "w\($0)", exec: ["e2e": "sh \(script)"], concurrency: 4)
         }
@@ -61,7 +64,7 @@ import Testing
             server.process.signal(SIGKILL)
             _ = await server.process.waitForExit(timeout: .seconds(10))
             server.directory.remove()
-            server = try await ArbiterServer.start(config: config, dataDirectory: data, listen: "127.0.0.1:\(port)")
+            server = try await ArbiterServer.start(config: config, dataDirectory: data, listen: "127.0.0.1:\(port)", store: kind)
             try await self.waitForFinished(server, atLeast: Self.jobs, timeout: .seconds(300))
 
             // Counts per state from the API equal the gauges once the clock has refreshed them (the
@@ -84,26 +87,26 @@ import Testing
         }
         for worker in workers { await worker.stop() }
         await server.stop()
+        defer { store.drop() }
 
         // The store itself: every job finished once, within its attempts.
-        let store = try SQLiteConnection(path: "\(data)/arbiter.db")
-        let states = try store.query("SELECT state, COUNT(*) FROM jobs GROUP BY state")
-        #expect(states.allSatisfy { ["succeeded", "dead"].contains($0[0].text ?? "") }, "\(states)")
-        let twice = try store.query("SELECT job_id FROM job_attempts WHERE outcome = 'succeeded' GROUP BY job_id HAVING COUNT(*) > 1")
+        let states = try store.rows("SELECT state, COUNT(*) FROM jobs GROUP BY state")
+        #expect(states.allSatisfy { ["succeeded", "dead"].contains($0[0]) }, "\(states)")
+        let twice = try store.rows("SELECT job_id FROM job_attempts WHERE outcome = 'succeeded' GROUP BY job_id HAVING COUNT(*) > 1")
         #expect(twice.isEmpty, "jobs completed twice: \(twice.prefix(5))")
-        let succeededWithout = try store.query(
+        let succeededWithout = try store.rows(
             "SELECT id FROM jobs WHERE state = 'succeeded' AND NOT EXISTS (SELECT 1 FROM job_attempts a WHERE a.job_id = jobs.id AND a.outcome = 'succeeded')")
         #expect(succeededWithout.isEmpty)
-        let overLimit = try store.query("SELECT id, attempt FROM jobs WHERE attempt > max_attempts OR attempt < 1")
+        let overLimit = try store.rows("SELECT id, attempt FROM jobs WHERE attempt > max_attempts OR attempt < 1")
         #expect(overLimit.isEmpty, "attempts outside 1...\(Self.maxAttempts): \(overLimit.prefix(5))")
-        let deadEarly = try store.query("SELECT id, attempt FROM jobs WHERE state = 'dead' AND attempt != max_attempts")
+        let deadEarly = try store.rows("SELECT id, attempt FROM jobs WHERE state = 'dead' AND attempt != max_attempts")
         #expect(deadEarly.isEmpty, "dead before the last attempt: \(deadEarly.prefix(5))")
-        let attemptsMatch = try store.query(
+        let attemptsMatch = try store.rows(
             "SELECT id FROM jobs WHERE attempt != (SELECT COUNT(*) FROM job_attempts a WHERE a.job_id = jobs.id)")
         #expect(attemptsMatch.isEmpty, "attempt counters that disagree with the attempt history: \(attemptsMatch.prefix(5))")
-        let unfinishedAttempts = try store.query("SELECT job_id, attempt FROM job_attempts WHERE finished_at IS NULL")
+        let unfinishedAttempts = try store.rows("SELECT job_id, attempt FROM job_attempts WHERE finished_at IS NULL")
         #expect(unfinishedAttempts.isEmpty)
-        let killed = try store.query("SELECT COUNT(*) FROM job_attempts WHERE outcome = 'lease_expired'")
-        #expect((killed.first?[0].integer ?? 0) >= 1, "the killed worker's jobs were rescued by lease expiry")
+        let killed = try store.count("SELECT COUNT(*) FROM job_attempts WHERE outcome = 'lease_expired'")
+        #expect(killed >= 1, "the killed worker's jobs were rescued by lease expiry")
     }
 }

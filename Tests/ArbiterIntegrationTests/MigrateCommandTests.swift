@@ -3,25 +3,37 @@ import ArbiterTesting
 import Foundation
 import Testing
 
-/// `arbiter migrate` says what it did; `serve` migrates at start and refuses a store it cannot use.
+/// `arbiter migrate` says what it did, on either store; `serve` migrates at start and refuses a store it
+/// cannot use.
 @Suite struct MigrateCommandTests {
-    @Test func migrateAppliesThenReportsUpToDate() async throws {
+    @Test(arguments: StoreKind.available)
+    func migrateAppliesThenReportsUpToDate(store kind: StoreKind) async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let data = directory.file("data")
-        let first = try await ArbiterServer.run(["migrate", "--data-dir", data], in: directory)
+        let store = try await ArbiterServer.Store.make(kind, dataDirectory: data)
+        defer { store.drop() }
+        // What the command names: the file, or the database (without a password, were there one).
+        let name = store.url ?? "\(data)/arbiter.db"
+        let migrations = kind == .sqlite ? Migrations.sqlite : Migrations.postgres
+        let first = try await ArbiterServer.run(["migrate"] + store.commandLineArguments, in: directory)
         #expect(first.status == 0, "\(first.stderr)")
-        let latest = Migrations.sqlite.count
-        let applied = Migrations.sqlite.map { "\(data)/arbiter.db: applied \($0.label)\n" }.joined()
-        #expect(first.stdout == applied + "\(data)/arbiter.db: schema version \(latest)\n")
-        let second = try await ArbiterServer.run(["migrate", "--data-dir", data], in: directory)
-        #expect(second.stdout == "\(data)/arbiter.db: schema is up to date at version \(latest)\n")
+        let applied = migrations.map { "\(name): applied \($0.label)\n" }.joined()
+        #expect(first.stdout == applied + "\(name): schema version \(migrations.count)\n")
+        let second = try await ArbiterServer.run(["migrate"] + store.commandLineArguments, in: directory)
+        #expect(second.stdout == "\(name): schema is up to date at version \(migrations.count)\n")
+        // A server on the migrated store has nothing left to apply.
+        try await ArbiterServer.with(dataDirectory: data, store: kind) { server in
+            #expect(server.logLines.contains { $0["msg"] == "store schema is up to date" && $0["version"] == "\(migrations.count)" })
+        }
     }
 
-    @Test func serveMigratesAtStart() async throws {
-        try await ArbiterServer.with { server in
-            #expect(server.logLines.contains { $0["msg"] == "store migrated" && $0["applied"] == Migrations.sqlite.map(\.label).joined(separator: ",")
-                && $0["version"] == "\(Migrations.sqlite.count)" })
+    @Test(arguments: StoreKind.available)
+    func serveMigratesAtStart(store: StoreKind) async throws {
+        let migrations = store == .sqlite ? Migrations.sqlite : Migrations.postgres
+        try await ArbiterServer.with(store: store) { server in
+            #expect(server.logLines.contains { $0["msg"] == "store migrated" && $0["applied"] == migrations.map(\.label).joined(separator: ",")
+                && $0["version"] == "\(migrations.count)" })
         }
     }
 

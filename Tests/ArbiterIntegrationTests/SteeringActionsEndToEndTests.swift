@@ -80,12 +80,12 @@ import Testing
         }
     }
 
-    @Test("drain stops assignments to the matched worker only, and arbiter actions shows it")
-    func drainStarvesOneWorker() async throws {
+    @Test("drain stops assignments to the matched worker only, and arbiter actions shows it", arguments: StoreKind.available)
+    func drainStarvesOneWorker(store: StoreKind) async throws {
         let directory = try TemporaryDirectory(prefix: "drain")
         defer { directory.remove() }
         let rules = try directory.write("rules.yml", Self.rule("FlakyWorker", labels: "arbiter_action: drain, worker_id: w1"))
-        try await ArbiterServer.with(config: Self.config(rules: rules)) { server in
+        try await ArbiterServer.with(config: Self.config(rules: rules), store: store) { server in
             let ran = { (id: String) in directory.file("\(id).ran") }
             let workers = try ["w1", "w2"].map { id in
                 try WorkerProcess(server: server, id: id, exec: ["build": "echo $ARBITER_JOB_ID >> \(ran(id))"], concurrency: 2)

@@ -9,7 +9,7 @@ import Testing
 /// handler has recovered and the alert resolves exactly `arbiter_probe` jobs go through before the
 /// breaker closes and the backlog drains. Once driven by Arbiter's own rules, once by a real
 /// Prometheus 2.42 evaluating the same rule file and a real Alertmanager 0.25 posting to the
-/// webhook. Each run prints its timeline.
+/// webhook. Each on SQLite and on PostgreSQL; each run prints its timeline.
 @Suite(.serialized) struct SteeringEndToEndTests {
     static let rule = """
         groups:
@@ -29,12 +29,12 @@ import Testing
 
     static let probes = 3
 
-    @Test("Arbiter's own rule pauses a failing type, probes it half-open and closes the breaker")
-    func internalRules() async throws {
+    @Test("Arbiter's own rule pauses a failing type, probes it half-open and closes the breaker", arguments: StoreKind.available)
+    func internalRules(store: StoreKind) async throws {
         let directory = try TemporaryDirectory(prefix: "steering")
         defer { directory.remove() }
         let rules = try directory.write("steering.yml", Self.rule)
-        try await ArbiterServer.with(config: SecondScaleConfig.yaml(ruleFiles: [rules])) { server in
+        try await ArbiterServer.with(config: SecondScaleConfig.yaml(ruleFiles: [rules]), store: store) { server in
             let timeline = try await Scenario(server: server, directory: directory).run { scenario in
                 let firing = try await AlertingEndToEndTests.waitForState(server, "BuildFailing", "firing")
                 let activeAt = try #require(Scenario.parse(firing["activeAt"] as? String))
@@ -49,13 +49,13 @@ import Testing
 
     @Test(
         "Prometheus 2.42 and Alertmanager 0.25 pause and release the type through the webhook",
-        .enabled(if: ExternalTool.prometheus.shouldRun && ExternalTool.alertmanager.shouldRun))
-    func throughAlertmanager() async throws {
+        .enabled(if: ExternalTool.prometheus.shouldRun && ExternalTool.alertmanager.shouldRun), arguments: StoreKind.available)
+    func throughAlertmanager(store: StoreKind) async throws {
         let directory = try TemporaryDirectory(prefix: "steering")
         defer { directory.remove() }
         let rules = try directory.write("steering.yml", Self.rule)
         // Arbiter loads no rules here: Prometheus evaluates them from Arbiter's /metrics.
-        try await ArbiterServer.with(config: SecondScaleConfig.yaml(extra: "metrics:\n  public: true")) { server in
+        try await ArbiterServer.with(config: SecondScaleConfig.yaml(extra: "metrics:\n  public: true"), store: store) { server in
             let token = try await server.createToken(name: "alertmanager", role: "operator")
             let alertmanager = try await AlertmanagerServer.start(webhook: ("\(server.baseURL)/api/v1/alertmanager/webhook", token))
             defer { Task { await alertmanager.stop() } }
@@ -85,6 +85,7 @@ struct Scenario {
     let directory: TemporaryDirectory
 
     struct Timeline {
+        var store = StoreKind.sqlite
         var fault = 0.0
         var firing: Double?
         var paused: Double?
@@ -108,7 +109,7 @@ struct Scenario {
                 try? await Task.sleep(for: .milliseconds(100))
             }
         }
-        var timeline = Timeline()
+        var timeline = Timeline(store: self.server.store.kind)
         do {
             // A healthy stretch first: the worker is connected and jobs succeed.
             try await Polling.until("20 build jobs succeed", timeout: .seconds(60), interval: .milliseconds(200)) {
@@ -220,7 +221,7 @@ struct Scenario {
             ("handler recovered", timeline.recovered), ("resolved, half-open", timeline.halfOpen), ("closed", timeline.closed),
             ("backlog drained", timeline.drained),
         ]
-        var lines = ["steering timeline (\(timeline.causes.joined()))"]
+        var lines = ["steering timeline on \(timeline.store) (\(timeline.causes.joined()))"]
         for (name, time) in events {
             let stamp = time.map { Date(timeIntervalSince1970: $0).formatted(.iso8601.time(includingFractionalSeconds: true)) } ?? "-"
             let offset = time.map { String(format: "%+8.3f s", $0 - timeline.fault) } ?? ""

@@ -116,7 +116,28 @@ import Testing
         }
     }
 
-    // MARK: Two processes on one PostgreSQL database
+    // MARK: Several processes on one PostgreSQL database
+
+    /// Eight ledgers, each with connections of its own, write at once: one chain, exactly as long as
+    /// what they wrote, and it verifies.
+    @Test(.enabled(if: PostgresServer.shouldRun))
+    func eightConnectionsWritingAtOnceKeepOneChain() async throws {
+        try await withStore(.postgres) { store, handle in
+            try await handle.withLedgers(8) { ledgers in
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    for (writer, ledger) in ledgers.enumerated() {
+                        group.addTask { try await Self.writeOneOfEach(to: ledger, writer: writer, rounds: 3) }
+                    }
+                    try await group.waitForAll()
+                }
+            }
+            let written: Int64 = 8 * 3 * 6
+            let verification = try await store.verifyAudit()
+            #expect(verification.intact && verification.length == written)
+            let seqs = try await store.auditEntries(AuditFilter(), after: nil, limit: 1000).map(\.seq)
+            #expect(seqs == Array(1...written))
+        }
+    }
 
     @Test(.enabled(if: PostgresServer.shouldRun))
     func oneIdempotencyKeyFromTwoProcessesMakesOneJob() async throws {
@@ -203,6 +224,36 @@ import Testing
                 let counts = try await first.countsByType()
                 #expect(counts["bulk"] == [.running: 500])
             }
+        }
+    }
+
+    /// A type's concurrency cap holds across processes: eight workers on four ledgers lease at once,
+    /// and no more than the cap ever run.
+    @Test(.enabled(if: PostgresServer.shouldRun))
+    func aConcurrencyCapHoldsAcrossProcesses() async throws {
+        try await withStore(.postgres) { store, handle in
+            _ = try await store.submit(Array(repeating: Sample.submission("bulk", tags: []), count: 40), now: 1000)
+            try await handle.withLedgers(4) { ledgers in
+                let limits = LeaseLimits(concurrency: ["bulk": 5])
+                let leased = try await withThrowingTaskGroup(of: Int.self) { group in
+                    for worker in 0..<8 {
+                        let ledger = ledgers[worker % ledgers.count]
+                        group.addTask {
+                            var count = 0
+                            for _ in 0..<5 {
+                                count += try await ledger.lease(
+                                    types: ["bulk"], workerID: "w\(worker)", limit: 3, leaseMilliseconds: 600_000, limits: limits, now: 2000
+                                ).count
+                            }
+                            return count
+                        }
+                    }
+                    return try await group.reduce(0, +)
+                }
+                #expect(leased == 5, "\(leased) leased under a cap of 5")
+            }
+            let counts = try await store.countsByType()
+            #expect(counts["bulk"]?[.running] == 5)
         }
     }
 

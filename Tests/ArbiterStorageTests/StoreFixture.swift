@@ -3,7 +3,6 @@ import ArbiterPostgres
 import ArbiterStorage
 import ArbiterTesting
 import Foundation
-import Synchronization
 import Testing
 
 /// The stores the conformance suite runs against: every `StoreConformance…` test takes one of these.
@@ -127,6 +126,26 @@ struct StoreHandle: Sendable {
         try await Self.run(ledger, self, { ledger, _ in try await body(ledger) })
     }
 
+    /// Runs `body` with `count` more ledgers on the same store (on PostgreSQL, each with its own
+    /// connections, standing in for as many processes), and closes them all.
+    func withLedgers(_ count: Int, _ body: ([Ledger]) async throws -> Void) async throws {
+        var ledgers: [Ledger] = []
+        do {
+            for _ in 0..<count {
+                switch self.location {
+                case .sqlite(let path): ledgers.append(try Ledger.sqlite(path: path))
+                case .postgres(let server, let database):
+                    ledgers.append(try await PostgresStore.ledger(url: SharedPostgres.url(server, database), options: LedgerOptions()))
+                }
+            }
+            try await body(ledgers)
+        } catch {
+            for ledger in ledgers { try? await ledger.close() }
+            throw error
+        }
+        for ledger in ledgers { try await ledger.close() }
+    }
+
     /// Runs `body` and closes `ledger` whether or not it threw.
     static func run(_ ledger: Ledger, _ handle: StoreHandle, _ body: (Ledger, StoreHandle) async throws -> Void) async throws {
         do {
@@ -139,62 +158,9 @@ struct StoreHandle: Sendable {
     }
 }
 
-/// The PostgreSQL server this test process shares: started by the first test that needs it, each
-/// test in a database of its own, stopped when the process exits (a process that crashes leaves it
-/// running in its temporary directory).
-enum SharedPostgres {
-    private static let starting = Mutex<Task<PostgresServer, any Error>?>(nil)
-    private static let running = Mutex<PostgresServer?>(nil)
-    /// Tests on PostgreSQL at once: each ledger holds a pool of connections, and the server takes
-    /// 100 in all.
+extension SharedPostgres {
+    /// Tests on PostgreSQL at once: each ledger holds a pool of connections and a listener.
     static let budget = ConnectionBudget(slots: 6)
-
-    static func server() async throws -> PostgresServer {
-        let task = self.starting.withLock { starting in
-            if let starting { return starting }
-            let task = Task<PostgresServer, any Error> {
-                let server = try await PostgresServer.start()
-                SharedPostgres.running.withLock { $0 = server }
-                atexit { SharedPostgres.stopAtExit() }
-                return server
-            }
-            starting = task
-            return task
-        }
-        return try await task.value
-    }
-
-    private static func stopAtExit() {
-        let server = self.running.withLock { running in
-            defer { running = nil }
-            return running
-        }
-        server?.stop()
-    }
-
-    static func url(_ server: PostgresServer, _ database: String) -> String {
-        "postgresql://postgres@127.0.0.1:\(server.port)/\(database)"
-    }
-
-    static func createDatabase(on server: PostgresServer) throws -> String {
-        let database = "t_" + String(UInt64.random(in: 0 ... .max), radix: 16)
-        _ = try self.psql(server, database: "postgres", ["-c", "CREATE DATABASE \(database)"])
-        return database
-    }
-
-    /// Drops a test's database, ending any connection a test left open.
-    static func dropDatabase(_ database: String, on server: PostgresServer) {
-        _ = try? self.psql(server, database: "postgres", ["-c", "DROP DATABASE IF EXISTS \(database) WITH (FORCE)"])
-    }
-
-    /// Runs `psql` on `database` (a later `-d` overrides the `postgres` the server passes).
-    /// - Returns: What it printed.
-    /// - Throws: ``TestingError`` with that output when it fails.
-    static func psql(_ server: PostgresServer, database: String, _ arguments: [String]) throws -> String {
-        let (status, output) = try server.psql(["-d", database] + arguments)
-        guard status == 0 else { throw TestingError("psql on \(database) failed (\(status)): \(output)") }
-        return output
-    }
 }
 
 /// A counting semaphore for tests: at most `slots` holders at once, the rest wait in order.

@@ -3,8 +3,10 @@ import ArbiterTesting
 import Foundation
 
 /// Runs Arbiter (daemon + 2 worker processes over WebSocket, SQLite, durable commits) and pgqueuer
-/// (2 consumer processes, PostgreSQL 15, fsync and synchronous_commit on) through the same two
-/// measurements in one run, and prints both with their ratio. With `--consent` it instead runs Arbiter
+/// (2 consumer processes, PostgreSQL 15 as ``PostgresServer`` starts it, fsync off) through the same two
+/// measurements in one run, and prints both with their ratio. With `--store postgres` Arbiter keeps its
+/// jobs on the PostgreSQL cluster pgqueuer runs on, with durable settings, and the CPU time per job of
+/// each part is printed too (``Driver/runPostgresComparison()``). With `--consent` it instead runs Arbiter
 /// three ways in one run — bare (no audit log, no consent), as shipped (audit log), and gated (audit
 /// log and a consent-gated job type whose every job carries a user's credential) — and prints the
 /// overhead of each over the bare run.
@@ -19,6 +21,14 @@ struct Driver {
         case gated
     }
 
+    /// Where Arbiter keeps its jobs in the comparison with pgqueuer.
+    enum Store: String {
+        /// The embedded SQLite file in the daemon's data directory.
+        case sqlite
+        /// A database of its own on the PostgreSQL cluster pgqueuer runs on.
+        case postgres
+    }
+
     struct Options {
         var jobs = 50_000
         var rate = 1000
@@ -28,6 +38,8 @@ struct Driver {
         var pgqueuerScript = "Benchmarks/pgqueuer/pgq_bench.py"
         var consent = false
         var modes: [Mode] = [.bare, .audited, .gated]
+        /// `nil` when `--store` named neither store.
+        var store: Store? = .sqlite
 
         init(arguments: [String]) {
             var iterator = arguments.makeIterator()
@@ -41,6 +53,7 @@ struct Driver {
                 case "--pgqueuer-script": self.pgqueuerScript = iterator.next() ?? self.pgqueuerScript
                 case "--consent": self.consent = true
                 case "--modes": self.modes = (iterator.next() ?? "").split(separator: ",").compactMap { Mode(rawValue: String($0)) }
+                case "--store": self.store = Store(rawValue: iterator.next() ?? "")
                 default: break
                 }
             }
@@ -51,26 +64,44 @@ struct Driver {
         var drainPerSecond: Double
         var p50: Double
         var p99: Double
+        /// Measured with `--store postgres` only.
+        var drainCPU: CPUPerJob? = nil
+        var latencyCPU: CPUPerJob? = nil
+
+        /// The result line, after a label padded to line up (`"arbiter:  "`, `"pgqueuer: "`).
+        func line(_ label: String) -> String {
+            label + String(format: "drain %.0f jobs/s, submit→start p50 %.2f ms, p99 %.2f ms", self.drainPerSecond, self.p50, self.p99)
+        }
     }
 
     let options: Options
 
     func run() async throws {
+        guard let store = self.options.store else { throw TestingError("--store expects sqlite or postgres") }
         if self.options.consent {
+            guard store == .sqlite else { throw TestingError("--consent compares Arbiter on SQLite only; leave out --store postgres") }
             try await self.runConsentComparison()
             return
         }
+        if store == .postgres {
+            try await self.runPostgresComparison()
+            return
+        }
         let arbiter = try await self.measureArbiter(.audited)
-        print(String(format: "arbiter:  drain %.0f jobs/s, submit→start p50 %.2f ms, p99 %.2f ms", arbiter.drainPerSecond, arbiter.p50, arbiter.p99))
+        print(arbiter.line("arbiter:  "))
         guard let python = self.options.python else {
             print("pgqueuer: skipped (no --python)")
             return
         }
         let pgqueuer = try await self.measurePgqueuer(python: python)
-        print(String(format: "pgqueuer: drain %.0f jobs/s, submit→start p50 %.2f ms, p99 %.2f ms", pgqueuer.drainPerSecond, pgqueuer.p50, pgqueuer.p99))
-        print(String(
+        print(pgqueuer.line("pgqueuer: "))
+        print(Self.ratioLine(arbiter, pgqueuer))
+    }
+
+    static func ratioLine(_ arbiter: Figures, _ pgqueuer: Figures) -> String {
+        String(
             format: "ratio (arbiter / pgqueuer): drain %.2f×; p99 latency %.2f× (lower is better)", arbiter.drainPerSecond / pgqueuer.drainPerSecond,
-            arbiter.p99 / pgqueuer.p99))
+            arbiter.p99 / pgqueuer.p99)
     }
 
     func runConsentComparison() async throws {
@@ -147,13 +178,7 @@ struct Driver {
         let before = try await session.succeeded()
         let submitted = try await self.offerLoad(session)
         try await self.waitUntil("the offered jobs are done", timeout: .seconds(120)) { try await session.succeeded() >= before + submitted }
-        var latencies: [Double] = []
-        for worker in workers {
-            await worker.process.stop()
-            let text = (try? String(contentsOfFile: worker.output, encoding: .utf8)) ?? ""
-            latencies += text.split(separator: "\n").compactMap { Double($0) }
-        }
-        latencies.sort()
+        let latencies = await self.stopReadingLatencies(workers)
         log("arbiter: \(latencies.count) latency samples")
         return Figures(
             drainPerSecond: Double(self.options.jobs) / drainSeconds, p50: Self.percentile(latencies, 50), p99: Self.percentile(latencies, 99))
@@ -175,6 +200,17 @@ struct Driver {
         }
     }
 
+    /// Stops the workers and returns the submit→start latencies they recorded, in milliseconds, ascending.
+    func stopReadingLatencies(_ workers: [Worker]) async -> [Double] {
+        var latencies: [Double] = []
+        for worker in workers {
+            await worker.process.stop()
+            let text = (try? String(contentsOfFile: worker.output, encoding: .utf8)) ?? ""
+            latencies += text.split(separator: "\n").compactMap { Double($0) }
+        }
+        return latencies.sorted()
+    }
+
     func offerLoad(_ session: Session) async throws -> Int {
         let ticks = self.options.seconds * 100
         let perTick = max(1, self.options.rate / 100)
@@ -189,8 +225,10 @@ struct Driver {
         return ticks * perTick
     }
 
-    func waitUntil(_ what: String, timeout: Duration = .seconds(60), _ condition: () async throws -> Bool) async throws {
-        try await Polling.until(what, timeout: timeout, interval: .milliseconds(10), condition)
+    func waitUntil(
+        _ what: String, timeout: Duration = .seconds(60), interval: Duration = .milliseconds(10), _ condition: () async throws -> Bool
+    ) async throws {
+        try await Polling.until(what, timeout: timeout, interval: interval, condition)
     }
 
     static func percentile(_ sorted: [Double], _ p: Double) -> Double {
@@ -206,12 +244,20 @@ struct Driver {
         defer { postgres.stop() }
         let dsn = "postgresql://postgres@127.0.0.1:\(postgres.port)/postgres"
         log("pgqueuer: running \(self.options.pgqueuerScript) against PostgreSQL on port \(postgres.port)")
+        let report = try self.runPgqueuerScript(python: python, dsn: dsn)
+        return Self.figures(pgqueuer: report)
+    }
+
+    /// Runs the pgqueuer script against `dsn` and returns its report's drain and latency sections.
+    /// - Parameter extraArguments: Added after the ones every run passes.
+    func runPgqueuerScript(python: String, dsn: String, extraArguments: [String] = []) throws -> (drain: [String: Any], latency: [String: Any]) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: python)
-        process.arguments = [
+        let arguments = [
             self.options.pgqueuerScript, dsn, "--jobs", String(self.options.jobs), "--consumers", "2", "--batch-size", "100", "--rate",
             String(self.options.rate), "--duration", String(self.options.seconds),
         ]
+        process.arguments = arguments + extraArguments
         let output = Pipe()
         process.standardOutput = output
         try process.run()
@@ -222,6 +268,11 @@ struct Driver {
         else {
             throw TestingError("the pgqueuer benchmark failed (status \(process.terminationStatus))")
         }
+        return (drain, latency)
+    }
+
+    static func figures(pgqueuer report: (drain: [String: Any], latency: [String: Any])) -> Figures {
+        let (drain, latency) = report
         return Figures(
             drainPerSecond: (drain["drain_jobs_per_s"] as? NSNumber)?.doubleValue ?? .nan,
             p50: (latency["submit_to_start_p50_ms"] as? NSNumber)?.doubleValue ?? .nan,

@@ -33,18 +33,24 @@ public final class TokenVerifier: BearerVerifier {
     public func verify(_ credential: String) async -> Result<Principal, AuthFailure> {
         let hash = APITokenCodec.hash(credential)
         let now = ContinuousClock.now
-        var record = self.cache.withLock { cache in cache[hash].flatMap { now - $0.fetched < self.ttl ? $0.record : nil } }
+        let cached = self.cache.withLock { cache in cache[hash] }
+        var record = cached.flatMap { now - $0.fetched < self.ttl ? $0.record : nil }
         if record == nil {
             do {
                 record = try await self.store.token(hash: hash)
-            } catch {
-                return .failure(AuthFailure("store_error", "the token could not be checked; try again"))
-            }
-            if let record {
-                self.cache.withLock { cache in
-                    if cache.count > 10_000 { cache.removeAll() }
-                    cache[hash] = (record, now)
+                if let record {
+                    self.cache.withLock { cache in
+                        if cache.count > 10_000 { cache.removeAll() }
+                        cache[hash] = (record, now)
+                    }
                 }
+            } catch {
+                // The store cannot be read: a token this process checked before still stands (a
+                // revocation made here forgets it at once), so an operator can still see why.
+                guard let known = cached?.record else {
+                    return .failure(AuthFailure("store_error", "the token could not be checked; try again"))
+                }
+                record = known
             }
         }
         guard let record else { return .failure(AuthFailure("unknown_token", "the bearer token is not known")) }

@@ -22,7 +22,8 @@ public protocol StoreTransaction {
     /// oldest `run_at`, then the smallest id; at most `limit`. Where the store has row locks the rows
     /// are locked for this transaction and rows locked by others are skipped.
     func leasableJobs(types: [String], limit: Int) throws -> [JobRecord]
-    /// How many jobs of each of these types are running.
+    /// How many jobs of each of these types are running, counted so that no other transaction leases
+    /// until this one ends (a per-type cap then holds across processes).
     func runningCounts(types: [String]) throws -> [String: Int]
     /// Running jobs whose lease ends at or before `now`, the earliest first, at most `limit`.
     func expiredLeases(now: Int64, limit: Int) throws -> [JobRecord]

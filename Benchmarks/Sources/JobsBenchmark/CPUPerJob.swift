@@ -1,0 +1,54 @@
+import Foundation
+
+/// CPU time per job over one measured phase, in microseconds, by where it was spent. The driver's own
+/// time (submitting, polling) is not in it, nor is pgqueuer's producer's.
+struct CPUPerJob {
+    /// The Arbiter daemon; `nil` for pgqueuer, which has none.
+    var daemon: Double?
+    /// The worker processes (Arbiter) or the consumer processes (pgqueuer).
+    var workers: Double
+    /// Every process of the PostgreSQL cluster.
+    var postgres: Double
+
+    var total: Double { (self.daemon ?? 0) + self.workers + self.postgres }
+
+    /// Each part's CPU seconds so far, at one instant.
+    struct Reading {
+        var daemon: Double
+        var workers: Double
+        var postgres: Double
+
+        /// Reads the daemon, the workers and the PostgreSQL server now.
+        static func now(daemon: Int32, workers: [Int32], postmaster: Int32) -> Reading {
+            Reading(
+                daemon: ProcessCPU.seconds([daemon]), workers: ProcessCPU.seconds(workers), postgres: ProcessCPU.serverSeconds(postmaster: postmaster))
+        }
+    }
+
+    init(daemon: Double?, workers: Double, postgres: Double) {
+        self.daemon = daemon
+        self.workers = workers
+        self.postgres = postgres
+    }
+
+    /// What was used between two readings, divided among `jobs`.
+    init(from start: Reading, to end: Reading, jobs: Int) {
+        let microsecondsPerJob = 1e6 / Double(max(jobs, 1))
+        self.init(
+            daemon: (end.daemon - start.daemon) * microsecondsPerJob, workers: (end.workers - start.workers) * microsecondsPerJob,
+            postgres: (end.postgres - start.postgres) * microsecondsPerJob)
+    }
+
+    /// `daemon 120.5 µs, workers 40.2 µs, postgres 95.0 µs; total 255.7 µs`, the workers under `workersName`.
+    func summary(workersName: String) -> String {
+        var parts: [String] = []
+        if let daemon = self.daemon { parts.append("daemon " + Self.microseconds(daemon)) }
+        parts.append("\(workersName) " + Self.microseconds(self.workers))
+        parts.append("postgres " + Self.microseconds(self.postgres))
+        return parts.joined(separator: ", ") + "; total " + Self.microseconds(self.total)
+    }
+
+    private static func microseconds(_ value: Double) -> String {
+        String(format: "%.1f µs", value)
+    }
+}
