@@ -117,11 +117,18 @@ struct PostgresTransaction: StoreTransaction {
 
     func leasableJobs(types: [String], limit: Int) throws -> [JobRecord] {
         guard !types.isEmpty, limit > 0 else { return [] }
+        // One index scan per type (jobs_dispatch gives each type's order), merged: `type = ANY(…)`
+        // over the whole queue would read and sort every queued job on each lease. Each type locks at
+        // most `limit` rows; those not returned stay locked until the commit, skipped by others.
         return try self.query(
             """
-            SELECT \(PostgresJobRow.columns) FROM jobs WHERE state = 'queued' AND type = ANY($1::text[])
-                AND type NOT IN (SELECT type FROM job_type_state WHERE paused)
-            ORDER BY priority DESC, run_at, id LIMIT $2\(self.forUpdateSkipLocked)
+            SELECT leasable.* FROM unnest($1::text[]) AS wanted(job_type)
+            CROSS JOIN LATERAL (
+                SELECT \(PostgresJobRow.columns) FROM jobs WHERE state = 'queued' AND jobs.type = wanted.job_type
+                ORDER BY priority DESC, run_at, id LIMIT $2\(self.forUpdateSkipLocked)
+            ) AS leasable
+            WHERE wanted.job_type NOT IN (SELECT type FROM job_type_state WHERE paused)
+            ORDER BY leasable.priority DESC, leasable.run_at, leasable.id LIMIT $2
             """,
             [.text(PostgresArrayLiteral.encode(types)), .int64(Int64(limit))]
         ).map(PostgresJobRow.decode)

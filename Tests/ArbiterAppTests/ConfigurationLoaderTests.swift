@@ -63,7 +63,7 @@ import Testing
         let topLevel = self.failure("lisen: 1.2.3.4:5\n")
         #expect(topLevel.contains("arbiter.yaml:1:1: lisen: unknown key (did you mean listen?)"), "\(topLevel)")
         let far = self.failure("bogus_section: 1\n")
-        #expect(far.contains("valid keys here: listen, data_dir, store, log, shutdown, metrics, workers, limits, job_types"), "\(far)")
+        #expect(far.contains("valid keys here: listen, data_dir, store, store_pool_size, log, shutdown, metrics, workers, limits, job_types"), "\(far)")
     }
 
     @Test func wrongTypesAndBadValuesNameTheKey() {

@@ -3,7 +3,7 @@ import ArbiterTesting
 import Foundation
 
 /// Runs Arbiter (daemon + 2 worker processes over WebSocket, SQLite, durable commits) and pgqueuer
-/// (2 consumer processes, PostgreSQL 15 as ``PostgresServer`` starts it, fsync off) through the same two
+/// (2 consumer processes, PostgreSQL 15 with fsync and synchronous_commit on) through the same two
 /// measurements in one run, and prints both with their ratio. With `--store postgres` Arbiter keeps its
 /// jobs on the PostgreSQL cluster pgqueuer runs on, with durable settings, and the CPU time per job of
 /// each part is printed too (``Driver/runPostgresComparison()``). With `--consent` it instead runs Arbiter
@@ -240,10 +240,11 @@ struct Driver {
     // MARK: pgqueuer
 
     func measurePgqueuer(python: String) async throws -> Figures {
-        let postgres = try await PostgresServer.start()
+        // Durable, as Arbiter's SQLite is (synchronous = FULL): fsync and synchronous_commit on.
+        let postgres = try DurablePostgresCluster.start()
         defer { postgres.stop() }
-        let dsn = "postgresql://postgres@127.0.0.1:\(postgres.port)/postgres"
-        log("pgqueuer: running \(self.options.pgqueuerScript) against PostgreSQL on port \(postgres.port)")
+        let dsn = postgres.url(database: "postgres")
+        log("pgqueuer: running \(self.options.pgqueuerScript) against PostgreSQL on port \(postgres.port) (fsync on)")
         let report = try self.runPgqueuerScript(python: python, dsn: dsn)
         return Self.figures(pgqueuer: report)
     }

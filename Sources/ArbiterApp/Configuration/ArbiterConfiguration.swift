@@ -13,6 +13,8 @@ public struct ArbiterConfiguration: Sendable, Equatable {
     public var dataDirectory = "./data"
     /// Where jobs are kept: SQLite in the data directory unless a PostgreSQL database is named.
     public var store: StoreLocation = .sqlite
+    /// Connections the PostgreSQL store opens at most (reads and group commits share them).
+    public var storePoolSize = 4
     /// Minimum level of log events written.
     public var logLevel: Logger.Level = .info
     /// How log events are written on stderr.

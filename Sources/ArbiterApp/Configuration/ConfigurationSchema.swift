@@ -87,6 +87,18 @@ enum ConfigurationSchema {
             render: { config, _ in "\(config.store)" }
         ),
         ConfigField(
+            path: "store_pool_size", summary: "connections the PostgreSQL store opens at most (reads and group commits share them)", flag: nil,
+            isList: false,
+            apply: { config, value, _ in
+                scalar(value) { text in
+                    guard let size = Int(text), (1...1000).contains(size) else { return "expected a whole number from 1 to 1000" }
+                    config.storePoolSize = size
+                    return nil
+                }
+            },
+            render: { config, _ in "\(config.storePoolSize)" }
+        ),
+        ConfigField(
             path: "log.level", summary: "trace, debug, info, notice, warning, error or critical", flag: "--log-level", isList: false,
             apply: { config, value, _ in
                 scalar(value) { text in

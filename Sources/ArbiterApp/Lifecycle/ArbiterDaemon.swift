@@ -53,7 +53,8 @@ public struct ArbiterDaemon: Sendable {
         }
         let dataDirectory = DataDirectory(path: configuration.dataDirectory)
         try dataDirectory.prepare()
-        let store = StoreMigration(dataDirectory: configuration.dataDirectory, location: configuration.store)
+        var store = StoreMigration(dataDirectory: configuration.dataDirectory, location: configuration.store)
+        store.poolSize = configuration.storePoolSize
         let migrated: MigrationReport
         do {
             migrated = try await store.run()

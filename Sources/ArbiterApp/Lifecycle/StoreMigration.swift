@@ -12,6 +12,8 @@ public struct StoreMigration: Sendable {
     public let location: StoreLocation
     /// The SQLite file (used when the location is `sqlite`).
     public let path: String
+    /// Connections a PostgreSQL store opens at most.
+    public var poolSize = 4
 
     /// - Parameters:
     ///   - dataDirectory: The configured data directory.
@@ -56,7 +58,7 @@ public struct StoreMigration: Sendable {
         case .sqlite:
             return try Ledger.sqlite(path: self.path, options: options, onCommit: onCommit)
         case .postgres(let conninfo):
-            return try Ledger.postgres(configuration: PostgresConfiguration(conninfo), options: options, observer: observer)
+            return try Ledger.postgres(configuration: PostgresConfiguration(conninfo, poolSize: self.poolSize), options: options, observer: observer)
         }
     }
 
