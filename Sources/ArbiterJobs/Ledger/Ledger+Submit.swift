@@ -4,10 +4,9 @@ import ArbiterCore
 extension Ledger {
     public func submit(_ submissions: [JobSubmission], now: Int64, thenLease request: LeaseRequest?) async throws -> JobSubmitResult {
         try await self.write(now: now) { transaction, audit, gate in
-            let outcomes = try transaction.atomically {
-                try submissions.enumerated().map { index, submission in
-                    try Self.insert(submission, index: index, now: now, transaction, audit, gate)
-                }
+            // A refusal of any one fails the operation, and its savepoint undoes the others.
+            let outcomes = try submissions.enumerated().map { index, submission in
+                try Self.insert(submission, index: index, now: now, transaction, audit, gate)
             }
             let queued = Set(outcomes.compactMap { outcome -> String? in
                 guard case .created(let job) = outcome, job.state == .queued else { return nil }

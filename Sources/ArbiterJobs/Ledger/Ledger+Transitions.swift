@@ -147,61 +147,58 @@ extension Ledger {
     private static func complete(
         _ id: String, token: Int64, result: String?, now: Int64, _ transaction: any StoreTransaction, _ audit: AuditTrail
     ) throws -> JobRecord {
-        try transaction.atomically {
-            let job = try Self.leasedJob(id, token: token, transaction)
-            var lifecycle = job.lifecycle
-            _ = try lifecycle.apply(.succeeded)
-            var done = job
-            done.state = .succeeded
-            done.result = result
-            done.lease = nil
-            done.finishedAt = now
-            done.updatedAt = now
-            try transaction.updateJob(done, from: job)
-            try transaction.finishAttempt(jobID: id, token: job.lease?.token ?? 0, outcome: "succeeded", error: nil, at: now)
-            try audit.record("job.succeeded", "job", id, [("worker_id", job.lease?.workerID ?? ""), ("attempt", String(job.attempt))])
-            return done
-        }
+        // Every refusal is thrown before the first write, so a refused report in a batch changes
+        // nothing and needs no savepoint of its own; anything thrown after fails the whole operation.
+        let job = try Self.leasedJob(id, token: token, transaction)
+        var lifecycle = job.lifecycle
+        _ = try lifecycle.apply(.succeeded)
+        var done = job
+        done.state = .succeeded
+        done.result = result
+        done.lease = nil
+        done.finishedAt = now
+        done.updatedAt = now
+        try transaction.updateJob(done, from: job)
+        try transaction.finishAttempt(jobID: id, token: job.lease?.token ?? 0, outcome: "succeeded", error: nil, at: now)
+        try audit.record("job.succeeded", "job", id, [("worker_id", job.lease?.workerID ?? ""), ("attempt", String(job.attempt))])
+        return done
     }
 
     private static func fail(
         _ id: String, token: Int64, error: String, retryDelay: (JobRecord) -> Int64, now: Int64, _ transaction: any StoreTransaction,
         _ audit: AuditTrail
     ) throws -> JobRecord {
-        try transaction.atomically {
-            let job = try Self.leasedJob(id, token: token, transaction)
-            var lifecycle = job.lifecycle
-            _ = try lifecycle.apply(.failed)
-            let dead = lifecycle.state == .dead
-            var failed = job
-            failed.state = lifecycle.state
-            failed.runAt = dead ? job.runAt : now + max(retryDelay(job), 0)
-            failed.lastError = error
-            failed.lease = nil
-            failed.finishedAt = dead ? now : nil
-            failed.updatedAt = now
-            if failed.state == .queued { failed.queuedAt = now }
-            try transaction.updateJob(failed, from: job)
-            try transaction.finishAttempt(jobID: id, token: job.lease?.token ?? 0, outcome: "failed", error: error, at: now)
-            // The worker's error text stays in the job, not the audit log: it may carry anything.
-            try audit.record(
-                "job.failed", "job", id,
-                [("worker_id", job.lease?.workerID ?? ""), ("attempt", String(job.attempt)), ("state", lifecycle.state.rawValue)])
-            return failed
-        }
+        // As for a completion: every refusal comes before the first write.
+        let job = try Self.leasedJob(id, token: token, transaction)
+        var lifecycle = job.lifecycle
+        _ = try lifecycle.apply(.failed)
+        let dead = lifecycle.state == .dead
+        var failed = job
+        failed.state = lifecycle.state
+        failed.runAt = dead ? job.runAt : now + max(retryDelay(job), 0)
+        failed.lastError = error
+        failed.lease = nil
+        failed.finishedAt = dead ? now : nil
+        failed.updatedAt = now
+        if failed.state == .queued { failed.queuedAt = now }
+        try transaction.updateJob(failed, from: job)
+        try transaction.finishAttempt(jobID: id, token: job.lease?.token ?? 0, outcome: "failed", error: error, at: now)
+        // The worker's error text stays in the job, not the audit log: it may carry anything.
+        try audit.record(
+            "job.failed", "job", id,
+            [("worker_id", job.lease?.workerID ?? ""), ("attempt", String(job.attempt)), ("state", lifecycle.state.rawValue)])
+        return failed
     }
 
     /// A progress report: liveness, not a change of state, so it is not audited.
     private static func extendLease(_ id: String, token: Int64, leaseMilliseconds: Int64, now: Int64, _ transaction: any StoreTransaction) throws -> JobRecord {
-        try transaction.atomically {
-            let job = try Self.leasedJob(id, token: token, transaction)
-            var extended = job
-            extended.lease?.expiresAt = now + leaseMilliseconds
-            extended.updatedAt = now
-            try transaction.updateJob(extended, from: job)
-            if let worker = job.lease?.workerID { try transaction.touchWorker(id: worker, at: now) }
-            return extended
-        }
+        let job = try Self.leasedJob(id, token: token, transaction)
+        var extended = job
+        extended.lease?.expiresAt = now + leaseMilliseconds
+        extended.updatedAt = now
+        try transaction.updateJob(extended, from: job)
+        if let worker = job.lease?.workerID { try transaction.touchWorker(id: worker, at: now) }
+        return extended
     }
 
     // MARK: Helpers
