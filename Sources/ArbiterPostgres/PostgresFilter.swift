@@ -1,3 +1,5 @@
+import ArbiterJobs
+
 /// A `WHERE` clause built from optional conditions, with its bound values in order. Conditions are
 /// written with `?` for each value; each becomes the next `$n`.
 struct PostgresFilter {
@@ -23,6 +25,13 @@ struct PostgresFilter {
             numbered += "$\(self.parameters.count)"
         }
         self.conditions.append(numbered)
+    }
+
+    /// The conditions a listing means (see ``StoreConditions``), each `?` numbered in turn.
+    init(_ conditions: StoreConditions) {
+        for condition in conditions.conditions {
+            self.add(condition.sql, values: condition.values.map(PostgresValue.init))
+        }
     }
 
     /// `WHERE a AND b`, or nothing.

@@ -49,14 +49,7 @@ extension PostgresTransaction {
     }
 
     func auditEntries(_ filter: AuditFilter, after cursor: Int64?, limit: Int) throws -> [AuditEntry] {
-        var conditions = PostgresFilter()
-        conditions.add("actor = ?", filter.actor.map { .text($0) })
-        conditions.add("action = ?", filter.action.map { .text($0) })
-        conditions.add("subject_type = ?", filter.subjectType.map { .text($0) })
-        conditions.add("subject_id = ?", filter.subjectID.map { .text($0) })
-        conditions.add("at >= ?", filter.since.map { .int64($0) })
-        conditions.add("at < ?", filter.until.map { .int64($0) })
-        conditions.add("seq > ?", cursor.map { .int64($0) })
+        let conditions = PostgresFilter(.auditEntries(filter, after: cursor))
         let (sql, bound) = conditions.page(Self.auditColumns, from: "audit_logs", orderBy: "seq", limit: limit)
         return try self.query(sql, bound).map(Self.decodeAudit)
     }

@@ -14,17 +14,7 @@ extension PostgresTransaction {
     }
 
     func consents(_ filter: ConsentFilter, after cursor: String?, limit: Int, now: Int64) throws -> [ConsentRecord] {
-        var conditions = PostgresFilter()
-        conditions.add("user_id = ?", filter.userID.map { .text($0) })
-        conditions.add("scope = ?", filter.scope.map { .text($0) })
-        switch filter.status {
-        case .granted?: conditions.add("revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ?)", .int64(now))
-        case .expired?: conditions.add("revoked_at IS NULL AND expires_at <= ?", .int64(now))
-        case .revoked?: conditions.add("revoked_at IS NOT NULL", values: [])
-        case .denied?: conditions.add("FALSE", values: [])
-        case nil: break
-        }
-        conditions.add("id > ?", cursor.map { .text($0) })
+        let conditions = PostgresFilter(.consents(filter, after: cursor, now: now, never: "FALSE"))
         let (sql, bound) = conditions.page(Self.consentColumns, from: "user_consents", orderBy: "id", limit: limit)
         return try self.query(sql, bound).map(Self.decodeConsent)
     }

@@ -179,16 +179,8 @@ struct PostgresTransaction: StoreTransaction {
     }
 
     func jobs(_ filter: JobFilter, after cursor: String?, limit: Int) throws -> [JobRecord] {
-        var conditions = PostgresFilter()
-        conditions.add("state = ?", filter.state.map { .text($0.rawValue) })
-        conditions.add("type = ?", filter.type.map { .text($0) })
-        conditions.add("user_id = ?", filter.userID.map { .text($0) })
         // `@>` rather than `= ANY(tags)`: the GIN index on tags answers it.
-        conditions.add("tags @> ARRAY[?]::text[]", filter.tag.map { .text($0) })
-        conditions.add("created_at >= ?", filter.createdAfter.map { .int64($0) })
-        conditions.add("created_at < ?", filter.createdBefore.map { .int64($0) })
-        conditions.add("lease_worker_id = ?", filter.leaseWorkerID.map { .text($0) })
-        conditions.add("id > ?", cursor.map { .text($0) })
+        let conditions = PostgresFilter(.jobs(filter, after: cursor, tagCondition: "tags @> ARRAY[?]::text[]"))
         let (sql, bound) = conditions.page(PostgresJobRow.columns, from: "jobs", orderBy: "id", limit: limit)
         return try self.query(sql, bound).map(PostgresJobRow.decode)
     }

@@ -30,14 +30,7 @@ extension SQLiteTransaction {
     }
 
     func auditEntries(_ filter: AuditFilter, after cursor: Int64?, limit: Int) throws -> [AuditEntry] {
-        var conditions = SQLFilter()
-        conditions.add("actor = ?", filter.actor.map { .text($0) })
-        conditions.add("action = ?", filter.action.map { .text($0) })
-        conditions.add("subject_type = ?", filter.subjectType.map { .text($0) })
-        conditions.add("subject_id = ?", filter.subjectID.map { .text($0) })
-        conditions.add("at >= ?", filter.since.map { .integer($0) })
-        conditions.add("at < ?", filter.until.map { .integer($0) })
-        conditions.add("seq > ?", cursor.map { .integer($0) })
+        let conditions = SQLFilter(.auditEntries(filter, after: cursor))
         let (sql, bound) = conditions.page(Self.auditColumns, from: "audit_logs", orderBy: "seq", limit: limit)
         return try self.connection.query(sql, bound).map(Self.decodeAudit)
     }

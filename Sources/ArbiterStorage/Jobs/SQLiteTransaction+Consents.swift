@@ -12,17 +12,7 @@ extension SQLiteTransaction {
     }
 
     func consents(_ filter: ConsentFilter, after cursor: String?, limit: Int, now: Int64) throws -> [ConsentRecord] {
-        var conditions = SQLFilter()
-        conditions.add("user_id = ?", filter.userID.map { .text($0) })
-        conditions.add("scope = ?", filter.scope.map { .text($0) })
-        switch filter.status {
-        case .granted?: conditions.add("revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ?)", .integer(now))
-        case .expired?: conditions.add("revoked_at IS NULL AND expires_at <= ?", .integer(now))
-        case .revoked?: conditions.add("revoked_at IS NOT NULL", values: [])
-        case .denied?: conditions.add("0", values: [])
-        case nil: break
-        }
-        conditions.add("id > ?", cursor.map { .text($0) })
+        let conditions = SQLFilter(.consents(filter, after: cursor, now: now, never: "0"))
         let (sql, bound) = conditions.page(ConsentRow.columns, from: "user_consents", orderBy: "id", limit: limit)
         return try self.connection.query(sql, bound).map(ConsentRow.decode)
     }

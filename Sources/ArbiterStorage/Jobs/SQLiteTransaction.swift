@@ -93,15 +93,8 @@ struct SQLiteTransaction: StoreTransaction {
     }
 
     func jobs(_ filter: JobFilter, after cursor: String?, limit: Int) throws -> [JobRecord] {
-        var conditions = SQLFilter()
-        conditions.add("state = ?", filter.state.map { .text($0.rawValue) })
-        conditions.add("type = ?", filter.type.map { .text($0) })
-        conditions.add("user_id = ?", filter.userID.map { .text($0) })
-        conditions.add("EXISTS (SELECT 1 FROM json_each(jobs.tags) WHERE json_each.value = ?)", filter.tag.map { .text($0) })
-        conditions.add("created_at >= ?", filter.createdAfter.map { .integer($0) })
-        conditions.add("created_at < ?", filter.createdBefore.map { .integer($0) })
-        conditions.add("lease_worker_id = ?", filter.leaseWorkerID.map { .text($0) })
-        conditions.add("id > ?", cursor.map { .text($0) })
+        let conditions = SQLFilter(
+            .jobs(filter, after: cursor, tagCondition: "EXISTS (SELECT 1 FROM json_each(jobs.tags) WHERE json_each.value = ?)"))
         let (sql, bound) = conditions.page(JobRow.columns, from: "jobs", orderBy: "id", limit: limit)
         return try self.connection.query(sql, bound).map(JobRow.decode)
     }

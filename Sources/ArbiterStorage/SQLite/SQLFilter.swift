@@ -1,3 +1,5 @@
+import ArbiterJobs
+
 /// A `WHERE` clause built from optional conditions, with its bound values in order.
 struct SQLFilter {
     private var conditions: [String] = []
@@ -14,6 +16,13 @@ struct SQLFilter {
     mutating func add(_ condition: String, values: [SQLiteValue]) {
         self.conditions.append(condition)
         self.parameters += values
+    }
+
+    /// The conditions a listing means (see ``StoreConditions``), with SQLite's `?` placeholders as they are.
+    init(_ conditions: StoreConditions) {
+        for condition in conditions.conditions {
+            self.add(condition.sql, values: condition.values.map(SQLiteValue.init))
+        }
     }
 
     /// `WHERE a AND b`, or nothing.

@@ -1,0 +1,64 @@
+/// What a listing's filter means as SQL conditions, written once for every store: each is a
+/// condition with one `?` per value, ANDed together. A store numbers the placeholders its own way and
+/// supplies what its dialect spells differently (a tag test, the constant false).
+public struct StoreConditions: Sendable {
+    public private(set) var conditions: [(sql: String, values: [StoreValue])] = []
+
+    public init() {}
+
+    /// Adds `sql` (with one `?`) when `value` is set.
+    public mutating func add(_ sql: String, _ value: StoreValue?) {
+        guard let value else { return }
+        self.conditions.append((sql, [value]))
+    }
+
+    /// Adds a condition with its own values (none, or one per `?`).
+    public mutating func add(_ sql: String, values: [StoreValue]) {
+        self.conditions.append((sql, values))
+    }
+
+    /// A page of jobs: `filter`, after `cursor` (ids sort by creation).
+    /// - Parameter tagCondition: The store's test that the `tags` column holds `?`.
+    public static func jobs(_ filter: JobFilter, after cursor: String?, tagCondition: String) -> StoreConditions {
+        var conditions = StoreConditions()
+        conditions.add("state = ?", filter.state.map { .text($0.rawValue) })
+        conditions.add("type = ?", filter.type.map { .text($0) })
+        conditions.add("user_id = ?", filter.userID.map { .text($0) })
+        conditions.add(tagCondition, filter.tag.map { .text($0) })
+        conditions.add("created_at >= ?", filter.createdAfter.map { .integer($0) })
+        conditions.add("created_at < ?", filter.createdBefore.map { .integer($0) })
+        conditions.add("lease_worker_id = ?", filter.leaseWorkerID.map { .text($0) })
+        conditions.add("id > ?", cursor.map { .text($0) })
+        return conditions
+    }
+
+    /// A page of audit entries: `filter`, after entry `cursor`.
+    public static func auditEntries(_ filter: AuditFilter, after cursor: Int64?) -> StoreConditions {
+        var conditions = StoreConditions()
+        conditions.add("actor = ?", filter.actor.map { .text($0) })
+        conditions.add("action = ?", filter.action.map { .text($0) })
+        conditions.add("subject_type = ?", filter.subjectType.map { .text($0) })
+        conditions.add("subject_id = ?", filter.subjectID.map { .text($0) })
+        conditions.add("at >= ?", filter.since.map { .integer($0) })
+        conditions.add("at < ?", filter.until.map { .integer($0) })
+        conditions.add("seq > ?", cursor.map { .integer($0) })
+        return conditions
+    }
+
+    /// A page of consents: `filter` (its status as of `now`), after `cursor`.
+    /// - Parameter never: The store's constant false (a `denied` consent is never stored).
+    public static func consents(_ filter: ConsentFilter, after cursor: String?, now: Int64, never: String) -> StoreConditions {
+        var conditions = StoreConditions()
+        conditions.add("user_id = ?", filter.userID.map { .text($0) })
+        conditions.add("scope = ?", filter.scope.map { .text($0) })
+        switch filter.status {
+        case .granted?: conditions.add("revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ?)", .integer(now))
+        case .expired?: conditions.add("revoked_at IS NULL AND expires_at <= ?", .integer(now))
+        case .revoked?: conditions.add("revoked_at IS NOT NULL", values: [])
+        case .denied?: conditions.add(never, values: [])
+        case nil: break
+        }
+        conditions.add("id > ?", cursor.map { .text($0) })
+        return conditions
+    }
+}
