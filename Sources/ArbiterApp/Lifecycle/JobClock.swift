@@ -18,6 +18,8 @@ struct JobClock: Service {
     let workerTimeout: Duration
     let interval: Duration
     let logger: Logger
+    /// Ticks failed in a row (the store unreachable, say): logged at the 1st, 2nd, 4th… and when they end.
+    let failures = FailureStreak()
 
     func run() async throws {
         let clock = self.scheduler.clock
@@ -56,8 +58,12 @@ struct JobClock: Service {
             if tick.promoted > 0 || !tick.expired.isEmpty {
                 self.logger.debug("job clock", metadata: ["promoted": "\(tick.promoted)", "leases_expired": "\(tick.expired.count)"])
             }
+            let failed = self.failures.succeeded()
+            if failed > 0 { self.logger.notice("job clock ticking again", metadata: ["failed_ticks": "\(failed)"]) }
         } catch {
-            self.logger.error("job clock tick failed", metadata: ["error": "\(error)"])
+            if let count = self.failures.failed() {
+                self.logger.error("job clock tick failed", metadata: ["error": "\(error)", "failed_ticks_in_a_row": "\(count)"])
+            }
         }
     }
 }

@@ -1,7 +1,6 @@
 import ArbiterMetrics
 import ArbiterPostgres
 import Logging
-import Synchronization
 
 /// What the PostgreSQL store's connections do, as metrics and log lines: the pool (in use, open,
 /// waiting, wait time), reconnects, failed connection attempts and failed statements by SQLSTATE class.
@@ -17,7 +16,7 @@ final class StorePoolMetrics: PostgresObserver {
     let commits: StoreMetrics
     let logger: Logger
     /// Connection attempts failed in a row: logged at the 1st, 2nd, 4th, 8th…, not at every retry.
-    private let failuresInARow = Mutex(0)
+    private let failures = FailureStreak()
 
     init(registry: MetricRegistry, logger: Logger, commits: StoreMetrics) throws {
         self.inUse = try registry.gauge("arbiter_store_pool_connections_in_use", help: "PostgreSQL connections lent to store operations now.")
@@ -48,10 +47,7 @@ final class StorePoolMetrics: PostgresObserver {
     }
 
     func connected(replacing: Bool) {
-        let failed = self.failuresInARow.withLock { count in
-            defer { count = 0 }
-            return count
-        }
+        let failed = self.failures.succeeded()
         guard replacing || failed > 0 else { return }
         if replacing { self.reconnects.increment() }
         self.logger.notice("store reconnected", metadata: ["failed_attempts": "\(failed)"])
@@ -59,11 +55,7 @@ final class StorePoolMetrics: PostgresObserver {
 
     func connectFailed(_ error: PostgresError) {
         self.connectFailures.increment()
-        let count = self.failuresInARow.withLock { count in
-            count += 1
-            return count
-        }
-        if count & (count - 1) == 0 {
+        if let count = self.failures.failed() {
             self.logger.warning("store connection failed", metadata: ["error": "\(error)", "attempts_in_a_row": "\(count)"])
         }
     }

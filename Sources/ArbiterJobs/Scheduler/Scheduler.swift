@@ -1,4 +1,5 @@
 import ArbiterCore
+import Synchronization
 
 /// The one place dispatch decisions are made, for every path a worker can take (WebSocket push and
 /// HTTP long-poll): which jobs a worker may lease given priorities, pause, per-type concurrency and
@@ -27,6 +28,10 @@ public final class Scheduler: Sendable {
     public let steering: SteeringState
     let observer: any SchedulerObserver
     private let concurrencyLimits: [String: Int]
+    /// Until when (monotonic ms) silence proves nothing: a tick that failed (the store unreachable)
+    /// means heartbeats could not be recorded either, so for one worker timeout after the last failed
+    /// tick no worker is taken offline and no lease is ended for want of a heartbeat.
+    private let heartbeatsUnheardUntil = Mutex<Int64>(.min)
     private let rateLimits: [String: RateLimit]
 
     /// - Parameters:
@@ -330,10 +335,26 @@ public final class Scheduler: Sendable {
     /// Marks silent workers offline, queues due jobs, and requeues (or kills) jobs whose lease ran
     /// out. The worker of a lease that ran out is told to stop the job (``CancelNotice/leaseExpired``),
     /// which frees its slot, unless it went offline in this tick (then all its leases ended at once).
+    ///
+    /// After a tick that failed, silence is not judged for one `workerTimeout`: heartbeats sent
+    /// while the store was unreachable were lost, and a live worker gets that long to be heard again.
     public func tick(workerTimeout: Duration) async throws -> Tick {
+        do {
+            return try await self.tickOnce(workerTimeout: workerTimeout)
+        } catch {
+            let until = self.clock.monotonicMilliseconds() + workerTimeout.wholeMilliseconds
+            self.heartbeatsUnheardUntil.withLock { $0 = max($0, until) }
+            throw error
+        }
+    }
+
+    private func tickOnce(workerTimeout: Duration) async throws -> Tick {
         var tick = Tick()
         let now = self.clock.nowMilliseconds()
-        tick.offlineWorkers = try await self.workers.markOffline(silentSince: now - workerTimeout.wholeMilliseconds, now: now)
+        let judging = self.clock.monotonicMilliseconds() >= self.heartbeatsUnheardUntil.withLock { $0 }
+        if judging {
+            tick.offlineWorkers = try await self.workers.markOffline(silentSince: now - workerTimeout.wholeMilliseconds, now: now)
+        }
         // Their leases are over, so their cancel notices have nothing left to stop.
         self.coordination.dropCancelNotices(workerIDs: tick.offlineWorkers)
         if let consents = self.consents {
@@ -341,7 +362,7 @@ public final class Scheduler: Sendable {
             self.cancelled(tick.expiredConsents.cancelled, now: now)
         }
         tick.promoted = try await self.store.promoteDueJobs(now: now)
-        let expired = try await self.store.endExpiredLeases(now: now)
+        let expired = judging ? try await self.store.endExpiredLeases(now: now) : []
         tick.expired = expired.map(\.job)
         let offline = Set(tick.offlineWorkers)
         var notices: [(workerID: String, notice: CancelNotice)] = []
