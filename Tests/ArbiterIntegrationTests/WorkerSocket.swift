@@ -60,7 +60,8 @@ final class WorkerSocket: Sendable {
 
     /// Sends one text message, once the connection is open.
     func send(_ text: String) async throws {
-        try await Polling.until("the connection of \(self.workerID) is open", timeout: .seconds(10)) {
+        // Generous: on a loaded machine the upgrade (a token check, the handshake) can take seconds.
+        try await Polling.until("the connection of \(self.workerID) is open", timeout: .seconds(30)) {
             self.state.withLock { $0.outbound != nil || $0.ended }
         }
         guard let outbound = self.state.withLock({ $0.outbound }) else { throw TestingError("\(self.workerID): the connection ended before it opened") }

@@ -192,7 +192,12 @@ struct WorkerChannel: Sendable {
                     jobs = try await self.scheduler.lease(workerID: session.workerID, types: session.capabilities, limit: reserved)
                 } catch {
                     await session.deliver([], reserved: reserved)
-                    throw error
+                    if Task.isCancelled { throw error }
+                    // The store cannot be reached (or refused this once): the connection stays and the
+                    // loop tries again a quarter of a second later. Ending the loop would leave the
+                    // worker connected and never given work again.
+                    try await self.scheduler.clock.sleep(for: .milliseconds(250))
+                    continue
                 }
                 await session.deliver(jobs, reserved: reserved)
                 if !jobs.isEmpty { continue }
