@@ -155,6 +155,13 @@ struct WorkerChannel: Sendable {
                     reports.addTask {
                         do {
                             try await self.handle(text, session, outbound)
+                        } catch let unavailable where unavailable is StoreUnavailable || unavailable is AuditWriteError {
+                            // Its reports were not recorded and will not be answered: close (1011) so the
+                            // worker reconnects and sends them again, rather than hold them unanswered
+                            // while its heartbeats keep their leases alive.
+                            logger.warning("worker reports not recorded: the store is unavailable; closing so the worker resends them",
+                                           metadata: ["error": "\(unavailable)"])
+                            try? await outbound.close(.unexpectedServerError, reason: "store unavailable: reconnect and resend")
                         } catch {
                             logger.warning("worker message failed", metadata: ["error": "\(error)"])
                         }
