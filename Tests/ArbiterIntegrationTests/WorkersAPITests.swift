@@ -27,8 +27,17 @@ import Testing
             let (beat, beatBody) = try await self.api.post(server, "/api/v1/workers/w1/heartbeat", "")
             #expect(beat == 200 && beatBody["state"] as? String == "idle")
 
-            let (drained, drainedBody) = try await self.api.post(server, "/api/v1/workers/w1/drain", "")
-            #expect(drained == 200 && drainedBody["state"] as? String == "draining")
+            // An online worker drains. With a 1 s timeout a loaded machine can let the clock take it
+            // offline between the heartbeat and the drain (then it stays offline): heartbeat again.
+            var drainedState: String?
+            try await Polling.until("w1 drains", timeout: .seconds(30), interval: .milliseconds(10)) {
+                _ = try await self.api.post(server, "/api/v1/workers/w1/heartbeat", "")
+                let (drained, drainedBody) = try await self.api.post(server, "/api/v1/workers/w1/drain", "")
+                #expect(drained == 200)
+                drainedState = drainedBody["state"] as? String
+                return drainedState == "draining"
+            }
+            #expect(drainedState == "draining")
             let (_, listing) = try await self.api.get(server, "/api/v1/workers")
             #expect((listing["workers"] as? [[String: Any]])?.count == 1)
             let removed = try await server.send("/api/v1/workers/w1", method: .DELETE)
