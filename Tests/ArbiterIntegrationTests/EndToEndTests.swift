@@ -6,7 +6,7 @@ import Testing
 /// fails one time in five, while a worker is SIGKILLed and later the daemon itself is SIGKILLed and
 /// restarted on the same store (the same file, or the same PostgreSQL database). Nothing may be lost or
 /// finished twice.
-@Suite struct EndToEndTests {
+@Suite(.heavy) struct EndToEndTests {
     let api = JobsAPITests()
     static let jobs = 5000
     static let maxAttempts = 4

@@ -7,7 +7,7 @@ import Testing
 /// every request that needs it is answered 503 `store_unavailable` within a bound (never a 500, never
 /// a hang) and readiness says so; once it is back the same daemon process serves again by itself, and
 /// no acknowledged job is lost or completed twice. The run prints its timeline.
-@Suite(.enabled(if: PostgresServer.shouldRun)) struct PostgresFaultTests {
+@Suite(.enabled(if: PostgresServer.shouldRun), .heavy) struct PostgresFaultTests {
     static let config = """
         job_types:
           load:

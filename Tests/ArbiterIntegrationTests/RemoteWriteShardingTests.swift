@@ -4,7 +4,7 @@ import Testing
 
 /// Against a receiver too slow for one connection, the sender measures its throughput and opens
 /// more shards, and then keeps up.
-@Suite struct RemoteWriteShardingTests {
+@Suite(.heavy) struct RemoteWriteShardingTests {
     @Test("a slow receiver gets more shards, requests in parallel, and the sender catches up")
     func slowReceiverGetsMoreShards() async throws {
         // Every answer takes 250 ms; with 20 samples a request one connection cannot send a round a second.

@@ -10,7 +10,7 @@ import Testing
 /// breaker closes and the backlog drains. Once driven by Arbiter's own rules, once by a real
 /// Prometheus 2.42 evaluating the same rule file and a real Alertmanager 0.25 posting to the
 /// webhook. Each on SQLite and on PostgreSQL; each run prints its timeline.
-@Suite(.serialized) struct SteeringEndToEndTests {
+@Suite(.serialized, .heavy) struct SteeringEndToEndTests {
     static let rule = """
         groups:
           - name: steering

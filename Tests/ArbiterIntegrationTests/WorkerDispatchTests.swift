@@ -4,7 +4,7 @@ import Testing
 
 /// Slots refill at once: a single-slot worker drains a backlog at the pace of its jobs, not of the
 /// job clock, and a worker whose leases all ran out is given work again.
-@Suite struct WorkerDispatchTests {
+@Suite(.heavy) struct WorkerDispatchTests {
     let api = JobsAPITests()
 
     @Test func aSingleSlotWorkerDrainsABacklogAtThePaceOfItsJobs() async throws {
