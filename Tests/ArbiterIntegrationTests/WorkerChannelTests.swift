@@ -157,8 +157,10 @@ import Testing
 
     @Test func aWorkerPausedPastItsLeaseCannotOverwriteTheNextAttempt() async throws {
         try await ArbiterServer.with(config: "workers:\n  lease_timeout: 2s\n  timeout: 3s\n") { server in
-            // Long enough that a loaded machine still sees the job running before the command ends.
-            let first = try WorkerProcess(server: server, id: "first", exec: ["job": "sleep 4; echo '\"first\"'"])
+            // Long enough that a loaded machine, whose answers can take seconds, still sees the job
+            // running before the command ends (the first worker's late report or its being told to
+            // stop comes after the second worker has finished either way).
+            let first = try WorkerProcess(server: server, id: "first", exec: ["job": "sleep 10; echo '\"first\"'"])
             defer { Task { await first.stop() } }
             try await first.waitForLog { $0["msg"] == "connected" }
             let id = try await self.submit(server, "job", count: 1, extra: #","max_attempts":3"#)[0]
