@@ -218,6 +218,8 @@ let package = Package(
             name: "ArbiterTesting",
             dependencies: [
                 "ArbiterCore",
+                "ArbiterJobs",
+                "ArbiterStorage",
                 "ArbiterTSDB",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -15,22 +15,13 @@ struct LifecycleLoopsTests {
     let clock = ManualClock()
 
     func withScheduler(_ body: (Scheduler, Ledger, JobMetrics, MetricRegistry) async throws -> Void) async throws {
-        let directory = try TemporaryDirectory(prefix: "loops")
-        defer { directory.remove() }
-        let path = directory.file("arbiter.db")
-        _ = try SQLiteMigrator().migrate(try SQLiteConnection(path: path))
-        let store = try Ledger.sqlite(path: path)
-        let registry = MetricRegistry()
-        let metrics = try JobMetrics(registry: registry)
-        let scheduler = Scheduler(
-            store: store, workers: store, consents: store, policies: [:], leaseTimeout: .seconds(30), observer: metrics, clock: self.clock)
-        do {
+        try await TemporaryStore.with(prefix: "loops") { store in
+            let registry = MetricRegistry()
+            let metrics = try JobMetrics(registry: registry)
+            let scheduler = Scheduler(
+                store: store, workers: store, consents: store, policies: [:], leaseTimeout: .seconds(30), observer: metrics, clock: self.clock)
             try await body(scheduler, store, metrics, registry)
-        } catch {
-            try await store.close()
-            throw error
         }
-        try await store.close()
     }
 
     @Test func theDueJobPromoterQueuesADelayedJobWhenTheClockReachesIt() async throws {

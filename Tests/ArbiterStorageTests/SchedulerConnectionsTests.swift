@@ -61,19 +61,11 @@ import Testing
     let clock = ManualClock()
 
     func withScheduler(leaseTimeout: Duration = .seconds(30), _ body: (Scheduler, Ledger, Observer) async throws -> Void) async throws {
-        let directory = try TemporaryDirectory(prefix: "connections")
-        defer { directory.remove() }
-        _ = try SQLiteMigrator().migrate(try SQLiteConnection(path: directory.file("arbiter.db")))
-        let store = try Ledger.sqlite(path: directory.file("arbiter.db"))
-        let observer = Observer()
-        let scheduler = Scheduler(store: store, workers: store, policies: [:], leaseTimeout: leaseTimeout, observer: observer, clock: self.clock)
-        do {
+        try await TemporaryStore.with(prefix: "connections") { store in
+            let observer = Observer()
+            let scheduler = Scheduler(store: store, workers: store, policies: [:], leaseTimeout: leaseTimeout, observer: observer, clock: self.clock)
             try await body(scheduler, store, observer)
-        } catch {
-            try await store.close()
-            throw error
         }
-        try await store.close()
     }
 
     /// Registers the worker and makes `target` speak for it.

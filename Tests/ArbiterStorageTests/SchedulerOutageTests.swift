@@ -66,19 +66,11 @@ import Testing
     let workerTimeout = Duration.seconds(15)
 
     func withScheduler(_ body: (Scheduler, Ledger, Outage) async throws -> Void) async throws {
-        let directory = try TemporaryDirectory(prefix: "outage")
-        defer { directory.remove() }
-        _ = try SQLiteMigrator().migrate(try SQLiteConnection(path: directory.file("arbiter.db")))
-        let store = try Ledger.sqlite(path: directory.file("arbiter.db"))
-        let outage = Outage(store)
-        let scheduler = Scheduler(store: store, workers: outage, policies: [:], leaseTimeout: .seconds(30), observer: NoMetrics(), clock: self.clock)
-        do {
+        try await TemporaryStore.with(prefix: "outage") { store in
+            let outage = Outage(store)
+            let scheduler = Scheduler(store: store, workers: outage, policies: [:], leaseTimeout: .seconds(30), observer: NoMetrics(), clock: self.clock)
             try await body(scheduler, store, outage)
-        } catch {
-            try await store.close()
-            throw error
         }
-        try await store.close()
     }
 
     /// A worker holding one job, then 20 s of silence and a tick that fails.

@@ -18,18 +18,10 @@ import Testing
     let clock = ManualClock()
 
     func withScheduler(policies: [String: JobTypePolicy] = [:], _ body: (Scheduler) async throws -> Void) async throws {
-        let directory = try TemporaryDirectory(prefix: "steering")
-        defer { directory.remove() }
-        _ = try SQLiteMigrator().migrate(try SQLiteConnection(path: directory.file("arbiter.db")))
-        let store = try Ledger.sqlite(path: directory.file("arbiter.db"))
-        let scheduler = Scheduler(store: store, workers: store, policies: policies, leaseTimeout: .seconds(30), observer: NoMetrics(), clock: self.clock)
-        do {
+        try await TemporaryStore.with(prefix: "steering") { store in
+            let scheduler = Scheduler(store: store, workers: store, policies: policies, leaseTimeout: .seconds(30), observer: NoMetrics(), clock: self.clock)
             try await body(scheduler)
-        } catch {
-            try await store.close()
-            throw error
         }
-        try await store.close()
     }
 
     func submit(_ scheduler: Scheduler, _ type: String, count: Int) async throws {
