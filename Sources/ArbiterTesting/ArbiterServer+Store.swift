@@ -77,7 +77,7 @@ extension ArbiterServer {
                 } else {
                     server = try await SharedPostgres.server()
                 }
-                let database = try SharedPostgres.createDatabase(on: server)
+                let database = try await SharedPostgres.createDatabase(on: server)
                 if reusable { Self.remembered.withLock { $0[key] = (server, database) } }
                 return .postgres(server, database: database)
             }

@@ -13,12 +13,16 @@ public enum Promtool {
     /// `promtool check metrics` on an exposition in text format 0.0.4.
     /// - Parameter exposition: The exposition text, fed on stdin.
     /// - Returns: Exit status and output.
-    public static func checkMetrics(_ exposition: String) throws -> Outcome {
-        try self.run(["check", "metrics"], stdin: Data(exposition.utf8))
+    public static func checkMetrics(_ exposition: String) async throws -> Outcome {
+        try await self.run(["check", "metrics"], stdin: Data(exposition.utf8))
     }
 
-    /// Runs promtool with arguments and optional stdin.
-    public static func run(_ arguments: [String], stdin: Data? = nil) throws -> Outcome {
+    /// Runs promtool with arguments and optional stdin, waiting on a thread of its own.
+    public static func run(_ arguments: [String], stdin: Data? = nil) async throws -> Outcome {
+        try await Spawn.onOwnThread { try self.runBlocking(arguments, stdin: stdin) }
+    }
+
+    private static func runBlocking(_ arguments: [String], stdin: Data?) throws -> Outcome {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: try ExternalTool.promtool.require())
         process.arguments = arguments

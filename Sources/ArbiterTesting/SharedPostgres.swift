@@ -44,22 +44,25 @@ public enum SharedPostgres {
     /// Creates a new, empty database on `server`.
     /// - Returns: Its name.
     /// - Throws: ``TestingError`` when `CREATE DATABASE` fails.
-    public static func createDatabase(on server: PostgresServer) throws -> String {
+    public static func createDatabase(on server: PostgresServer) async throws -> String {
         let database = "t_" + String(UInt64.random(in: 0 ... .max), radix: 16)
-        _ = try self.psql(server, database: "postgres", ["-c", "CREATE DATABASE \(database)"])
+        _ = try await self.psql(server, database: "postgres", ["-c", "CREATE DATABASE \(database)"])
         return database
     }
 
-    /// Drops a database, ending any connection still open to it; errors are ignored.
+    /// Drops a database, ending any connection still open to it, on a thread of its own without
+    /// waiting (a test's `defer` calls it); errors are ignored.
     public static func dropDatabase(_ database: String, on server: PostgresServer) {
-        _ = try? self.psql(server, database: "postgres", ["-c", "DROP DATABASE IF EXISTS \(database) WITH (FORCE)"])
+        Thread {
+            _ = try? Spawn.runBlocking(server.psqlCommand(["-d", "postgres", "-c", "DROP DATABASE IF EXISTS \(database) WITH (FORCE)"]))
+        }.start()
     }
 
     /// Runs `psql` on `database` (a later `-d` overrides the `postgres` the server passes).
     /// - Returns: What it printed.
     /// - Throws: ``TestingError`` with that output when it fails.
-    public static func psql(_ server: PostgresServer, database: String, _ arguments: [String]) throws -> String {
-        let (status, output) = try server.psql(["-d", database] + arguments)
+    public static func psql(_ server: PostgresServer, database: String, _ arguments: [String]) async throws -> String {
+        let (status, output) = try await server.psql(["-d", database] + arguments)
         guard status == 0 else { throw TestingError("psql on \(database) failed (\(status)): \(output)") }
         return output
     }

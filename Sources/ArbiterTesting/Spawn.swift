@@ -5,10 +5,25 @@ import Foundation
 /// For programs that leave a daemon behind (`pg_ctl start`): Foundation's `Process` watches for exit
 /// through a descriptor the daemon inherits, so its wait would never return.
 public enum Spawn {
-    /// Runs `command` (absolute path first) and waits for it.
+    /// Runs `command` (absolute path first) and waits for it on a thread of its own, so that a test
+    /// waiting for a slow program (initdb on a busy machine) holds none of the few threads every other
+    /// test of the process runs on.
     /// - Returns: The exit status (or 128 + signal) and what it printed.
     /// - Throws: ``TestingError`` when it cannot be started.
-    public static func run(_ command: [String]) throws -> (status: Int32, output: String) {
+    public static func run(_ command: [String]) async throws -> (status: Int32, output: String) {
+        try await self.onOwnThread { try self.runBlocking(command) }
+    }
+
+    /// Runs `body` on a new thread and waits for it without blocking the caller's thread.
+    public static func onOwnThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread { continuation.resume(with: Result { try body() }) }.start()
+        }
+    }
+
+    /// Runs `command` and waits for it on the calling thread: only where a test cannot wait (a
+    /// `defer`, an exit handler).
+    static func runBlocking(_ command: [String]) throws -> (status: Int32, output: String) {
         let scratch = try TemporaryDirectory(prefix: "spawn")
         defer { scratch.remove() }
         let log = scratch.file("output.log")

@@ -7,33 +7,33 @@ import Foundation
 extension ArbiterServer.Store {
     /// The rows of a query, every value as text (`""` for NULL).
     /// - Throws: What the database says when the SQL fails.
-    func rows(_ sql: String) throws -> [[String]] {
+    func rows(_ sql: String) async throws -> [[String]] {
         switch self {
         case .sqlite(let dataDirectory):
             return try SQLiteConnection(path: dataDirectory + "/arbiter.db").query(sql).map { $0.map(Self.text) }
         case .postgres(let server, let database):
             let separator = "\u{1F}"
-            let output = try SharedPostgres.psql(server, database: database, ["-A", "-t", "-F", separator, "-c", sql])
+            let output = try await SharedPostgres.psql(server, database: database, ["-A", "-t", "-F", separator, "-c", sql])
             return output.split(separator: "\n").map { $0.split(separator: separator, omittingEmptySubsequences: false).map(String.init) }
         }
     }
 
     /// The first column of the first row of a query as a number (a `COUNT(*)`).
     /// - Throws: What the database says, or ``TestingError`` when the answer is not a number.
-    func count(_ sql: String) throws -> Int {
-        let rows = try self.rows(sql)
+    func count(_ sql: String) async throws -> Int {
+        let rows = try await self.rows(sql)
         guard let text = rows.first?.first, let value = Int(text) else { throw TestingError("\(sql) answered \(rows)") }
         return value
     }
 
     /// Runs SQL that returns no rows.
     /// - Throws: What the database says when the SQL fails.
-    func execute(_ sql: String) throws {
+    func execute(_ sql: String) async throws {
         switch self {
         case .sqlite(let dataDirectory):
             try SQLiteConnection(path: dataDirectory + "/arbiter.db").execute(sql)
         case .postgres(let server, let database):
-            _ = try SharedPostgres.psql(server, database: database, ["-c", sql])
+            _ = try await SharedPostgres.psql(server, database: database, ["-c", sql])
         }
     }
 

@@ -24,7 +24,7 @@ import Testing
         #expect(intact.status == 0 && intact.stdout == "audit chain intact: 7 entries\n", "\(intact.stdout)\(intact.stderr)")
 
         // Someone with the database rewrites who submitted the first job (entry 3).
-        try store.execute("UPDATE audit_logs SET actor = 'mallory' WHERE seq = 3")
+        try await store.execute("UPDATE audit_logs SET actor = 'mallory' WHERE seq = 3")
         let broken = try await ArbiterServer.run(["audit", "verify"] + store.commandLineArguments, in: directory)
         #expect(broken.status == 1)
         #expect(broken.stdout.contains("BROKEN at entry 3"), "\(broken.stdout)\(broken.stderr)")
@@ -77,8 +77,8 @@ import Testing
         #expect(try await ArbiterServer.run(verify + ["--expect-head", shortPrefix], in: directory).status == 0)
 
         // Someone with the database deletes the last entries: what remains is a whole chain.
-        try store.execute("DELETE FROM audit_logs WHERE seq > 7")
-        try store.execute("DELETE FROM audit_logs WHERE seq > 5")
+        try await store.execute("DELETE FROM audit_logs WHERE seq > 7")
+        try await store.execute("DELETE FROM audit_logs WHERE seq > 5")
         let unanchored = try await ArbiterServer.run(verify, in: directory)
         #expect(unanchored.status == 0, "a hash chain alone cannot see its tail cut off")
         let anchored = try await ArbiterServer.run(verify + ["--expect-head", published], in: directory)
@@ -104,7 +104,7 @@ import Testing
             let kept = try JSONSerialization.jsonObject(with: Data(try await server.post("/api/v1/jobs", json: #"{"type":"mail","payload":{}}"#).body))
             let keptID = try #require((kept as? [String: Any])?["id"] as? String)
             // The audit table refuses every insert from now on (as a full disk or a broken file would).
-            try Self.refuseAuditWrites(server.store)
+            try await Self.refuseAuditWrites(server.store)
 
             let submit = try await server.post("/api/v1/jobs", json: #"{"type":"mail","payload":{"lost":true}}"#)
             #expect(submit.status == 503 && submit.text.contains("audit_unavailable"), "\(submit.text)")
@@ -120,19 +120,19 @@ import Testing
             #expect(types.contains(#""paused":false"#))
             #expect(try await server.get("/metrics").text.contains("arbiter_audit_write_failures_total 3"))
 
-            try Self.allowAuditWrites(server.store)
+            try await Self.allowAuditWrites(server.store)
             #expect(try await server.post("/api/v1/jobs", json: #"{"type":"mail","payload":{}}"#).status == 201)
             #expect(try await server.get("/api/v1/audit/verify").text.contains(#""intact":true"#))
         }
     }
 
     /// Makes every insert into the audit table fail from now on.
-    static func refuseAuditWrites(_ store: ArbiterServer.Store) throws {
+    static func refuseAuditWrites(_ store: ArbiterServer.Store) async throws {
         switch store.kind {
         case .sqlite:
-            try store.execute("CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_logs BEGIN SELECT RAISE(ABORT, 'audit store unavailable'); END")
+            try await store.execute("CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_logs BEGIN SELECT RAISE(ABORT, 'audit store unavailable'); END")
         case .postgres:
-            try store.execute(
+            try await store.execute(
                 """
                 CREATE FUNCTION refuse_audit() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'audit store unavailable'; END $$;
                 CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_logs FOR EACH ROW EXECUTE FUNCTION refuse_audit();
@@ -140,10 +140,10 @@ import Testing
         }
     }
 
-    static func allowAuditWrites(_ store: ArbiterServer.Store) throws {
+    static func allowAuditWrites(_ store: ArbiterServer.Store) async throws {
         switch store.kind {
-        case .sqlite: try store.execute("DROP TRIGGER refuse_audit")
-        case .postgres: try store.execute("DROP TRIGGER refuse_audit ON audit_logs; DROP FUNCTION refuse_audit()")
+        case .sqlite: try await store.execute("DROP TRIGGER refuse_audit")
+        case .postgres: try await store.execute("DROP TRIGGER refuse_audit ON audit_logs; DROP FUNCTION refuse_audit()")
         }
     }
 }

@@ -36,7 +36,7 @@ import Testing
             ["/usr/bin/openssl", "genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out", rsaPrivate],
             ["/usr/bin/openssl", "pkey", "-in", rsaPrivate, "-pubout", "-out", rsaPublic],
         ] {
-            let result = try Spawn.run(command)
+            let result = try await Spawn.run(command)
             #expect(result.status == 0, "\(result.output)")
         }
         let rsaKey = try Insecure.RSA.PrivateKey(pem: try String(contentsOfFile: rsaPrivate, encoding: .utf8))
@@ -151,7 +151,7 @@ import Testing
         defer { directory.remove() }
         let cert = directory.file("cert.pem")
         let key = directory.file("key.pem")
-        let openssl = try Spawn.run(
+        let openssl = try await Spawn.run(
             ["/usr/bin/openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", key, "-out", cert, "-days", "1",
              "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"])
         #expect(openssl.status == 0, "\(openssl.output)")

@@ -82,7 +82,7 @@ import Testing
             }
             #expect(try await self.submit(server, user: "u1").status == 403)
             // The credential is gone from the store itself, not only from the API.
-            #expect(try server.store.count("SELECT COUNT(*) FROM credentials") == 0)
+            await #expect(try server.store.count("SELECT COUNT(*) FROM credentials") == 0)
 
             // Consent given again: work runs, but no assignment carries the deleted credential.
             _ = try await self.grant(server, user: "u1")

@@ -90,23 +90,23 @@ import Testing
         defer { store.drop() }
 
         // The store itself: every job finished once, within its attempts.
-        let states = try store.rows("SELECT state, COUNT(*) FROM jobs GROUP BY state")
+        let states = try await store.rows("SELECT state, COUNT(*) FROM jobs GROUP BY state")
         #expect(states.allSatisfy { ["succeeded", "dead"].contains($0[0]) }, "\(states)")
-        let twice = try store.rows("SELECT job_id FROM job_attempts WHERE outcome = 'succeeded' GROUP BY job_id HAVING COUNT(*) > 1")
+        let twice = try await store.rows("SELECT job_id FROM job_attempts WHERE outcome = 'succeeded' GROUP BY job_id HAVING COUNT(*) > 1")
         #expect(twice.isEmpty, "jobs completed twice: \(twice.prefix(5))")
-        let succeededWithout = try store.rows(
+        let succeededWithout = try await store.rows(
             "SELECT id FROM jobs WHERE state = 'succeeded' AND NOT EXISTS (SELECT 1 FROM job_attempts a WHERE a.job_id = jobs.id AND a.outcome = 'succeeded')")
         #expect(succeededWithout.isEmpty)
-        let overLimit = try store.rows("SELECT id, attempt FROM jobs WHERE attempt > max_attempts OR attempt < 1")
+        let overLimit = try await store.rows("SELECT id, attempt FROM jobs WHERE attempt > max_attempts OR attempt < 1")
         #expect(overLimit.isEmpty, "attempts outside 1...\(Self.maxAttempts): \(overLimit.prefix(5))")
-        let deadEarly = try store.rows("SELECT id, attempt FROM jobs WHERE state = 'dead' AND attempt != max_attempts")
+        let deadEarly = try await store.rows("SELECT id, attempt FROM jobs WHERE state = 'dead' AND attempt != max_attempts")
         #expect(deadEarly.isEmpty, "dead before the last attempt: \(deadEarly.prefix(5))")
-        let attemptsMatch = try store.rows(
+        let attemptsMatch = try await store.rows(
             "SELECT id FROM jobs WHERE attempt != (SELECT COUNT(*) FROM job_attempts a WHERE a.job_id = jobs.id)")
         #expect(attemptsMatch.isEmpty, "attempt counters that disagree with the attempt history: \(attemptsMatch.prefix(5))")
-        let unfinishedAttempts = try store.rows("SELECT job_id, attempt FROM job_attempts WHERE finished_at IS NULL")
+        let unfinishedAttempts = try await store.rows("SELECT job_id, attempt FROM job_attempts WHERE finished_at IS NULL")
         #expect(unfinishedAttempts.isEmpty)
-        let killed = try store.count("SELECT COUNT(*) FROM job_attempts WHERE outcome = 'lease_expired'")
+        let killed = try await store.count("SELECT COUNT(*) FROM job_attempts WHERE outcome = 'lease_expired'")
         #expect(killed >= 1, "the killed worker's jobs were rescued by lease expiry")
     }
 }

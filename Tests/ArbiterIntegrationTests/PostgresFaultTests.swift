@@ -73,7 +73,7 @@ import Testing
         let before = try await server.get("/metrics").text
 
         timeline.halting = Date()
-        try postgres.halt()
+        try await postgres.halt()
         let downAt = ContinuousClock.now
         timeline.down = Date()
 
@@ -92,7 +92,7 @@ import Testing
         }
         try await self.expectRefusals(server, known: known, when: "6 s in")
 
-        try postgres.restart()
+        try await postgres.restart()
         let backAt = ContinuousClock.now
         timeline.back = Date()
         try await Polling.until("/readyz answers 200 again", timeout: .seconds(60), interval: .milliseconds(100)) {
@@ -123,7 +123,7 @@ import Testing
             let counts = try await JobCounts.fetch(server, type: "load")
             return counts["queued", default: 0] + counts["running", default: 0] + counts["scheduled", default: 0] == 0
         }
-        let rows = try server.store.rows("SELECT id, state FROM jobs")
+        let rows = try await server.store.rows("SELECT id, state FROM jobs")
         let states = Dictionary(rows.map { ($0[0], $0[1]) }, uniquingKeysWith: { first, _ in first })
         timeline.stored = states.count
         timeline.finished = states.values.filter { $0 == "succeeded" }.count
@@ -138,7 +138,7 @@ import Testing
         let notSucceeded = accepted.filter { states[$0] != "succeeded" }
         #expect(notSucceeded.isEmpty, "acknowledged jobs lost or unfinished: \(notSucceeded.prefix(5).map { ($0, states[$0] ?? "missing") })")
         // Nothing completed twice: one succeeded attempt and one job.succeeded audit entry per job.
-        let twice = try server.store.rows("SELECT job_id FROM job_attempts WHERE outcome = 'succeeded' GROUP BY job_id HAVING COUNT(*) > 1")
+        let twice = try await server.store.rows("SELECT job_id FROM job_attempts WHERE outcome = 'succeeded' GROUP BY job_id HAVING COUNT(*) > 1")
         #expect(twice.isEmpty, "jobs completed twice: \(twice.prefix(5))")
         let succeededEntries = try await Scenario(server: server, directory: worker.directory).audit("action=job.succeeded").map(\.subject)
         let entriesPerJob = Dictionary(succeededEntries.map { ($0, 1) }, uniquingKeysWith: +)

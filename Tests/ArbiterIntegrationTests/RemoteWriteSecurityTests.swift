@@ -8,7 +8,7 @@ import Testing
 /// whose certificate cannot be verified gets nothing at all.
 @Suite struct RemoteWriteSecurityTests {
     /// A CA, and a server certificate for 127.0.0.1 and a client certificate it signed, by openssl.
-    static func certificates(in directory: TemporaryDirectory) throws {
+    static func certificates(in directory: TemporaryDirectory) async throws {
         let openssl = "/usr/bin/openssl"
         let steps: [[String]] = [
             [openssl, "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", directory.file("ca.key"),
@@ -24,7 +24,7 @@ import Testing
         _ = try directory.write("server.ext", "subjectAltName=IP:127.0.0.1\n")
         _ = try directory.write("client.ext", "extendedKeyUsage=clientAuth\n")
         for step in steps {
-            let run = try Spawn.run(step)
+            let run = try await Spawn.run(step)
             guard run.status == 0 else { throw TestingError("\(step.joined(separator: " ")): \(run.output)") }
         }
     }
@@ -33,7 +33,7 @@ import Testing
     func credentialsAndTLS() async throws {
         let directory = try TemporaryDirectory(prefix: "rw-tls")
         defer { directory.remove() }
-        try Self.certificates(in: directory)
+        try await Self.certificates(in: directory)
         var tls = TLSConfiguration.makeServerConfiguration(
             certificateChain: try NIOSSLCertificate.fromPEMFile(directory.file("server.pem")).map { .certificate($0) },
             privateKey: .privateKey(try NIOSSLPrivateKey(file: directory.file("server.key"), format: .pem)))

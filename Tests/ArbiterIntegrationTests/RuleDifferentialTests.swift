@@ -30,12 +30,12 @@ import Testing
     }
 
     @Test("at least 30 unit-test files, each with the same verdict as promtool test rules", .enabled(if: ExternalTool.promtool.shouldRun))
-    func unitTestsAgree() throws {
+    func unitTestsAgree() async throws {
         let files = Self.unitTestFiles
         #expect(files.count >= 30)
         var summary: [String] = []
         for file in files {
-            let promtool = try Promtool.run(["test", "rules", file])
+            let promtool = try await Promtool.run(["test", "rules", file])
             let arbiter = RuleUnitTest.run(file)
             let url = URL(fileURLWithPath: file)
             let name = url.lastPathComponent == "test.yml" ? url.deletingLastPathComponent().lastPathComponent : "alerts/tests/" + url.lastPathComponent
@@ -48,11 +48,11 @@ import Testing
     }
 
     @Test("rule files: the same verdict as promtool check rules, valid and malformed alike", .enabled(if: ExternalTool.promtool.shouldRun))
-    func checksAgree() throws {
+    func checksAgree() async throws {
         let files = Self.ruleFiles
         #expect(files.count >= 15)
         for file in files {
-            let promtool = try Promtool.run(["check", "rules", file])
+            let promtool = try await Promtool.run(["check", "rules", file])
             var arbiterPassed = true
             var problems = ""
             do {

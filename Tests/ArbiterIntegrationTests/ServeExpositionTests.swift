@@ -16,7 +16,7 @@ import Testing
             let text = try await server.get("/metrics", headers: [("Accept", "text/plain;version=0.0.4")])
             #expect(text.status == 200)
             #expect(text.header("Content-Type") == "text/plain; version=0.0.4; charset=utf-8")
-            let outcome = try Promtool.checkMetrics(text.text)
+            let outcome = try await Promtool.checkMetrics(text.text)
             #expect(outcome.status == 0, "promtool: \(outcome.stderr)")
             #expect(outcome.stderr.isEmpty && outcome.stdout.isEmpty, "promtool said: \(outcome.stdout)\(outcome.stderr)")
             for name in [

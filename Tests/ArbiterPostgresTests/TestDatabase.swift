@@ -14,12 +14,12 @@ enum TestDatabase {
     /// - Returns: Its connection string (a URL).
     static func create() async throws -> String {
         let server = try await self.server()
-        return try self.create(on: server)
+        return try await self.create(on: server)
     }
 
     /// A new, empty database on `server`.
-    static func create(on server: PostgresServer) throws -> String {
-        SharedPostgres.url(server, try SharedPostgres.createDatabase(on: server))
+    static func create(on server: PostgresServer) async throws -> String {
+        SharedPostgres.url(server, try await SharedPostgres.createDatabase(on: server))
     }
 
     /// A new database with Arbiter's schema.

@@ -113,11 +113,11 @@ import Testing
     func editingAnEntryIsCaughtAtThatEntry(_ kind: StoreKind) async throws {
         try await withStore(kind) { store, handle in
             for _ in 0..<5 { _ = try await store.submit(Self.submission(), now: 1000) }
-            try handle.execute("UPDATE audit_logs SET actor = 'mallory' WHERE seq = 3")
+            try await handle.execute("UPDATE audit_logs SET actor = 'mallory' WHERE seq = 3")
             let verification = try await store.verifyAudit()
             #expect(verification.firstBroken?.seq == 3)
             #expect(verification.length == 2 && verification.head?.seq == 2)
-            try handle.execute("DELETE FROM audit_logs WHERE seq = 3")
+            try await handle.execute("DELETE FROM audit_logs WHERE seq = 3")
             let cut = try await store.verifyAudit()
             #expect(cut.firstBroken == .init(seq: 3, reason: "entry 3 is missing (the next is 4)"))
         }
@@ -127,7 +127,7 @@ import Testing
     func aFailedAuditWriteUndoesTheChange(_ kind: StoreKind) async throws {
         try await withStore(kind) { store, handle in
             let kept = try await store.submit(Self.submission(), now: 1000).job
-            try handle.refuseAuditWrites()
+            try await handle.refuseAuditWrites()
             await #expect(throws: AuditWriteError.self) { _ = try await store.submit(Self.submission(), now: 1001) }
             await #expect(throws: AuditWriteError.self) { _ = try await store.cancel(id: kept.id, reason: "test", now: 1002) }
             await #expect(throws: AuditWriteError.self) {
@@ -149,7 +149,7 @@ import Testing
             #expect(try await store.tokenCount() == 0)
             #expect(try await store.worker(id: "w1") == nil)
             #expect(try await store.pausedTypes().isEmpty)
-            try handle.allowAuditWrites()
+            try await handle.allowAuditWrites()
             _ = try await store.cancel(id: kept.id, reason: "test", now: 1020)
             let whole = try await store.verifyAudit()
             #expect(whole.intact && whole.length == 2)

@@ -95,7 +95,7 @@ import Testing
             #expect(report?.code == .jobCancelled)
 
             // The credential is gone from the store itself, not only from what the ledger answers.
-            #expect(try handle.scalar("SELECT COUNT(*) FROM credentials WHERE user_id = 'u1' AND scope = 'odds.read'") == "0")
+            await #expect(try handle.scalar("SELECT COUNT(*) FROM credentials WHERE user_id = 'u1' AND scope = 'odds.read'") == "0")
             let deleted = try await store.deleteCredential(userID: "u1", scope: Sample.scope, now: 2100)
             #expect(!deleted)
             let refused = await #expect(throws: JobStoreError.self) { _ = try await store.submit(Sample.consented("u1"), now: 2200) }
@@ -152,7 +152,7 @@ import Testing
             #expect(handled.consents.isEmpty && handled.cancelled.isEmpty)
             #expect(try await store.consentStatus(userID: "u1", scope: Sample.scope, now: 5000) == .expired)
             #expect(try await store.job(id: kept.id)?.state == .queued)
-            #expect(try handle.scalar("SELECT COUNT(*) FROM credentials") == "0")
+            await #expect(try handle.scalar("SELECT COUNT(*) FROM credentials") == "0")
             let entries = try await store.auditEntries(AuditFilter(subjectID: consent.id), after: nil, limit: 10)
             #expect(entries.map(\.action) == ["consent.granted", "consent.expired"])
             #expect(entries.first?.details.contains(#""expires_at":"#) == true)

@@ -15,7 +15,7 @@ import Testing
             _ = try await store.grantConsent(userID: "u2", scope: Sample.scope, expiresAt: nil, evidence: Sample.evidence, now: 1000)
             try await store.putCredential(userID: "u1", scope: Sample.scope, secret: Array(Sample.secret.utf8), now: 1000)
             // Sealed at rest, under the vault's active key.
-            #expect(try handle.scalar("SELECT key_id FROM credentials WHERE user_id = 'u1'") == vault.activeKeyID)
+            await #expect(try handle.scalar("SELECT key_id FROM credentials WHERE user_id = 'u1'") == vault.activeKeyID)
             let withSecret = try await store.submit(Sample.consented("u1"), now: 1100).job
             let without = try await store.submit(Sample.consented("u2"), now: 1100).job
             let plain = try await store.submit(Sample.submission("odds"), now: 1100).job
@@ -76,7 +76,7 @@ import Testing
                 try await store.putCredential(userID: "u1", scope: Sample.scope, secret: [1], now: 1200)
             }
             #expect(revoked?.code == .consentRequired)
-            #expect(try handle.scalar("SELECT COUNT(*) FROM credentials") == "0")
+            await #expect(try handle.scalar("SELECT COUNT(*) FROM credentials") == "0")
         }
     }
 

@@ -37,7 +37,7 @@ func withStore(_ kind: StoreKind, options: LedgerOptions = .init(), _ body: (Led
         let server = try await SharedPostgres.server()
         await SharedPostgres.budget.acquire()
         do {
-            let database = try SharedPostgres.createDatabase(on: server)
+            let database = try await SharedPostgres.createDatabase(on: server)
             defer { SharedPostgres.dropDatabase(database, on: server) }
             let url = SharedPostgres.url(server, database)
             try await PostgresStore.migrate(url: url)
@@ -64,17 +64,17 @@ struct StoreHandle: Sendable {
 
     /// Runs SQL that returns no rows on its own connection, outside any ledger.
     /// - Throws: What the database says when the SQL fails.
-    func execute(_ sql: String) throws {
+    func execute(_ sql: String) async throws {
         switch self.location {
         case .sqlite(let path):
             try SQLiteConnection(path: path).execute(sql)
         case .postgres(let server, let database):
-            _ = try SharedPostgres.psql(server, database: database, ["-c", sql])
+            _ = try await SharedPostgres.psql(server, database: database, ["-c", sql])
         }
     }
 
     /// The first column of the first row of a query, as text (`""` when there is no row).
-    func scalar(_ sql: String) throws -> String {
+    func scalar(_ sql: String) async throws -> String {
         switch self.location {
         case .sqlite(let path):
             switch try SQLiteConnection(path: path).query(sql).first?.first {
@@ -85,19 +85,19 @@ struct StoreHandle: Sendable {
             case .null?, nil: return ""
             }
         case .postgres(let server, let database):
-            let output = try SharedPostgres.psql(server, database: database, ["-A", "-t", "-c", sql])
+            let output = try await SharedPostgres.psql(server, database: database, ["-A", "-t", "-c", sql])
             return output.split(separator: "\n").first.map { $0.trimmingCharacters(in: .whitespaces) } ?? ""
         }
     }
 
     /// Makes every audit append fail, as a full disk or a broken table would, until
     /// ``allowAuditWrites()``.
-    func refuseAuditWrites() throws {
+    func refuseAuditWrites() async throws {
         switch self.kind {
         case .sqlite:
-            try self.execute("CREATE TRIGGER no_audit BEFORE INSERT ON audit_logs BEGIN SELECT RAISE(ABORT, 'audit disk full'); END")
+            try await self.execute("CREATE TRIGGER no_audit BEFORE INSERT ON audit_logs BEGIN SELECT RAISE(ABORT, 'audit disk full'); END")
         case .postgres:
-            try self.execute(
+            try await self.execute(
                 """
                 CREATE FUNCTION no_audit() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'audit disk full'; END $$;
                 CREATE TRIGGER no_audit BEFORE INSERT ON audit_logs FOR EACH ROW EXECUTE FUNCTION no_audit();
@@ -105,10 +105,10 @@ struct StoreHandle: Sendable {
         }
     }
 
-    func allowAuditWrites() throws {
+    func allowAuditWrites() async throws {
         switch self.kind {
-        case .sqlite: try self.execute("DROP TRIGGER no_audit")
-        case .postgres: try self.execute("DROP TRIGGER no_audit ON audit_logs; DROP FUNCTION no_audit()")
+        case .sqlite: try await self.execute("DROP TRIGGER no_audit")
+        case .postgres: try await self.execute("DROP TRIGGER no_audit ON audit_logs; DROP FUNCTION no_audit()")
         }
     }
 
