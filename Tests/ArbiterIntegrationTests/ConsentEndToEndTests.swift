@@ -125,7 +125,10 @@ import Testing
             let waiting = try #require(self.json(try await self.submit(server, user: "u3"))["id"] as? String)
             let expired = try await self.waitForState(server, waiting, "cancelled")
             #expect(expired["cancel_reason"] as? String == "consent_expired")
-            #expect(try await server.get("/metrics").text.contains(#"arbiter_consent_expirations_total{scope="odds.read"} 1"#))
+            // Counted once the expiry's transaction has committed: a moment after the job reads cancelled.
+            try await Polling.until("the expiry is counted", timeout: .seconds(10)) {
+                try await server.get("/metrics").text.contains(#"arbiter_consent_expirations_total{scope="odds.read"} 1"#)
+            }
         }
     }
 }
