@@ -49,7 +49,7 @@ struct LifecycleLoopsTests {
     @Test func theJobClockExpiresALeaseOnTheTickAfterItRunsOut() async throws {
         try await self.withScheduler { scheduler, store, metrics, registry in
             let jobClock = JobClock(
-                scheduler: scheduler, gauges: try JobGauges(registry: registry, policies: [:]),
+                scheduler: scheduler, gauges: try JobGauges(registry: registry, policies: [:], jobMetrics: metrics),
                 audit: (store, try AuditMetrics(registry: registry)), consentMetrics: metrics.consent, workerTimeout: .seconds(3600),
                 interval: .seconds(1), logger: Logger(label: "test"))
             _ = try await scheduler.submit([JobSubmission(type: "t", payload: "{}", runAt: self.clock.nowMilliseconds())])

@@ -78,7 +78,8 @@ public struct ArbiterDaemon: Sendable {
             throw StartupError("cannot open the store: \(error)")
         }
         do {
-            try await AdminTokenBootstrap(store: jobStore, dataDirectory: configuration.dataDirectory).run(logger: self.logger)
+            try await AdminTokenBootstrap(store: jobStore, dataDirectory: configuration.dataDirectory, tokenFile: configuration.adminTokenFile)
+                .run(logger: self.logger)
             // The head as this start found it, for whoever keeps the logs: a later
             // `arbiter audit verify --expect-head SEQ:HASH` tells whether entries were cut off since.
             if let head = try await jobStore.auditChainHead() {
@@ -105,7 +106,7 @@ public struct ArbiterDaemon: Sendable {
             observer: jobMetrics, coordination: coordination, clock: clock)
         // Work queued by another process on the same database wakes this one's dispatch loops.
         jobStore.onQueued { _ in coordination.announceWork() }
-        let jobGauges = try JobGauges(registry: self.registry, policies: configuration.jobTypes)
+        let jobGauges = try JobGauges(registry: self.registry, policies: configuration.jobTypes, jobMetrics: jobMetrics)
         let head = Head(options: .init(retention: configuration.tsdbRetention, maxSeries: configuration.tsdbMaxSeries))
         let (ruleManager, notifier, engine) = try self.rules(head: head, steering: steering)
         let capacity = CapacityReport(window: configuration.capacityWindow, targetWait: configuration.capacityTargetWait)

@@ -1,11 +1,13 @@
 import ArbiterCore
+import ArbiterHTTP
 import ArbiterJobs
 import ArbiterMetrics
 
 /// `arbiter_jobs{job_type,state}`, `arbiter_job_type_paused{job_type}`, `arbiter_job_oldest_queued_age_seconds{job_type}`,
 /// `arbiter_workers{state}` and `arbiter_worker_slots{state}`, refreshed from the store by the job clock;
 /// `arbiter_job_type_consent_required{job_type}` from the configuration; and
-/// `arbiter_worker_offline_total{worker_id}`, counted by the clock.
+/// `arbiter_worker_offline_total{worker_id}`, counted by the clock. Each refresh also creates, at 0,
+/// the counters of the job types and workers it sees (``JobMetrics/prepare(jobTypes:workerIDs:)``).
 struct JobGauges: Sendable {
     let jobs: GaugeFamily
     let paused: GaugeFamily
@@ -14,8 +16,10 @@ struct JobGauges: Sendable {
     let oldestQueued: GaugeFamily
     let wentOffline: CounterFamily
     let configured: [String]
+    let jobMetrics: JobMetrics
 
-    init(registry: MetricRegistry, policies: [String: JobTypePolicy]) throws {
+    init(registry: MetricRegistry, policies: [String: JobTypePolicy], jobMetrics: JobMetrics) throws {
+        self.jobMetrics = jobMetrics
         self.jobs = try registry.gaugeFamily("arbiter_jobs", help: "Jobs in the store, by type and state.", labelNames: ["job_type", "state"])
         self.paused = try registry.gaugeFamily(
             "arbiter_job_type_paused", help: "1 while dispatch of the job type is paused, else 0.", labelNames: ["job_type"])
@@ -32,6 +36,7 @@ struct JobGauges: Sendable {
         let consent = try registry.gaugeFamily(
             "arbiter_job_type_consent_required", help: "1 for a job type whose jobs need their user's consent, else 0.", labelNames: ["job_type"])
         for (type, policy) in policies { try consent.labels(type).set(policy.requiresConsent == nil ? 0 : 1) }
+        for scope in Set(policies.values.compactMap(\.requiresConsent)) { jobMetrics.consent.prepare(scope: scope) }
     }
 
     /// Workers the clock marked offline.
@@ -54,7 +59,9 @@ struct JobGauges: Sendable {
         let oldest = try await store.oldestQueuedByType()
         let now = WallClock.nowMilliseconds()
         let paused = try await store.pausedTypes()
-        for type in Set(self.configured).union(counts.keys).union(paused) {
+        let types = Set(self.configured).union(counts.keys).union(paused)
+        self.jobMetrics.prepare(jobTypes: types, workerIDs: registered.map(\.id))
+        for type in types {
             // Every state gets a value, so a state that empties reads 0 rather than going stale.
             for state in JobState.allCases {
                 try self.jobs.labels(type, state.rawValue).set(Double(counts[type]?[state] ?? 0))

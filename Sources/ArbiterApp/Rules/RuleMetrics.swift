@@ -52,6 +52,8 @@ struct RuleMetrics: Sendable {
             try? self.interval.labels([group.key]).set(Double(group.interval) / 1000)
             _ = try? self.evaluations.labels([group.key])
             _ = try? self.failures.labels([group.key])
+            _ = try? self.iterations.labels([group.key])
+            _ = try? self.missed.labels([group.key])
         }
     }
 

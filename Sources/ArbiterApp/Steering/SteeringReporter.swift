@@ -32,6 +32,12 @@ final class SteeringReporter: SteeringObserver, Service {
         self.changes = try registry.counterFamily(
             "arbiter_scheduler_actions_total", help: "Scheduler actions activated and released, circuit-breaker transitions, overrides and silences.",
             labelNames: ["action", "transition"])
+        // Every transition that can happen exists at 0 from the start, so its first one shows in a `rate`.
+        for kind in SteeringAction.Kind.allCases {
+            for transition in ["activated", "released", "silenced", "unsilenced"] { _ = try self.changes.labels(kind.rawValue, transition) }
+        }
+        let breaker = CircuitBreaker.Transition.allCases.map(\.rawValue) + [.forceOpen(until: nil), .forceClose(until: nil), nil].map(Self.name)
+        for transition in breaker { _ = try self.changes.labels("pause", transition) }
         self.active = try registry.gaugeFamily(
             "arbiter_scheduler_action_active", help: "1 while an action holds its target and is obeyed.", labelNames: ["action", "target"])
         self.circuits = try registry.gaugeFamily(

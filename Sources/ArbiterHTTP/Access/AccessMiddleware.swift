@@ -28,6 +28,8 @@ struct AccessMiddleware: RouterMiddleware {
             "arbiter_auth_failures_total",
             help: "Requests refused by authentication or access control, by reason (missing, malformed, unknown_token, revoked_token, expired, bad_signature, forbidden, locked_out, …).",
             labelNames: ["reason"])
+        // Every reason exists at 0 from the start, so its first refusal shows in a `rate`.
+        for reason in Self.reasons { _ = try self.failures.labels(reason) }
     }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
@@ -131,6 +133,12 @@ struct AccessMiddleware: RouterMiddleware {
         }
         throw Self.unauthorized(failure.reason, failure.message)
     }
+
+    /// The reasons a request is refused for (README, Metrics).
+    static let reasons = [
+        "missing", "malformed", "unknown_token", "revoked_token", "expired", "not_yet_valid", "bad_signature", "unsupported_algorithm", "wrong_issuer",
+        "wrong_audience", "missing_role", "forbidden", "locked_out", "unlisted_route",
+    ]
 
     private func count(_ reason: String) {
         try? self.failures.labels(reason).increment()

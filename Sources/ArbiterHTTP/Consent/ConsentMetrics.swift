@@ -25,11 +25,18 @@ public struct ConsentMetrics: ConsentObserver {
             labelNames: ["scope"])
     }
 
+    /// Creates a scope's counters at 0, so that their first increase shows in a `rate`.
+    public func prepare(scope: String) {
+        for family in [self.grants, self.revocations, self.expirations, self.releases] { _ = try? family.labels(scope) }
+        for status in ConsentStatus.allCases { _ = try? self.checks.labels(scope, status.rawValue) }
+    }
+
     public func checked(scope: String, status: ConsentStatus) {
         try? self.checks.labels(scope, status.rawValue).increment()
     }
 
     func granted(_ consent: ConsentRecord) {
+        self.prepare(scope: consent.scope)
         try? self.grants.labels(consent.scope).increment()
     }
 

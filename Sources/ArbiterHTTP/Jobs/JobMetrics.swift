@@ -50,6 +50,16 @@ public struct JobMetrics: SchedulerObserver {
             labelNames: ["worker_id"])
     }
 
+    /// Creates the job types' and workers' counters at 0, so that their first increase shows in a
+    /// `rate` (a series that starts at 1 hides its first event from Prometheus).
+    public func prepare(jobTypes: some Sequence<String>, workerIDs: some Sequence<String>) {
+        for type in jobTypes {
+            for family in [self.submitted, self.attempts, self.attemptsFailed, self.leasesExpired] { _ = try? family.labels(type) }
+            for outcome in [JobState.succeeded, .dead, .cancelled] { _ = try? self.finished.labels(type, outcome.rawValue) }
+        }
+        for id in workerIDs { _ = try? self.workersStopped.labels(id) }
+    }
+
     func jobSubmitted(_ job: JobRecord) {
         try? self.submitted.labels(job.type).increment()
     }

@@ -24,7 +24,7 @@ public struct CircuitBreaker: Sendable, Equatable {
         }
     }
 
-    public enum Transition: String, Sendable, Equatable {
+    public enum Transition: String, Sendable, Equatable, CaseIterable {
         case opened, halfOpened = "half_opened", closed, reopened
     }
 
