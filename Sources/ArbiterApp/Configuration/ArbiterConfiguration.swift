@@ -64,6 +64,10 @@ public struct ArbiterConfiguration: Sendable, Equatable {
     /// Files of earlier keys that still open credentials they sealed (for rotation).
     public var vaultPreviousKeyFiles: [String] = []
 
+    /// The first admin token, read from this file on first start instead of generated into
+    /// `<data_dir>/admin.token` (a secret mounted by an orchestrator).
+    public var adminTokenFile: String?
+
     /// JWT bearer tokens: an HS256 secret (better from `ARBITER_AUTH_JWT_HS256_SECRET`) or its file.
     public var jwtHS256Secret: String?
     public var jwtHS256SecretFile: String?

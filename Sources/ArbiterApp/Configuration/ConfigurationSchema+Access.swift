@@ -21,6 +21,10 @@ extension ConfigurationSchema {
         ),
         duration("auth.lockout.window", "how far back failed authentications count", \.lockoutWindow),
         duration("auth.lockout.duration", "how long a locked-out address is answered 429", \.lockoutDuration),
+        optionalText(
+            "auth.admin_token_file",
+            "on first start, with no token in the store, the admin token is this file's (arb_ and 43 base64url characters) instead of one generated into <data_dir>/admin.token",
+            what: "a file path", \.adminTokenFile),
         ConfigField(
             path: "vault.key", summary: "credential vault key, base64 of 32 bytes; set it as ARBITER_VAULT_KEY, never printed", flag: nil,
             isList: false,

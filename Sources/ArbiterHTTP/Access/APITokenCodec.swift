@@ -17,7 +17,7 @@ public enum APITokenCodec {
     }
 
     /// Whether `text` has the shape of an API token (as opposed to a JWT or garbage).
-    static func looksLikeToken(_ text: String) -> Bool {
+    public static func looksLikeToken(_ text: String) -> Bool {
         text.hasPrefix(self.prefix) && text.utf8.count == self.prefix.utf8.count + 43
     }
 }
