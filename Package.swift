@@ -281,7 +281,7 @@ let package = Package(
         .testTarget(
             name: "ArbiterIntegrationTests",
             dependencies: [
-                "ArbiterCore", "ArbiterTesting", "ArbiterStorage", "ArbiterHTTP", "ArbiterRules", "ArbiterRemoteWrite", "arbiter",
+                "ArbiterCore", "ArbiterTesting", "ArbiterStorage", "ArbiterHTTP", "ArbiterPromQL", "ArbiterTSDB", "ArbiterRules", "ArbiterRemoteWrite", "arbiter",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
