@@ -19,8 +19,6 @@ public final class AlertmanagerServer: Sendable {
     ///   token, grouped by alert name and flushed every second.
     /// - Throws: ``TestingError`` when the binary is missing or it does not become ready.
     public static func start(webhook: (url: String, token: String)? = nil) async throws -> AlertmanagerServer {
-        let binary = try ExternalTool.alertmanager.require()
-        let directory = try TemporaryDirectory(prefix: "alertmanager")
         let receiver = webhook.map { webhook in
             """
               - name: "null"
@@ -31,7 +29,7 @@ public final class AlertmanagerServer: Sendable {
                       authorization: {credentials: "\(webhook.token)"}
             """
         } ?? "  - name: \"null\""
-        let config = try directory.write("alertmanager.yml", """
+        return try await self.start(config: """
             route:
               receiver: "null"
               group_by: [alertname]
@@ -41,7 +39,17 @@ public final class AlertmanagerServer: Sendable {
             receivers:
             \(receiver)
             """)
-        let port = try FreePort.next()
+    }
+
+    /// Starts Alertmanager on a configuration of the caller's and waits for `/-/ready`.
+    /// - Parameters:
+    ///   - config: The whole `alertmanager.yml`.
+    ///   - port: The loopback port to listen on (a free one if not given).
+    public static func start(config text: String, port given: Int? = nil) async throws -> AlertmanagerServer {
+        let binary = try ExternalTool.alertmanager.require()
+        let directory = try TemporaryDirectory(prefix: "alertmanager")
+        let config = try directory.write("alertmanager.yml", text)
+        let port = try given ?? FreePort.next()
         let process = try ChildProcess(
             executable: binary,
             arguments: [

@@ -39,4 +39,6 @@ public struct ExternalTool: Sendable {
     public static let prometheus = ExternalTool("prometheus")
     public static let promtool = ExternalTool("promtool")
     public static let alertmanager = ExternalTool("prometheus-alertmanager")
+    public static let amtool = ExternalTool("amtool")
+    public static let dockerCompose = ExternalTool("docker-compose")
 }

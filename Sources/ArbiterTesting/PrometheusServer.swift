@@ -29,8 +29,6 @@ public final class PrometheusServer: Sendable {
         scrapeConfigs: String, scrapeInterval: String = "1s", ruleFiles: [String] = [], alertmanagers: [String] = [], arguments: [String] = [],
         restarting previous: PrometheusServer? = nil
     ) async throws -> PrometheusServer {
-        let binary = try ExternalTool.prometheus.require()
-        let directory = try previous?.directory ?? TemporaryDirectory(prefix: "prometheus")
         let config = """
             global:
               scrape_interval: \(scrapeInterval)
@@ -43,8 +41,21 @@ public final class PrometheusServer: Sendable {
             scrape_configs:
             \(scrapeConfigs)
             """
+        return try await self.start(config: config, arguments: arguments, restarting: previous)
+    }
+
+    /// Starts Prometheus on a configuration of the caller's, with its remote-write receiver on, and
+    /// waits for `/-/ready`.
+    /// - Parameters:
+    ///   - config: The whole `prometheus.yml`.
+    ///   - port: The loopback port to listen on (a free one if not given).
+    public static func start(
+        config: String, port given: Int? = nil, arguments: [String] = [], restarting previous: PrometheusServer? = nil
+    ) async throws -> PrometheusServer {
+        let binary = try ExternalTool.prometheus.require()
+        let directory = try previous?.directory ?? TemporaryDirectory(prefix: "prometheus")
         let configPath = try directory.write("prometheus.yml", config)
-        let port = try previous?.port ?? FreePort.next()
+        let port = try given ?? previous?.port ?? FreePort.next()
         let process = try ChildProcess(
             executable: binary,
             arguments: [
