@@ -26,6 +26,8 @@ public struct PostgresConfiguration: Sendable {
     public var maxGroupOperations: Int
     /// What `pg_stat_activity` shows, unless the connection string names it.
     public var applicationName: String
+    /// More libpq parameters (`keepalives_idle`…), each used unless the connection string sets it.
+    public var defaultParameters: [String: String] = [:]
 
     /// - Parameter connectionString: See ``connectionString``.
     public init(

@@ -84,6 +84,9 @@ enum PostgresConnector {
             let seconds = max(Int((configuration.connectTimeout.components.seconds)), 1)
             given.append(("connect_timeout", String(seconds)))
         }
+        for (keyword, value) in configuration.defaultParameters.sorted(by: { $0.key < $1.key }) where !isGiven(keyword) {
+            given.append((keyword, value))
+        }
         if !isGiven("fallback_application_name") { given.append(("fallback_application_name", configuration.applicationName)) }
         // Text crosses the connection as UTF-8, as Swift strings are.
         if !isGiven("client_encoding") { given.append(("client_encoding", "UTF8")) }

@@ -15,6 +15,12 @@ public struct ArbiterConfiguration: Sendable, Equatable {
     public var store: StoreLocation = .sqlite
     /// Connections the PostgreSQL store opens at most (reads and group commits share them).
     public var storePoolSize = 4
+    /// Cluster mode: the Redis replicas coordinate through (`nil`: one process, alone).
+    public var clusterRedis: String?
+    /// This replica's name in the cluster (`nil`: the host name).
+    public var clusterReplicaID: String?
+    /// Whether several replicas share the store, one of them leading.
+    public var clustered: Bool { self.clusterRedis != nil }
     /// Minimum level of log events written.
     public var logLevel: Logger.Level = .info
     /// How log events are written on stderr.

@@ -39,7 +39,7 @@ enum ConfigurationSchema {
     /// Grouped by top-level section (in order of first appearance), so `config check` prints each
     /// section once, as valid YAML.
     static let fields: [ConfigField] = {
-        let all = coreFields + httpFields + accessFields + tsdbFields + rulesFields
+        let all = coreFields + httpFields + accessFields + tsdbFields + rulesFields + clusterFields
         var sections: [Substring] = []
         for field in all {
             let section = field.path.split(separator: ".")[0]
@@ -329,6 +329,9 @@ enum ConfigurationSchema {
     static func validate(_ configuration: ArbiterConfiguration) -> (key: String, problem: String)? {
         if (configuration.tlsCertificateFile == nil) != (configuration.tlsKeyFile == nil) {
             return ("tls", "cert_file and key_file go together: set both or neither")
+        }
+        if configuration.clusterRedis != nil, configuration.store == .sqlite {
+            return ("cluster.redis", "cluster mode needs the PostgreSQL store (store: postgres://…): replicas share it; the embedded store has one process")
         }
         if configuration.jwtHS256Secret != nil, configuration.jwtHS256SecretFile != nil {
             return ("auth.jwt", "set hs256_secret or hs256_secret_file, not both")

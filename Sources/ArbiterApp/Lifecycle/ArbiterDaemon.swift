@@ -3,6 +3,7 @@ import ArbiterHTTP
 import ArbiterJobs
 import ArbiterMetrics
 import ArbiterNotifier
+import ArbiterPostgres
 import ArbiterPromQL
 import ArbiterRemoteWrite
 import ArbiterRules
@@ -107,6 +108,7 @@ public struct ArbiterDaemon: Sendable {
         // Work queued by another process on the same database wakes this one's dispatch loops.
         jobStore.onQueued { _ in coordination.announceWork() }
         let jobGauges = try JobGauges(registry: self.registry, policies: configuration.jobTypes, jobMetrics: jobMetrics)
+        let cluster = try self.leaderElection()
         let head = Head(options: .init(retention: configuration.tsdbRetention, maxSeries: configuration.tsdbMaxSeries))
         let (ruleManager, notifier, engine) = try self.rules(head: head, steering: steering)
         let capacity = CapacityReport(window: configuration.capacityWindow, targetWait: configuration.capacityTargetWait)
@@ -163,27 +165,34 @@ public struct ArbiterDaemon: Sendable {
         let remoteWrite = try self.remoteWrite()
         let sampler = try RegistrySampler(
             registry: self.registry, head: head, interval: configuration.tsdbSampleInterval, remoteWrite: remoteWrite, logger: logger)
-        var groupConfiguration = ServiceGroupConfiguration(
-            services: [
-                // Started first and stopped last: the store outlives every request.
-                .init(service: JobStoreService(store: jobStore), successTerminationBehavior: .ignore),
-                // Stopped after everything that steers, so the last changes are audited.
-                .init(service: steeringReporter, successTerminationBehavior: .ignore),
-                .init(service: DueJobPromoter(scheduler: scheduler, logger: logger), successTerminationBehavior: .ignore),
-                .init(service: JobClock(
+        typealias Entry = ServiceGroupConfiguration.ServiceConfiguration
+        var services: [Entry] = [
+            // Started first and stopped last: the store outlives every request.
+            .init(service: JobStoreService(store: jobStore), successTerminationBehavior: .ignore),
+            // Stopped after everything that steers, so the last changes are audited.
+            .init(service: steeringReporter, successTerminationBehavior: .ignore),
+            .init(service: DueJobPromoter(scheduler: scheduler, logger: logger), successTerminationBehavior: .ignore),
+            .init(
+                service: JobClock(
                     scheduler: scheduler, gauges: jobGauges, audit: (jobStore, auditMetrics), consentMetrics: jobMetrics.consent,
-                    workerTimeout: configuration.workerTimeout, interval: .seconds(1), logger: logger),
-                    successTerminationBehavior: .ignore),
-                // Stopped after the sampler, so the last round is on disk before the senders stop.
-            ] + (remoteWrite.map { [.init(service: $0, successTerminationBehavior: .ignore)] } ?? []) + [
-                .init(service: sampler, successTerminationBehavior: .ignore),
-                .init(service: planner, successTerminationBehavior: .ignore),
-                // The notifier stops after the rule manager, so the last resolutions still go out.
-                .init(service: notifier, successTerminationBehavior: .ignore),
-                .init(service: ruleManager, successTerminationBehavior: .ignore),
-                .init(service: app, successTerminationBehavior: .gracefullyShutdownGroup),
-                .init(service: ReadinessGate(readiness: readiness, delay: configuration.shutdownDelay, logger: logger), successTerminationBehavior: .ignore),
-            ],
+                    workerTimeout: configuration.workerTimeout, interval: .seconds(1), logger: logger, leadership: cluster?.leadership ?? .alone()),
+                successTerminationBehavior: .ignore),
+        ]
+        // Stopped before the job clock (in reverse order): this replica stops leading, then gives the lock up.
+        if let cluster { services.append(.init(service: cluster, successTerminationBehavior: .ignore)) }
+        // Stopped after the sampler, so the last round is on disk before the senders stop.
+        if let remoteWrite { services.append(.init(service: remoteWrite, successTerminationBehavior: .ignore)) }
+        services += [
+            .init(service: sampler, successTerminationBehavior: .ignore),
+            .init(service: planner, successTerminationBehavior: .ignore),
+            // The notifier stops after the rule manager, so the last resolutions still go out.
+            .init(service: notifier, successTerminationBehavior: .ignore),
+            .init(service: ruleManager, successTerminationBehavior: .ignore),
+            .init(service: app, successTerminationBehavior: .gracefullyShutdownGroup),
+            .init(service: ReadinessGate(readiness: readiness, delay: configuration.shutdownDelay, logger: logger), successTerminationBehavior: .ignore),
+        ]
+        var groupConfiguration = ServiceGroupConfiguration(
+            services: services,
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger
         )
@@ -242,6 +251,16 @@ public struct ArbiterDaemon: Sendable {
             throw StartupError("cannot load rule files: \(error.description)")
         }
         return (manager, notifier, engine)
+    }
+
+    /// Cluster mode's election on the PostgreSQL store; `nil` for a process alone.
+    private func leaderElection() throws -> LeaderElection? {
+        let configuration = self.loaded.configuration
+        guard configuration.clustered, case .postgres(let conninfo) = configuration.store else { return nil }
+        let replicaID = configuration.clusterReplicaID ?? ProcessInfo.processInfo.hostName
+        return LeaderElection(
+            lock: PostgresLeaderLock(configuration: PostgresConfiguration(conninfo), replicaID: replicaID), leadership: .follower(),
+            replicaID: replicaID, interval: .seconds(1), metrics: try ClusterMetrics(registry: self.registry), logger: self.logger)
     }
 
     /// The remote-write endpoints' senders, their disk queues opened (and repaired); `nil` with none.

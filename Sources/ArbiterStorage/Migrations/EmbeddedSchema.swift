@@ -164,6 +164,11 @@ CREATE INDEX jobs_user ON jobs (user_id, consent_scope) WHERE user_id IS NOT NUL
 -- keeps the two backends' version numbers in step.
 SELECT 1;
 """#),
+        Migration(version: 5, name: "cluster_leader", sql: #"""
+-- Version 5 changes the PostgreSQL schema only (replicas share a PostgreSQL database; an embedded
+-- store has one process); this keeps the two backends' version numbers in step.
+SELECT 1;
+"""#),
     ]
     static let postgres: [Migration] = [
         Migration(version: 1, name: "initial", sql: #"""
@@ -334,6 +339,17 @@ ALTER TABLE jobs
 ALTER TABLE workers ALTER COLUMN labels DROP DEFAULT;
 ALTER TABLE workers ALTER COLUMN labels TYPE TEXT USING labels::text;
 ALTER TABLE workers ALTER COLUMN labels SET DEFAULT '{}';
+"""#),
+        Migration(version: 5, name: "cluster_leader", sql: #"""
+-- Leadership among the replicas on this database. The leader is whoever holds the session advisory
+-- lock; this row says who took it last and how many times it has changed hands (the epoch, which
+-- fences what a former leader might still try to do).
+CREATE TABLE cluster_leader (
+    id          INTEGER PRIMARY KEY CHECK (id = 1),
+    replica_id  TEXT NOT NULL,
+    epoch       BIGINT NOT NULL,
+    since       BIGINT NOT NULL                   -- Unix ms
+);
 """#),
     ]
 }

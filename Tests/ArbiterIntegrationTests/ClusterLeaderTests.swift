@@ -1,0 +1,100 @@
+import ArbiterTesting
+import Foundation
+import Glibc
+import Testing
+
+/// Cluster mode's leader, three replicas on one PostgreSQL database: exactly one leads; SIGKILL it
+/// and another leads within two polls (the lock dies with the connection); the new leader runs the
+/// job clock (an abandoned lease is expired); SIGTERM it and another leads at once. Prints the
+/// timeline.
+@Suite(.serialized, .heavy) struct ClusterLeaderTests {
+    static func leads(_ server: ArbiterServer, token: String) async -> Bool? {
+        guard let text = try? await server.send("/metrics", token: token).text else { return nil }
+        return ExpositionSamples.value(in: text, "arbiter_cluster_leader").map { $0 == "1" }
+    }
+
+    /// The replicas that say they lead, among those still answering.
+    static func leaders(_ servers: [ArbiterServer], token: String) async -> [Int] {
+        var found: [Int] = []
+        for (index, server) in servers.enumerated() where server.process.isRunning {
+            if await Self.leads(server, token: token) == true { found.append(index) }
+        }
+        return found
+    }
+
+    @Test("one leader among three replicas; SIGKILL or SIGTERM it and another leads within seconds", .enabled(if: PostgresServer.shouldRun))
+    func oneLeaderAndFailover() async throws {
+        let directory = try TemporaryDirectory(prefix: "cluster")
+        defer { directory.remove() }
+        let store = try await ArbiterServer.Store.make(.postgres, dataDirectory: directory.file("store"))
+        defer { store.drop() }
+        let token = "arb_" + String(repeating: "c", count: 43)
+        let tokenFile = try directory.write("admin_token", token)
+        var servers: [ArbiterServer] = []
+        defer { for server in servers { Task { await server.stop() } } }
+        for index in 1...3 {
+            let config = """
+                store: \(store.url ?? "")
+                cluster:
+                  redis: redis://127.0.0.1:1/0
+                  replica_id: r\(index)
+                auth:
+                  admin_token_file: \(tokenFile)
+                workers:
+                  lease_timeout: 2s
+                """
+            servers.append(try await ArbiterServer.start(config: config))
+        }
+        let started = ContinuousClock.now
+        var timeline: [(String, Duration)] = []
+        func note(_ event: String) { timeline.append((event, ContinuousClock.now - started)) }
+
+        var leaders: [Int] = []
+        try await Polling.until("one replica leads", timeout: .seconds(30)) {
+            leaders = await Self.leaders(servers, token: token)
+            return leaders.count == 1
+        }
+        let first = leaders[0]
+        note("r\(first + 1) leads")
+
+        // A job leased through a follower and abandoned: only a leader's clock expires the lease.
+        let follower = servers[(first + 1) % 3]
+        _ = try await follower.post("/api/v1/workers/register", json: #"{"id":"w","capabilities":["t"]}"#, token: token)
+        let submitted = try await follower.post("/api/v1/jobs", json: #"{"type":"t","payload":{}}"#, token: token)
+        let id = try #require((try JSONSerialization.jsonObject(with: Data(submitted.body)) as? [String: Any])?["id"] as? String)
+
+        servers[first].process.signal(SIGKILL)
+        let killed = ContinuousClock.now
+        note("r\(first + 1) SIGKILLed")
+        let leased = try await follower.post("/api/v1/workers/w/lease?wait=2s", json: "", token: token)
+        #expect(leased.text.contains(id), "\(leased.text)")
+        try await Polling.until("another replica leads", timeout: .seconds(30), interval: .milliseconds(100)) {
+            leaders = await Self.leaders(servers, token: token)
+            return leaders.count == 1
+        }
+        let failover = ContinuousClock.now - killed
+        let second = leaders[0]
+        note("r\(second + 1) leads")
+        // Polled once a second: the lock is free as soon as the killed connection closes.
+        #expect(failover < .seconds(5), "failover took \(failover)")
+
+        try await Polling.until("the new leader expires the abandoned lease", timeout: .seconds(30)) {
+            let job = try await follower.send("/api/v1/jobs/\(id)", token: token).text
+            return job.contains(#""lease_expired""#)
+        }
+        note("abandoned lease expired by r\(second + 1)")
+
+        let stopped = ContinuousClock.now
+        await servers[second].stop()
+        note("r\(second + 1) stopped (SIGTERM)")
+        try await Polling.until("the last replica leads", timeout: .seconds(30), interval: .milliseconds(100)) {
+            await Self.leaders(servers, token: token).count == 1
+        }
+        let handover = ContinuousClock.now - stopped
+        note("the last replica leads")
+        #expect(handover < .seconds(5), "handover took \(handover)")
+
+        print("cluster leader timeline (failover \(failover), handover after stop \(handover)):")
+        for (event, at) in timeline { print("  \(at)  \(event)") }
+    }
+}
