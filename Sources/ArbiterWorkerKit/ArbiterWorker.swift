@@ -56,6 +56,10 @@ public struct ArbiterWorker: Service {
 
     private func connectLoop() async throws {
         var failures = 0
+        // Which of the configured servers to try: a lost or refused connection moves to the next at
+        // once, and the backoff applies once every server has failed in a row.
+        var server = 0
+        let servers = self.configuration.servers.count
         let deadline = DrainDeadline()
         while true {
             if self.ledger.isDraining {
@@ -67,13 +71,14 @@ public struct ArbiterWorker: Service {
             }
             let started = ContinuousClock.now
             var replaced = false
+            let url = self.configuration.connectURL(server: server)
             do {
                 let closing = try await WebSocketClient.connect(
-                    url: self.configuration.connectURL,
+                    url: url,
                     configuration: .init(maxFrameSize: 16 << 20, additionalHeaders: self.headers, autoPing: .disabled),
                     logger: self.logger
                 ) { inbound, outbound, _ in
-                    try await self.session(inbound, outbound, deadline: deadline)
+                    try await self.session(inbound, outbound, deadline: deadline, url: url)
                 }
                 if ContinuousClock.now - started > .seconds(5) { failures = 0 }
                 // A newer connection under this worker id took over (4000): reconnecting would take
@@ -82,10 +87,10 @@ public struct ArbiterWorker: Service {
             } catch let error as WebSocketClientError where error == .webSocketUpgradeFailed {
                 // The WebSocket client does not say why an upgrade was refused; the same URL over plain
                 // HTTP does. A refused credential (401, 403) stays refused: retrying cannot help.
-                if let refusal = await self.credentialRefusal() { throw refusal }
-                self.logger.warning("connection to the server failed", metadata: ["error": "\(error)", "url": "\(self.configuration.connectURL)"])
+                if let refusal = await self.credentialRefusal(server: server) { throw refusal }
+                self.logger.warning("connection to the server failed", metadata: ["error": "\(error)", "url": "\(self.configuration.connectURL(server: server))"])
             } catch {
-                self.logger.warning("connection to the server failed", metadata: ["error": "\(error)", "url": "\(self.configuration.connectURL)"])
+                self.logger.warning("connection to the server failed", metadata: ["error": "\(error)", "url": "\(self.configuration.connectURL(server: server))"])
             }
             self.ledger.disconnected()
             if replaced {
@@ -94,15 +99,20 @@ public struct ArbiterWorker: Service {
             }
             if self.ledger.isDraining && self.ledger.isIdle { return }
             failures += 1
-            try await Task.sleep(for: self.reconnectDelay(failures: failures))
+            server = (server + 1) % servers
+            if servers > 1, failures % servers != 0 {
+                self.logger.info("connecting to the next server", metadata: ["url": "\(self.configuration.connectURL(server: server))"])
+                continue
+            }
+            try await Task.sleep(for: self.reconnectDelay(failures: (failures + servers - 1) / servers))
         }
     }
 
     /// Why the server refused the upgrade, when it refused the credential: a plain GET of the worker
     /// channel answers 401 or 403 (with the JSON error) for a credential it refuses, 426 otherwise.
     /// - Returns: ``WorkerError/credentialsRefused(status:code:message:)``, or `nil` for any other answer.
-    private func credentialRefusal() async -> WorkerError? {
-        var request = HTTPClientRequest(url: self.configuration.connectHTTPURL)
+    private func credentialRefusal(server: Int) async -> WorkerError? {
+        var request = HTTPClientRequest(url: self.configuration.connectHTTPURL(server: server))
         if let token = self.configuration.token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
         guard let response = try? await HTTPClient.shared.execute(request, timeout: .seconds(10)) else { return nil }
         let body = (try? await response.body.collect(upTo: 64 * 1024)).map { Array($0.readableBytesView) } ?? []
@@ -119,7 +129,7 @@ public struct ArbiterWorker: Service {
         return capped * Double.random(in: 0.5...1.0)
     }
 
-    private func session(_ inbound: WebSocketInboundStream, _ outbound: WebSocketOutboundWriter, deadline: DrainDeadline) async throws {
+    private func session(_ inbound: WebSocketInboundStream, _ outbound: WebSocketOutboundWriter, deadline: DrainDeadline, url: String) async throws {
         try await Self.send(
             .workerHello(
                 capabilities: self.configuration.capabilities, concurrency: self.configuration.concurrency, labels: self.configuration.labels,
@@ -132,7 +142,7 @@ public struct ArbiterWorker: Service {
             if case .error(let code, let message, _) = hello { throw WorkerError.refused(code: code, message: message) }
             throw WorkerError.refused(code: "unexpected_message", message: "the server did not answer hello")
         }
-        self.logger.info("connected", metadata: ["server_version": "\(version)", "worker_id": "\(self.configuration.workerID)"])
+        self.logger.info("connected", metadata: ["server_version": "\(version)", "worker_id": "\(self.configuration.workerID)", "url": "\(url)"])
         if let drained {
             self.logger.warning(
                 "the server assigns this worker nothing for now", metadata: ["reason": "\(drained.message)", "alerts": "\(drained.alerts.joined(separator: ","))"])

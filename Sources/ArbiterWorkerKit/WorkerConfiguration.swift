@@ -1,8 +1,10 @@
 import ArbiterWorkerProtocol
+import Foundation
 
 /// What a worker runs and where it connects.
 public struct WorkerConfiguration: Sendable {
-    /// The server's base URL, `http://host:port` (or `ws://…`).
+    /// The server's base URL, `http://host:port` (or `ws://…`); for a cluster, several replicas'
+    /// separated by commas: on losing one the worker connects to the next (see ``servers``).
     public var server: String
     /// The worker's id; a worker that reconnects under the same id keeps its running jobs.
     public var workerID: String
@@ -35,9 +37,21 @@ public struct WorkerConfiguration: Sendable {
         self.drainTimeout = drainTimeout
     }
 
-    /// The WebSocket URL of the worker channel.
+    /// The base URLs ``server`` lists, in order.
+    public var servers: [String] {
+        let listed = self.server.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        return listed.isEmpty ? [self.server] : listed
+    }
+
+    /// The WebSocket URL of the worker channel on the first server.
     public var connectURL: String {
-        var base = self.server
+        self.connectURL(server: 0)
+    }
+
+    /// The WebSocket URL of the worker channel on ``servers``[`index` modulo their count].
+    public func connectURL(server index: Int) -> String {
+        let servers = self.servers
+        var base = servers[index % servers.count]
         while base.hasSuffix("/") { base.removeLast() }
         if base.hasPrefix("http://") { base = "ws://" + base.dropFirst(7) }
         if base.hasPrefix("https://") { base = "wss://" + base.dropFirst(8) }
@@ -46,8 +60,8 @@ public struct WorkerConfiguration: Sendable {
     }
 
     /// The worker channel's URL over plain HTTP, which says why an upgrade was refused.
-    var connectHTTPURL: String {
-        let url = self.connectURL
+    func connectHTTPURL(server index: Int) -> String {
+        let url = self.connectURL(server: index)
         if url.hasPrefix("ws://") { return "http://" + url.dropFirst(5) }
         if url.hasPrefix("wss://") { return "https://" + url.dropFirst(6) }
         return url

@@ -20,7 +20,7 @@ struct WorkerCommand: AsyncParsableCommand {
             """
     )
 
-    @Option(help: "The server's URL.")
+    @Option(help: "The server's URL; for a cluster, several replicas' separated by commas (on losing one the worker moves to the next, keeping its running jobs).")
     var server = "http://127.0.0.1:3000"
 
     @Option(help: "The worker's id (default: the host name and process id).")
@@ -108,7 +108,7 @@ struct WorkerCommand: AsyncParsableCommand {
     static func checkCredentials(server: String, token: String?, workerID: String) async throws {
         let path = "/api/v1/workers/\(workerID.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? workerID)/heartbeat"
         do {
-            _ = try await APIClient(server: server, token: token).send(.POST, path)
+            _ = try await APIClient(server: WorkerConfiguration(server: server, workerID: workerID, capabilities: []).servers[0], token: token).send(.POST, path)
         } catch let failure as CommandLineFailure where failure.description.contains(": 401 ") || failure.description.contains(": 403 ") {
             let hint = token == nil ? " (no token given: use --token, --token-file or ARBITER_TOKEN)" : ""
             CommandLineError.print("the server refused this worker's credentials: \(failure.description)\(hint)")

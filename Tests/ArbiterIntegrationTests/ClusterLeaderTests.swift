@@ -97,4 +97,53 @@ import Testing
         print("cluster leader timeline (failover \(failover), handover after stop \(handover)):")
         for (event, at) in timeline { print("  \(at)  \(event)") }
     }
+
+    @Test("a worker whose replica is SIGKILLed moves to another with its running job, which finishes once", .enabled(if: PostgresServer.shouldRun))
+    func aWorkerMovesToAnotherReplica() async throws {
+        let directory = try TemporaryDirectory(prefix: "cluster")
+        defer { directory.remove() }
+        let store = try await ArbiterServer.Store.make(.postgres, dataDirectory: directory.file("store"))
+        defer { store.drop() }
+        let token = "arb_" + String(repeating: "d", count: 43)
+        let tokenFile = try directory.write("admin_token", token)
+        var servers: [ArbiterServer] = []
+        defer { for server in servers { Task { await server.stop() } } }
+        for index in 1...2 {
+            let config = """
+                store: \(store.url ?? "")
+                cluster:
+                  redis: redis://127.0.0.1:1/0
+                  replica_id: r\(index)
+                auth:
+                  admin_token_file: \(tokenFile)
+                """
+            servers.append(try await ArbiterServer.start(config: config))
+        }
+        let flag = directory.file("release")
+        let worker = try WorkerProcess(
+            server: servers.map(\.baseURL).joined(separator: ","), token: token, id: "mover",
+            exec: ["t": "while [ ! -e \(flag) ]; do sleep 0.1; done; echo done"])
+        defer { Task { await worker.stop() } }
+        let first = servers[0].address
+        try await worker.waitForLog { $0["msg"] == "connected" && $0["url"]?.contains(first) == true }
+        let submitted = try await servers[1].post("/api/v1/jobs", json: #"{"type":"t","payload":{}}"#, token: token)
+        let id = try #require((try JSONSerialization.jsonObject(with: Data(submitted.body)) as? [String: Any])?["id"] as? String)
+        try await Polling.until("the job runs on the worker, connected to r1", timeout: .seconds(30)) {
+            try await servers[1].send("/api/v1/jobs/\(id)", token: token).text.contains(#""state":"running""#)
+        }
+
+        let killed = ContinuousClock.now
+        servers[0].process.signal(SIGKILL)
+        let address = servers[1].address
+        try await worker.waitForLog(timeout: .seconds(30)) { $0["msg"] == "connected" && $0["url"]?.contains(address) == true }
+        let moved = ContinuousClock.now - killed
+        _ = try directory.write("release", "")
+        try await Polling.until("the job finishes", timeout: .seconds(30)) {
+            try await servers[1].send("/api/v1/jobs/\(id)", token: token).text.contains(#""state":"succeeded""#)
+        }
+        let job = try JSONSerialization.jsonObject(with: Data(try await servers[1].send("/api/v1/jobs/\(id)", token: token).body)) as? [String: Any]
+        let attempts = (job?["attempts"] as? [[String: Any]] ?? []).compactMap { $0["outcome"] as? String }
+        #expect(attempts == ["succeeded"], "one attempt, finished once: \(attempts)")
+        print("worker moved to r2 \(moved) after r1 was SIGKILLed; its job finished once")
+    }
 }
