@@ -31,15 +31,19 @@ public enum ArbiterRouter {
         public var queryAPI: QueryAPI?
         /// The capacity planner's latest estimates; `/api/v1/capacity` is not served when `nil`.
         public var capacity: CapacityReport?
+        /// The replicas and the leader; `/api/v1/cluster` is not served when `nil`.
+        public var cluster: (any ClusterView)?
 
         public init(
             registry: MetricRegistry, readiness: Readiness, healthChecks: [any HealthCheck], startedAt: ContinuousClock.Instant = .now,
             scheduler: Scheduler, jobLimits: JobLimits = JobLimits(), jobMetrics: JobMetrics, heartbeatInterval: Duration = .seconds(5),
-            workerTimeout: Duration = .seconds(15), access: Access, queryAPI: QueryAPI? = nil, capacity: CapacityReport? = nil
+            workerTimeout: Duration = .seconds(15), access: Access, queryAPI: QueryAPI? = nil, capacity: CapacityReport? = nil,
+            cluster: (any ClusterView)? = nil
         ) {
             self.access = access
             self.queryAPI = queryAPI
             self.capacity = capacity
+            self.cluster = cluster
             self.registry = registry
             self.readiness = readiness
             self.healthChecks = healthChecks
@@ -103,6 +107,7 @@ public enum ArbiterRouter {
         JobTypesEndpoints(scheduler: scheduler, policies: scheduler.policies).register(on: router)
         ActionsEndpoints(steering: scheduler.steering, audit: access.audit, limits: dependencies.jobLimits, clock: scheduler.clock).register(on: router)
         if let capacity = dependencies.capacity { CapacityEndpoints(report: capacity).register(on: router) }
+        if let cluster = dependencies.cluster { ClusterEndpoints(view: cluster).register(on: router) }
         WorkersEndpoints(
             scheduler: scheduler, limits: dependencies.jobLimits, heartbeatInterval: dependencies.heartbeatInterval,
             workerTimeout: dependencies.workerTimeout

@@ -24,7 +24,7 @@ enum TestRouter {
             scheduler: Scheduler(store: store, workers: store, consents: store, policies: [:], leaseTimeout: .seconds(30), observer: metrics),
             jobMetrics: metrics, access: .init(tokens: store, audit: store),
             queryAPI: QueryAPI(head: Head(), engine: Engine(), rules: NoRules(), registry: registry),
-            capacity: CapacityReport(window: .seconds(900), targetWait: .seconds(1))))
+            capacity: CapacityReport(window: .seconds(900), targetWait: .seconds(1)), cluster: AloneCluster()))
         do {
             try await body(router)
         } catch {
@@ -32,6 +32,13 @@ enum TestRouter {
             throw error
         }
         try await store.close()
+    }
+}
+
+/// A process alone.
+struct AloneCluster: ClusterView {
+    func snapshot() async -> ClusterSnapshot {
+        ClusterSnapshot(clustered: false, replicaID: "test", leader: "test", epoch: nil, coordination: "local", replicas: [])
     }
 }
 

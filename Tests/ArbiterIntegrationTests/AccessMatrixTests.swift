@@ -51,6 +51,7 @@ import Testing
         "POST /api/v1/actions/silences": "admin operator",
         "POST /api/v1/alertmanager/webhook": "admin operator",
         "GET /api/v1/capacity": "admin operator submitter viewer",
+        "GET /api/v1/cluster": "admin operator submitter viewer",
         "POST /api/v1/workers/{id}/drain": "admin operator worker",
         "DELETE /api/v1/workers/{id}": "admin operator",
         "GET /api/v1/audit": "admin operator",

@@ -56,6 +56,14 @@ import Testing
         }
         let first = leaders[0]
         note("r\(first + 1) leads")
+        // Every replica names the leader; `arbiter cluster` prints it.
+        try await Polling.until("every replica has learned the leader", timeout: .seconds(10)) {
+            var named = 0
+            for server in servers where try await server.send("/api/v1/cluster", token: token).text.contains(#""leader":"r\#(first + 1)""#) { named += 1 }
+            return named == 3
+        }
+        let printed = try await ArbiterServer.run(["cluster", "--server", servers[(first + 2) % 3].baseURL, "--token", token], in: directory)
+        #expect(printed.status == 0 && printed.stdout.contains("cluster, coordination") && printed.stdout.contains("leader r\(first + 1) (epoch"), "\(printed.stdout)\(printed.stderr)")
 
         // A job leased through a follower and abandoned: only a leader's clock expires the lease.
         let follower = servers[(first + 1) % 3]

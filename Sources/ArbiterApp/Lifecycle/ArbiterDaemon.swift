@@ -117,6 +117,10 @@ public struct ArbiterDaemon: Sendable {
             interval: configuration.ruleEvaluationInterval, registry: self.registry, logger: self.logger)
         let readiness = Readiness()
         let listener = ListenerHealth()
+        let leadership = cluster?.leadership ?? .alone()
+        let clusterView = LocalClusterView(
+            replicaID: Self.replicaID(configuration), clustered: configuration.clustered, startedAt: WallClock.nowMilliseconds(), listener: listener,
+            coordination: coordination, leadership: leadership)
         let router = try ArbiterRouter.build(.init(
             registry: self.registry,
             readiness: readiness,
@@ -137,7 +141,8 @@ public struct ArbiterDaemon: Sendable {
                     clock: clock, coordination: coordination),
                 metricsPublic: configuration.metricsPublic, logger: self.logger),
             queryAPI: QueryAPI(head: head, engine: engine, rules: ruleManager, registry: self.registry),
-            capacity: capacity
+            capacity: capacity,
+            cluster: clusterView
         ))
         let logger = self.logger
         let plain = GuardedHTTPChannel.builder(
@@ -175,7 +180,7 @@ public struct ArbiterDaemon: Sendable {
             .init(
                 service: JobClock(
                     scheduler: scheduler, gauges: jobGauges, audit: (jobStore, auditMetrics), consentMetrics: jobMetrics.consent,
-                    workerTimeout: configuration.workerTimeout, interval: .seconds(1), logger: logger, leadership: cluster?.leadership ?? .alone()),
+                    workerTimeout: configuration.workerTimeout, interval: .seconds(1), logger: logger, leadership: leadership),
                 successTerminationBehavior: .ignore),
         ]
         // Stopped before the job clock (in reverse order): this replica stops leading, then gives the lock up.
@@ -257,10 +262,15 @@ public struct ArbiterDaemon: Sendable {
     private func leaderElection() throws -> LeaderElection? {
         let configuration = self.loaded.configuration
         guard configuration.clustered, case .postgres(let conninfo) = configuration.store else { return nil }
-        let replicaID = configuration.clusterReplicaID ?? ProcessInfo.processInfo.hostName
+        let replicaID = Self.replicaID(configuration)
         return LeaderElection(
             lock: PostgresLeaderLock(configuration: PostgresConfiguration(conninfo), replicaID: replicaID), leadership: .follower(),
             replicaID: replicaID, interval: .seconds(1), metrics: try ClusterMetrics(registry: self.registry), logger: self.logger)
+    }
+
+    /// This replica's name: `cluster.replica_id`, else the host name.
+    static func replicaID(_ configuration: ArbiterConfiguration) -> String {
+        configuration.clusterReplicaID ?? ProcessInfo.processInfo.hostName
     }
 
     /// The remote-write endpoints' senders, their disk queues opened (and repaired); `nil` with none.

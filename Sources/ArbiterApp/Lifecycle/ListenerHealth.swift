@@ -13,6 +13,9 @@ final class ListenerHealth: HealthCheck {
     /// Whether the listener was ever bound.
     var isBound: Bool { self.bound.withLock { $0 != nil } }
 
+    /// The address it is bound to, once it is.
+    var address: String? { self.bound.withLock { $0 } }
+
     func check() async -> ComponentHealth {
         if let address = self.bound.withLock({ $0 }) {
             return ComponentHealth(.ok, "listening on \(address)")

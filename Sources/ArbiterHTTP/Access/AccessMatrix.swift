@@ -49,6 +49,7 @@ public enum AccessMatrix {
         // An Alertmanager steers with an operator token (webhook_configs' http_config).
         "POST /api/v1/alertmanager/webhook": .permission(.operate),
         "GET /api/v1/capacity": .permission(.read),
+        "GET /api/v1/cluster": .permission(.read),
 
         // The body's worker id must be the caller's (checked by the endpoint).
         "POST /api/v1/workers/register": .permission(.work),

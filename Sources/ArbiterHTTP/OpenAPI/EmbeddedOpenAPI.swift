@@ -3710,6 +3710,114 @@ enum EmbeddedOpenAPI {
           }
         }
       }
+    },
+    "/api/v1/cluster": {
+      "get": {
+        "summary": "The cluster as this replica sees it: the replicas that announced themselves (address, version, start, workers whose connection each holds), the leader and its epoch, and whether coordination (Redis) is reachable. Alone, this process is the whole cluster.",
+        "tags": [
+          "cluster"
+        ],
+        "responses": {
+          "200": {
+            "description": "The cluster",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "object",
+                  "required": [
+                    "clustered",
+                    "replica_id",
+                    "leader",
+                    "epoch",
+                    "coordination",
+                    "replicas"
+                  ],
+                  "properties": {
+                    "clustered": {
+                      "type": "boolean"
+                    },
+                    "replica_id": {
+                      "type": "string"
+                    },
+                    "leader": {
+                      "type": [
+                        "string",
+                        "null"
+                      ]
+                    },
+                    "epoch": {
+                      "type": [
+                        "integer",
+                        "null"
+                      ]
+                    },
+                    "coordination": {
+                      "type": "string",
+                      "enum": [
+                        "local",
+                        "ok",
+                        "unreachable"
+                      ]
+                    },
+                    "replicas": {
+                      "type": "array",
+                      "items": {
+                        "type": "object",
+                        "required": [
+                          "id",
+                          "address",
+                          "version",
+                          "started_at",
+                          "seen_at",
+                          "leader",
+                          "workers"
+                        ],
+                        "properties": {
+                          "id": {
+                            "type": "string"
+                          },
+                          "address": {
+                            "type": "string"
+                          },
+                          "version": {
+                            "type": "string"
+                          },
+                          "started_at": {
+                            "type": "string",
+                            "format": "date-time"
+                          },
+                          "seen_at": {
+                            "type": "string",
+                            "format": "date-time"
+                          },
+                          "leader": {
+                            "type": "boolean"
+                          },
+                          "workers": {
+                            "type": "array",
+                            "items": {
+                              "type": "string"
+                            }
+                          }
+                        }
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "429": {
+            "$ref": "#/components/responses/LockedOut"
+          }
+        }
+      }
     }
   },
   "components": {
