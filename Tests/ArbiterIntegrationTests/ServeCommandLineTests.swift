@@ -33,6 +33,15 @@ import Testing
         #expect(result.stderr.contains("cannot load rule files: \(directory.file("rules.yml")):5:15: group \"g\", rule 1, \"A\": could not parse expression"), "\(result.stderr)")
     }
 
+    @Test func clusterModeWithTheEmbeddedStoreIsRefusedNamingTheKey() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let config = try directory.write("arbiter.yaml", "cluster:\n  redis: redis://127.0.0.1:6379/0\n")
+        let result = try await ArbiterServer.run(["config", "check", "--config", config], in: directory)
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("cluster.redis: cluster mode needs the PostgreSQL store"), "\(result.stderr)")
+    }
+
     @Test func unreadableFileIsNamed() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
