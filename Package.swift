@@ -22,6 +22,7 @@ let package = Package(
         .library(name: "ArbiterRemoteWrite", targets: ["ArbiterRemoteWrite"]),
         .library(name: "ArbiterStorage", targets: ["ArbiterStorage"]),
         .library(name: "ArbiterPostgres", targets: ["ArbiterPostgres"]),
+        .library(name: "ArbiterRedis", targets: ["ArbiterRedis"]),
         .library(name: "ArbiterHTTP", targets: ["ArbiterHTTP"]),
         .library(name: "ArbiterApp", targets: ["ArbiterApp"]),
         .library(name: "ArbiterWorkerProtocol", targets: ["ArbiterWorkerProtocol"]),
@@ -132,6 +133,15 @@ let package = Package(
             name: "ArbiterPostgres",
             dependencies: [
                 "ArbiterCore", "ArbiterJobs", "ArbiterStorage", "CLibPQ",
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "ArbiterRedis",
+            dependencies: [
+                "ArbiterCore", "CHiredis",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
@@ -267,6 +277,7 @@ let package = Package(
         .testTarget(
             name: "ArbiterPostgresTests", dependencies: ["ArbiterJobs", "ArbiterPostgres", "ArbiterStorage", "ArbiterTesting"],
             swiftSettings: swiftSettings),
+        .testTarget(name: "ArbiterRedisTests", dependencies: ["ArbiterRedis", "ArbiterTesting"], swiftSettings: swiftSettings),
         .testTarget(
             name: "ArbiterAppTests",
             dependencies: [

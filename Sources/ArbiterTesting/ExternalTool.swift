@@ -41,4 +41,5 @@ public struct ExternalTool: Sendable {
     public static let alertmanager = ExternalTool("prometheus-alertmanager")
     public static let amtool = ExternalTool("amtool")
     public static let dockerCompose = ExternalTool("docker-compose")
+    public static let redisServer = ExternalTool("redis-server")
 }
