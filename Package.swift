@@ -178,6 +178,7 @@ let package = Package(
                 "ArbiterHTTP",
                 "ArbiterJobs",
                 "ArbiterPostgres",
+                "ArbiterRedis",
                 "ArbiterStorage",
                 "ArbiterTSDB",
                 "ArbiterPromQL",

@@ -22,10 +22,14 @@ import Testing
         return found
     }
 
-    @Test("one leader among three replicas; SIGKILL or SIGTERM it and another leads within seconds", .enabled(if: PostgresServer.shouldRun))
+    @Test(
+        "one leader among three replicas, which all see each other; SIGKILL or SIGTERM the leader and another leads within seconds",
+        .enabled(if: PostgresServer.shouldRun && ExternalTool.redisServer.shouldRun))
     func oneLeaderAndFailover() async throws {
         let directory = try TemporaryDirectory(prefix: "cluster")
         defer { directory.remove() }
+        let redis = try await RedisServer.start()
+        defer { Task { await redis.stop() } }
         let store = try await ArbiterServer.Store.make(.postgres, dataDirectory: directory.file("store"))
         defer { store.drop() }
         let token = "arb_" + String(repeating: "c", count: 43)
@@ -36,7 +40,7 @@ import Testing
             let config = """
                 store: \(store.url ?? "")
                 cluster:
-                  redis: redis://127.0.0.1:1/0
+                  redis: \(redis.url)
                   replica_id: r\(index)
                 auth:
                   admin_token_file: \(tokenFile)
@@ -61,6 +65,10 @@ import Testing
             var named = 0
             for server in servers where try await server.send("/api/v1/cluster", token: token).text.contains(#""leader":"r\#(first + 1)""#) { named += 1 }
             return named == 3
+        }
+        try await Polling.until("every replica is listed, coordination ok", timeout: .seconds(10)) {
+            let cluster = try JSONSerialization.jsonObject(with: Data(try await servers[0].send("/api/v1/cluster", token: token).body)) as? [String: Any]
+            return cluster?["coordination"] as? String == "ok" && (cluster?["replicas"] as? [[String: Any]])?.count == 3
         }
         let printed = try await ArbiterServer.run(["cluster", "--server", servers[(first + 2) % 3].baseURL, "--token", token], in: directory)
         #expect(printed.status == 0 && printed.stdout.contains("cluster, coordination") && printed.stdout.contains("leader r\(first + 1) (epoch"), "\(printed.stdout)\(printed.stderr)")
@@ -106,10 +114,14 @@ import Testing
         for (event, at) in timeline { print("  \(at)  \(event)") }
     }
 
-    @Test("a worker whose replica is SIGKILLed moves to another with its running job, which finishes once", .enabled(if: PostgresServer.shouldRun))
+    @Test(
+        "a worker whose replica is SIGKILLed moves to another with its running job, which finishes once",
+        .enabled(if: PostgresServer.shouldRun && ExternalTool.redisServer.shouldRun))
     func aWorkerMovesToAnotherReplica() async throws {
         let directory = try TemporaryDirectory(prefix: "cluster")
         defer { directory.remove() }
+        let redis = try await RedisServer.start()
+        defer { Task { await redis.stop() } }
         let store = try await ArbiterServer.Store.make(.postgres, dataDirectory: directory.file("store"))
         defer { store.drop() }
         let token = "arb_" + String(repeating: "d", count: 43)
@@ -120,7 +132,7 @@ import Testing
             let config = """
                 store: \(store.url ?? "")
                 cluster:
-                  redis: redis://127.0.0.1:1/0
+                  redis: \(redis.url)
                   replica_id: r\(index)
                 auth:
                   admin_token_file: \(tokenFile)
@@ -153,5 +165,57 @@ import Testing
         let attempts = (job?["attempts"] as? [[String: Any]] ?? []).compactMap { $0["outcome"] as? String }
         #expect(attempts == ["succeeded"], "one attempt, finished once: \(attempts)")
         print("worker moved to r2 \(moved) after r1 was SIGKILLed; its job finished once")
+    }
+}
+
+/// Fan-out: a cancel made on one replica reaches a worker connected to another through Redis.
+@Suite(.serialized, .heavy) struct ClusterFanOutTests {
+    @Test(
+        "a cancel on r2 reaches the worker connected to r1 (prints the latencies)",
+        .enabled(if: PostgresServer.shouldRun && ExternalTool.redisServer.shouldRun))
+    func aCancelReachesAWorkerOnAnotherReplica() async throws {
+        let directory = try TemporaryDirectory(prefix: "fanout")
+        defer { directory.remove() }
+        let redis = try await RedisServer.start()
+        defer { Task { await redis.stop() } }
+        let store = try await ArbiterServer.Store.make(.postgres, dataDirectory: directory.file("store"))
+        defer { store.drop() }
+        let token = "arb_" + String(repeating: "f", count: 43)
+        let tokenFile = try directory.write("admin_token", token)
+        var servers: [ArbiterServer] = []
+        defer { for server in servers { Task { await server.stop() } } }
+        for index in 1...2 {
+            servers.append(try await ArbiterServer.start(config: """
+                store: \(store.url ?? "")
+                cluster:
+                  redis: \(redis.url)
+                  replica_id: r\(index)
+                auth:
+                  admin_token_file: \(tokenFile)
+                """))
+        }
+        let worker = try WorkerProcess(server: servers[0].baseURL, token: token, id: "held", exec: ["t": "sleep 60"])
+        defer { Task { await worker.stop() } }
+        let first = servers[0].address
+        try await worker.waitForLog { $0["msg"] == "connected" && $0["url"]?.contains(first) == true }
+
+        var latencies: [Duration] = []
+        for _ in 0..<10 {
+            let submitted = try await servers[1].post("/api/v1/jobs", json: #"{"type":"t","payload":{}}"#, token: token)
+            let id = try #require((try JSONSerialization.jsonObject(with: Data(submitted.body)) as? [String: Any])?["id"] as? String)
+            try await Polling.until("the job runs", timeout: .seconds(30)) {
+                try await servers[1].send("/api/v1/jobs/\(id)", token: token).text.contains(#""state":"running""#)
+            }
+            let cancelled = ContinuousClock.now
+            #expect(try await servers[1].post("/api/v1/jobs/\(id)/cancel", json: #"{"reason":"fan-out"}"#, token: token).status == 200)
+            try await Polling.until("the worker on r1 is told", timeout: .seconds(10), interval: .milliseconds(2)) {
+                worker.process.stderr.contains("\"job_id\":\"\(id)\"") && worker.logLines.contains { $0["msg"] == "job cancelled by the server" && $0["job_id"] == id }
+            }
+            latencies.append(ContinuousClock.now - cancelled)
+        }
+        let sorted = latencies.sorted()
+        print("cancel on r2 → worker on r1: p50 \(sorted[sorted.count / 2]), max \(sorted.last!) over \(sorted.count)")
+        let metrics = try await servers[0].send("/metrics", token: token).text
+        #expect(ExpositionSamples.value(in: metrics, "arbiter_cluster_cancel_notices_total", ["direction": "delivered"]) == "10")
     }
 }

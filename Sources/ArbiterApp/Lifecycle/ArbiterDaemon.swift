@@ -4,6 +4,7 @@ import ArbiterJobs
 import ArbiterMetrics
 import ArbiterNotifier
 import ArbiterPostgres
+import ArbiterRedis
 import ArbiterPromQL
 import ArbiterRemoteWrite
 import ArbiterRules
@@ -108,7 +109,8 @@ public struct ArbiterDaemon: Sendable {
         // Work queued by another process on the same database wakes this one's dispatch loops.
         jobStore.onQueued { _ in coordination.announceWork() }
         let jobGauges = try JobGauges(registry: self.registry, policies: configuration.jobTypes, jobMetrics: jobMetrics)
-        let cluster = try self.leaderElection()
+        let clusterMetrics = configuration.clustered ? try ClusterMetrics(registry: self.registry) : nil
+        let cluster = clusterMetrics.flatMap { self.leaderElection(metrics: $0) }
         let head = Head(options: .init(retention: configuration.tsdbRetention, maxSeries: configuration.tsdbMaxSeries))
         let (ruleManager, notifier, engine) = try self.rules(head: head, steering: steering)
         let capacity = CapacityReport(window: configuration.capacityWindow, targetWait: configuration.capacityTargetWait)
@@ -118,9 +120,12 @@ public struct ArbiterDaemon: Sendable {
         let readiness = Readiness()
         let listener = ListenerHealth()
         let leadership = cluster?.leadership ?? .alone()
-        let clusterView = LocalClusterView(
+        let localView = LocalClusterView(
             replicaID: Self.replicaID(configuration), clustered: configuration.clustered, startedAt: WallClock.nowMilliseconds(), listener: listener,
             coordination: coordination, leadership: leadership)
+        var coordinator: ClusterCoordinator?
+        if let clusterMetrics { coordinator = try self.clusterCoordinator(local: localView, coordination: coordination, metrics: clusterMetrics) }
+        let clusterView: any ClusterView = coordinator ?? localView
         let router = try ArbiterRouter.build(.init(
             registry: self.registry,
             readiness: readiness,
@@ -185,6 +190,7 @@ public struct ArbiterDaemon: Sendable {
         ]
         // Stopped before the job clock (in reverse order): this replica stops leading, then gives the lock up.
         if let cluster { services.append(.init(service: cluster, successTerminationBehavior: .ignore)) }
+        if let coordinator { services.append(.init(service: coordinator, successTerminationBehavior: .ignore)) }
         // Stopped after the sampler, so the last round is on disk before the senders stop.
         if let remoteWrite { services.append(.init(service: remoteWrite, successTerminationBehavior: .ignore)) }
         services += [
@@ -259,13 +265,26 @@ public struct ArbiterDaemon: Sendable {
     }
 
     /// Cluster mode's election on the PostgreSQL store; `nil` for a process alone.
-    private func leaderElection() throws -> LeaderElection? {
+    private func leaderElection(metrics: ClusterMetrics) -> LeaderElection? {
         let configuration = self.loaded.configuration
-        guard configuration.clustered, case .postgres(let conninfo) = configuration.store else { return nil }
+        guard case .postgres(let conninfo) = configuration.store else { return nil }
         let replicaID = Self.replicaID(configuration)
         return LeaderElection(
             lock: PostgresLeaderLock(configuration: PostgresConfiguration(conninfo), replicaID: replicaID), leadership: .follower(),
-            replicaID: replicaID, interval: .seconds(1), metrics: try ClusterMetrics(registry: self.registry), logger: self.logger)
+            replicaID: replicaID, interval: .seconds(1), metrics: metrics, logger: self.logger)
+    }
+
+    /// Cluster mode's presence and fan-out through `cluster.redis`.
+    private func clusterCoordinator(local: LocalClusterView, coordination: LocalCoordination, metrics: ClusterMetrics) throws -> ClusterCoordinator? {
+        guard let url = self.loaded.configuration.clusterRedis else { return nil }
+        let configuration: RedisConfiguration
+        do {
+            configuration = try RedisConfiguration(url: url)
+        } catch {
+            throw StartupError("cluster.redis: \(error)")
+        }
+        self.logger.info("cluster mode", metadata: ["replica_id": "\(local.replicaID)", "redis": "\(configuration.redacted)"])
+        return ClusterCoordinator(configuration: configuration, local: local, coordination: coordination, metrics: metrics, logger: self.logger)
     }
 
     /// This replica's name: `cluster.replica_id`, else the host name.

@@ -8,6 +8,8 @@ public final class LocalCoordination: Coordination {
     public let steering: SteeringState
     /// Notices not yet delivered: worker id → job id → notice.
     private let notices = Mutex<[String: [String: CancelNotice]]>([:])
+    /// Where notices posted here are also sent, for workers connected to other replicas.
+    private let relay = Mutex<(@Sendable ([(workerID: String, notice: CancelNotice)]) -> Void)?>(nil)
     /// Buckets at the rates the callers name.
     private let rateLimiter: RateLimiter
     private let lockouts = Mutex(LockoutTable())
@@ -36,6 +38,28 @@ public final class LocalCoordination: Coordination {
 
     public func postCancelNotices(_ notices: [(workerID: String, notice: CancelNotice)]) {
         guard !notices.isEmpty else { return }
+        self.keep(notices)
+        self.relay.withLock { $0 }?(notices)
+    }
+
+    /// Sends every notice posted here to `handler` too (in a cluster, to the other replicas).
+    public func relayCancelNotices(to handler: @escaping @Sendable ([(workerID: String, notice: CancelNotice)]) -> Void) {
+        self.relay.withLock { $0 = handler }
+    }
+
+    /// Notices another replica posted: kept for this replica's connected workers among them (the
+    /// others are not this replica's to deliver), and the dispatch loops woken. Not relayed again.
+    /// - Returns: How many were for workers connected here.
+    @discardableResult
+    public func receiveCancelNotices(_ notices: [(workerID: String, notice: CancelNotice)]) -> Int {
+        let mine = notices.filter { self.pushTarget(workerID: $0.workerID) != nil }
+        guard !mine.isEmpty else { return 0 }
+        self.keep(mine)
+        self.announceWork()
+        return mine.count
+    }
+
+    private func keep(_ notices: [(workerID: String, notice: CancelNotice)]) {
         self.notices.withLock { waiting in
             for (workerID, notice) in notices { waiting[workerID, default: [:]][notice.jobID] = notice }
         }
