@@ -2,7 +2,7 @@
 /// a password: messages that could echo one are scrubbed first.
 public struct RedisError: Error, CustomStringConvertible, Sendable {
     /// What went wrong, broadly; callers branch on this and log ``message``.
-    public enum Kind: String, Sendable {
+    public enum Kind: String, Sendable, CaseIterable {
         /// Redis could not be reached, refused the connection (a wrong password included), or the
         /// connection was lost; also returned at once while the client waits before connecting again.
         case connection

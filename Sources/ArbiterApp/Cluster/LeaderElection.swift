@@ -89,6 +89,7 @@ struct ClusterMetrics: Sendable {
         self.commands = try registry.counterFamily("arbiter_redis_commands_total", help: "Redis commands sent, by command.", labelNames: ["command"])
         self.commandErrors = try registry.counterFamily(
             "arbiter_redis_errors_total", help: "Redis commands that failed, by kind (connection, timeout, reply, closed).", labelNames: ["kind"])
+        for kind in RedisError.Kind.allCases { _ = try self.commandErrors.labels(kind.rawValue) }
         self.commandDuration = try registry.histogram(
             "arbiter_redis_command_duration_seconds", help: "Time from sending a Redis command to its reply.",
             buckets: try HistogramBuckets([0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5]), unit: "seconds")

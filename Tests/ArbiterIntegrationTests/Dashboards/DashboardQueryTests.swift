@@ -51,10 +51,12 @@ import Testing
 
     @Test(
         "every panel answers from Arbiter and from Prometheus 2.42 with the same series, and every family is on a panel",
-        .enabled(if: ExternalTool.prometheus.shouldRun && ExternalTool.alertmanager.shouldRun && PostgresServer.shouldRun))
+        .enabled(if: ExternalTool.prometheus.shouldRun && ExternalTool.alertmanager.shouldRun && PostgresServer.shouldRun && ExternalTool.redisServer.shouldRun))
     func everyPanelAnswersFromBothSources() async throws {
         let directory = try TemporaryDirectory(prefix: "dashboards")
         defer { directory.remove() }
+        let redis = try await RedisServer.start()
+        defer { Task { await redis.stop() } }
         let alertmanager = try await AlertmanagerServer.start()
         let port = try FreePort.next()
         // Prometheus evaluates the same rules, as a Prometheus next to Arbiter loading alerts/ would.
@@ -64,7 +66,7 @@ import Testing
                   - job_name: arbiter
                     static_configs: [{targets: ["127.0.0.1:\(port)"]}]
                 """, ruleFiles: [rules])
-        let config = DashboardWorkload.config(rules: rules, alertmanager: alertmanager.baseURL, receiver: prometheus.baseURL)
+        let config = DashboardWorkload.config(rules: rules, alertmanager: alertmanager.baseURL, receiver: prometheus.baseURL, redis: redis.url)
         let server: ArbiterServer
         do {
             server = try await ArbiterServer.start(config: config, listen: "127.0.0.1:\(port)", store: .postgres)

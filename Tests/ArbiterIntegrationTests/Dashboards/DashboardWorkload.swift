@@ -7,12 +7,15 @@ import Testing
 /// die, are cancelled, and whose lease expires; consents granted, refused, revoked and expired, and a
 /// credential released; a worker that goes offline and one that stops cleanly; an authentication
 /// failure; rules whose alerts pause (a breaker opens), throttle, shed, drain and page, notified to an
-/// Alertmanager; remote write to a receiver (the Prometheus that also scrapes the daemon, so only one
+/// Alertmanager; cluster mode (one replica, which leads, with Redis); remote write to a receiver (the Prometheus that also scrapes the daemon, so only one
 /// series, labelled `source`, is written: the rest it has already).
 struct DashboardWorkload {
     /// The daemon's configuration, with `rules` the rule file, `alertmanager` and `receiver` base URLs.
-    static func config(rules: String, alertmanager: String, receiver: String) -> String {
+    static func config(rules: String, alertmanager: String, receiver: String, redis: String) -> String {
         """
+        cluster:
+          redis: \(redis)
+          replica_id: dashboards
         tsdb:
           sample_interval: 1s
         rules:
