@@ -59,6 +59,12 @@ public enum ConfigurationLoader {
             }
             loaded.sources[field.path] = "flag \(flag)"
         }
+        // Checked once every layer is in: the store often comes from the environment or a flag.
+        if loaded.configuration.clusterRedis != nil, loaded.configuration.store == .sqlite {
+            throw ConfigurationError(
+                location: loaded.sources["cluster.redis"] ?? file ?? "the configuration", key: "cluster.redis",
+                problem: "cluster mode needs the PostgreSQL store (store: postgres://…): replicas share it; the embedded store has one process")
+        }
         return loaded
     }
 

@@ -330,9 +330,6 @@ enum ConfigurationSchema {
         if (configuration.tlsCertificateFile == nil) != (configuration.tlsKeyFile == nil) {
             return ("tls", "cert_file and key_file go together: set both or neither")
         }
-        if configuration.clusterRedis != nil, configuration.store == .sqlite {
-            return ("cluster.redis", "cluster mode needs the PostgreSQL store (store: postgres://…): replicas share it; the embedded store has one process")
-        }
         if configuration.jwtHS256Secret != nil, configuration.jwtHS256SecretFile != nil {
             return ("auth.jwt", "set hs256_secret or hs256_secret_file, not both")
         }

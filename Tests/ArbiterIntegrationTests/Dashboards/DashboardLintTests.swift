@@ -37,7 +37,7 @@ import Testing
     }
 
     @Test func oneDashboardPerConcernWithStableUIDsAndTheArbiterTag() {
-        let expected = ["overview", "jobs", "workers", "steering", "governance", "rules-tsdb", "remote-write", "process-store"].map { "arbiter-\($0)" }
+        let expected = ["overview", "jobs", "workers", "steering", "governance", "rules-tsdb", "remote-write", "process-store", "cluster"].map { "arbiter-\($0)" }
         #expect(Set(self.dashboards.map(\.uid)) == Set(expected))
         for dashboard in self.dashboards {
             let file = dashboard.file

@@ -1,0 +1,57 @@
+import ArbiterTesting
+import Foundation
+import Testing
+
+/// What Redis carries between replicas: a cancel made on one reaches a worker connected to another;
+/// and with Redis down the replicas serve on from PostgreSQL (only presence and fan-out degrade),
+/// coordination coming back by itself with Redis. Prints what it measured.
+@Suite(.serialized, .heavy) struct ClusterCoordinationTests {
+    @Test("a cancel on r2 reaches the worker connected to r1 (prints the latencies)", .enabled(if: ClusterFixture.canRun))
+    func aCancelReachesAWorkerOnAnotherReplica() async throws {
+        try await ClusterFixture.with(replicas: 2) { cluster in
+            let worker = try await cluster.worker("held", on: [0], exec: ["t": "sleep 60"])
+            var latencies: [Duration] = []
+            for _ in 0..<10 {
+                let id = try await cluster.submit(on: 1)
+                try await cluster.waitForState(id, "running", on: 1)
+                let cancelled = ContinuousClock.now
+                #expect(try await cluster.servers[1].post("/api/v1/jobs/\(id)/cancel", json: #"{"reason":"fan-out"}"#, token: cluster.token).status == 200)
+                try await Polling.until("the worker on r1 is told", timeout: .seconds(10), interval: .milliseconds(2)) {
+                    worker.process.stderr.contains("\"job_id\":\"\(id)\"") && worker.logLines.contains { $0["msg"] == "job cancelled by the server" && $0["job_id"] == id }
+                }
+                latencies.append(ContinuousClock.now - cancelled)
+            }
+            await worker.stop()
+            let sorted = latencies.sorted()
+            print("cancel on r2 → worker on r1: p50 \(sorted[sorted.count / 2]), max \(sorted.last!) over \(sorted.count)")
+            let metrics = try await cluster.servers[0].send("/metrics", token: cluster.token).text
+            #expect(ExpositionSamples.value(in: metrics, "arbiter_cluster_cancel_notices_total", ["direction": "delivered"]) == "10")
+        }
+    }
+
+    @Test("with Redis halted jobs still flow between replicas; presence says unreachable, then ok again after a restart", .enabled(if: ClusterFixture.canRun))
+    func replicasServeThroughARedisOutage() async throws {
+        try await ClusterFixture.with(replicas: 2) { cluster in
+            func coordination() async throws -> (String, Int) {
+                let answer = try await cluster.json(1, "/api/v1/cluster")
+                return (answer["coordination"] as? String ?? "", (answer["replicas"] as? [Any])?.count ?? 0)
+            }
+            try await Polling.until("both replicas listed", timeout: .seconds(30)) { try await coordination() == ("ok", 2) }
+            let worker = try await cluster.worker("steady", on: [0], exec: ["t": "true"], concurrency: 2)
+
+            let started = ContinuousClock.now
+            await cluster.redis.halt()
+            try await Polling.until("presence says unreachable", timeout: .seconds(30)) { try await coordination().0 == "unreachable" }
+            let noticed = ContinuousClock.now - started
+            var ids: [String] = []
+            for _ in 0..<20 { ids.append(try await cluster.submit(on: 1)) }
+            for id in ids { try await cluster.waitForState(id, "succeeded", on: 1, timeout: .seconds(60)) }
+
+            let restarted = ContinuousClock.now
+            try await cluster.redis.restart()
+            try await Polling.until("coordination is back", timeout: .seconds(60)) { try await coordination() == ("ok", 2) }
+            await worker.stop()
+            print("Redis outage: noticed after \(noticed); 20 jobs ran across replicas meanwhile; coordination back \(ContinuousClock.now - restarted) after the restart")
+        }
+    }
+}

@@ -1,0 +1,74 @@
+import ArbiterTesting
+import Foundation
+import Testing
+
+/// Replicas in cluster mode on one PostgreSQL database and one Redis, all on loopback, sharing the
+/// admin token `auth.admin_token_file` gives the first of them; stopped and removed afterwards.
+struct ClusterFixture {
+    let directory: TemporaryDirectory
+    let redis: RedisServer
+    let token: String
+    let servers: [ArbiterServer]
+
+    /// Whether the servers the fixture needs are there (or required).
+    static var canRun: Bool { PostgresServer.shouldRun && ExternalTool.redisServer.shouldRun }
+
+    /// Starts `replicas` replicas named `r1`, `r2`…, each with `extra` YAML, and runs `body`.
+    static func with(replicas: Int, extra: String = "", _ body: (ClusterFixture) async throws -> Void) async throws {
+        let directory = try TemporaryDirectory(prefix: "cluster")
+        defer { directory.remove() }
+        let redis = try await RedisServer.start()
+        let store = try await ArbiterServer.Store.make(.postgres, dataDirectory: directory.file("store"))
+        let token = "arb_" + String((0..<43).map { _ in "abcdefghijklmnopqrstuvwxyz0123456789".randomElement()! })
+        var servers: [ArbiterServer] = []
+        do {
+            let tokenFile = try directory.write("admin_token", token)
+            for index in 1...replicas {
+                servers.append(try await ArbiterServer.start(config: """
+                    store: \(store.url ?? "")
+                    cluster:
+                      redis: \(redis.url)
+                      replica_id: r\(index)
+                    auth:
+                      admin_token_file: \(tokenFile)
+                    \(extra)
+                    """))
+            }
+            try await body(ClusterFixture(directory: directory, redis: redis, token: token, servers: servers))
+        } catch {
+            Issue.record(error)
+        }
+        for server in servers { await server.stop() }
+        await redis.stop()
+        store.drop()
+    }
+
+    /// A request's JSON answer from replica `index` (0-based).
+    func json(_ index: Int, _ path: String) async throws -> [String: Any] {
+        try JSONSerialization.jsonObject(with: Data(try await self.servers[index].send(path, token: self.token).body)) as? [String: Any] ?? [:]
+    }
+
+    /// Submits a job of type `t` on replica `index`.
+    /// - Returns: Its id.
+    func submit(on index: Int) async throws -> String {
+        let submitted = try await self.servers[index].post("/api/v1/jobs", json: #"{"type":"t","payload":{}}"#, token: self.token)
+        #expect(submitted.status == 201, "\(submitted.text)")
+        return try #require((try JSONSerialization.jsonObject(with: Data(submitted.body)) as? [String: Any])?["id"] as? String)
+    }
+
+    /// Waits until replica `index` reads job `id` in `state`.
+    func waitForState(_ id: String, _ state: String, on index: Int, timeout: Duration = .seconds(30)) async throws {
+        try await Polling.until("job \(id) is \(state)", timeout: timeout) {
+            try await self.json(index, "/api/v1/jobs/\(id)")["state"] as? String == state
+        }
+    }
+
+    /// A worker process on the given replicas' URLs, connected to the first of them.
+    func worker(_ id: String, on indexes: [Int], exec: [String: String], concurrency: Int = 1) async throws -> WorkerProcess {
+        let worker = try WorkerProcess(
+            server: indexes.map { self.servers[$0].baseURL }.joined(separator: ","), token: self.token, id: id, exec: exec, concurrency: concurrency)
+        let first = self.servers[indexes[0]].address
+        try await worker.waitForLog { $0["msg"] == "connected" && $0["url"]?.contains(first) == true }
+        return worker
+    }
+}
