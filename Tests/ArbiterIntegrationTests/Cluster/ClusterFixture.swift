@@ -7,6 +7,8 @@ import Testing
 struct ClusterFixture {
     let directory: TemporaryDirectory
     let redis: RedisServer
+    /// The PostgreSQL database the replicas share (its SQL helpers read it directly).
+    let store: ArbiterServer.Store
     let token: String
     let servers: [ArbiterServer]
 
@@ -34,7 +36,7 @@ struct ClusterFixture {
                     \(extra)
                     """))
             }
-            try await body(ClusterFixture(directory: directory, redis: redis, token: token, servers: servers))
+            try await body(ClusterFixture(directory: directory, redis: redis, store: store, token: token, servers: servers))
         } catch {
             Issue.record(error)
         }
