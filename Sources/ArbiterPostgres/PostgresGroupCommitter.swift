@@ -12,7 +12,7 @@ import Synchronization
 /// calls the rollback handlers; a lost connection fails it with ``StoreUnavailable``.
 ///
 /// One group is written at a time per process: appends to the audit chain, which nearly every write
-/// makes, take one lock for the whole database anyway.
+/// makes, take one lock for the whole database anyway, and each group takes it first (see ``commit``).
 final class PostgresGroupCommitter: Sendable {
     /// How a body's run ended, and how to tell its caller once the group's fate is known.
     private struct Attempt {
@@ -161,7 +161,10 @@ final class PostgresGroupCommitter: Sendable {
         let state = TransactionState()
         let transaction = PostgresTransaction(connection: connection, state: state, mode: .write, observer: self.observer)
         do throws(PostgresError) {
-            try connection.execute("BEGIN; SAVEPOINT \(Self.savepoint)")
+            // The audit chain's lock first, before any row: nearly every operation appends to the chain,
+            // and a group that locked rows and then waited for the lock while another process's group
+            // held the lock and waited for one of those rows would deadlock (both groups failing).
+            try connection.execute("BEGIN; SELECT pg_advisory_xact_lock(\(PostgresTransaction.auditLockKey)); SAVEPOINT \(Self.savepoint)")
         } catch {
             if error.connectionBroken, !fresh { return false }
             self.observer.queryFailed(error)
@@ -169,6 +172,7 @@ final class PostgresGroupCommitter: Sendable {
             for operation in group { operation.fail(failure) }
             return true
         }
+        state.holdAuditLockForTheTransaction()
         state.enterSavepoint()
         // Per operation run so far: its attempt, or `nil` when it was failed already.
         var attempts: [Attempt?] = []

@@ -30,6 +30,11 @@ final class TransactionState {
     /// How many savepoints are open.
     var depth: Int { self.levels.count - 1 }
 
+    /// The audit lock was taken before the first savepoint: no savepoint's rollback gives it back.
+    func holdAuditLockForTheTransaction() {
+        self.levels[0].holdsAuditLock = true
+    }
+
     /// `SAVEPOINT`: the new level starts as its parent is.
     func enterSavepoint() {
         self.levels.append(self.current)

@@ -13,7 +13,7 @@ import Testing
             let started = ContinuousClock.now
             let error = await #expect(throws: RedisError.self) { try await client.command(["GET", "k"]) }
             // commandTimeout is 1 s: a hang would show as far more.
-            #expect(ContinuousClock.now - started < .seconds(10))
+            #expect(ContinuousClock.now - started < .seconds(20))
             #expect(error?.kind == .connection)
             try await server.restart()
             try await Polling.until("the client works again") {
@@ -33,7 +33,7 @@ import Testing
             let waited = ContinuousClock.now - started
             server.thaw()
             #expect(error?.kind == .timeout)
-            #expect(waited >= .milliseconds(900) && waited < .seconds(10), "\(waited)")
+            #expect(waited >= .milliseconds(900) && waited < .seconds(20), "\(waited)")
             try await Polling.until("the client works again") {
                 (try? await client.command(["PING"])) == .status("PONG")
             }

@@ -75,7 +75,8 @@ import Testing
             try await Polling.until("a reconnection failed") { !observer.failures.isEmpty }
             let started = ContinuousClock.now
             await subscriber.stop()
-            #expect(ContinuousClock.now - started < .seconds(3))
+            // Its thread wakes every 250 ms; a stop that hung on the dead server would never return.
+            #expect(ContinuousClock.now - started < .seconds(15))
             #expect(log.subscriptions == 1)
         }
     }
@@ -90,7 +91,7 @@ import Testing
             await subscriber.stop()
             let waited = ContinuousClock.now - started
             server.thaw()
-            #expect(waited < .seconds(3))
+            #expect(waited < .seconds(15))
         }
     }
 

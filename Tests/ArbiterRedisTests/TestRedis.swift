@@ -15,11 +15,11 @@ enum TestRedis {
 
     /// Runs `body` with a fresh server and a client on it, and closes both after.
     static func withClient<T>(
-        password: String? = nil, observer: RecordingObserver = RecordingObserver(),
+        password: String? = nil, observer: RecordingObserver = RecordingObserver(), commandTimeout: Duration = .seconds(1),
         _ body: (RedisServer, RedisClient) async throws -> T
     ) async throws -> T {
         let server = try await RedisServer.start(password: password)
-        let client = RedisClient(configuration: try self.configuration(server.url), observer: observer)
+        let client = RedisClient(configuration: try self.configuration(server.url, commandTimeout: commandTimeout), observer: observer)
         do {
             let result = try await body(server, client)
             await client.close()

@@ -155,15 +155,13 @@ struct WorkerChannel: Sendable {
                     reports.addTask {
                         do {
                             try await self.handle(text, session, outbound)
-                        } catch let unavailable where unavailable is StoreUnavailable || unavailable is AuditWriteError {
-                            // Its reports were not recorded and will not be answered: close (1011) so the
-                            // worker reconnects and sends them again, rather than hold them unanswered
-                            // while its heartbeats keep their leases alive.
-                            logger.warning("worker reports not recorded: the store is unavailable; closing so the worker resends them",
-                                           metadata: ["error": "\(unavailable)"])
-                            try? await outbound.close(.unexpectedServerError, reason: "store unavailable: reconnect and resend")
                         } catch {
-                            logger.warning("worker message failed", metadata: ["error": "\(error)"])
+                            // Its reports were not recorded and will not be answered (the store unavailable,
+                            // an audit write or a transaction that failed): close (1011) so the worker
+                            // reconnects and sends them again, rather than hold them unanswered while its
+                            // heartbeats keep their leases alive for ever.
+                            logger.warning("worker message not recorded; closing so the worker sends it again", metadata: ["error": "\(error)"])
+                            try? await outbound.close(.unexpectedServerError, reason: "not recorded: reconnect and resend")
                         }
                     }
                     inFlight += 1

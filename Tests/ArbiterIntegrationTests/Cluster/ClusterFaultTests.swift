@@ -3,14 +3,23 @@ import Foundation
 import Glibc
 import Testing
 
-/// The leader SIGKILLed in the middle of 10,000 jobs: three replicas, four `arbiter worker`
-/// processes spread over them, a handler that fails one attempt in five. Every accepted job reaches a
-/// final state, none succeeds twice, and the audit chain verifies. Prints the timeline.
+/// Faults in the middle of 10,000 jobs on three replicas, with four `arbiter worker` processes spread
+/// over them and a handler that fails one attempt in five: the leader SIGKILLed; a replica holding
+/// workers SIGKILLed (they move on, lost reports are rescued by lease expiry); Redis restarted, then
+/// PostgreSQL. Every accepted job reaches a final state, none succeeds twice, and the audit chain
+/// verifies. Each prints its timeline.
 @Suite(.serialized, .heavy) struct ClusterFaultTests {
     static let jobs = 10_000
 
-    @Test("SIGKILL the leader mid-run: every job reaches a final state, none succeeds twice, the chain verifies", .enabled(if: ClusterFixture.canRun))
-    func theLeaderKilledMidRun() async throws {
+    enum Fault: String, CaseIterable, CustomStringConvertible {
+        case killTheLeader = "the leader SIGKILLed"
+        case killAReplicaHoldingWorkers = "a replica holding workers SIGKILLed"
+        case restartRedisThenPostgres = "Redis restarted, then PostgreSQL"
+        var description: String { self.rawValue }
+    }
+
+    @Test("mid-run faults: every job reaches a final state, none succeeds twice, the chain verifies", .enabled(if: ClusterFixture.canRun), arguments: Fault.allCases)
+    func faultMidRun(_ fault: Fault) async throws {
         let extra = """
             workers:
               timeout: 5s
@@ -18,7 +27,10 @@ import Testing
             job_types:
               t: {max_attempts: 10, backoff: {initial: 50ms, max: 200ms}}
             """
-        try await ClusterFixture.with(replicas: 3, extra: extra) { cluster in
+        // Restarting PostgreSQL takes a server of the test's own.
+        let postgres = fault == .restartRedisThenPostgres ? try await PostgresServer.start() : nil
+        defer { postgres?.stop() }
+        try await ClusterFixture.with(replicas: 3, extra: extra, postgres: postgres) { cluster in
             let started = ContinuousClock.now
             var timeline: [(String, Duration)] = []
             func note(_ event: String) { timeline.append((event, ContinuousClock.now - started)) }
@@ -40,13 +52,38 @@ import Testing
             let finalStates = "SELECT COUNT(*) FROM jobs WHERE state IN ('succeeded', 'dead', 'cancelled')"
             try await Polling.until("a third of the jobs finished", timeout: .seconds(300)) { try await cluster.store.count(finalStates) >= Self.jobs / 3 }
             let leader = try await ClusterLeaderTests.waitForOneLeader(cluster)
-            cluster.servers[leader].process.signal(SIGKILL)
-            note("leader r\(leader + 1) SIGKILLed with \(try await cluster.store.count(finalStates)) jobs finished")
-            let next = try await ClusterLeaderTests.waitForOneLeader(cluster)
-            note("r\(next + 1) leads")
+            switch fault {
+            case .killTheLeader:
+                cluster.servers[leader].process.signal(SIGKILL)
+                note("leader r\(leader + 1) SIGKILLed with \(try await cluster.store.count(finalStates)) jobs finished")
+                note("r\(try await ClusterLeaderTests.waitForOneLeader(cluster) + 1) leads")
+            case .killAReplicaHoldingWorkers:
+                // Every replica holds at least one worker (each worker starts on a different one).
+                let victim = (leader + 1) % 3
+                cluster.servers[victim].process.signal(SIGKILL)
+                note("r\(victim + 1), a follower holding workers, SIGKILLed with \(try await cluster.store.count(finalStates)) jobs finished")
+            case .restartRedisThenPostgres:
+                await cluster.redis.halt()
+                note("Redis halted with \(try await cluster.store.count(finalStates)) jobs finished")
+                try await cluster.redis.restart()
+                note("Redis back")
+                let before = try await cluster.store.count(finalStates)
+                try await Polling.until("jobs finish again after Redis", timeout: .seconds(120)) { try await cluster.store.count(finalStates) > before }
+                try await postgres?.halt()
+                note("PostgreSQL halted")
+                try await postgres?.restart()
+                note("PostgreSQL back")
+            }
 
-            try await Polling.until("every job reaches a final state", timeout: .seconds(600), interval: .seconds(1)) {
-                try await cluster.store.count(finalStates) == Self.jobs
+            do {
+                try await Polling.until("every job reaches a final state", timeout: .seconds(240), interval: .seconds(1)) {
+                    try await cluster.store.count(finalStates) == Self.jobs
+                }
+            } catch {
+                let states = try await cluster.store.rows("SELECT state, COUNT(*) FROM jobs GROUP BY state ORDER BY state")
+                let tails = workers.map { $0.process.stderr.split(separator: "\n").suffix(3).joined(separator: "\n") }
+                let logs = cluster.servers.map { $0.process.stderr.split(separator: "\n").suffix(5).joined(separator: "\n") }
+                throw TestingError("\(error); states \(states); timeline \(timeline)\nworkers:\n\(tails.joined(separator: "\n"))\nreplicas:\n\(logs.joined(separator: "\n"))")
             }
             note("all \(Self.jobs) jobs final")
             for worker in workers { await worker.stop() }
@@ -60,7 +97,7 @@ import Testing
             #expect(verify.status == 0, "\(verify.stdout)\(verify.stderr)")
             note("audit chain verified")
 
-            print("cluster fault timeline (\(Self.jobs) jobs; final states \(outcomes.map { "\($0[0]) \($0[1])" }.joined(separator: ", "))):")
+            print("cluster fault timeline, \(fault) (\(Self.jobs) jobs; final states \(outcomes.map { "\($0[0]) \($0[1])" }.joined(separator: ", "))):")
             for (event, at) in timeline { print("  \(at)  \(event)") }
         }
     }

@@ -16,11 +16,14 @@ struct ClusterFixture {
     static var canRun: Bool { PostgresServer.shouldRun && ExternalTool.redisServer.shouldRun }
 
     /// Starts `replicas` replicas named `r1`, `r2`…, each with `extra` YAML, and runs `body`.
-    static func with(replicas: Int, extra: String = "", _ body: (ClusterFixture) async throws -> Void) async throws {
+    /// - Parameter postgres: A server of the test's own (one it may halt); the process's shared one if `nil`.
+    static func with(
+        replicas: Int, extra: String = "", postgres: PostgresServer? = nil, _ body: (ClusterFixture) async throws -> Void
+    ) async throws {
         let directory = try TemporaryDirectory(prefix: "cluster")
         defer { directory.remove() }
         let redis = try await RedisServer.start()
-        let store = try await ArbiterServer.Store.make(.postgres, dataDirectory: directory.file("store"))
+        let store = try await ArbiterServer.Store.make(.postgres, dataDirectory: directory.file("store"), postgres: postgres)
         let token = "arb_" + String((0..<43).map { _ in "abcdefghijklmnopqrstuvwxyz0123456789".randomElement()! })
         var servers: [ArbiterServer] = []
         do {
