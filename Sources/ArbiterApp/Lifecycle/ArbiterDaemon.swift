@@ -287,6 +287,17 @@ public struct ArbiterDaemon: Sendable {
         return ClusterCoordinator(configuration: configuration, local: local, coordination: coordination, metrics: metrics, logger: self.logger)
     }
 
+    /// The remote-write endpoints; in a cluster each series is labelled `replica` (unless the endpoint
+    /// sets that label), as Prometheus HA pairs do, so that the replicas' copies stay apart.
+    static func remoteWriteEndpoints(_ configuration: ArbiterConfiguration) -> [RemoteWriteEndpoint] {
+        guard configuration.clustered else { return configuration.remoteWrite }
+        return configuration.remoteWrite.map { endpoint in
+            var endpoint = endpoint
+            if endpoint.externalLabels["replica"] == nil { endpoint.externalLabels["replica"] = Self.replicaID(configuration) }
+            return endpoint
+        }
+    }
+
     /// This replica's name: `cluster.replica_id`, else the host name.
     static func replicaID(_ configuration: ArbiterConfiguration) -> String {
         configuration.clusterReplicaID ?? ProcessInfo.processInfo.hostName
@@ -298,7 +309,7 @@ public struct ArbiterDaemon: Sendable {
         guard !configuration.remoteWrite.isEmpty else { return nil }
         do {
             let service = try RemoteWriteService(
-                endpoints: configuration.remoteWrite, directory: (configuration.dataDirectory as NSString).appendingPathComponent("remote-write"),
+                endpoints: Self.remoteWriteEndpoints(configuration), directory: (configuration.dataDirectory as NSString).appendingPathComponent("remote-write"),
                 metrics: try RemoteWriteMetrics(registry: self.registry), logger: self.logger)
             for queue in service.queues {
                 self.logger.info(

@@ -6,9 +6,9 @@ import Yams
 /// The Compose stack's files, checked by the tools that own their formats (no container runs here):
 /// `docker-compose config`, `promtool check config`, `amtool check-config`, `arbiter config check`.
 @Suite struct ComposeCheckTests {
-    static let services: Set<String> = ["arbiter", "postgres", "redis", "prometheus", "alertmanager", "grafana"]
+    static let services: Set<String> = ["arbiter-1", "arbiter-2", "postgres", "redis", "prometheus", "alertmanager", "grafana"]
 
-    @Test("docker-compose accepts the file: six services, each with a health check, state in named volumes, ports on loopback",
+    @Test("docker-compose accepts the file: two Arbiter replicas and five other services, each with a health check, state in named volumes, ports on loopback",
         .enabled(if: ExternalTool.dockerCompose.shouldRun))
     func dockerComposeAcceptsTheFile() async throws {
         let compose = try ExternalTool.dockerCompose.require()
@@ -21,7 +21,7 @@ import Yams
             #expect(service["healthcheck"] != nil, "\(name) has a health check")
             for port in service["ports"] as? [String] ?? [] { #expect(port.hasPrefix("127.0.0.1:"), "\(name) publishes \(port)") }
         }
-        for name in ["arbiter", "postgres", "redis", "prometheus", "alertmanager", "grafana"] {
+        for name in Self.services.sorted() {
             let mounts = services[name]?["volumes"] as? [String] ?? []
             #expect(mounts.contains { $0.hasPrefix("\(name)-data:") }, "\(name) keeps its state in the named volume \(name)-data")
         }

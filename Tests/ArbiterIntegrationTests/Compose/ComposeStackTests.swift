@@ -4,8 +4,9 @@ import Synchronization
 import Testing
 
 /// The Compose stack's topology from Debian's binaries on loopback, each reading its own file from
-/// `compose/` with only addresses and paths replaced: Arbiter on PostgreSQL, Prometheus scraping it
-/// (with the token secret) and receiving its remote write, Alertmanager posting to Arbiter's webhook.
+/// `compose/` with only addresses and paths replaced: two Arbiter replicas on PostgreSQL and Redis,
+/// Prometheus scraping them (with the token secret) and receiving their remote write, Alertmanager
+/// posting to their webhooks.
 /// A job type whose every attempt fails makes Prometheus fire the shipped `ArbiterJobFailureRatioHigh`,
 /// Alertmanager delivers it, and Arbiter's breaker for the type opens with Alertmanager as a cause.
 /// Prints the timeline.
@@ -19,19 +20,22 @@ import Testing
 
     @Test(
         "the stack's own files, on loopback: a failing type fires the shipped alert in Prometheus, Alertmanager delivers it, the breaker opens",
-        .enabled(if: ExternalTool.prometheus.shouldRun && ExternalTool.alertmanager.shouldRun && PostgresServer.shouldRun))
+        .enabled(if: ExternalTool.prometheus.shouldRun && ExternalTool.alertmanager.shouldRun && ClusterFixture.canRun))
     func aFailingTypeIsPausedThroughPrometheusAndAlertmanager() async throws {
         let directory = try TemporaryDirectory(prefix: "compose-stack")
         defer { directory.remove() }
         let secrets = try ComposeFolder.secrets(in: directory)
-        let (arbiter, prometheus, alertmanager) = ("127.0.0.1:\(try FreePort.next())", try FreePort.next(), try FreePort.next())
-        let data = directory.file("data")
-        let store = try await ArbiterServer.Store.make(.postgres, dataDirectory: data)
+        let replicas = ["127.0.0.1:\(try FreePort.next())", "127.0.0.1:\(try FreePort.next())"]
+        let (prometheus, alertmanager) = (try FreePort.next(), try FreePort.next())
+        let store = try await ArbiterServer.Store.make(.postgres, dataDirectory: directory.file("store"))
         defer { store.drop() }
+        let redis = try await RedisServer.start()
+        defer { Task { await redis.stop() } }
 
         let alertmanagerServer = try await AlertmanagerServer.start(
             config: try ComposeFolder.substituted(
-                "alertmanager/alertmanager.yml", [("arbiter:8080", arbiter), ("/run/secrets/arbiter_admin_token", secrets.tokenFile)]),
+                "alertmanager/alertmanager.yml",
+                [("arbiter-1:8080", replicas[0]), ("arbiter-2:8080", replicas[1]), ("/run/secrets/arbiter_admin_token", secrets.tokenFile)]),
             port: alertmanager)
         let prometheusServer: PrometheusServer
         do {
@@ -39,7 +43,8 @@ import Testing
                 config: try ComposeFolder.substituted(
                     "prometheus/prometheus.yml",
                     [
-                        ("/etc/prometheus/alerts", ComposeFolder.alerts), ("alertmanager:9093", "127.0.0.1:\(alertmanager)"), ("arbiter:8080", arbiter),
+                        ("/etc/prometheus/alerts", ComposeFolder.alerts), ("alertmanager:9093", "127.0.0.1:\(alertmanager)"), ("arbiter-1:8080", replicas[0]),
+                        ("arbiter-2:8080", replicas[1]),
                         ("prometheus:9090", "127.0.0.1:\(prometheus)"), ("/run/secrets/arbiter_admin_token", secrets.tokenFile),
                     ]),
                 port: prometheus)
@@ -47,26 +52,33 @@ import Testing
             await alertmanagerServer.stop()
             throw error
         }
-        let config = try ComposeFolder.substituted(
-            "arbiter.yml",
-            [
-                ("0.0.0.0:8080", arbiter), ("/var/lib/arbiter", data), ("postgres://arbiter@postgres:5432/arbiter?sslmode=disable", store.url ?? ""),
-                ("/run/secrets/arbiter_admin_token", secrets.tokenFile), ("/run/secrets/arbiter_vault_key", secrets.vaultKeyFile),
-                ("/etc/arbiter/alerts", ComposeFolder.alerts), ("http://alertmanager:9093", "http://127.0.0.1:\(alertmanager)"),
-                ("http://prometheus:9090", "http://127.0.0.1:\(prometheus)"),
-            ])
+        // Both replicas read the one arbiter.yml, each with its own address and data directory, and
+        // its name from ARBITER_CLUSTER_REPLICA_ID as docker-compose.yml sets it.
+        var servers: [ArbiterServer] = []
         do {
-            let arbiterServer = try await ArbiterServer.start(config: config, dataDirectory: data, listen: arbiter, store: .postgres)
-            let stack = Stack(arbiter: arbiterServer, prometheus: prometheusServer, alertmanager: alertmanagerServer, token: secrets.token)
+            for (index, address) in replicas.enumerated() {
+                let data = directory.file("data-\(index + 1)")
+                let config = try ComposeFolder.substituted(
+                    "arbiter.yml",
+                    [
+                        ("0.0.0.0:8080", address), ("/var/lib/arbiter", data), ("postgres://arbiter@postgres:5432/arbiter?sslmode=disable", store.url ?? ""),
+                        ("redis://redis:6379/0", redis.url), ("/run/secrets/arbiter_admin_token", secrets.tokenFile),
+                        ("/run/secrets/arbiter_vault_key", secrets.vaultKeyFile), ("/etc/arbiter/alerts", ComposeFolder.alerts),
+                        ("http://alertmanager:9093", "http://127.0.0.1:\(alertmanager)"), ("http://prometheus:9090", "http://127.0.0.1:\(prometheus)"),
+                    ])
+                servers.append(try await ArbiterServer.start(
+                    environment: ["ARBITER_CLUSTER_REPLICA_ID": "arbiter-\(index + 1)"], config: config, dataDirectory: data, listen: address))
+            }
+            let stack = Stack(arbiter: servers[0], prometheus: prometheusServer, alertmanager: alertmanagerServer, token: secrets.token)
             do {
                 try await self.run(stack, directory: directory)
             } catch {
                 Issue.record(error)
             }
-            await arbiterServer.stop()
         } catch {
             Issue.record(error)
         }
+        for server in servers { await server.stop() }
         await prometheusServer.stop()
         await alertmanagerServer.stop()
     }
@@ -74,10 +86,17 @@ import Testing
     func run(_ stack: Stack, directory: TemporaryDirectory) async throws {
         let started = Date()
         var timeline: [(String, Date)] = [("stack up", started)]
-        // Prometheus scrapes Arbiter with the token secret, and receives its remote write.
-        try await stack.prometheus.waitForQuery(#"up{job="arbiter"} == 1"#, timeout: .seconds(60)) { !$0.isEmpty }
-        try await stack.prometheus.waitForQuery(#"arbiter_build_info{source="arbiter"}"#, timeout: .seconds(60)) { !$0.isEmpty }
-        timeline.append(("scraped, remote write arrived", Date()))
+        // Prometheus scrapes both replicas with the token secret, and receives their remote write,
+        // each replica's series labelled apart; the replicas see each other.
+        try await stack.prometheus.waitForQuery(#"up{job="arbiter"} == 1"#, timeout: .seconds(60)) { $0.count == 2 }
+        try await stack.prometheus.waitForQuery(#"arbiter_build_info{source="arbiter"}"#, timeout: .seconds(60)) { samples in
+            Set(samples.compactMap { $0.labels["replica"] }) == ["arbiter-1", "arbiter-2"]
+        }
+        try await Polling.until("both replicas are listed", timeout: .seconds(30)) {
+            let cluster = try JSONSerialization.jsonObject(with: Data(try await stack.arbiter.send("/api/v1/cluster", token: stack.token).body)) as? [String: Any]
+            return (cluster?["replicas"] as? [Any])?.count == 2 && cluster?["leader"] is String
+        }
+        timeline.append(("two replicas up, scraped, remote write arrived", Date()))
 
         let worker = try WorkerProcess(server: stack.arbiter.baseURL, token: stack.token, id: "builder", exec: ["build": "exit 1"], concurrency: 2)
         let submitting = Mutex(true)
