@@ -64,8 +64,10 @@ import Testing
             let second = try await Self.waitForOneLeader(cluster)
             let failover = ContinuousClock.now - killed
             note("r\(second + 1) leads")
-            // Polled once a second: the lock is free as soon as the killed connection closes.
-            #expect(failover < .seconds(5), "failover took \(failover)")
+            // Polled once a second: the lock is free as soon as the killed process's connection closes
+            // (measured 0.5-0.9 s on an idle machine; a loaded one can take seconds to finish killing a
+            // process). A replica that never took over would fail this.
+            #expect(failover < .seconds(20), "failover took \(failover)")
 
             try await Polling.until("the new leader expires the abandoned lease", timeout: .seconds(30)) {
                 try await cluster.servers[follower].send("/api/v1/jobs/\(id)", token: cluster.token).text.contains(#""lease_expired""#)
@@ -78,7 +80,7 @@ import Testing
             _ = try await Self.waitForOneLeader(cluster)
             let handover = ContinuousClock.now - stopped
             note("the last replica leads")
-            #expect(handover < .seconds(5), "handover took \(handover)")
+            #expect(handover < .seconds(20), "handover took \(handover)")
 
             print("cluster leader timeline (failover \(failover), handover after stop \(handover)):")
             for (event, at) in timeline { print("  \(at)  \(event)") }
