@@ -1,4 +1,5 @@
 import ArbiterCore
+import ArbiterRedis
 import Foundation
 
 /// Configuration keys for running several replicas.
@@ -10,13 +11,18 @@ extension ConfigurationSchema {
             flag: "--cluster-redis", isList: false,
             apply: { config, value, _ in
                 scalar(value) { text in
-                    guard text.hasPrefix("redis://") || text.hasPrefix("unix://") else { return "expected a redis:// or unix:// URL" }
+                    // Read as the Redis client will read it, so a bad URL stops `config check` too.
+                    do throws(RedisError) {
+                        _ = try RedisConfiguration(url: text)
+                    } catch {
+                        return error.message
+                    }
                     config.clusterRedis = text
                     return nil
                 }
             },
             // Never the password: config check prints this.
-            render: { config, _ in config.clusterRedis.map(Self.redactedRedisURL) }
+            render: { config, _ in config.clusterRedis.map { (try? RedisConfiguration(url: $0))?.redacted ?? "<redacted>" } }
         ),
         ConfigField(
             path: "cluster.replica_id", summary: "this replica's name in the cluster, unique among them (default: the host name)",
@@ -33,14 +39,4 @@ extension ConfigurationSchema {
             render: { config, _ in config.clusterReplicaID }
         ),
     ]
-
-    /// A Redis URL with its password, if any, replaced by `***`.
-    static func redactedRedisURL(_ url: String) -> String {
-        guard let scheme = url.range(of: "://"), let at = url[scheme.upperBound...].lastIndex(of: "@") else {
-            return url.replacing(#/password=[^&]*/#, with: "password=***")
-        }
-        let credentials = url[scheme.upperBound..<at]
-        guard let colon = credentials.firstIndex(of: ":") else { return url }
-        return String(url[..<url.index(after: colon)]) + "***" + String(url[at...])
-    }
 }
