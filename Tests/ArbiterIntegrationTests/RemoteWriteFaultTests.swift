@@ -12,8 +12,9 @@ import Testing
         let receiver = try await FaultyReceiver.start(scripts: [
             // No 429 retries here: the 500 is retried, the 429 and the 400 drop their rounds.
             "strict": [.status(500), .status(429), .status(400)],
-            // 429 retried here: after Retry-After 2 s, after the backoff, after a 3 s timeout, after Retry-After 1 s.
-            "lenient": [.status(429, retryAfter: "2"), .status(429), .slow(.seconds(5)), .status(503, retryAfter: "1")],
+            // 429 retried here: after Retry-After 2 s, after the backoff, after an 8 s timeout, after Retry-After 1 s.
+            // The timeout is long so that a loaded machine's slow answers are not taken for the scripted one.
+            "lenient": [.status(429, retryAfter: "2"), .status(429), .slow(.seconds(10)), .status(503, retryAfter: "1")],
         ])
         defer { receiver.stop() }
         let config = RemoteWriteEndToEndTests.config(endpoints: """
@@ -22,7 +23,7 @@ import Testing
                 queue_config: {min_backoff: 100ms, max_backoff: 1s}
               - url: http://127.0.0.1:\(receiver.port)/lenient
                 name: lenient
-                remote_timeout: 3s
+                remote_timeout: 8s
                 headers: {X-Scope-OrgID: tenant-1}
                 queue_config: {min_backoff: 100ms, max_backoff: 1s, retry_on_http_429: true}
             """)
@@ -48,7 +49,7 @@ import Testing
             #expect(Set(lenient.prefix(5).map(\.timestamps)).count == 1, "every retry carries the same round")
             // How long the sender waited before each retry, as it decided and logged it: Retry-After 2 s;
             // a bare 429 waits the backoff, doubled from the last wait (2 s) but capped by max_backoff
-            // (1 s), not the 4 s an uncapped doubling would; after the 3 s timeout, the backoff again;
+            // (1 s), not the 4 s an uncapped doubling would; after the 8 s timeout, the backoff again;
             // Retry-After 1 s. The receiver's arrival times cannot show this on a loaded machine: it may
             // log a request a second or more after it was sent.
             let waits = server.logLines.filter { $0["msg"] == "remote write failed; retrying" && $0["remote_name"] == "lenient" }
