@@ -72,7 +72,10 @@ public enum ArbiterRouter {
         ) {
             self.tokens = tokens
             self.audit = audit
-            self.authenticator = Authenticator(tokens: TokenVerifier(store: tokens), jwt: jwt)
+            let verifier = TokenVerifier(store: tokens)
+            // A token revoked on any replica sharing the lockout's coordination is forgotten here at once.
+            lockout.coordination.onTokenRevoked { verifier.forget(tokenID: $0) }
+            self.authenticator = Authenticator(tokens: verifier, jwt: jwt)
             self.lockout = lockout
             self.metricsPublic = metricsPublic
             self.logger = logger
@@ -115,7 +118,7 @@ public enum ArbiterRouter {
         DispatchEndpoints(scheduler: scheduler, limits: dependencies.jobLimits, metrics: dependencies.jobMetrics).register(on: router)
         WorkerChannel(scheduler: scheduler, metrics: dependencies.jobMetrics, limits: dependencies.jobLimits, heartbeatInterval: dependencies.heartbeatInterval)
             .register(on: router)
-        TokensEndpoints(store: access.tokens, verifier: access.authenticator.tokens, maxBodyBytes: dependencies.jobLimits.maxBodyBytes, logger: access.logger)
+        TokensEndpoints(store: access.tokens, coordination: access.lockout.coordination, maxBodyBytes: dependencies.jobLimits.maxBodyBytes, logger: access.logger)
             .register(on: router)
         AuditEndpoints(store: access.audit).register(on: router)
         if let consents = scheduler.consents {

@@ -14,15 +14,9 @@ extension Driver {
     func runPostgresComparison() async throws {
         let cluster = try DurablePostgresCluster.start()
         defer { cluster.stop() }
-        let settings = try cluster.settings(Self.postgresSettings)
-        for name in ["fsync", "synchronous_commit", "full_page_writes"] where settings[name] != "on" {
-            throw TestingError("PostgreSQL runs with \(name) = \(settings[name] ?? "unknown"); this comparison needs it on")
-        }
-        let version = settings["server_version"] ?? "unknown"
-        let values = Self.postgresSettings.dropFirst().map { name in "\(name) \(settings[name] ?? "unknown")" }.joined(separator: ", ")
         print(
             "postgres: one cluster for both (arbiter: database \(Self.arbiterDatabase), pgqueuer: database postgres), "
-                + "PostgreSQL \(version), data on \(cluster.fileSystem); \(values)")
+                + (try Self.durableSettings(of: cluster)))
 
         try cluster.psql("CREATE DATABASE \(Self.arbiterDatabase)")
         let arbiter = try await self.measureArbiter(on: cluster)
@@ -46,6 +40,18 @@ extension Driver {
                 format: "ratio (arbiter / pgqueuer): CPU per job, drain %.2f×; latency %.2f× (lower is better)", arbiterDrain.total / pgqueuerDrain.total,
                 arbiterLatency.total / pgqueuerLatency.total))
         }
+    }
+
+    /// `PostgreSQL 15.x, data on ext2/ext3; fsync on, …`: the server's version and ``postgresSettings``.
+    /// - Throws: ``TestingError`` unless `fsync`, `synchronous_commit` and `full_page_writes` are on.
+    static func durableSettings(of cluster: DurablePostgresCluster) throws -> String {
+        let settings = try cluster.settings(Self.postgresSettings)
+        for name in ["fsync", "synchronous_commit", "full_page_writes"] where settings[name] != "on" {
+            throw TestingError("PostgreSQL runs with \(name) = \(settings[name] ?? "unknown"); this comparison needs it on")
+        }
+        let version = settings["server_version"] ?? "unknown"
+        let values = Self.postgresSettings.dropFirst().map { name in "\(name) \(settings[name] ?? "unknown")" }.joined(separator: ", ")
+        return "PostgreSQL \(version), data on \(cluster.fileSystem); \(values)"
     }
 
     static func printCPU(_ figures: Figures, label: String, workersName: String) {

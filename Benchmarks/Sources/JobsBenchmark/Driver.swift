@@ -9,7 +9,8 @@ import Foundation
 /// each part is printed too (``Driver/runPostgresComparison()``). With `--consent` it instead runs Arbiter
 /// three ways in one run — bare (no audit log, no consent), as shipped (audit log), and gated (audit
 /// log and a consent-gated job type whose every job carries a user's credential) — and prints the
-/// overhead of each over the bare run.
+/// overhead of each over the bare run. With `--cluster` it measures replicas in cluster mode on one
+/// PostgreSQL database against a single daemon (``Driver/runClusterComparison()``).
 struct Driver {
     /// How the daemon under test is set up.
     enum Mode: String {
@@ -40,12 +41,26 @@ struct Driver {
         var modes: [Mode] = [.bare, .audited, .gated]
         /// `nil` when `--store` named neither store.
         var store: Store? = .sqlite
+        /// `--cluster`: replicas in cluster mode against a single daemon, on PostgreSQL.
+        var cluster = false
+        /// The replica counts `--cluster` runs in cluster mode, after the single daemon without it.
+        var replicas = [1, 2, 3]
+        /// Cancels timed per run of `--cluster`.
+        var cancelSamples = 100
+        /// The workers of `--cluster`, the same in every run: 6 spread evenly over 1, 2 or 3 replicas.
+        var clusterWorkers = 6
+        var clusterWorkerSlots = 64
+        /// `--jobs` as given; `--cluster` drains 10,000 without it (four drains on PostgreSQL).
+        private var givenJobs: Int?
+        var clusterJobs: Int { self.givenJobs ?? 10_000 }
 
         init(arguments: [String]) {
             var iterator = arguments.makeIterator()
             while let argument = iterator.next() {
                 switch argument {
-                case "--jobs": self.jobs = Int(iterator.next() ?? "") ?? self.jobs
+                case "--jobs":
+                    self.givenJobs = Int(iterator.next() ?? "")
+                    self.jobs = self.givenJobs ?? self.jobs
                 case "--rate": self.rate = Int(iterator.next() ?? "") ?? self.rate
                 case "--seconds": self.seconds = Int(iterator.next() ?? "") ?? self.seconds
                 case "--worker-concurrency": self.workerConcurrency = Int(iterator.next() ?? "") ?? self.workerConcurrency
@@ -54,6 +69,11 @@ struct Driver {
                 case "--consent": self.consent = true
                 case "--modes": self.modes = (iterator.next() ?? "").split(separator: ",").compactMap { Mode(rawValue: String($0)) }
                 case "--store": self.store = Store(rawValue: iterator.next() ?? "")
+                case "--cluster": self.cluster = true
+                case "--replicas": self.replicas = (iterator.next() ?? "").split(separator: ",").compactMap { Int($0) }.filter { $0 > 0 }
+                case "--cancel-samples": self.cancelSamples = Int(iterator.next() ?? "") ?? self.cancelSamples
+                case "--cluster-workers": self.clusterWorkers = Int(iterator.next() ?? "") ?? self.clusterWorkers
+                case "--cluster-worker-slots": self.clusterWorkerSlots = Int(iterator.next() ?? "") ?? self.clusterWorkerSlots
                 default: break
                 }
             }
@@ -78,6 +98,11 @@ struct Driver {
 
     func run() async throws {
         guard let store = self.options.store else { throw TestingError("--store expects sqlite or postgres") }
+        if self.options.cluster {
+            guard !self.options.consent else { throw TestingError("--cluster and --consent are separate benchmarks: give one of them") }
+            try await self.runClusterComparison()
+            return
+        }
         if self.options.consent {
             guard store == .sqlite else { throw TestingError("--consent compares Arbiter on SQLite only; leave out --store postgres") }
             try await self.runConsentComparison()

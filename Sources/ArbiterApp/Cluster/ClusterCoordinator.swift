@@ -11,14 +11,15 @@ import ServiceLifecycle
 /// - **Presence:** every ``announceInterval`` this replica writes what it is (address, version,
 ///   start, whether it leads, the workers it holds) under `arbiter:replica:<id>`, expiring after
 ///   ``presenceTTL``; `GET /api/v1/cluster` reads every replica's entry.
-/// - **Fan-out:** cancel notices posted here for workers are published on `arbiter:cancel`; every
-///   replica keeps those for the workers connected to it and wakes their connections.
+/// - **Fan-out:** cancel notices, freed capacity, authentications and token revocations go to every
+///   replica (``ClusterRelay``).
+/// - **Global rate limits:** starts of rate-limited types come from buckets in Redis (``ClusterRateLimits``).
 ///
-/// Redis down: presence shows this replica alone (coordination `unreachable`) and notices for
-/// workers on other replicas wait for the worker's next report, which the store refuses
-/// (`job_cancelled`); nothing is lost, and both come back by themselves with Redis.
+/// Redis down: presence shows this replica alone (coordination `unreachable`), fan-out waits for what
+/// the store repairs (a cancelled job's worker learns at its next report, which the store refuses
+/// with `job_cancelled`), and each replica starts rate-limited types at its share of the rate;
+/// nothing is lost, and all of it comes back by itself with Redis.
 final class ClusterCoordinator: Service, ClusterView {
-    static let channel = "arbiter:cancel"
     static let keyPrefix = "arbiter:replica:"
     let announceInterval = Duration.seconds(2)
     let presenceTTL = Duration.seconds(10)
@@ -30,6 +31,8 @@ final class ClusterCoordinator: Service, ClusterView {
     private let metrics: ClusterMetrics
     private let logger: Logger
     private let failures = FailureStreak()
+    private let rateLimits: ClusterRateLimits
+    private let relay: ClusterRelay
 
     init(configuration: RedisConfiguration, local: LocalClusterView, coordination: LocalCoordination, metrics: ClusterMetrics, logger: Logger) {
         let observer = RedisMetrics(metrics: metrics)
@@ -38,28 +41,26 @@ final class ClusterCoordinator: Service, ClusterView {
         self.coordination = coordination
         self.metrics = metrics
         self.logger = logger
+        self.rateLimits = ClusterRateLimits(client: self.client, clock: SystemClock(), metrics: metrics, logger: logger) {
+            coordination.announceWork()
+        }
+        // Before any dispatch loop runs: every start of a rate-limited type comes from the shared buckets.
+        coordination.sharePermits(self.rateLimits)
         let replicaID = local.replicaID
-        self.subscriber = RedisSubscriber(configuration: configuration, channels: [Self.channel], observer: observer) { event in
-            guard case .message(_, let payload) = event, let message = CancelFanOut.decode(payload), message.from != replicaID else { return }
-            let delivered = coordination.receiveCancelNotices(message.notices)
-            try? metrics.fanOut.labels("received").increment(by: message.notices.count)
-            if delivered > 0 { try? metrics.fanOut.labels("delivered").increment(by: delivered) }
+        self.relay = ClusterRelay(client: self.client, replicaID: replicaID, metrics: metrics)
+        let clock = SystemClock()
+        self.subscriber = RedisSubscriber(configuration: configuration, channels: ClusterRelay.channels, observer: observer) { event in
+            guard case .message(let channel, let payload) = event else { return }
+            ClusterRelay.receive(channel: channel, payload: payload, replicaID: replicaID, coordination: coordination, clock: clock, metrics: metrics)
         }
     }
 
     func run() async throws {
-        let client = self.client
         let replicaID = self.local.replicaID
-        let metrics = self.metrics
-        self.coordination.relayCancelNotices { notices in
-            guard !notices.isEmpty else { return }
-            let payload = CancelFanOut.encode(from: replicaID, notices)
-            Task {
-                _ = try? await client.command(["PUBLISH", Self.channel, payload])
-                try? metrics.fanOut.labels("sent").increment(by: notices.count)
-            }
-        }
+        self.coordination.relay(to: self.relay)
         self.subscriber.start()
+        let fetcher = Task { await self.rateLimits.run() }
+        defer { fetcher.cancel() }
         while true {
             await self.announce()
             do {
@@ -80,6 +81,7 @@ final class ClusterCoordinator: Service, ClusterView {
             _ = try await self.client.command([
                 "SET", Self.keyPrefix + replica.id, PresenceEntry.encode(replica), "PX", String(self.presenceTTL.wholeMilliseconds),
             ])
+            if let keys = try? await self.replicaKeys() { self.rateLimits.sharedBy(replicas: keys.count) }
             let failed = self.failures.succeeded()
             if failed > 0 { self.logger.notice("Redis reachable again: presence and fan-out restored", metadata: ["failed_announcements": "\(failed)"]) }
         } catch {
@@ -90,16 +92,22 @@ final class ClusterCoordinator: Service, ClusterView {
         }
     }
 
+    /// The presence keys of the replicas alive now.
+    private func replicaKeys() async throws(RedisError) -> [String] {
+        var keys: [String] = []
+        var cursor = "0"
+        repeat {
+            let page = try await self.client.command(["SCAN", cursor, "MATCH", Self.keyPrefix + "*", "COUNT", "100"]).array ?? []
+            cursor = page.first?.string ?? "0"
+            keys += (page.count > 1 ? page[1].array ?? [] : []).compactMap(\.string)
+        } while cursor != "0"
+        return keys
+    }
+
     func snapshot() async -> ClusterSnapshot {
         var snapshot = await self.local.snapshot()
         do {
-            var keys: [String] = []
-            var cursor = "0"
-            repeat {
-                let page = try await self.client.command(["SCAN", cursor, "MATCH", Self.keyPrefix + "*", "COUNT", "100"]).array ?? []
-                cursor = page.first?.string ?? "0"
-                keys += (page.count > 1 ? page[1].array ?? [] : []).compactMap(\.string)
-            } while cursor != "0"
+            let keys = try await self.replicaKeys()
             let entries = keys.isEmpty ? [] : (try await self.client.command(["MGET"] + keys).array ?? [])
             let replicas = entries.compactMap { $0.string.flatMap(PresenceEntry.decode) }
             // This replica as it is now, the others as they last said.
@@ -112,44 +120,3 @@ final class ClusterCoordinator: Service, ClusterView {
     }
 }
 
-/// A replica's presence entry, as JSON.
-enum PresenceEntry {
-    static func encode(_ replica: ClusterSnapshot.Replica) -> String {
-        let object: [String: Any] = [
-            "id": replica.id, "address": replica.address, "version": replica.version, "started_at": replica.startedAt, "seen_at": replica.seenAt,
-            "leader": replica.leads, "workers": replica.workers,
-        ]
-        return String(decoding: (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8), as: UTF8.self)
-    }
-
-    static func decode(_ text: String) -> ClusterSnapshot.Replica? {
-        guard let object = (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any], let id = object["id"] as? String else { return nil }
-        return ClusterSnapshot.Replica(
-            id: id, address: object["address"] as? String ?? "", version: object["version"] as? String ?? "",
-            startedAt: (object["started_at"] as? NSNumber)?.int64Value ?? 0, seenAt: (object["seen_at"] as? NSNumber)?.int64Value ?? 0,
-            leads: object["leader"] as? Bool ?? false, workers: object["workers"] as? [String] ?? [])
-    }
-}
-
-/// Cancel notices on `arbiter:cancel`, as JSON: who posted them, and each notice with its worker.
-enum CancelFanOut {
-    static func encode(from replicaID: String, _ notices: [(workerID: String, notice: CancelNotice)]) -> String {
-        let object: [String: Any] = [
-            "from": replicaID,
-            "notices": notices.map { ["worker_id": $0.workerID, "job_id": $0.notice.jobID, "reason": $0.notice.reason, "lease_token": $0.notice.leaseToken] },
-        ]
-        return String(decoding: (try? JSONSerialization.data(withJSONObject: object)) ?? Data("{}".utf8), as: UTF8.self)
-    }
-
-    static func decode(_ text: String) -> (from: String, notices: [(workerID: String, notice: CancelNotice)])? {
-        guard let object = (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any], let from = object["from"] as? String,
-            let items = object["notices"] as? [[String: Any]]
-        else { return nil }
-        let notices = items.compactMap { item -> (workerID: String, notice: CancelNotice)? in
-            guard let worker = item["worker_id"] as? String, let job = item["job_id"] as? String, let token = (item["lease_token"] as? NSNumber)?.int64Value
-            else { return nil }
-            return (worker, CancelNotice(jobID: job, reason: item["reason"] as? String ?? "", leaseToken: token))
-        }
-        return (from, notices)
-    }
-}

@@ -2,16 +2,20 @@ import ArbiterMetrics
 import ArbiterRedis
 
 /// `arbiter_cluster_*` and `arbiter_redis_*`: whether this replica leads, the leader's epoch, this
-/// replica's elections and depositions, cancel notices fanned out, and the Redis client's commands.
+/// replica's elections and depositions, cancel notices fanned out, the shared rate limits, and the
+/// Redis client's commands.
 struct ClusterMetrics: Sendable {
     let leads: Gauge
     let epoch: Gauge
     let changes: CounterFamily
     let fanOut: CounterFamily
+    let relayed: CounterFamily
     let commands: CounterFamily
     let commandErrors: CounterFamily
     let commandDuration: Histogram
     let connects: CounterFamily
+    let rateStarts: CounterFamily
+    let rateFallback: Gauge
 
     init(registry: MetricRegistry) throws {
         self.leads = try registry.gauge("arbiter_cluster_leader", help: "1 while this replica leads the cluster, else 0.")
@@ -24,6 +28,13 @@ struct ClusterMetrics: Sendable {
             help: "Cancel notices fanned out through Redis: sent to the other replicas, received from them, delivered to a worker connected here.",
             labelNames: ["direction"])
         for direction in ["sent", "received", "delivered"] { _ = try self.fanOut.labels(direction) }
+        self.relayed = try registry.counterFamily(
+            "arbiter_cluster_events_total",
+            help: "Events sent to the other replicas through Redis or received from them: capacity_freed, auth_failure, auth_success, token_revoked.",
+            labelNames: ["event", "direction"])
+        for event in ["capacity_freed", "auth_failure", "auth_success", "token_revoked"] {
+            for direction in ["sent", "received"] { _ = try self.relayed.labels(event, direction) }
+        }
         self.commands = try registry.counterFamily("arbiter_redis_commands_total", help: "Redis commands sent, by command.", labelNames: ["command"])
         self.commandErrors = try registry.counterFamily(
             "arbiter_redis_errors_total", help: "Redis commands that failed, by kind (connection, timeout, reply, closed).", labelNames: ["kind"])
@@ -35,6 +46,14 @@ struct ClusterMetrics: Sendable {
             "arbiter_redis_connections_total", help: "Redis connections opened (new, or replacing a lost one: reconnect) and attempts that failed.",
             labelNames: ["result"])
         for result in ["new", "reconnect", "failed"] { _ = try self.connects.labels(result) }
+        self.rateStarts = try registry.counterFamily(
+            "arbiter_cluster_rate_fetches_total",
+            help: "Takes from the rate-limit buckets the replicas share in Redis: some starts granted, none left (empty), or Redis not reached (error).",
+            labelNames: ["result"])
+        for result in ["granted", "empty", "error"] { _ = try self.rateStarts.labels(result) }
+        self.rateFallback = try registry.gauge(
+            "arbiter_cluster_rate_limit_degraded",
+            help: "1 while Redis cannot be reached and this replica starts rate-limited types at its share of the rate, else 0.")
     }
 }
 

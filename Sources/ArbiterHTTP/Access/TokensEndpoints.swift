@@ -7,7 +7,8 @@ import Logging
 /// `/api/v1/tokens`: create (the token is in this one answer and nowhere else), list, revoke.
 struct TokensEndpoints: Sendable {
     let store: any TokenStore
-    let verifier: TokenVerifier
+    /// Told of revocations, so that every replica's token verifier forgets the token.
+    let coordination: any Coordination
     let maxBodyBytes: Int
     let logger: Logger
 
@@ -47,7 +48,7 @@ struct TokensEndpoints: Sendable {
     private func revoke(_ context: ArbiterRequestContext) async throws -> Response {
         let id = try context.parameters.require("id")
         let record = try await APIRequest.perform { try await self.store.revokeToken(id: id, now: WallClock.nowMilliseconds()) }
-        self.verifier.forget(tokenID: id)
+        self.coordination.announceTokenRevoked(id: id)
         self.logger.info("api token revoked", metadata: ["token_id": "\(id)"])
         return try APIRequest.json(.ok, Self.object(record))
     }

@@ -20,7 +20,8 @@ public final class AuthLockout: Sendable {
 
     public let policy: Policy
     private let clock: any TimeSource
-    private let coordination: any Coordination
+    /// Where failures and lockouts are kept (and, with it, token revocations shared).
+    public let coordination: any Coordination
 
     /// - Parameters:
     ///   - policy: How many failures in how long lock an address out, and for how long.

@@ -1,6 +1,7 @@
 /// The state that every replica of one deployment must see alike, behind one port: wake-ups of the
 /// dispatch loops, cancel notices for running workers, the rate-limit buckets of job types, the
-/// steering board, the lockout of client addresses, and which connection speaks for each worker.
+/// steering board, the lockout of client addresses, revoked tokens, and which connection speaks for
+/// each worker.
 ///
 /// ``LocalCoordination`` keeps all of it in this process, which is all one replica needs. A shared
 /// implementation (on Redis) keeps the same contracts across replicas: worker presence, notices
@@ -22,6 +23,10 @@ public protocol Coordination: AnyObject, Sendable {
     /// There may be work for workers (a job became eligible, a permit or a slot freed, a notice is
     /// waiting): wakes the dispatch loops here, and those of every replica when shared.
     func announceWork()
+
+    /// An attempt of a concurrency-capped type ended, so a slot under its cap freed: wakes the
+    /// dispatch loops here, and those of every replica when shared (a worker of any may take it).
+    func announceCapacityFreed()
 
     // MARK: Steering
 
@@ -71,6 +76,15 @@ public protocol Coordination: AnyObject, Sendable {
 
     /// `address` authenticated: its earlier failures no longer count (a lockout in force stays).
     func recordAuthSuccess(address: String)
+
+    // MARK: Token revocations
+
+    /// A token was revoked here: every handler given to ``onTokenRevoked(_:)`` forgets it, here and,
+    /// when shared, on every replica.
+    func announceTokenRevoked(id: String)
+
+    /// Calls `forget` with the id of every token revoked from now on.
+    func onTokenRevoked(_ forget: @escaping @Sendable (String) -> Void)
 
     // MARK: Connected workers
 

@@ -8,10 +8,13 @@ public final class LocalCoordination: Coordination {
     public let steering: SteeringState
     /// Notices not yet delivered: worker id → job id → notice.
     private let notices = Mutex<[String: [String: CancelNotice]]>([:])
-    /// Where notices posted here are also sent, for workers connected to other replicas.
-    private let relay = Mutex<(@Sendable ([(workerID: String, notice: CancelNotice)]) -> Void)?>(nil)
-    /// Buckets at the rates the callers name.
-    private let rateLimiter: RateLimiter
+    /// Where what happens here is also sent, for the other replicas (see ``relay(to:)``).
+    private let relay = Mutex<(any CoordinationRelay)?>(nil)
+    /// What forgets a revoked token (the token verifier's cache).
+    private let revocationHandlers = Mutex<[@Sendable (String) -> Void]>([])
+    /// Where starts of rate-limited types come from: buckets here at the rates the callers name,
+    /// until a cluster shares them (``sharePermits(_:)``).
+    private let permits: Mutex<any StartPermits>
     private let lockouts = Mutex(LockoutTable())
     /// The connection that speaks for each worker and its push target (see
     /// `LocalCoordination+Connections.swift`).
@@ -24,7 +27,7 @@ public final class LocalCoordination: Coordination {
     public init(clock: any TimeSource = SystemClock(), steering: SteeringState? = nil) {
         self.wake = WakeSignal(clock: clock)
         self.steering = steering ?? SteeringState(clock: clock)
-        self.rateLimiter = RateLimiter(clock: clock)
+        self.permits = Mutex(RateLimiter(clock: clock))
         self.steering.addWaker(self.wake)
     }
 
@@ -34,17 +37,25 @@ public final class LocalCoordination: Coordination {
         self.wake.signal()
     }
 
+    public func announceCapacityFreed() {
+        self.announceWork()
+        self.relay.withLock { $0 }?.capacityFreed()
+    }
+
+    // MARK: Relay
+
+    /// Sends what happens here to `relay` too (in a cluster, to the other replicas): cancel notices,
+    /// freed capacity, authentications, token revocations.
+    public func relay(to relay: any CoordinationRelay) {
+        self.relay.withLock { $0 = relay }
+    }
+
     // MARK: Cancel notices
 
     public func postCancelNotices(_ notices: [(workerID: String, notice: CancelNotice)]) {
         guard !notices.isEmpty else { return }
         self.keep(notices)
-        self.relay.withLock { $0 }?(notices)
-    }
-
-    /// Sends every notice posted here to `handler` too (in a cluster, to the other replicas).
-    public func relayCancelNotices(to handler: @escaping @Sendable ([(workerID: String, notice: CancelNotice)]) -> Void) {
-        self.relay.withLock { $0 = handler }
+        self.relay.withLock { $0 }?.cancelNotices(notices)
     }
 
     /// Notices another replica posted: kept for this replica's connected workers among them (the
@@ -79,16 +90,26 @@ public final class LocalCoordination: Coordination {
 
     // MARK: Rate limits
 
+    /// Takes starts from `permits` from now on (in a cluster, buckets every replica shares). Called
+    /// before the dispatch loops start: starts reserved from the buckets here are not carried over.
+    public func sharePermits(_ permits: any StartPermits) {
+        self.permits.withLock { $0 = permits }
+    }
+
     public func reserveStarts(types: [String], wanted: Int, limits: [String: RateLimit], now: Int64) -> [String: Int] {
-        self.rateLimiter.reserve(types: types, wanted: wanted, limits: limits, now: now)
+        // Most types are not limited: those dispatch without taking the lock.
+        guard types.contains(where: { limits[$0] != nil }) else { return [:] }
+        return self.permits.withLock { $0 }.reserve(types: types, wanted: wanted, limits: limits, now: now)
     }
 
     public func refundStarts(_ unused: [String: Int]) {
-        self.rateLimiter.refund(unused)
+        guard !unused.isEmpty else { return }
+        self.permits.withLock { $0 }.refund(unused)
     }
 
     public func millisecondsUntilNextStart(types: [String], limits: [String: RateLimit], now: Int64) -> Int64? {
-        self.rateLimiter.nextToken(types: types, limits: limits, now: now)
+        guard types.contains(where: { limits[$0] != nil }) else { return nil }
+        return self.permits.withLock { $0 }.nextToken(types: types, limits: limits, now: now)
     }
 
     // MARK: Auth lockout
@@ -98,10 +119,39 @@ public final class LocalCoordination: Coordination {
     }
 
     public func recordAuthFailure(address: String, policy: AuthLockout.Policy, now: Int64) -> Duration? {
-        self.lockouts.withLock { $0.recordFailure(address, policy: policy, now: now) }
+        defer { self.relay.withLock { $0 }?.authFailure(address: address, policy: policy) }
+        return self.receiveAuthFailure(address: address, policy: policy, now: now)
     }
 
     public func recordAuthSuccess(address: String) {
+        self.receiveAuthSuccess(address: address)
+        self.relay.withLock { $0 }?.authSuccess(address: address)
+    }
+
+    /// A failed authentication on another replica, counted here as if it were this one's.
+    @discardableResult
+    public func receiveAuthFailure(address: String, policy: AuthLockout.Policy, now: Int64) -> Duration? {
+        self.lockouts.withLock { $0.recordFailure(address, policy: policy, now: now) }
+    }
+
+    /// An authentication on another replica succeeded.
+    public func receiveAuthSuccess(address: String) {
         self.lockouts.withLock { $0.recordSuccess(address) }
+    }
+
+    // MARK: Token revocations
+
+    public func announceTokenRevoked(id: String) {
+        self.receiveTokenRevoked(id: id)
+        self.relay.withLock { $0 }?.tokenRevoked(id: id)
+    }
+
+    public func onTokenRevoked(_ forget: @escaping @Sendable (String) -> Void) {
+        self.revocationHandlers.withLock { $0.append(forget) }
+    }
+
+    /// A token revoked on another replica: forgotten here too.
+    public func receiveTokenRevoked(id: String) {
+        for handler in self.revocationHandlers.withLock({ $0 }) { handler(id) }
     }
 }

@@ -222,6 +222,7 @@ public final class Scheduler: Sendable {
         let results = try await self.store.report(kept, leaseMilliseconds: self.leaseTimeout.wholeMilliseconds, now: now)
         let target = workerID.flatMap { self.coordination.pushTarget(workerID: $0) }
         var wake = false
+        var freed = false
         for (report, result) in zip(reports, results) {
             var endsHold = false
             switch result {
@@ -242,6 +243,7 @@ public final class Scheduler: Sendable {
                     case .releaseLease:
                         endsHold = true
                         wake = true
+                        freed = freed || self.concurrencyLimits[job.type] != nil
                     case .startAttempt, .signalWorkerCancel, .finish: break
                     }
                 }
@@ -252,7 +254,11 @@ public final class Scheduler: Sendable {
             }
             if endsHold, target?.release(jobID: report.jobID, token: report.token) == .released { wake = true }
         }
-        if wake { self.coordination.announceWork() }
+        if freed {
+            self.coordination.announceCapacityFreed()
+        } else if wake {
+            self.coordination.announceWork()
+        }
         return results
     }
 

@@ -16,9 +16,11 @@ struct ClusterFixture {
     static var canRun: Bool { PostgresServer.shouldRun && ExternalTool.redisServer.shouldRun }
 
     /// Starts `replicas` replicas named `r1`, `r2`…, each with `extra` YAML, and runs `body`.
-    /// - Parameter postgres: A server of the test's own (one it may halt); the process's shared one if `nil`.
+    /// - Parameters:
+    ///   - auth: YAML lines under `auth:` (indented two spaces).
+    ///   - postgres: A server of the test's own (one it may halt); the process's shared one if `nil`.
     static func with(
-        replicas: Int, extra: String = "", postgres: PostgresServer? = nil, _ body: (ClusterFixture) async throws -> Void
+        replicas: Int, extra: String = "", auth: String = "", postgres: PostgresServer? = nil, _ body: (ClusterFixture) async throws -> Void
     ) async throws {
         let directory = try TemporaryDirectory(prefix: "cluster")
         defer { directory.remove() }
@@ -36,6 +38,7 @@ struct ClusterFixture {
                       replica_id: r\(index)
                     auth:
                       admin_token_file: \(tokenFile)
+                    \(auth)
                     \(extra)
                     """))
             }

@@ -1,0 +1,68 @@
+import ArbiterTesting
+import Foundation
+import Testing
+
+/// The limits a job type sets hold across replicas, each with a worker of its own: a `rate` (the
+/// replicas take starts from one bucket in Redis) and a `concurrency` (counted by the store under its
+/// lock). Prints what it measured.
+@Suite(.serialized, .heavy) struct ClusterLimitTests {
+    /// Starts of the jobs of `type` (ms), the earliest first, and the workers that ran them.
+    static func starts(_ cluster: ClusterFixture, type: String) async throws -> (at: [Int64], workers: Set<String>) {
+        let rows = try await cluster.store.rows(
+            "SELECT a.started_at, a.worker_id FROM job_attempts a JOIN jobs j ON j.id = a.job_id WHERE j.type = '\(type)' ORDER BY a.started_at")
+        return (rows.compactMap { Int64($0[0]) }, Set(rows.map { $0[1] }))
+    }
+
+    @Test("a rate of 30/s holds within 5% across three replicas, each with a worker (prints the rate)", .enabled(if: ClusterFixture.canRun))
+    func aRateHoldsAcrossReplicas() async throws {
+        let rate = 30.0
+        let jobs = 420
+        try await ClusterFixture.with(replicas: 3, extra: "job_types:\n  t: {rate: 30/s}") { cluster in
+            var workers: [WorkerProcess] = []
+            for index in 0..<3 { workers.append(try await cluster.worker("w\(index + 1)", on: [index], exec: ["t": "true"], concurrency: 4)) }
+            let body = "{\"jobs\":[" + (0..<jobs).map { #"{"type":"t","payload":{"n":\#($0)}}"# }.joined(separator: ",") + "]}"
+            #expect(try await cluster.servers[0].post("/api/v1/jobs/batch", json: body, token: cluster.token).status == 201)
+            try await Polling.until("every job ran", timeout: .seconds(120), interval: .milliseconds(500)) {
+                try await cluster.store.count("SELECT COUNT(*) FROM jobs WHERE state = 'succeeded'") == jobs
+            }
+            for worker in workers { await worker.stop() }
+
+            let (starts, by) = try await Self.starts(cluster, type: "t")
+            #expect(starts.count == jobs)
+            #expect(by.count == 3, "every replica's worker ran some: \(by.sorted())")
+            // A full bucket (one period's 30) goes at once; every start after comes at the rate.
+            let span = Double(starts.last! - starts.first!) / 1000
+            let measured = Double(jobs - Int(rate)) / span
+            print("rate 30/s over 3 replicas: \(jobs) starts in \(span) s, \(String(format: "%.2f", measured))/s after the first full bucket")
+            #expect(abs(measured - rate) <= rate * 0.05, "measured \(measured)/s against 30/s")
+        }
+    }
+
+    @Test("a concurrency of 3 holds across three replicas with 12 slots between them", .enabled(if: ClusterFixture.canRun))
+    func concurrencyHoldsAcrossReplicas() async throws {
+        let jobs = 45
+        try await ClusterFixture.with(replicas: 3, extra: "job_types:\n  t: {concurrency: 3}") { cluster in
+            var workers: [WorkerProcess] = []
+            for index in 0..<3 { workers.append(try await cluster.worker("w\(index + 1)", on: [index], exec: ["t": "sleep 0.2"], concurrency: 4)) }
+            let body = "{\"jobs\":[" + (0..<jobs).map { #"{"type":"t","payload":{"n":\#($0)}}"# }.joined(separator: ",") + "]}"
+            #expect(try await cluster.servers[1].post("/api/v1/jobs/batch", json: body, token: cluster.token).status == 201)
+            try await Polling.until("every job ran", timeout: .seconds(120), interval: .milliseconds(500)) {
+                try await cluster.store.count("SELECT COUNT(*) FROM jobs WHERE state = 'succeeded'") == jobs
+            }
+            for worker in workers { await worker.stop() }
+
+            // The most attempts running at once, from their starts and ends as the store recorded them.
+            let rows = try await cluster.store.rows("SELECT started_at, finished_at, worker_id FROM job_attempts")
+            let events = rows.flatMap { [(Int64($0[0])!, 1), (Int64($0[1])!, -1)] }.sorted { ($0.0, $0.1) < ($1.0, $1.1) }
+            var running = 0
+            var most = 0
+            for (_, change) in events {
+                running += change
+                most = max(most, running)
+            }
+            print("concurrency 3 over 3 replicas: at most \(most) running at once, run by \(Set(rows.map { $0[2] }).sorted())")
+            #expect(most == 3, "at most 3 at once, and the cap was reached")
+            #expect(Set(rows.map { $0[2] }).count >= 2, "the jobs went to workers of several replicas")
+        }
+    }
+}
