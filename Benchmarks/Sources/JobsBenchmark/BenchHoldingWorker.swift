@@ -1,5 +1,6 @@
 import ArbiterApp
 import ArbiterWorkerKit
+import ArbiterWorkerProtocol
 import Foundation
 import Logging
 import ServiceLifecycle

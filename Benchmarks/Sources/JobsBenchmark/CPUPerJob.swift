@@ -51,6 +51,11 @@ struct CPUPerJob {
             postgres: (end.postgres - start.postgres) * microsecondsPerJob, redis: redis)
     }
 
+    /// Every part divided by `divisor`: over the seconds of a window, what was used per second.
+    func divided(by divisor: Double) -> CPUPerJob {
+        CPUPerJob(daemon: self.daemon.map { $0 / divisor }, workers: self.workers / divisor, postgres: self.postgres / divisor, redis: self.redis.map { $0 / divisor })
+    }
+
     /// `daemon 120.5 µs, workers 40.2 µs, postgres 95.0 µs; total 255.7 µs`, the workers under `workersName`.
     func summary(workersName: String) -> String {
         var parts: [String] = []
@@ -61,7 +66,7 @@ struct CPUPerJob {
         return parts.joined(separator: ", ") + "; total " + Self.microseconds(self.total)
     }
 
-    static func microseconds(_ value: Double) -> String {
+    private static func microseconds(_ value: Double) -> String {
         String(format: "%.1f µs", value)
     }
 }

@@ -11,7 +11,8 @@ extension Driver {
     ///
     /// One job at a time: each `hold` job is submitted on the first replica, and cancelled once the
     /// worker says it started it.
-    func measureCancels(_ replicas: ReplicaSet, directory: TemporaryDirectory) async throws -> [Double] {
+    /// - Returns: Those latencies, and the cancel requests' own (until their answer), both ascending.
+    func measureCancels(_ replicas: ReplicaSet, directory: TemporaryDirectory) async throws -> (told: [Double], answered: [Double]) {
         let issuing = replicas.sessions[0]
         let holding = replicas.sessions[replicas.sessions.count - 1]
         let workerID = "bench-hold"
@@ -31,6 +32,7 @@ extension Driver {
                 }
             }
             var latencies: [Double] = []
+            var answers: [Double] = []
             for _ in 0..<self.options.cancelSamples {
                 let submitted = try await issuing.post("/api/v1/jobs", #"{"type":"\#(BenchHoldingWorker.jobType)","payload":{}}"#)
                 guard submitted.status == 201, let id = (try JSONSerialization.jsonObject(with: Data(submitted.body)) as? [String: Any])?["id"] as? String
@@ -38,6 +40,7 @@ extension Driver {
                 try await self.waitUntil("the holding worker started \(id)", interval: .milliseconds(2)) { Self.event(in: worker, "started \(id)") != nil }
                 let requested = WallNanoseconds.now()
                 let cancelled = try await issuing.post("/api/v1/jobs/\(id)/cancel", #"{"reason":"bench"}"#)
+                let answered = WallNanoseconds.now()
                 guard cancelled.status == 200 else { throw TestingError("cancel answered \(cancelled.status): \(cancelled.text)") }
                 var told: Int64?
                 try await self.waitUntil("the holding worker is told to cancel \(id)", timeout: .seconds(30), interval: .milliseconds(1)) {
@@ -45,9 +48,10 @@ extension Driver {
                     return told != nil
                 }
                 latencies.append(Double((told ?? requested) - requested) / 1e6)
+                answers.append(Double(answered - requested) / 1e6)
             }
             await worker.stop()
-            return latencies.sorted()
+            return (latencies.sorted(), answers.sorted())
         } catch {
             await worker.stop()
             throw error

@@ -11,14 +11,24 @@ import Foundation
 /// ``Options/clusterWorkerSlots`` slots), spread evenly over the replicas, and then measures how long a
 /// cancel made on the first replica takes to reach a worker on the last.
 extension Driver {
+    /// How long the CPU is read with nothing to do, before each drain.
+    static let idleWindow = Duration.seconds(10)
+
     /// One run's figures.
     struct ReplicaRun {
         var replicas: Int
         var clustered: Bool
         var drainPerSecond: Double
         var cpu: CPUPerJob
+        /// CPU per second (µs/s) with the workers connected and the backlog queued but paused, just before the drain.
+        var idle: CPUPerJob
+        /// Jobs per group commit of the store during the drain, over every daemon, and operations per commit.
+        var jobsPerCommit: Double
+        var operationsPerCommit: Double
         /// Cancel request → worker told, in milliseconds, ascending.
         var cancels: [Double]
+        /// Cancel request → its answer, in milliseconds, ascending.
+        var cancelAnswers: [Double]
 
         var label: String {
             self.clustered ? "cluster, \(self.replicas) replica\(self.replicas == 1 ? "" : "s")" : "single daemon, no cluster mode"
@@ -27,9 +37,13 @@ extension Driver {
 
     func runClusterComparison() async throws {
         _ = try ExternalTool.redisServer.require()
-        let cluster = try DurablePostgresCluster.start()
-        defer { cluster.stop() }
-        print("postgres: one cluster for every run, a fresh database each; " + (try Self.durableSettings(of: cluster)))
+        try await DurablePostgresCluster.with { cluster in
+            try await self.runClusterComparison(on: cluster)
+        }
+    }
+
+    private func runClusterComparison(on cluster: DurablePostgresCluster) async throws {
+        print("postgres: one cluster for every run, a fresh database each; " + (try await Self.durableSettings(of: cluster)))
         print(
             "drain: \(self.options.clusterJobs) no-op jobs, \(self.options.clusterWorkers) workers of \(self.options.clusterWorkerSlots) slots "
                 + "spread over the replicas; cancels: \(self.options.cancelSamples), requested on r1, the job on a worker connected to the last replica")
@@ -37,8 +51,12 @@ extension Driver {
         for (count, clustered) in [(1, false)] + self.options.replicas.map({ ($0, true) }) {
             let run = try await self.measureReplicas(count, clustered: clustered, on: cluster)
             print(String(
-                format: "%@: drain %.0f jobs/s; CPU per job: %@; cancel → worker p50 %.2f ms, p99 %.2f ms", run.label, run.drainPerSecond,
-                run.cpu.summary(workersName: "workers"), Self.percentile(run.cancels, 50), Self.percentile(run.cancels, 99)))
+                format: "%@: idle, per second: %@; drain: %.1f jobs per commit (%.1f operations per commit)", run.label,
+                run.idle.summary(workersName: "workers"), run.jobsPerCommit, run.operationsPerCommit))
+            print(String(
+                format: "%@: drain %.0f jobs/s; CPU per job: %@; cancel → worker told p50 %.2f ms, p99 %.2f ms (request answered p50 %.2f ms, p99 %.2f ms)",
+                run.label, run.drainPerSecond, run.cpu.summary(workersName: "workers"), Self.percentile(run.cancels, 50), Self.percentile(run.cancels, 99),
+                Self.percentile(run.cancelAnswers, 50), Self.percentile(run.cancelAnswers, 99)))
             runs.append(run)
         }
         print("")
@@ -50,17 +68,17 @@ extension Driver {
     static func clusterTable(_ runs: [ReplicaRun]) -> String {
         let reference = runs.first?.cpu.daemon ?? .nan
         var lines = [
-            "| run | drain | daemons | workers | PostgreSQL | Redis | total | daemons vs single | cancel → worker p50 / p99 |",
-            "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+            "| run | drain | daemons | workers | PostgreSQL | Redis | total | daemons vs single | jobs per commit | idle: daemons, PostgreSQL | cancel → worker p50 / p99 |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
         ]
         for run in runs {
             let cpu = run.cpu
             let redis = cpu.redis.map { String(format: "%.1f µs", $0) } ?? "–"
             let path = run.replicas > 1 ? "r1 → r\(run.replicas)" : "local"
             lines.append(String(
-                format: "| %@ | %.0f jobs/s | %.1f µs | %.1f µs | %.1f µs | %@ | %.1f µs | %.2f× | %.2f / %.2f ms (%@) |", run.label, run.drainPerSecond,
-                cpu.daemon ?? .nan, cpu.workers, cpu.postgres, redis, cpu.total, (cpu.daemon ?? .nan) / reference, Self.percentile(run.cancels, 50),
-                Self.percentile(run.cancels, 99), path))
+                format: "| %@ | %.0f jobs/s | %.1f µs | %.1f µs | %.1f µs | %@ | %.1f µs | %.2f× | %.1f | %.1f, %.1f ms/s | %.2f / %.2f ms (%@) |", run.label,
+                run.drainPerSecond, cpu.daemon ?? .nan, cpu.workers, cpu.postgres, redis, cpu.total, (cpu.daemon ?? .nan) / reference, run.jobsPerCommit,
+                (run.idle.daemon ?? .nan) / 1000, run.idle.postgres / 1000, Self.percentile(run.cancels, 50), Self.percentile(run.cancels, 99), path))
         }
         return lines.joined(separator: "\n")
     }
@@ -68,50 +86,54 @@ extension Driver {
     /// One run on a fresh database `arbiter`, dropped afterwards with everything the run started.
     func measureReplicas(_ count: Int, clustered: Bool, on cluster: DurablePostgresCluster) async throws -> ReplicaRun {
         let database = Self.arbiterDatabase
-        try cluster.psql("CREATE DATABASE \(database)")
+        try await cluster.psql("CREATE DATABASE \(database)")
         let directory = try TemporaryDirectory(prefix: "jobs-cluster")
         var redis: LoopbackRedis?
         var replicas: ReplicaSet?
         let outcome: Result<ReplicaRun, any Error>
         do {
-            redis = clustered ? try await LoopbackRedis.start() : nil
+            if clustered { redis = try await LoopbackRedis.start() }
             let started = try await ReplicaSet.start(count: count, store: cluster.url(database: database), redis: redis, directory: directory)
             replicas = started
             log("\(clustered ? "cluster" : "single"): \(count) replica(s) ready")
-            let (drainPerSecond, cpu) = try await self.drain(on: started, redis: redis, cluster: cluster, directory: directory)
-            try cluster.settle(database: database)
+            let drained = try await self.drain(on: started, redis: redis, cluster: cluster, directory: directory)
+            try await cluster.settle(database: database)
             let cancels = try await self.measureCancels(started, directory: directory)
-            outcome = .success(ReplicaRun(replicas: count, clustered: clustered, drainPerSecond: drainPerSecond, cpu: cpu, cancels: cancels))
+            outcome = .success(ReplicaRun(
+                replicas: count, clustered: clustered, drainPerSecond: drained.perSecond, cpu: drained.cpu, idle: drained.idle,
+                jobsPerCommit: Double(self.options.clusterJobs) / drained.commits, operationsPerCommit: drained.operations / drained.commits,
+                cancels: cancels.told, cancelAnswers: cancels.answered))
         } catch {
             outcome = .failure(error)
         }
         await replicas?.stop()
         await redis?.stop()
         // Left in place, its tables would be vacuumed during the next run.
-        _ = try? cluster.psql("DROP DATABASE \(database) WITH (FORCE)")
+        _ = try? await cluster.psql("DROP DATABASE \(database) WITH (FORCE)")
         directory.remove()
         return try outcome.get()
     }
 
     /// The drain, as in ``measureArbiter(on:)``: the backlog submitted on the first replica while the
     /// type is paused, the workers connected, then the type resumed.
-    /// - Returns: Jobs per second (release to the last `finished_at` in the store) and the CPU per job
-    ///   from the release until the driver sees every job succeeded.
+    /// - Returns: Jobs per second (release to the last `finished_at` in the store); the CPU per job from
+    ///   the release until the driver sees every job succeeded; the CPU per second over ``idleWindow``
+    ///   just before the release; and the store's commits and operations during the drain.
     func drain(on replicas: ReplicaSet, redis: LoopbackRedis?, cluster: DurablePostgresCluster, directory: TemporaryDirectory) async throws -> (
-        Double, CPUPerJob
+        perSecond: Double, cpu: CPUPerJob, idle: CPUPerJob, commits: Double, operations: Double
     ) {
         let database = Self.arbiterDatabase
         let jobs = self.options.clusterJobs
         let session = replicas.sessions[0]
         let postmaster = try cluster.postmasterPID()
-        try cluster.settle(database: database)
+        try await cluster.settle(database: database)
         _ = try await session.post("/api/v1/job-types/noop/pause", "")
         let submitStarted = ContinuousClock.now
         for start in stride(from: 0, to: jobs, by: 1000) {
             try await session.submit(count: min(1000, jobs - start), stamped: false)
         }
         log("\(jobs) jobs submitted through the batch endpoint in \(ContinuousClock.now - submitStarted)")
-        try cluster.psql("ANALYZE", database: database)
+        try await cluster.psql("ANALYZE", database: database)
 
         let workers = try self.startSpreadWorkers(over: replicas, directory: directory)
         do {
@@ -125,6 +147,14 @@ extension Driver {
                 }
             }
             let pids = workers.map(\.process.pid)
+            // What the replicas cost with nothing to do: sampling, presence, the leader's upkeep.
+            let idleStart = CPUPerJob.Reading.now(daemons: replicas.pids, workers: pids, postmaster: postmaster, redis: redis?.pid)
+            let idleStarted = ContinuousClock.now
+            try await Task.sleep(for: Self.idleWindow)
+            let idleSeconds = (ContinuousClock.now - idleStarted) / .seconds(1)
+            let idleEnd = CPUPerJob.Reading.now(daemons: replicas.pids, workers: pids, postmaster: postmaster, redis: redis?.pid)
+            let idle = CPUPerJob(from: idleStart, to: idleEnd, jobs: 1).divided(by: idleSeconds)
+            let countersBefore = try await replicas.storeCounters()
             let start = CPUPerJob.Reading.now(daemons: replicas.pids, workers: pids, postmaster: postmaster, redis: redis?.pid)
             let released = WallNanoseconds.now() / 1_000_000
             _ = try await session.post("/api/v1/job-types/noop/resume", "")
@@ -133,11 +163,15 @@ extension Driver {
                 try await session.succeeded() >= jobs
             }
             let end = CPUPerJob.Reading.now(daemons: replicas.pids, workers: pids, postmaster: postmaster, redis: redis?.pid)
+            let countersAfter = try await replicas.storeCounters()
             for worker in workers { await worker.process.stop() }
-            let lastFinished = Int64(try cluster.psql("SELECT MAX(finished_at) FROM jobs", database: database)) ?? released
+            let lastFinished = Int64(try await cluster.psql("SELECT MAX(finished_at) FROM jobs", database: database)) ?? released
             let seconds = Double(lastFinished - released) / 1000
             log(String(format: "drained %d jobs in %.3f s", jobs, seconds))
-            return (Double(jobs) / seconds, CPUPerJob(from: start, to: end, jobs: jobs))
+            return (
+                Double(jobs) / seconds, CPUPerJob(from: start, to: end, jobs: jobs), idle, countersAfter.commits - countersBefore.commits,
+                countersAfter.operations - countersBefore.operations
+            )
         } catch {
             for worker in workers { await worker.process.stop() }
             throw error

@@ -12,18 +12,22 @@ extension Driver {
     static let postgresSettings = ["server_version", "fsync", "synchronous_commit", "full_page_writes", "wal_sync_method", "shared_buffers"]
 
     func runPostgresComparison() async throws {
-        let cluster = try DurablePostgresCluster.start()
-        defer { cluster.stop() }
+        try await DurablePostgresCluster.with { cluster in
+            try await self.runPostgresComparison(on: cluster)
+        }
+    }
+
+    private func runPostgresComparison(on cluster: DurablePostgresCluster) async throws {
         print(
             "postgres: one cluster for both (arbiter: database \(Self.arbiterDatabase), pgqueuer: database postgres), "
-                + (try Self.durableSettings(of: cluster)))
+                + (try await Self.durableSettings(of: cluster)))
 
-        try cluster.psql("CREATE DATABASE \(Self.arbiterDatabase)")
+        try await cluster.psql("CREATE DATABASE \(Self.arbiterDatabase)")
         let arbiter = try await self.measureArbiter(on: cluster)
         print(arbiter.line("arbiter:  "))
         Self.printCPU(arbiter, label: "arbiter:  ", workersName: "workers")
         // Left in place, Arbiter's tables would be vacuumed while pgqueuer is measured.
-        try cluster.psql("DROP DATABASE \(Self.arbiterDatabase) WITH (FORCE)")
+        try await cluster.psql("DROP DATABASE \(Self.arbiterDatabase) WITH (FORCE)")
 
         guard let python = self.options.python else {
             print("pgqueuer: skipped (no --python)")
@@ -44,14 +48,14 @@ extension Driver {
 
     /// `PostgreSQL 15.x, data on ext2/ext3; fsync on, …`: the server's version and ``postgresSettings``.
     /// - Throws: ``TestingError`` unless `fsync`, `synchronous_commit` and `full_page_writes` are on.
-    static func durableSettings(of cluster: DurablePostgresCluster) throws -> String {
-        let settings = try cluster.settings(Self.postgresSettings)
+    static func durableSettings(of cluster: DurablePostgresCluster) async throws -> String {
+        let settings = try await cluster.settings(Self.postgresSettings)
         for name in ["fsync", "synchronous_commit", "full_page_writes"] where settings[name] != "on" {
             throw TestingError("PostgreSQL runs with \(name) = \(settings[name] ?? "unknown"); this comparison needs it on")
         }
         let version = settings["server_version"] ?? "unknown"
         let values = Self.postgresSettings.dropFirst().map { name in "\(name) \(settings[name] ?? "unknown")" }.joined(separator: ", ")
-        return "PostgreSQL \(version), data on \(cluster.fileSystem); \(values)"
+        return "PostgreSQL \(version), data on \(await cluster.fileSystem); \(values)"
     }
 
     static func printCPU(_ figures: Figures, label: String, workersName: String) {
@@ -86,14 +90,14 @@ extension Driver {
         let postmaster = try cluster.postmasterPID()
 
         // Drain: the backlog is submitted while the type is paused, then released at once.
-        try cluster.settle(database: database)
+        try await cluster.settle(database: database)
         _ = try await session.post("/api/v1/job-types/noop/pause", "")
         let submitStarted = ContinuousClock.now
         for start in stride(from: 0, to: self.options.jobs, by: 1000) {
             try await session.submit(count: min(1000, self.options.jobs - start), stamped: false)
         }
         log("arbiter (postgres): \(self.options.jobs) jobs submitted through the batch endpoint in \(ContinuousClock.now - submitStarted)")
-        try cluster.psql("ANALYZE", database: database)
+        try await cluster.psql("ANALYZE", database: database)
         var workers = try self.startWorkers(session, directory: directory, tag: "drain")
         try await self.waitUntil("both workers are connected") { try await session.connectedWorkers() == 2 }
         let drainStart = CPUPerJob.Reading.now(daemon: daemon.pid, workers: workers.map(\.process.pid), postmaster: postmaster)
@@ -106,14 +110,14 @@ extension Driver {
         }
         let drainEnd = CPUPerJob.Reading.now(daemon: daemon.pid, workers: workers.map(\.process.pid), postmaster: postmaster)
         for worker in workers { await worker.process.stop() }
-        let lastFinishedText = try cluster.psql("SELECT MAX(finished_at) FROM jobs", database: database)
+        let lastFinishedText = try await cluster.psql("SELECT MAX(finished_at) FROM jobs", database: database)
         let lastFinished = Int64(lastFinishedText) ?? released
         let drainSeconds = Double(lastFinished - released) / 1000
         log(String(format: "arbiter (postgres): drained %d jobs in %.3f s", self.options.jobs, drainSeconds))
 
         // Latency: a steady offered load, 10 jobs per batch request every 10 ms, each stamped with its
         // submit time. The warm-up is done before the measured window opens.
-        try cluster.settle(database: database)
+        try await cluster.settle(database: database)
         workers = try self.startWorkers(session, directory: directory, tag: "latency")
         try await self.waitUntil("both workers are connected again") { try await session.connectedWorkers() == 2 }
         let beforeWarmUp = try await session.succeeded()

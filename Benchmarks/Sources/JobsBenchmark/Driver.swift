@@ -266,12 +266,12 @@ struct Driver {
 
     func measurePgqueuer(python: String) async throws -> Figures {
         // Durable, as Arbiter's SQLite is (synchronous = FULL): fsync and synchronous_commit on.
-        let postgres = try DurablePostgresCluster.start()
-        defer { postgres.stop() }
-        let dsn = postgres.url(database: "postgres")
-        log("pgqueuer: running \(self.options.pgqueuerScript) against PostgreSQL on port \(postgres.port) (fsync on)")
-        let report = try self.runPgqueuerScript(python: python, dsn: dsn)
-        return Self.figures(pgqueuer: report)
+        try await DurablePostgresCluster.with { postgres in
+            let dsn = postgres.url(database: "postgres")
+            log("pgqueuer: running \(self.options.pgqueuerScript) against PostgreSQL on port \(postgres.port) (fsync on)")
+            let report = try self.runPgqueuerScript(python: python, dsn: dsn)
+            return Self.figures(pgqueuer: report)
+        }
     }
 
     /// Runs the pgqueuer script against `dsn` and returns its report's drain and latency sections.

@@ -21,9 +21,24 @@ final class DurablePostgresCluster: Sendable {
         self.binaries = binaries
     }
 
+    /// Starts a cluster, runs `body` with it, and stops and removes it, whether `body` throws or not.
+    /// - Returns: What `body` returns.
+    /// - Throws: What `start()` or `body` throws.
+    static func with<T>(_ body: (DurablePostgresCluster) async throws -> T) async throws -> T {
+        let cluster = try await self.start()
+        let result: Result<T, any Error>
+        do {
+            result = .success(try await body(cluster))
+        } catch {
+            result = .failure(error)
+        }
+        await cluster.stop()
+        return try result.get()
+    }
+
     /// Creates and starts a cluster.
     /// - Throws: ``TestingError`` with the server's output when it does not start.
-    static func start() throws -> DurablePostgresCluster {
+    static func start() async throws -> DurablePostgresCluster {
         guard let binaries = PostgresServer.binaries else { throw TestingError("PostgreSQL is not installed (scripts/install-deps installs it)") }
         let port = try FreePort.next()
         let directory = try TemporaryDirectory(prefix: "postgres-durable")
@@ -31,10 +46,10 @@ final class DurablePostgresCluster: Sendable {
         do {
             // `--no-sync` only skips initdb's own flush of the files it writes; the server's commits are
             // flushed as the settings below say.
-            try cluster.runAsOwner([
+            try await cluster.runAsOwner([
                 "\(binaries)/initdb", "-D", directory.file("data"), "-U", "postgres", "-A", "trust", "--no-sync", "-E", "UTF8", "--locale=C.UTF-8",
             ])
-            try cluster.runAsOwner([
+            try await cluster.runAsOwner([
                 "\(binaries)/pg_ctl", "-D", directory.file("data"), "-l", directory.file("postgres.log"), "-w", "-s", "-o",
                 "-p \(cluster.port) -k \(directory.path) -c listen_addresses=127.0.0.1 -c fsync=on -c synchronous_commit=on -c full_page_writes=on",
                 "start",
@@ -55,10 +70,10 @@ final class DurablePostgresCluster: Sendable {
     /// - Returns: What it printed, trimmed: rows one a line, fields separated by `|`, no headers.
     /// - Throws: ``TestingError`` with psql's output when the statement fails.
     @discardableResult
-    func psql(_ statement: String, database: String = "postgres") throws -> String {
+    func psql(_ statement: String, database: String = "postgres") async throws -> String {
         let local = "\(self.binaries)/psql"
         let program = FileManager.default.isExecutableFile(atPath: local) ? local : "/usr/bin/psql"
-        let (status, output) = try Spawn.run([
+        let (status, output) = try await Spawn.run([
             program, "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1", "-p", "\(self.port)", "-U", "postgres", "-d", database,
             "-c", statement,
         ])
@@ -68,15 +83,15 @@ final class DurablePostgresCluster: Sendable {
 
     /// What the pgqueuer script does before each of its phases, for one database: dead rows vacuumed,
     /// statistics refreshed, and a checkpoint, so that none falls into the measured window.
-    func settle(database: String) throws {
-        try self.psql("VACUUM (ANALYZE)", database: database)
-        try self.psql("CHECKPOINT", database: database)
+    func settle(database: String) async throws {
+        try await self.psql("VACUUM (ANALYZE)", database: database)
+        try await self.psql("CHECKPOINT", database: database)
     }
 
     /// The server's values of `names` (`current_setting`), by name.
     /// - Throws: ``TestingError`` when psql fails or answers something else.
-    func settings(_ names: [String]) throws -> [String: String] {
-        let output = try self.psql("SELECT " + names.map { "current_setting('\($0)')" }.joined(separator: ", "))
+    func settings(_ names: [String]) async throws -> [String: String] {
+        let output = try await self.psql("SELECT " + names.map { "current_setting('\($0)')" }.joined(separator: ", "))
         let values = output.split(separator: "|", omittingEmptySubsequences: false).map(String.init)
         guard values.count == names.count else { throw TestingError("unexpected answer to the settings query: \(output)") }
         return Dictionary(uniqueKeysWithValues: zip(names, values))
@@ -84,8 +99,10 @@ final class DurablePostgresCluster: Sendable {
 
     /// The type of the file system the data directory is on (`stat -f`): commits are flushed to it.
     var fileSystem: String {
-        guard let result = try? Spawn.run(["/usr/bin/stat", "-f", "-c", "%T", self.directory.path]), result.status == 0 else { return "unknown" }
-        return result.output.trimmingCharacters(in: .whitespacesAndNewlines)
+        get async {
+            guard let result = try? await Spawn.run(["/usr/bin/stat", "-f", "-c", "%T", self.directory.path]), result.status == 0 else { return "unknown" }
+            return result.output.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
     }
 
     /// The postmaster's process id, the first line of `postmaster.pid`.
@@ -100,20 +117,20 @@ final class DurablePostgresCluster: Sendable {
     }
 
     /// Stops the cluster at once and removes its directory.
-    func stop() {
-        _ = try? self.runAsOwner(["\(self.binaries)/pg_ctl", "-D", self.directory.file("data"), "-m", "immediate", "-w", "-s", "stop"])
+    func stop() async {
+        _ = try? await self.runAsOwner(["\(self.binaries)/pg_ctl", "-D", self.directory.file("data"), "-m", "immediate", "-w", "-s", "stop"])
         self.directory.remove()
     }
 
     /// Runs a server program as the cluster's owner: initdb and the server refuse to run as root, so
     /// under root the directory is handed to the `postgres` user and the program runs as that user.
-    private func runAsOwner(_ command: [String]) throws {
+    private func runAsOwner(_ command: [String]) async throws {
         var full = command
         if getuid() == 0 {
-            _ = try Spawn.run(["/bin/chown", "-R", "postgres:postgres", self.directory.path])
+            _ = try await Spawn.run(["/bin/chown", "-R", "postgres:postgres", self.directory.path])
             full = ["/usr/sbin/runuser", "-u", "postgres", "--"] + command
         }
-        let (status, output) = try Spawn.run(full)
+        let (status, output) = try await Spawn.run(full)
         guard status == 0 else {
             let log = (try? String(contentsOfFile: self.directory.file("postgres.log"), encoding: .utf8)) ?? ""
             throw TestingError("\(command.first ?? "") failed (\(status)): \(output)\n\(log)")

@@ -76,6 +76,19 @@ struct ReplicaSet {
         return (object["coordination"] as? String ?? "", workers)
     }
 
+    /// The store's group commits so far and the operations run in them, summed over the daemons
+    /// (`arbiter_store_commits_total`, `arbiter_store_operations_total`).
+    func storeCounters() async throws -> (commits: Double, operations: Double) {
+        var commits = 0.0
+        var operations = 0.0
+        for session in self.sessions {
+            let text = try await session.send("/metrics").text
+            commits += Double(ExpositionSamples.value(in: text, "arbiter_store_commits_total") ?? "") ?? .nan
+            operations += Double(ExpositionSamples.value(in: text, "arbiter_store_operations_total") ?? "") ?? .nan
+        }
+        return (commits, operations)
+    }
+
     /// Stops the daemons (SIGTERM, then SIGKILL after 10 s), the last first.
     func stop() async {
         for daemon in self.daemons.reversed() { await daemon.stop() }

@@ -19,15 +19,15 @@ final class ClusterRelay: CoordinationRelay {
     static let cancel = "arbiter:cancel", work = "arbiter:work", auth = "arbiter:auth", tokens = "arbiter:tokens"
     static let channels = [cancel, work, auth, tokens]
 
-    private let client: RedisClient
+    private let publisher: RedisPublisher
     private let replicaID: String
     private let metrics: ClusterMetrics
     /// Whether a freed-capacity message is on its way, and whether another slot freed since it left:
     /// one message at a time, and one more after it for all the slots that freed meanwhile.
     private let capacity = Mutex((inFlight: false, again: false))
 
-    init(client: RedisClient, replicaID: String, metrics: ClusterMetrics) {
-        self.client = client
+    init(publisher: RedisPublisher, replicaID: String, metrics: ClusterMetrics) {
+        self.publisher = publisher
         self.replicaID = replicaID
         self.metrics = metrics
     }
@@ -88,12 +88,8 @@ final class ClusterRelay: CoordinationRelay {
     }
 
     private func publish(_ channel: String, _ payload: String, then done: (@Sendable (ClusterMetrics) -> Void)? = nil) {
-        let client = self.client
         let metrics = self.metrics
-        Task {
-            _ = try? await client.command(["PUBLISH", channel, payload])
-            done?(metrics)
-        }
+        self.publisher.publish(channel, payload) { done?(metrics) }
     }
 
     // MARK: Receiving

@@ -112,19 +112,21 @@ public struct ArbiterDaemon: Sendable {
         let clusterMetrics = configuration.clustered ? try ClusterMetrics(registry: self.registry) : nil
         let cluster = clusterMetrics.flatMap { self.leaderElection(metrics: $0) }
         let head = Head(options: .init(retention: configuration.tsdbRetention, maxSeries: configuration.tsdbMaxSeries))
-        let (ruleManager, notifier, engine) = try self.rules(head: head, steering: steering)
+        let leadership = cluster?.leadership ?? .alone()
+        let (ruleManager, notifier, engine) = try self.rules(head: head, steering: steering, leadership: leadership)
         let capacity = CapacityReport(window: configuration.capacityWindow, targetWait: configuration.capacityTargetWait)
         let planner = try CapacityPlanner(
             head: head, engine: engine, workers: jobStore, report: capacity, configuredTypes: Array(configuration.jobTypes.keys),
             interval: configuration.ruleEvaluationInterval, registry: self.registry, logger: self.logger)
         let readiness = Readiness()
         let listener = ListenerHealth()
-        let leadership = cluster?.leadership ?? .alone()
         let localView = LocalClusterView(
             replicaID: Self.replicaID(configuration), clustered: configuration.clustered, startedAt: WallClock.nowMilliseconds(), listener: listener,
             coordination: coordination, leadership: leadership)
         var coordinator: ClusterCoordinator?
-        if let clusterMetrics { coordinator = try self.clusterCoordinator(local: localView, coordination: coordination, metrics: clusterMetrics) }
+        if let clusterMetrics {
+            coordinator = try self.clusterCoordinator(local: localView, coordination: coordination, leadership: leadership, metrics: clusterMetrics)
+        }
         let clusterView: any ClusterView = coordinator ?? localView
         let router = try ArbiterRouter.build(.init(
             registry: self.registry,
@@ -173,8 +175,12 @@ public struct ArbiterDaemon: Sendable {
             logger: logger
         )
         let remoteWrite = try self.remoteWrite()
+        let interval = configuration.tsdbSampleInterval
         let sampler = try RegistrySampler(
-            registry: self.registry, head: head, interval: configuration.tsdbSampleInterval, remoteWrite: remoteWrite, logger: logger)
+            registry: self.registry, head: head, interval: interval, remoteWrite: remoteWrite,
+            cluster: coordinator.map { coordinator in
+                .init(instance: localView.replicaID, exchange: { await coordinator.exchange($0, keepFor: interval * 3) }, leadership: leadership)
+            }, logger: logger)
         typealias Entry = ServiceGroupConfiguration.ServiceConfiguration
         var services: [Entry] = [
             // Started first and stopped last: the store outlives every request.
@@ -220,7 +226,7 @@ public struct ArbiterDaemon: Sendable {
         // rules' first evaluation then sees the state the daemon stopped in, so the alerts restored
         // from before a restart carry on instead of resolving for want of data and starting over.
         try? await jobGauges.refresh(from: jobStore, workers: jobStore)
-        sampler.sample(at: WallClock.nowMilliseconds(), reader: ExpositionRoundReader())
+        sampler.sample(at: WallClock.nowMilliseconds(), text: sampler.render(), readers: .init(instance: sampler.cluster?.instance))
         do {
             try await ServiceGroup(configuration: groupConfiguration).run()
         } catch let error as IOError where !listener.isBound {
@@ -233,7 +239,7 @@ public struct ArbiterDaemon: Sendable {
 
     /// The query engine, the notifier and the rule manager with
     /// its rules loaded and alert state restored.
-    private func rules(head: Head, steering: SteeringState) throws -> (RuleManager, Notifier, Engine) {
+    private func rules(head: Head, steering: SteeringState, leadership: Leadership) throws -> (RuleManager, Notifier, Engine) {
         let configuration = self.loaded.configuration
         var options = Engine.Options()
         options.timeout = configuration.queryTimeout
@@ -255,7 +261,7 @@ public struct ArbiterDaemon: Sendable {
             notifier: configuration.alertmanagers.isEmpty ? nil : notifier, resendDelay: configuration.alertResendDelay,
             stateFile: AlertStateFile(path: (configuration.dataDirectory as NSString).appendingPathComponent("alerts-state.json")),
             metrics: try RuleMetrics(registry: self.registry),
-            steering: SteeringFeed(state: steering, logger: self.logger), logger: self.logger)
+            steering: SteeringFeed(state: steering, leadership: leadership, logger: self.logger), leadership: leadership, logger: self.logger)
         do {
             try manager.start()
         } catch {
@@ -275,7 +281,9 @@ public struct ArbiterDaemon: Sendable {
     }
 
     /// Cluster mode's presence and fan-out through `cluster.redis`.
-    private func clusterCoordinator(local: LocalClusterView, coordination: LocalCoordination, metrics: ClusterMetrics) throws -> ClusterCoordinator? {
+    private func clusterCoordinator(
+        local: LocalClusterView, coordination: LocalCoordination, leadership: Leadership, metrics: ClusterMetrics
+    ) throws -> ClusterCoordinator? {
         guard let url = self.loaded.configuration.clusterRedis else { return nil }
         let configuration: RedisConfiguration
         do {
@@ -284,18 +292,8 @@ public struct ArbiterDaemon: Sendable {
             throw StartupError("cluster.redis: \(error)")
         }
         self.logger.info("cluster mode", metadata: ["replica_id": "\(local.replicaID)", "redis": "\(configuration.redacted)"])
-        return ClusterCoordinator(configuration: configuration, local: local, coordination: coordination, metrics: metrics, logger: self.logger)
-    }
-
-    /// The remote-write endpoints; in a cluster each series is labelled `replica` (unless the endpoint
-    /// sets that label), as Prometheus HA pairs do, so that the replicas' copies stay apart.
-    static func remoteWriteEndpoints(_ configuration: ArbiterConfiguration) -> [RemoteWriteEndpoint] {
-        guard configuration.clustered else { return configuration.remoteWrite }
-        return configuration.remoteWrite.map { endpoint in
-            var endpoint = endpoint
-            if endpoint.externalLabels["replica"] == nil { endpoint.externalLabels["replica"] = Self.replicaID(configuration) }
-            return endpoint
-        }
+        return ClusterCoordinator(
+            configuration: configuration, local: local, coordination: coordination, leadership: leadership, metrics: metrics, logger: self.logger)
     }
 
     /// This replica's name: `cluster.replica_id`, else the host name.
@@ -309,7 +307,7 @@ public struct ArbiterDaemon: Sendable {
         guard !configuration.remoteWrite.isEmpty else { return nil }
         do {
             let service = try RemoteWriteService(
-                endpoints: Self.remoteWriteEndpoints(configuration), directory: (configuration.dataDirectory as NSString).appendingPathComponent("remote-write"),
+                endpoints: configuration.remoteWrite, directory: (configuration.dataDirectory as NSString).appendingPathComponent("remote-write"),
                 metrics: try RemoteWriteMetrics(registry: self.registry), logger: self.logger)
             for queue in service.queues {
                 self.logger.info(

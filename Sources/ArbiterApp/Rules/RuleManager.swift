@@ -30,14 +30,17 @@ public final class RuleManager: Service, RuleSource, Sendable {
     let stateFile: AlertStateFile
     let metrics: RuleMetrics
     let steering: SteeringFeed?
+    /// Whether this process sends the alerts (in a cluster, the leader alone).
+    let leadership: Leadership
     let logger: Logger
     private let groups = Mutex<[RuleGroup]>([])
 
     init(
         sources: Sources, environment: RuleEnvironment, notifier: Notifier?, resendDelay: Duration, stateFile: AlertStateFile, metrics: RuleMetrics,
-        steering: SteeringFeed? = nil, logger: Logger
+        steering: SteeringFeed? = nil, leadership: Leadership = .alone(), logger: Logger
     ) {
         self.steering = steering
+        self.leadership = leadership
         self.sources = sources
         self.environment = environment
         self.notifier = notifier
@@ -179,7 +182,8 @@ public final class RuleManager: Service, RuleSource, Sendable {
             for labels in transitions.firing { self.logger.notice("alert firing", metadata: ["rule": "\(rule)", "labels": "\(labels)"]) }
             for labels in transitions.resolved { self.logger.info("alert resolved", metadata: ["rule": "\(rule)", "labels": "\(labels)"]) }
         }
-        guard let notifier = self.notifier else { return true }
+        // In a cluster only the leader notifies; a replica that takes over sends every firing alert at once.
+        guard let notifier = self.notifier, self.leadership.leads else { return true }
         var outgoing: [NotifierAlert] = []
         for (rule, alerts) in group.alertsDueForSending(at: time, resendDelay: self.resendDelay) {
             let link = self.generatorURL(rule.exprText)

@@ -9,14 +9,20 @@ import Synchronization
 /// labels) on the shared ``SteeringState``, after every group evaluation. Changes are stamped with
 /// the wall clock when they take effect, in the board's lock (not the evaluation's timestamp), so
 /// the audit log orders them right against the leases they stop.
+///
+/// In a cluster only the leader's rules steer: it puts its activations in force and the other
+/// replicas mirror them (``SteeringState/lead(_:at:)``). A replica that does not lead evaluates the
+/// same rules on the same samples, so that when it takes over its alerts are already firing.
 final class SteeringFeed: Sendable {
     let state: SteeringState
+    let leadership: Leadership
     let logger: Logger
     /// Firing alerts whose action labels are wrong, warned about once while they fire.
     private let invalid = Mutex<Set<String>>([])
 
-    init(state: SteeringState, logger: Logger) {
+    init(state: SteeringState, leadership: Leadership = .alone(), logger: Logger) {
         self.state = state
+        self.leadership = leadership
         self.logger = logger
     }
 
@@ -45,6 +51,6 @@ final class SteeringFeed: Sendable {
         for (alert, error) in new.sorted(by: { $0.key < $1.key }) {
             self.logger.warning("alert asks for an action that cannot be taken", metadata: ["alert": "\(alert)", "error": "\(error)"])
         }
-        self.state.update(activations, external: false)
+        if self.leadership.leads { self.state.lead(activations) }
     }
 }

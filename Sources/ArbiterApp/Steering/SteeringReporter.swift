@@ -67,7 +67,7 @@ final class SteeringReporter: SteeringObserver, Service {
             case .breaker, .overridden:
                 break
             }
-            if cause != .operator {
+            if cause != .operator, cause != .replica {
                 self.pending.yield(Entry(
                     action: "steering.\(transition)", subjectType: subject.type, subjectID: subject.id, details: details, actor: actor, time: time))
             }
@@ -128,6 +128,7 @@ final class SteeringReporter: SteeringObserver, Service {
         case .operator: "operator"
         case .probe: "probe"
         case .expiry: "expiry"
+        case .replica: "replica"
         }
     }
 }

@@ -8,6 +8,12 @@ public final class LocalCoordination: Coordination {
     public let steering: SteeringState
     /// Notices not yet delivered: worker id → job id → notice.
     private let notices = Mutex<[String: [String: CancelNotice]]>([:])
+    /// Notices from other replicas for workers not connected here (an HTTP worker polling this
+    /// replica takes them), with when they came (monotonic ms); dropped after ``foreignHorizon``.
+    private let foreign = Mutex<(notices: [String: [String: (notice: CancelNotice, at: Int64)]], prunedAt: Int64)>(([:], 0))
+    /// How long a notice for a worker not connected here is kept: past any lease it could be about.
+    public static let foreignHorizon: Int64 = 10 * 60_000
+    private let clock: any TimeSource
     /// Where what happens here is also sent, for the other replicas (see ``relay(to:)``).
     private let relay = Mutex<(any CoordinationRelay)?>(nil)
     /// What forgets a revoked token (the token verifier's cache).
@@ -26,6 +32,7 @@ public final class LocalCoordination: Coordination {
     ///   - steering: The steering board; by default a new one with no observer.
     public init(clock: any TimeSource = SystemClock(), steering: SteeringState? = nil) {
         self.wake = WakeSignal(clock: clock)
+        self.clock = clock
         self.steering = steering ?? SteeringState(clock: clock)
         self.permits = Mutex(RateLimiter(clock: clock))
         self.steering.addWaker(self.wake)
@@ -58,12 +65,27 @@ public final class LocalCoordination: Coordination {
         self.relay.withLock { $0 }?.cancelNotices(notices)
     }
 
-    /// Notices another replica posted: kept for this replica's connected workers among them (the
-    /// others are not this replica's to deliver), and the dispatch loops woken. Not relayed again.
+    /// Notices another replica posted: kept, and the dispatch loops woken, for this replica's
+    /// connected workers among them; kept for ``foreignHorizon`` for the others, which may be HTTP
+    /// workers that poll this replica. Not relayed again.
     /// - Returns: How many were for workers connected here.
     @discardableResult
     public func receiveCancelNotices(_ notices: [(workerID: String, notice: CancelNotice)]) -> Int {
         let mine = notices.filter { self.pushTarget(workerID: $0.workerID) != nil }
+        let others = notices.filter { self.pushTarget(workerID: $0.workerID) == nil }
+        if !others.isEmpty {
+            let now = self.clock.monotonicMilliseconds()
+            self.foreign.withLock { foreign in
+                if now - foreign.prunedAt > 60_000 {
+                    foreign.notices = foreign.notices.compactMapValues { jobs in
+                        let kept = jobs.filter { now - $0.value.at < Self.foreignHorizon }
+                        return kept.isEmpty ? nil : kept
+                    }
+                    foreign.prunedAt = now
+                }
+                for (workerID, notice) in others { foreign.notices[workerID, default: [:]][notice.jobID] = (notice, now) }
+            }
+        }
         guard !mine.isEmpty else { return 0 }
         self.keep(mine)
         self.announceWork()
@@ -77,7 +99,9 @@ public final class LocalCoordination: Coordination {
     }
 
     public func takeCancelNotices(workerID: String) -> [CancelNotice] {
-        let notices = self.notices.withLock { $0.removeValue(forKey: workerID) } ?? [:]
+        var notices = self.notices.withLock { $0.removeValue(forKey: workerID) } ?? [:]
+        let foreign = self.foreign.withLock { $0.notices.removeValue(forKey: workerID) } ?? [:]
+        for (job, held) in foreign where notices[job] == nil { notices[job] = held.notice }
         return notices.values.sorted { $0.jobID < $1.jobID }
     }
 
@@ -85,6 +109,9 @@ public final class LocalCoordination: Coordination {
         guard !workerIDs.isEmpty else { return }
         self.notices.withLock { waiting in
             for id in workerIDs { waiting.removeValue(forKey: id) }
+        }
+        self.foreign.withLock { foreign in
+            for id in workerIDs { foreign.notices.removeValue(forKey: id) }
         }
     }
 

@@ -8,8 +8,6 @@ import Synchronization
 public final class SteeringState: Sendable {
     private struct Inner {
         var board = SteeringBoard()
-        /// The token bucket of every throttled job type, at its throttle's rate.
-        var throttles: [String: TokenBucket] = [:]
         /// Jobs let through as half-open probes: job id → the breakers (and rounds) counting them.
         var probes: [String: [SteeringBoard.Probe]] = [:]
     }
@@ -17,6 +15,11 @@ public final class SteeringState: Sendable {
     private let inner = Mutex(Inner())
     private let observer: any SteeringObserver
     private let wakers = Mutex<[WakeSignal]>([])
+    /// The buckets of throttled job types (`throttle:<type>`, at the throttle's rate): here, or in a
+    /// cluster shared by every replica (``shareThrottles(_:)``), so a throttle holds across them.
+    private let throttles: Mutex<any StartPermits>
+    /// Where the changes drivers make here are also sent, for the other replicas.
+    private let relay = Mutex<(any SteeringRelay)?>(nil)
     /// Stamps changes and reservations that are given no time (wall time).
     private let clock: any TimeSource
 
@@ -26,7 +29,17 @@ public final class SteeringState: Sendable {
     public init(observer: any SteeringObserver = NoSteeringObserver(), clock: any TimeSource = SystemClock()) {
         self.observer = observer
         self.clock = clock
+        self.throttles = Mutex(RateLimiter(clock: clock))
     }
+
+    /// Takes throttled types' starts from `permits` from now on (in a cluster, buckets every replica
+    /// shares). Called before the dispatch loops start.
+    public func shareThrottles(_ permits: any StartPermits) {
+        self.throttles.withLock { $0 = permits }
+    }
+
+    /// A throttled type's bucket among the permits.
+    private static func throttleKey(_ type: String) -> String { "throttle:" + type }
 
     /// Wakes `signal` on every change (once, however often it is added).
     public func addWaker(_ signal: WakeSignal) {
@@ -57,27 +70,72 @@ public final class SteeringState: Sendable {
         self.change(at: time, cause: external ? .webhook : .rules) { $0.board.update(activations, external: external, at: $1) }
     }
 
+    /// The rules' activations as the leader decided them: put in force here (``update(_:external:at:)``)
+    /// and sent to the other replicas, which mirror them.
+    @discardableResult
+    public func lead(_ activations: [SteeringBoard.Activation], at time: Int64? = nil) -> [SteeringBoard.Change] {
+        defer { self.relay.withLock { $0 }?.rulesDecided(activations) }
+        return self.update(activations, external: false, at: time)
+    }
+
     /// Applies one Alertmanager notification: its firing alerts claim their actions, its resolved
-    /// ones (by driver) release theirs; what other notifications hold stays.
+    /// ones (by driver) release theirs; what other notifications hold stays. Sent to the other replicas.
     @discardableResult
     public func applyExternal(firing: [SteeringBoard.Activation], resolved: Set<SteeringBoard.Driver>, at time: Int64? = nil) -> [SteeringBoard.Change] {
-        self.change(at: time, cause: .webhook) { inner, time in
+        defer { self.relay.withLock { $0 }?.externalApplied(firing: firing, resolved: resolved) }
+        return self.applyExternal(firing: firing, resolved: resolved, at: time, cause: .webhook)
+    }
+
+    @discardableResult
+    private func applyExternal(
+        firing: [SteeringBoard.Activation], resolved: Set<SteeringBoard.Driver>, at time: Int64?, cause: SteeringCause
+    ) -> [SteeringBoard.Change] {
+        self.change(at: time, cause: cause) { inner, time in
             let replaced = resolved.union(firing.map(\.driver))
             let kept = inner.board.externalActivations.filter { !replaced.contains($0.driver) }
             return inner.board.update(kept + firing, external: true, at: time)
         }
     }
 
-    /// See ``SteeringBoard/override(jobType:_:)``.
+    /// See ``SteeringBoard/override(jobType:_:)``. Sent to the other replicas.
     @discardableResult
     public func override(jobType: String, _ override: CircuitBreaker.Override?, at time: Int64) -> [SteeringBoard.Change] {
-        self.change(at: time, cause: .operator) { inner, _ in inner.board.override(jobType: jobType, override) }
+        defer { self.relay.withLock { $0 }?.overridden(jobType: jobType, override) }
+        return self.change(at: time, cause: .operator) { inner, _ in inner.board.override(jobType: jobType, override) }
     }
 
-    /// See ``SteeringBoard/silence(_:until:)``.
+    /// See ``SteeringBoard/silence(_:until:)``. Sent to the other replicas.
     @discardableResult
     public func silence(_ key: SteeringBoard.Key, until: Int64?, at time: Int64) -> [SteeringBoard.Change] {
-        self.change(at: time, cause: .operator) { inner, _ in inner.board.silence(key, until: until) }
+        defer { self.relay.withLock { $0 }?.silenced(key, until: until) }
+        return self.change(at: time, cause: .operator) { inner, _ in inner.board.silence(key, until: until) }
+    }
+
+    // MARK: Replicas
+
+    /// Sends the changes drivers make here to `relay` too (in a cluster, to the other replicas).
+    public func relay(to relay: any SteeringRelay) {
+        self.relay.withLock { $0 = relay }
+    }
+
+    /// The leader's rule activations, mirrored on a replica that does not lead.
+    public func mirrorRules(_ activations: [SteeringBoard.Activation]) {
+        self.change(at: nil, cause: .replica) { $0.board.update(activations, external: false, at: $1) }
+    }
+
+    /// An Alertmanager notification another replica received.
+    public func mirrorExternal(firing: [SteeringBoard.Activation], resolved: Set<SteeringBoard.Driver>) {
+        self.applyExternal(firing: firing, resolved: resolved, at: nil, cause: .replica)
+    }
+
+    /// An operator's override on another replica.
+    public func mirrorOverride(jobType: String, _ override: CircuitBreaker.Override?) {
+        self.change(at: nil, cause: .replica) { inner, _ in inner.board.override(jobType: jobType, override) }
+    }
+
+    /// An operator's silence on another replica.
+    public func mirrorSilence(_ key: SteeringBoard.Key, until: Int64?) {
+        self.change(at: nil, cause: .replica) { inner, _ in inner.board.silence(key, until: until) }
     }
 
     /// Ends the overrides and silences whose time is up (called by the scheduler's clock).
@@ -113,7 +171,8 @@ public final class SteeringState: Sendable {
 
     /// Reserves up to `wanted` dispatches of each of `types` within the breakers and throttles.
     public func reserve(types: [String], wanted: Int, now: Int64) -> Reservation {
-        self.inner.withLock { inner in
+        let throttles = self.throttles.withLock { $0 }
+        return self.inner.withLock { inner in
             var reservation = Reservation(at: self.clock.nowMilliseconds())
             for type in types {
                 var quota = wanted
@@ -124,13 +183,11 @@ public final class SteeringState: Sendable {
                     reservation.quotas[type] = count
                 }
                 if let rate = inner.board.throttle(jobType: type) {
-                    if inner.throttles[type]?.rate != rate { inner.throttles[type] = TokenBucket(rate: rate, now: now) }
-                    let taken = inner.throttles[type]!.take(upTo: quota, now: now)
+                    let key = Self.throttleKey(type)
+                    let taken = throttles.reserve(types: [key], wanted: quota, limits: [key: rate], now: now)[key] ?? 0
                     reservation.throttled[type] = taken
                     reservation.quotas[type] = taken
                     if let keys = reservation.probing[type] { inner.board.returnProbes(quota - taken, to: keys) }
-                } else {
-                    inner.throttles[type] = nil
                 }
             }
             return reservation
@@ -141,6 +198,9 @@ public final class SteeringState: Sendable {
     /// unused probes and throttle tokens are given back.
     public func settle(_ reservation: Reservation, leased: [JobRecord]) {
         guard !reservation.quotas.isEmpty else { return }
+        var unused: [String: Int] = [:]
+        for (type, taken) in reservation.throttled { unused[Self.throttleKey(type)] = taken - leased.lazy.filter { $0.type == type }.count }
+        self.throttles.withLock { $0 }.refund(unused)
         self.inner.withLock { inner in
             var used: [String: Int] = [:]
             for job in leased {
@@ -150,7 +210,6 @@ public final class SteeringState: Sendable {
             for (type, keys) in reservation.probing {
                 inner.board.returnProbes((reservation.quotas[type] ?? 0) - used[type, default: 0], to: keys)
             }
-            for (type, taken) in reservation.throttled { inner.throttles[type]?.refund(taken - used[type, default: 0]) }
         }
     }
 
@@ -172,8 +231,22 @@ public final class SteeringState: Sendable {
 
     /// Milliseconds until a throttled type among `types` gets its next token (nil when none is).
     public func nextToken(types: [String], now: Int64) -> Int64? {
-        self.inner.withLock { inner in types.compactMap { inner.throttles[$0]?.millisecondsUntilNextToken(now: now) }.min() }
+        let rates = self.inner.withLock { inner in types.compactMap { type in inner.board.throttle(jobType: type).map { (Self.throttleKey(type), $0) } } }
+        guard !rates.isEmpty else { return nil }
+        return self.throttles.withLock { $0 }.nextToken(types: rates.map(\.0), limits: Dictionary(rates) { first, _ in first }, now: now)
     }
+}
+
+/// Where a replica sends the steering its drivers decide, for the other replicas to mirror.
+public protocol SteeringRelay: Sendable {
+    /// The leader's rules hold exactly these activations now.
+    func rulesDecided(_ activations: [SteeringBoard.Activation])
+    /// An Alertmanager notification was applied.
+    func externalApplied(firing: [SteeringBoard.Activation], resolved: Set<SteeringBoard.Driver>)
+    /// An operator overrode a breaker (or lifted the override, `nil`).
+    func overridden(jobType: String, _ override: CircuitBreaker.Override?)
+    /// An operator silenced an action (or ended the silence, `nil`).
+    func silenced(_ key: SteeringBoard.Key, until: Int64?)
 }
 
 /// What made the steering board change, for logs and the audit.
@@ -188,6 +261,8 @@ public enum SteeringCause: Sendable, Equatable {
     case probe(jobID: String)
     /// An override or silence ran out.
     case expiry
+    /// Another replica's change, mirrored here (audited where it was made).
+    case replica
 }
 
 /// Told of every change of the steering board, with the board afterwards.

@@ -6,8 +6,13 @@ public final class ExpositionRoundReader {
     /// The last round's text, and for each of its sample lines where its name and labels lie there.
     private var previous: [UInt8] = []
     private var lines: [(start: Int, end: Int, labels: Labels)] = []
+    /// Labels every sample gets (a replica's `instance`), unless the line has its own.
+    private let adding: [(String, String)]
 
-    public init() {}
+    /// - Parameter adding: Labels every sample gets, unless the line has its own of that name.
+    public init(adding: [(String, String)] = []) {
+        self.adding = adding
+    }
 
     /// The round's samples; throws ``TextExpositionParser/ParseError`` as the parser does.
     public func read(_ bytes: [UInt8]) throws -> [(Labels, Double)] {
@@ -28,6 +33,13 @@ public final class ExpositionRoundReader {
             try TextExpositionParser.scan(bytes, known: known) { number, labels, range, text in
                 guard let value = TextExpositionParser.value(text) else {
                     throw TextExpositionParser.ParseError(line: number, message: "\(labels[Labels.metricName] ?? ""): no value, or not a number")
+                }
+                var labels = labels
+                // A line parsed this round (not last round's labels back) gets the added labels once.
+                let reused = lines.count < self.lines.count && labels.sharesStorage(with: self.lines[lines.count].labels)
+                if !self.adding.isEmpty, !reused {
+                    let own = Set(labels.pairs.map(\.name))
+                    labels = Labels(labels.pairs.map { ($0.name, $0.value) } + self.adding.filter { !own.contains($0.0) })
                 }
                 samples.append((labels, value))
                 lines.append((range.lowerBound, range.upperBound, labels))

@@ -29,6 +29,26 @@ import Testing
         }
     }
 
+    @Test("a cancel on r2 reaches an HTTP worker polling r1 at its next heartbeat, before it reports", .enabled(if: ClusterFixture.canRun))
+    func aCancelReachesAPollingWorkerOnAnotherReplica() async throws {
+        try await ClusterFixture.with(replicas: 2) { cluster in
+            func post(_ index: Int, _ path: String, _ body: String = "") async throws -> [String: Any] {
+                let answer = try await cluster.servers[index].post(path, json: body, token: cluster.token)
+                #expect(answer.status == 200 || answer.status == 201, "\(path): \(answer.text)")
+                return try JSONSerialization.jsonObject(with: Data(answer.body)) as? [String: Any] ?? [:]
+            }
+            _ = try await post(0, "/api/v1/workers/register", #"{"id":"poller","capabilities":["t"],"concurrency":1}"#)
+            let id = try await cluster.submit(on: 0)
+            let leased = try await post(0, "/api/v1/workers/poller/lease?wait=5s")["jobs"] as? [[String: Any]] ?? []
+            #expect(leased.first?["id"] as? String == id)
+            #expect(try await cluster.servers[1].post("/api/v1/jobs/\(id)/cancel", json: #"{"reason":"polling"}"#, token: cluster.token).status == 200)
+            try await Polling.until("r1's heartbeat answer names the cancelled job", timeout: .seconds(10), interval: .milliseconds(20)) {
+                let cancels = try await post(0, "/api/v1/workers/poller/heartbeat")["cancel"] as? [[String: Any]] ?? []
+                return cancels.contains { $0["job_id"] as? String == id }
+            }
+        }
+    }
+
     @Test("with Redis halted jobs still flow between replicas; presence says unreachable, then ok again after a restart", .enabled(if: ClusterFixture.canRun))
     func replicasServeThroughARedisOutage() async throws {
         try await ClusterFixture.with(replicas: 2) { cluster in

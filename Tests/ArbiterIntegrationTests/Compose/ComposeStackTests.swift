@@ -86,11 +86,11 @@ import Testing
     func run(_ stack: Stack, directory: TemporaryDirectory) async throws {
         let started = Date()
         var timeline: [(String, Date)] = [("stack up", started)]
-        // Prometheus scrapes both replicas with the token secret, and receives their remote write,
-        // each replica's series labelled apart; the replicas see each other.
+        // Prometheus scrapes both replicas with the token secret, and receives the leader's remote
+        // write, which carries every replica's series, each with its instance; the replicas see each other.
         try await stack.prometheus.waitForQuery(#"up{job="arbiter"} == 1"#, timeout: .seconds(60)) { $0.count == 2 }
         try await stack.prometheus.waitForQuery(#"arbiter_build_info{source="arbiter"}"#, timeout: .seconds(60)) { samples in
-            Set(samples.compactMap { $0.labels["replica"] }) == ["arbiter-1", "arbiter-2"]
+            Set(samples.compactMap { $0.labels["instance"] }) == ["arbiter-1", "arbiter-2"]
         }
         try await Polling.until("both replicas are listed", timeout: .seconds(30)) {
             let cluster = try JSONSerialization.jsonObject(with: Data(try await stack.arbiter.send("/api/v1/cluster", token: stack.token).body)) as? [String: Any]

@@ -1,0 +1,103 @@
+import ArbiterTesting
+import Foundation
+import Glibc
+import Testing
+
+/// The rules see the whole cluster and steer it: every replica samples every replica (each series
+/// with its `instance`), so a rule that needs all three replicas' samples fires; the leader's pause is
+/// obeyed by every replica within a second; after the leader is SIGKILLed the breaker stays open and
+/// the alert stays firing on the replicas left. Prints its timeline.
+@Suite(.serialized, .heavy) struct ClusterSteeringTests {
+    /// Fires only where the samples of three replicas are seen, and pauses `t` while it does.
+    static let rules = """
+        groups:
+          - name: cluster
+            rules:
+              - alert: ClusterOfThree
+                expr: count(count by (instance) (last_over_time(arbiter_build_info[10m]))) >= 3
+                for: 2s
+                labels: {severity: warning, arbiter_action: pause, job_type: t}
+        """
+
+    static func breaker(_ cluster: ClusterFixture, _ index: Int, type: String) async throws -> String? {
+        let breakers = try await cluster.json(index, "/api/v1/actions")["breakers"] as? [[String: Any]] ?? []
+        return breakers.first { $0["job_type"] as? String == type }?["state"] as? String
+    }
+
+    static func firing(_ cluster: ClusterFixture, _ index: Int, alert: String) async throws -> String? {
+        let data = try await cluster.json(index, "/api/v1/alerts")["data"] as? [String: Any]
+        let alerts = data?["alerts"] as? [[String: Any]] ?? []
+        return alerts.first { ($0["labels"] as? [String: String])?["alertname"] == alert && $0["state"] as? String == "firing" }?["activeAt"] as? String
+    }
+
+    @Test("rules see every replica; the leader's pause holds on all within 1 s and survives its SIGKILL", .enabled(if: ClusterFixture.canRun))
+    func theLeadersActionsHoldEverywhereAndSurviveIt() async throws {
+        let directory = try TemporaryDirectory(prefix: "cluster-rules")
+        defer { directory.remove() }
+        let rules = try directory.write("cluster.yml", Self.rules)
+        let extra = """
+            tsdb: {sample_interval: 1s}
+            rules: {evaluation_interval: 1s, builtin: false}
+            rule_files: [\(rules)]
+            """
+        try await ClusterFixture.with(replicas: 3, extra: extra) { cluster in
+            let started = ContinuousClock.now
+            var timeline: [(String, Duration)] = []
+            func note(_ event: String) { timeline.append((event, ContinuousClock.now - started)) }
+            let leader = try await ClusterLeaderTests.waitForOneLeader(cluster)
+            note("r\(leader + 1) leads")
+
+            // Every replica's query API sees the three replicas' series.
+            let query = "/api/v1/query?query=" + "count(count by (instance) (arbiter_build_info))".addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
+            try await Polling.until("every replica samples all three", timeout: .seconds(30)) {
+                var agreeing = 0
+                for index in 0..<3 {
+                    let data = try await cluster.json(index, query)["data"] as? [String: Any]
+                    let value = ((data?["result"] as? [[String: Any]])?.first?["value"] as? [Any])?.last as? String
+                    if value == "3" { agreeing += 1 }
+                }
+                return agreeing == 3
+            }
+            note("every replica's query API counts 3 instances")
+
+            // The pause, as each replica first shows it.
+            var opened: [Int: Duration] = [:]
+            try await Polling.until("every replica's breaker for t is open", timeout: .seconds(60), interval: .milliseconds(10)) {
+                for index in 0..<3 where opened[index] == nil {
+                    if try await Self.breaker(cluster, index, type: "t") == "open" { opened[index] = ContinuousClock.now - started }
+                }
+                return opened.count == 3
+            }
+            let spread = opened.values.max()! - opened[leader]!
+            note("breaker open on the leader; on every replica \(spread) later")
+            #expect(spread < .seconds(1), "the followers obeyed the leader's pause \(spread) after it")
+
+            cluster.servers[leader].process.signal(SIGKILL)
+            note("leader r\(leader + 1) SIGKILLed")
+            let survivors = (0..<3).filter { $0 != leader }
+            var next = -1
+            var ledSince = ContinuousClock.now
+            // Until a new leader has led for a few of its evaluations, the breaker stays open everywhere.
+            try await Polling.until("a new leader has led for 3 s", timeout: .seconds(60), interval: .milliseconds(50)) {
+                for index in survivors {
+                    let state = try await Self.breaker(cluster, index, type: "t")
+                    if state != "open" { throw TestingError("r\(index + 1)'s breaker for t went \(state ?? "away") after the failover") }
+                }
+                if next < 0, let found = await ClusterLeaderTests.leaders(cluster).first {
+                    next = found
+                    ledSince = ContinuousClock.now
+                    note("r\(found + 1) leads")
+                }
+                return next >= 0 && ContinuousClock.now - ledSince > .seconds(3)
+            }
+            note("breaker still open on both survivors")
+            for index in survivors {
+                let since = try await Self.firing(cluster, index, alert: "ClusterOfThree")
+                #expect(since != nil, "r\(index + 1) still has ClusterOfThree firing")
+            }
+            note("ClusterOfThree still firing on both survivors")
+            print("cluster steering timeline:")
+            for (event, at) in timeline { print("  \(at)  \(event)") }
+        }
+    }
+}
