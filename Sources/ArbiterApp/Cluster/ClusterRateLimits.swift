@@ -71,12 +71,14 @@ final class ClusterRateLimits: StartPermits {
     func reserve(types: [String], wanted: Int, limits: [String: RateLimit], now: Int64?) -> [String: Int] {
         let now = now ?? self.clock.monotonicMilliseconds()
         let (quotas, degraded, short) = self.state.withLock { state -> ([String: Int], Int?, Bool) in
+            let degraded = state.unreachableSince == nil ? nil : state.replicas
             var quotas: [String: Int] = [:]
             var short = false
             for type in types {
                 guard let rate = limits[type] else { continue }
                 if state.reservoirs[type]?.rate != rate { state.reservoirs[type] = Reservoir(rate: rate) }
-                let taken = min(wanted, state.reservoirs[type]!.starts)
+                // Without Redis the reservoir waits: this replica's own share serves instead.
+                let taken = degraded == nil ? min(wanted, state.reservoirs[type]!.starts) : 0
                 state.reservoirs[type]!.starts -= taken
                 if taken < wanted {
                     state.reservoirs[type]!.wanted = max(state.reservoirs[type]!.wanted, wanted - taken)
@@ -84,26 +86,25 @@ final class ClusterRateLimits: StartPermits {
                 }
                 quotas[type] = taken
             }
-            return (quotas, state.unreachableSince == nil ? nil : state.replicas, short)
+            return (quotas, degraded, short)
         }
         if short { self.demand.yield() }
         guard let replicas = degraded else { return quotas }
-        // Redis unreachable: what the reservoir lacks comes from this replica's share of the rate.
-        let shares = limits.mapValues { RateLimit(count: $0.count / Double(replicas), per: $0.per) }
-        let local = self.fallback.reserve(
-            types: types.filter { (quotas[$0] ?? wanted) < wanted }, wanted: wanted, limits: shares, now: now)
-        return quotas.merging(local) { min($0 + $1, wanted) }
+        return self.fallback.reserve(types: types, wanted: wanted, limits: Self.shares(limits, replicas: replicas), now: now)
     }
 
     func refund(_ unused: [String: Int]) {
-        self.state.withLock { state in
+        let kept = self.state.withLock { state -> Bool in
+            guard state.unreachableSince == nil else { return false }
             for (type, count) in unused where count > 0 { state.reservoirs[type]?.starts += count }
+            return true
         }
+        if !kept { self.fallback.refund(unused) }
     }
 
     func nextToken(types: [String], limits: [String: RateLimit], now: Int64?) -> Int64? {
         let now = now ?? self.clock.monotonicMilliseconds()
-        return self.state.withLock { state -> Int64? in
+        let (waits, degraded) = self.state.withLock { state -> (Int64?, Int?) in
             let waits = types.compactMap { type -> Int64? in
                 guard limits[type] != nil else { return nil }
                 guard let reservoir = state.reservoirs[type] else { return 0 }
@@ -111,8 +112,15 @@ final class ClusterRateLimits: StartPermits {
                 // Starts being fetched wake the loops when they arrive; this is the longest wait.
                 return max(1, (reservoir.nextAt ?? now + 50) - now)
             }
-            return waits.min()
+            return (waits.min(), state.unreachableSince == nil ? nil : state.replicas)
         }
+        guard let replicas = degraded else { return waits }
+        return self.fallback.nextToken(types: types, limits: Self.shares(limits, replicas: replicas), now: now)
+    }
+
+    /// Each replica's share of the rates, while Redis is unreachable.
+    private static func shares(_ limits: [String: RateLimit], replicas: Int) -> [String: RateLimit] {
+        limits.mapValues { RateLimit(count: $0.count / Double(replicas), per: $0.per) }
     }
 
     // MARK: Fetching

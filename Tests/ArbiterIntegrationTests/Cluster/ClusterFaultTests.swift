@@ -20,12 +20,23 @@ import Testing
 
     @Test("mid-run faults: every job reaches a final state, none succeeds twice, the chain verifies", .enabled(if: ClusterFixture.canRun), arguments: Fault.allCases)
     func faultMidRun(_ fault: Fault) async throws {
+        // The leader's course also holds a breaker open (type `held`, which no job has) through the
+        // failover, from a rule that fires only on seeing all three replicas' samples.
+        let directory = try TemporaryDirectory(prefix: "cluster-fault")
+        defer { directory.remove() }
+        let rules = try directory.write("rules.yml", ClusterSteeringTests.rules.replacingOccurrences(of: "job_type: t}", with: "job_type: held}"))
+        let steering = fault == .killTheLeader ? """
+            tsdb: {sample_interval: 1s}
+            rules: {evaluation_interval: 1s, builtin: false}
+            rule_files: [\(rules)]
+            """ : ""
         let extra = """
             workers:
               timeout: 5s
               lease_timeout: 5s
             job_types:
               t: {max_attempts: 10, backoff: {initial: 50ms, max: 200ms}}
+            \(steering)
             """
         // Restarting PostgreSQL takes a server of the test's own.
         let postgres = fault == .restartRedisThenPostgres ? try await PostgresServer.start() : nil
@@ -54,9 +65,21 @@ import Testing
             let leader = try await ClusterLeaderTests.waitForOneLeader(cluster)
             switch fault {
             case .killTheLeader:
+                try await Polling.until("the breaker for held is open on every replica", timeout: .seconds(60), interval: .milliseconds(100)) {
+                    var open = 0
+                    for index in 0..<3 where try await ClusterSteeringTests.breaker(cluster, index, type: "held") == "open" { open += 1 }
+                    return open == 3
+                }
+                note("breaker for held open on every replica")
                 cluster.servers[leader].process.signal(SIGKILL)
                 note("leader r\(leader + 1) SIGKILLed with \(try await cluster.store.count(finalStates)) jobs finished")
                 note("r\(try await ClusterLeaderTests.waitForOneLeader(cluster) + 1) leads")
+                for index in (0..<3) where index != leader {
+                    let state = try await ClusterSteeringTests.breaker(cluster, index, type: "held")
+                    #expect(state == "open", "r\(index + 1)'s breaker for held is \(state ?? "gone") after the failover")
+                    #expect(try await ClusterSteeringTests.firing(cluster, index, alert: "ClusterOfThree") != nil, "r\(index + 1) lost the firing alert")
+                }
+                note("breaker still open and ClusterOfThree still firing on both survivors")
             case .killAReplicaHoldingWorkers:
                 // Every replica holds at least one worker (each worker starts on a different one).
                 let victim = (leader + 1) % 3

@@ -38,6 +38,43 @@ import Testing
         }
     }
 
+    @Test("through a Redis restart the replicas start at their share of 30/s, then at 30/s together again (prints the rates)", .enabled(if: ClusterFixture.canRun))
+    func aRateHoldsThroughARedisRestart() async throws {
+        let jobs = 600
+        try await ClusterFixture.with(replicas: 3, extra: "job_types:\n  t: {rate: 30/s}") { cluster in
+            var workers: [WorkerProcess] = []
+            for index in 0..<3 { workers.append(try await cluster.worker("w\(index + 1)", on: [index], exec: ["t": "true"], concurrency: 4)) }
+            let body = "{\"jobs\":[" + (0..<jobs).map { #"{"type":"t","payload":{"n":\#($0)}}"# }.joined(separator: ",") + "]}"
+            #expect(try await cluster.servers[0].post("/api/v1/jobs/batch", json: body, token: cluster.token).status == 201)
+            let succeeded = "SELECT COUNT(*) FROM jobs WHERE state = 'succeeded'"
+            try await Polling.until("150 jobs ran", timeout: .seconds(60), interval: .milliseconds(100)) { try await cluster.store.count(succeeded) >= 150 }
+            let halted = Int64(Date().timeIntervalSince1970 * 1000)
+            await cluster.redis.halt()
+            try await Polling.until("150 more ran without Redis", timeout: .seconds(60), interval: .milliseconds(100)) {
+                try await cluster.store.count(succeeded) >= 300
+            }
+            let restarted = Int64(Date().timeIntervalSince1970 * 1000)
+            try await cluster.redis.restart()
+            try await Polling.until("every job ran", timeout: .seconds(120), interval: .milliseconds(500)) { try await cluster.store.count(succeeded) == jobs }
+            for worker in workers { await worker.stop() }
+
+            let starts = try await Self.starts(cluster, type: "t").at
+            // Starts per second within [from, to), leaving out the first `settle` ms (a bucket starting full).
+            func rate(_ from: Int64, _ to: Int64, settle: Int64) -> Double {
+                let window = starts.filter { $0 >= from + settle && $0 < to }
+                guard window.count > 1 else { return 0 }
+                return Double(window.count - 1) / (Double(window.last! - window.first!) / 1000)
+            }
+            let before = rate(starts.first!, halted, settle: 1000)
+            let during = rate(halted, restarted, settle: 1000)
+            // The shared bucket starts full again after the restart (Redis kept nothing): 1 s of it.
+            let after = rate(restarted, starts.last! + 1, settle: 2000)
+            print(String(format: "rate 30/s through a Redis restart: %.1f/s before, %.1f/s without Redis (each replica its third), %.1f/s after", before, during, after))
+            #expect(abs(after - 30) <= 3, "after the restart: \(after)/s")
+            #expect(during <= 33, "without Redis the replicas together stay at the rate: \(during)/s")
+        }
+    }
+
     @Test("a concurrency of 3 holds across three replicas with 12 slots between them", .enabled(if: ClusterFixture.canRun))
     func concurrencyHoldsAcrossReplicas() async throws {
         let jobs = 30
