@@ -13,15 +13,22 @@ import Testing
         return (rows.compactMap { Int64($0[0]) }, Set(rows.map { $0[1] }))
     }
 
+    /// A worker of 4 slots on each replica running `exec` for type `t`, and `jobs` jobs of it
+    /// submitted at once on replica `index`.
+    static func backlog(_ cluster: ClusterFixture, jobs: Int, exec: String, on index: Int) async throws -> [WorkerProcess] {
+        var workers: [WorkerProcess] = []
+        for replica in 0..<3 { workers.append(try await cluster.worker("w\(replica + 1)", on: [replica], exec: ["t": exec], concurrency: 4)) }
+        let body = "{\"jobs\":[" + (0..<jobs).map { #"{"type":"t","payload":{"n":\#($0)}}"# }.joined(separator: ",") + "]}"
+        #expect(try await cluster.servers[index].post("/api/v1/jobs/batch", json: body, token: cluster.token).status == 201)
+        return workers
+    }
+
     @Test("a rate of 30/s holds within 5% across three replicas, each with a worker (prints the rate)", .enabled(if: ClusterFixture.canRun))
     func aRateHoldsAcrossReplicas() async throws {
         let rate = 30.0
         let jobs = 420
         try await ClusterFixture.with(replicas: 3, extra: "job_types:\n  t: {rate: 30/s}") { cluster in
-            var workers: [WorkerProcess] = []
-            for index in 0..<3 { workers.append(try await cluster.worker("w\(index + 1)", on: [index], exec: ["t": "true"], concurrency: 4)) }
-            let body = "{\"jobs\":[" + (0..<jobs).map { #"{"type":"t","payload":{"n":\#($0)}}"# }.joined(separator: ",") + "]}"
-            #expect(try await cluster.servers[0].post("/api/v1/jobs/batch", json: body, token: cluster.token).status == 201)
+            let workers = try await Self.backlog(cluster, jobs: jobs, exec: "true", on: 0)
             try await Polling.until("every job ran", timeout: .seconds(120), interval: .milliseconds(500)) {
                 try await cluster.store.count("SELECT COUNT(*) FROM jobs WHERE state = 'succeeded'") == jobs
             }
@@ -42,10 +49,7 @@ import Testing
     func aRateHoldsThroughARedisRestart() async throws {
         let jobs = 600
         try await ClusterFixture.with(replicas: 3, extra: "job_types:\n  t: {rate: 30/s}") { cluster in
-            var workers: [WorkerProcess] = []
-            for index in 0..<3 { workers.append(try await cluster.worker("w\(index + 1)", on: [index], exec: ["t": "true"], concurrency: 4)) }
-            let body = "{\"jobs\":[" + (0..<jobs).map { #"{"type":"t","payload":{"n":\#($0)}}"# }.joined(separator: ",") + "]}"
-            #expect(try await cluster.servers[0].post("/api/v1/jobs/batch", json: body, token: cluster.token).status == 201)
+            let workers = try await Self.backlog(cluster, jobs: jobs, exec: "true", on: 0)
             let succeeded = "SELECT COUNT(*) FROM jobs WHERE state = 'succeeded'"
             try await Polling.until("150 jobs ran", timeout: .seconds(60), interval: .milliseconds(100)) { try await cluster.store.count(succeeded) >= 150 }
             let halted = Int64(Date().timeIntervalSince1970 * 1000)
@@ -79,10 +83,7 @@ import Testing
     func concurrencyHoldsAcrossReplicas() async throws {
         let jobs = 30
         try await ClusterFixture.with(replicas: 3, extra: "job_types:\n  t: {concurrency: 3}") { cluster in
-            var workers: [WorkerProcess] = []
-            for index in 0..<3 { workers.append(try await cluster.worker("w\(index + 1)", on: [index], exec: ["t": "sleep 0.5"], concurrency: 4)) }
-            let body = "{\"jobs\":[" + (0..<jobs).map { #"{"type":"t","payload":{"n":\#($0)}}"# }.joined(separator: ",") + "]}"
-            #expect(try await cluster.servers[1].post("/api/v1/jobs/batch", json: body, token: cluster.token).status == 201)
+            let workers = try await Self.backlog(cluster, jobs: jobs, exec: "sleep 0.5", on: 1)
             // What the store holds running, read again and again while the jobs run (the attempts'
             // own start and end stamps are taken before their transactions queue, so they cannot tell).
             var most = 0
