@@ -97,6 +97,7 @@ final class ClusterCoordinator: Service, ClusterView {
                 break
             }
         }
+        fetcher.cancel()
         self.publisher.finish()
         await sender.value
         _ = try? await self.client.command(["DEL", Self.keyPrefix + replicaID])
@@ -128,15 +129,14 @@ final class ClusterCoordinator: Service, ClusterView {
     }
 
     /// Leaves this replica's rendered registry for the others (for three sampling rounds) and reads
-    /// theirs, in one round trip. Redis unreachable: none (this replica samples only itself).
-    /// - Returns: The other replicas' registries, by replica id.
-    func exchange(_ text: [UInt8], keepFor ttl: Duration) async -> [(replica: String, text: [UInt8])] {
+    /// theirs, in one round trip.
+    /// - Returns: The other replicas' registries, by replica id; `nil` when Redis could not be reached.
+    func exchange(_ text: [UInt8], keepFor ttl: Duration) async -> [(replica: String, text: [UInt8])]? {
         let peers = self.peers.withLock { $0 }
         var commands = [["SET", Self.metricsPrefix + self.local.replicaID, String(decoding: text, as: UTF8.self), "PX", String(ttl.wholeMilliseconds)]]
         if !peers.isEmpty { commands.append(["MGET"] + peers.map { Self.metricsPrefix + $0 }) }
-        guard let replies = try? await self.client.pipeline(commands), replies.count == commands.count, !peers.isEmpty,
-            case .success(let values) = replies[1]
-        else { return [] }
+        guard let replies = try? await self.client.pipeline(commands), replies.count == commands.count, case .success = replies[0] else { return nil }
+        guard !peers.isEmpty, case .success(let values) = replies[1] else { return [] }
         return zip(peers, values.array ?? []).compactMap { peer, value in value.string.map { (peer, Array($0.utf8)) } }
     }
 

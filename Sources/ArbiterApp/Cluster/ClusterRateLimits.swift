@@ -83,6 +83,9 @@ final class ClusterRateLimits: StartPermits {
                 if taken < wanted {
                     state.reservoirs[type]!.wanted = max(state.reservoirs[type]!.wanted, wanted - taken)
                     short = true
+                } else {
+                    // Served in full from what is here: what was asked before is not waited for now.
+                    state.reservoirs[type]!.wanted = 0
                 }
                 quotas[type] = taken
             }
@@ -109,8 +112,10 @@ final class ClusterRateLimits: StartPermits {
                 guard limits[type] != nil else { return nil }
                 guard let reservoir = state.reservoirs[type] else { return 0 }
                 if reservoir.starts > 0 { return 0 }
-                // Starts being fetched wake the loops when they arrive; this is the longest wait.
-                return max(1, (reservoir.nextAt ?? now + 50) - now)
+                // Starts being fetched wake the loops when they arrive; this is the longest wait (a
+                // fetch due or under way: a short while, not a busy loop).
+                guard let next = reservoir.nextAt, next > now else { return 50 }
+                return next - now
             }
             return (waits.min(), state.unreachableSince == nil ? nil : state.replicas)
         }
@@ -131,8 +136,9 @@ final class ClusterRateLimits: StartPermits {
         while !Task.isCancelled {
             let wait = await self.fetchWanted()
             if let wait {
-                // Some type is still short: ask again when its bucket has a start, or sooner on new demand.
-                try? await Task.sleep(for: wait)
+                // Some type is still short: ask again when its bucket has a start, but look at new
+                // demand (another type's) within 50 ms.
+                try? await Task.sleep(for: min(wait, .milliseconds(50)))
             } else {
                 guard await pending.next() != nil else { return }
             }

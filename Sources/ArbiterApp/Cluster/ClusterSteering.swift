@@ -2,6 +2,7 @@ import ArbiterJobs
 import ArbiterRedis
 import Foundation
 import Logging
+import Synchronization
 
 /// The steering board across replicas, on `arbiter:steering`: the leader's rule activations (also
 /// kept under `arbiter:steering:rules`, which a replica reads when it starts), and the Alertmanager
@@ -23,6 +24,8 @@ final class ClusterSteering: SteeringRelay {
     private let state: SteeringState
     private let leadership: Leadership
     private let logger: Logger
+    /// The newest leader's term heard: rules from an older one (a deposed leader's last words) are dropped.
+    private let newestEpoch = Mutex<Int64>(0)
 
     init(client: RedisClient, publisher: RedisPublisher, replicaID: String, state: SteeringState, leadership: Leadership, logger: Logger) {
         self.client = client
@@ -36,7 +39,8 @@ final class ClusterSteering: SteeringRelay {
     // MARK: Sending
 
     func rulesDecided(_ activations: [SteeringBoard.Activation]) {
-        let payload = Self.message(from: self.replicaID, "rules", ["activations": activations.map(SteeringCoding.encode)])
+        let epoch = self.leadership.current.epoch ?? 0
+        let payload = Self.message(from: self.replicaID, "rules", ["epoch": epoch, "activations": activations.map(SteeringCoding.encode)])
         // Kept for replicas that start later, then announced to those running (in that order, so
         // that a replica starting meanwhile reads it or hears it).
         self.publisher.write(["SET", Self.rulesKey, payload])
@@ -80,6 +84,12 @@ final class ClusterSteering: SteeringRelay {
         case "rules":
             // A replica that leads decides for itself; a deposed leader's last word does not count.
             guard !self.leadership.leads else { return }
+            let epoch = (event.fields["epoch"] as? NSNumber)?.int64Value ?? 0
+            let current = self.newestEpoch.withLock { newest in
+                defer { newest = max(newest, epoch) }
+                return epoch >= newest
+            }
+            guard current else { return }
             self.state.mirrorRules(SteeringCoding.activations(event.fields["activations"]))
         case "external":
             let resolved = (event.fields["resolved"] as? [[String: Any]] ?? []).compactMap(SteeringCoding.driver)

@@ -21,8 +21,9 @@ struct RegistrySampler: Service {
     struct Cluster: Sendable {
         /// This replica's `instance` label.
         let instance: String
-        /// Hands this replica's rendered registry to the others; returns theirs, by replica id.
-        let exchange: @Sendable ([UInt8]) async -> [(replica: String, text: [UInt8])]
+        /// Hands this replica's rendered registry to the others; returns theirs, by replica id (`nil`
+        /// when they cannot be reached).
+        let exchange: @Sendable ([UInt8]) async -> [(replica: String, text: [UInt8])]?
         /// Whether this replica remote-writes (the leader).
         let leadership: Leadership
     }
@@ -59,7 +60,8 @@ struct RegistrySampler: Service {
         let readers = Readers(instance: self.cluster?.instance)
         for try await _ in AsyncTimerSequence(interval: self.interval, clock: .continuous).cancelOnGracefulShutdown() {
             let text = self.render()
-            let peers = await self.cluster?.exchange(text) ?? []
+            var peers: [(replica: String, text: [UInt8])] = []
+            if let cluster = self.cluster { peers = readers.peers(after: await cluster.exchange(text)) }
             self.sample(at: WallClock.nowMilliseconds(), text: text, peers: peers, readers: readers)
         }
     }
@@ -73,11 +75,13 @@ struct RegistrySampler: Service {
 
     /// One round: this replica's registry and the others' (in a cluster) as one round of samples.
     func sample(at timestamp: Int64, text: [UInt8], peers: [(replica: String, text: [UInt8])] = [], readers: Readers) {
-        var samples: [(Labels, Double)] = []
+        var samples: [(Labels, Double)]
         do {
             samples = try readers.local.read(text)
         } catch {
+            // Skipped whole: a round without this replica's series would mark them all stale.
             self.logger.error("sampling the metrics registry failed", metadata: ["error": "\(error)"])
+            return
         }
         for peer in peers {
             do {
@@ -103,6 +107,24 @@ struct RegistrySampler: Service {
         // Used by one sampling round at a time (the sampler's loop, or the round before it starts).
         let local: ExpositionRoundReader
         private var peers: [String: ExpositionRoundReader] = [:]
+        /// The other replicas' registries as last fetched, and the rounds since they could not be.
+        private var lastPeers: [(replica: String, text: [UInt8])] = []
+        private var missed = 0
+        /// Rounds a blip in reaching the others is bridged with their last registries, before their
+        /// series are let go stale (the time their registries are kept in Redis).
+        static let bridged = 3
+
+        /// The other replicas' registries to sample: `fetched`, or while they could not be fetched,
+        /// the last ones for ``bridged`` rounds (so a blip does not mark every series of theirs stale).
+        func peers(after fetched: [(replica: String, text: [UInt8])]?) -> [(replica: String, text: [UInt8])] {
+            if let fetched {
+                self.lastPeers = fetched
+                self.missed = 0
+                return fetched
+            }
+            self.missed += 1
+            return self.missed <= Self.bridged ? self.lastPeers : []
+        }
 
         init(instance: String?) {
             self.local = ExpositionRoundReader(adding: instance.map { [("instance", $0)] } ?? [])

@@ -43,7 +43,11 @@ struct LockoutTable: Sendable {
     }
 
     /// The address authenticated: its earlier failures no longer count; a lockout in force stays.
-    mutating func recordSuccess(_ address: String) {
-        if self.clients[address]?.lockedUntil == nil { self.clients.removeValue(forKey: address) }
+    /// - Returns: Whether it forgot failures (there were some, and no lockout is in force).
+    @discardableResult
+    mutating func recordSuccess(_ address: String) -> Bool {
+        guard self.clients[address] != nil, self.clients[address]?.lockedUntil == nil else { return false }
+        self.clients.removeValue(forKey: address)
+        return true
     }
 }

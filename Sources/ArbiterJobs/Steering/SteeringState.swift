@@ -74,23 +74,32 @@ public final class SteeringState: Sendable {
     /// and sent to the other replicas, which mirror them.
     @discardableResult
     public func lead(_ activations: [SteeringBoard.Activation], at time: Int64? = nil) -> [SteeringBoard.Change] {
-        defer { self.relay.withLock { $0 }?.rulesDecided(activations) }
-        return self.update(activations, external: false, at: time)
+        let relay = self.relay.withLock { $0 }
+        // Relayed in the board's lock, so the replicas hear the changes in the order they were made here.
+        return self.change(at: time, cause: .rules) { inner, time in
+            defer { relay?.rulesDecided(activations) }
+            return inner.board.update(activations, external: false, at: time)
+        }
     }
 
     /// Applies one Alertmanager notification: its firing alerts claim their actions, its resolved
     /// ones (by driver) release theirs; what other notifications hold stays. Sent to the other replicas.
     @discardableResult
     public func applyExternal(firing: [SteeringBoard.Activation], resolved: Set<SteeringBoard.Driver>, at time: Int64? = nil) -> [SteeringBoard.Change] {
-        defer { self.relay.withLock { $0 }?.externalApplied(firing: firing, resolved: resolved) }
-        return self.applyExternal(firing: firing, resolved: resolved, at: time, cause: .webhook)
+        let relay = self.relay.withLock { $0 }
+        return self.applyExternal(firing: firing, resolved: resolved, at: time, cause: .webhook) {
+            relay?.externalApplied(firing: firing, resolved: resolved)
+        }
     }
 
+    /// `relayed` runs in the board's lock, after the change.
     @discardableResult
     private func applyExternal(
-        firing: [SteeringBoard.Activation], resolved: Set<SteeringBoard.Driver>, at time: Int64?, cause: SteeringCause
+        firing: [SteeringBoard.Activation], resolved: Set<SteeringBoard.Driver>, at time: Int64?, cause: SteeringCause,
+        relayed: () -> Void = {}
     ) -> [SteeringBoard.Change] {
         self.change(at: time, cause: cause) { inner, time in
+            defer { relayed() }
             let replaced = resolved.union(firing.map(\.driver))
             let kept = inner.board.externalActivations.filter { !replaced.contains($0.driver) }
             return inner.board.update(kept + firing, external: true, at: time)
@@ -100,15 +109,21 @@ public final class SteeringState: Sendable {
     /// See ``SteeringBoard/override(jobType:_:)``. Sent to the other replicas.
     @discardableResult
     public func override(jobType: String, _ override: CircuitBreaker.Override?, at time: Int64) -> [SteeringBoard.Change] {
-        defer { self.relay.withLock { $0 }?.overridden(jobType: jobType, override) }
-        return self.change(at: time, cause: .operator) { inner, _ in inner.board.override(jobType: jobType, override) }
+        let relay = self.relay.withLock { $0 }
+        return self.change(at: time, cause: .operator) { inner, _ in
+            defer { relay?.overridden(jobType: jobType, override) }
+            return inner.board.override(jobType: jobType, override)
+        }
     }
 
     /// See ``SteeringBoard/silence(_:until:)``. Sent to the other replicas.
     @discardableResult
     public func silence(_ key: SteeringBoard.Key, until: Int64?, at time: Int64) -> [SteeringBoard.Change] {
-        defer { self.relay.withLock { $0 }?.silenced(key, until: until) }
-        return self.change(at: time, cause: .operator) { inner, _ in inner.board.silence(key, until: until) }
+        let relay = self.relay.withLock { $0 }
+        return self.change(at: time, cause: .operator) { inner, _ in
+            defer { relay?.silenced(key, until: until) }
+            return inner.board.silence(key, until: until)
+        }
     }
 
     // MARK: Replicas

@@ -37,7 +37,7 @@ import Testing
         }
     }
 
-    @Test("a token revoked on r1 is refused by r2 within a second, before its 5 s cache ends (prints the time)", .enabled(if: ClusterFixture.canRun))
+    @Test("a token revoked on r1 is refused by r2 well before its 5 s cache ends (prints the time)", .enabled(if: ClusterFixture.canRun))
     func aRevocationReachesEveryReplica() async throws {
         try await ClusterFixture.with(replicas: 2) { cluster in
             let created = try await cluster.servers[0].post("/api/v1/tokens", json: #"{"name":"reader","role":"viewer"}"#, token: cluster.token)
@@ -48,9 +48,11 @@ import Testing
             // r2 checks the token once and caches it.
             #expect(try await cluster.servers[1].send("/api/v1/jobs", token: token).status == 200)
 
+            // r2's cache of it lasts 5 s from here.
+            let cached = ContinuousClock.now
             let revoked = ContinuousClock.now
             #expect(try await cluster.servers[0].send("/api/v1/tokens/\(id)", method: .DELETE, token: cluster.token).status == 200)
-            try await Polling.until("r2 refuses the revoked token", timeout: .seconds(1), interval: .milliseconds(5)) {
+            try await Polling.until("r2 refuses the revoked token", timeout: .seconds(3) - (ContinuousClock.now - cached), interval: .milliseconds(5)) {
                 try await cluster.servers[1].send("/api/v1/jobs", token: token).status == 401
             }
             print("token revoked on r1, refused by r2 after \(ContinuousClock.now - revoked)")

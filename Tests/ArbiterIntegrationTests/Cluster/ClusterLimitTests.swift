@@ -41,7 +41,9 @@ import Testing
             let span = Double(starts.last! - starts.first!) / 1000
             let measured = Double(jobs - Int(rate)) / span
             print("rate 30/s over 3 replicas: \(jobs) starts in \(span) s, \(String(format: "%.2f", measured))/s after the first full bucket")
-            #expect(abs(measured - rate) <= rate * 0.05, "measured \(measured)/s against 30/s")
+            // Never more than 5% over the cap. Under it only when the machine cannot start jobs that
+            // fast: a lower bound measures the machine, so it is looser.
+            #expect(measured <= rate * 1.05 && measured >= rate * 0.85, "measured \(measured)/s against 30/s")
         }
     }
 
@@ -59,6 +61,16 @@ import Testing
             }
             let restarted = Int64(Date().timeIntervalSince1970 * 1000)
             try await cluster.redis.restart()
+            // Shared again once every replica has taken from Redis (after its reconnect and probe).
+            try await Polling.until("every replica takes from the shared buckets again", timeout: .seconds(30), interval: .milliseconds(50)) {
+                var shared = 0
+                for server in cluster.servers {
+                    let metrics = try await server.send("/metrics", token: cluster.token).text
+                    if ExpositionSamples.value(in: metrics, "arbiter_cluster_rate_limit_degraded") == "0" { shared += 1 }
+                }
+                return shared == cluster.servers.count
+            }
+            let sharedAgain = Int64(Date().timeIntervalSince1970 * 1000)
             try await Polling.until("every job ran", timeout: .seconds(120), interval: .milliseconds(500)) { try await cluster.store.count(succeeded) == jobs }
             for worker in workers { await worker.stop() }
 
@@ -71,9 +83,10 @@ import Testing
             }
             let before = rate(starts.first!, halted, settle: 1000)
             let during = rate(halted, restarted, settle: 1000)
-            // The shared bucket starts full again after the restart (Redis kept nothing): 1 s of it.
-            let after = rate(restarted, starts.last! + 1, settle: 2000)
-            print(String(format: "rate 30/s through a Redis restart: %.1f/s before, %.1f/s without Redis (each replica its third), %.1f/s after", before, during, after))
+            // The shared bucket starts full again after the restart (Redis kept nothing): 1 s of it,
+            // and what the replicas held back while they waited.
+            let after = rate(sharedAgain, starts.last! + 1, settle: 1500)
+            print(String(format: "rate 30/s through a Redis restart: %.1f/s before, %.1f/s without Redis (each replica its third), %.1f/s once shared again (%d ms after the restart)", before, during, after, sharedAgain - restarted))
             #expect(abs(after - 30) <= 3, "after the restart: \(after)/s")
             #expect(during <= 33, "without Redis the replicas together stay at the rate: \(during)/s")
         }

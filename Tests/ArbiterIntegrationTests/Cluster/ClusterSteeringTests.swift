@@ -68,9 +68,18 @@ import Testing
                 }
                 return opened.count == 3
             }
-            let spread = opened.values.max()! - opened[leader]!
-            note("breaker open on the leader; on every replica \(spread) later")
-            #expect(spread < .seconds(1), "the followers obeyed the leader's pause \(spread) after it")
+            // When each replica put the pause in force, as it stamped it (the polling above cannot tell
+            // tens of milliseconds apart on a loaded machine).
+            var since: [Int: Double] = [:]
+            for index in 0..<3 {
+                let actions = try await cluster.json(index, "/api/v1/actions")["actions"] as? [[String: Any]] ?? []
+                let pause = actions.first { $0["action"] as? String == "pause" && $0["job_type"] as? String == "t" }
+                since[index] = Scenario.parse(pause?["since"] as? String)
+            }
+            let leaderSince = try #require(since[leader] ?? nil)
+            let spread = since.values.compactMap { $0 }.map { $0 - leaderSince }.max() ?? 0
+            note("breaker open on every replica; the followers put the pause in force \(Int(spread * 1000)) ms after the leader")
+            #expect(since.count == 3 && spread < 1, "the followers obeyed the leader's pause \(spread) s after it")
 
             cluster.servers[leader].process.signal(SIGKILL)
             note("leader r\(leader + 1) SIGKILLed")
@@ -101,3 +110,4 @@ import Testing
         }
     }
 }
+
