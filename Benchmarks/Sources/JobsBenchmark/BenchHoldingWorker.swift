@@ -23,7 +23,8 @@ enum BenchHoldingWorker {
             onConnected: { Self.emit("connected") }, onStarted: { Self.emit("started \($0.jobID)") }, onCancelled: { Self.emit("cancelled \($0)") })
         let worker = ArbiterWorker(
             configuration: WorkerConfiguration(
-                server: server, workerID: id, capabilities: [Self.jobType], concurrency: 1, token: ProcessInfo.processInfo.environment["ARBITER_TOKEN"]),
+                server: server, workerID: id, capabilities: [Self.jobType], concurrency: 1,
+                token: ProcessInfo.processInfo.environment["ARBITER_TOKEN"]),
             logger: logger, events: events
         ) { _ in
             try await Task.sleep(for: .seconds(600))

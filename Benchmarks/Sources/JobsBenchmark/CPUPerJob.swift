@@ -53,7 +53,9 @@ struct CPUPerJob {
 
     /// Every part divided by `divisor`: over the seconds of a window, what was used per second.
     func divided(by divisor: Double) -> CPUPerJob {
-        CPUPerJob(daemon: self.daemon.map { $0 / divisor }, workers: self.workers / divisor, postgres: self.postgres / divisor, redis: self.redis.map { $0 / divisor })
+        CPUPerJob(
+            daemon: self.daemon.map { $0 / divisor }, workers: self.workers / divisor, postgres: self.postgres / divisor,
+            redis: self.redis.map { $0 / divisor })
     }
 
     /// `daemon 120.5 µs, workers 40.2 µs, postgres 95.0 µs; total 255.7 µs`, the workers under `workersName`.

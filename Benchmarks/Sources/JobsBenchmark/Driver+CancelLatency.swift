@@ -35,9 +35,13 @@ extension Driver {
             var answers: [Double] = []
             for _ in 0..<self.options.cancelSamples {
                 let submitted = try await issuing.post("/api/v1/jobs", #"{"type":"\#(BenchHoldingWorker.jobType)","payload":{}}"#)
-                guard submitted.status == 201, let id = (try JSONSerialization.jsonObject(with: Data(submitted.body)) as? [String: Any])?["id"] as? String
-                else { throw TestingError("submit answered \(submitted.status): \(submitted.text)") }
-                try await self.waitUntil("the holding worker started \(id)", interval: .milliseconds(2)) { Self.event(in: worker, "started \(id)") != nil }
+                let object = try? JSONSerialization.jsonObject(with: Data(submitted.body)) as? [String: Any]
+                guard submitted.status == 201, let id = object?["id"] as? String else {
+                    throw TestingError("submit answered \(submitted.status): \(submitted.text)")
+                }
+                try await self.waitUntil("the holding worker started \(id)", interval: .milliseconds(2)) {
+                    Self.event(in: worker, "started \(id)") != nil
+                }
                 let requested = WallNanoseconds.now()
                 let cancelled = try await issuing.post("/api/v1/jobs/\(id)/cancel", #"{"reason":"bench"}"#)
                 let answered = WallNanoseconds.now()

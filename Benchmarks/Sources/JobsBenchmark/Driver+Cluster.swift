@@ -4,6 +4,7 @@ import Foundation
 /// `--cluster`: what running replicas in cluster mode costs per job. One PostgreSQL cluster with durable
 /// settings (as `--store postgres`) for the whole invocation; each run on a fresh database, with its own
 /// daemons and (in cluster mode) its own Redis, all stopped and removed afterwards:
+/// - a warm-up run of the single daemon, not reported;
 /// - the single daemon as shipped, without cluster mode: the reference;
 /// - then each count of ``Options/replicas`` in cluster mode.
 ///
@@ -46,7 +47,12 @@ extension Driver {
         print("postgres: one cluster for every run, a fresh database each; " + (try await Self.durableSettings(of: cluster)))
         print(
             "drain: \(self.options.clusterJobs) no-op jobs, \(self.options.clusterWorkers) workers of \(self.options.clusterWorkerSlots) slots "
-                + "spread over the replicas; cancels: \(self.options.cancelSamples), requested on r1, the job on a worker connected to the last replica")
+                + "spread over the replicas; cancels: \(self.options.cancelSamples), requested on r1, "
+                + "the job on a worker connected to the last replica")
+        // The first drain on a new cluster also pays for creating its write-ahead log segments (later
+        // ones recycle them) and for warming its caches: a run that is not reported pays for it.
+        log("warm-up: a single daemon's drain, not reported")
+        _ = try await self.measureReplicas(1, clustered: false, on: cluster)
         var runs: [ReplicaRun] = []
         for (count, clustered) in [(1, false)] + self.options.replicas.map({ ($0, true) }) {
             let run = try await self.measureReplicas(count, clustered: clustered, on: cluster)
@@ -54,21 +60,23 @@ extension Driver {
                 format: "%@: idle, per second: %@; drain: %.1f jobs per commit (%.1f operations per commit)", run.label,
                 run.idle.summary(workersName: "workers"), run.jobsPerCommit, run.operationsPerCommit))
             print(String(
-                format: "%@: drain %.0f jobs/s; CPU per job: %@; cancel → worker told p50 %.2f ms, p99 %.2f ms (request answered p50 %.2f ms, p99 %.2f ms)",
-                run.label, run.drainPerSecond, run.cpu.summary(workersName: "workers"), Self.percentile(run.cancels, 50), Self.percentile(run.cancels, 99),
-                Self.percentile(run.cancelAnswers, 50), Self.percentile(run.cancelAnswers, 99)))
+                format: "%@: drain %.0f jobs/s; CPU per job: %@; cancel → worker told p50 %.2f ms, p99 %.2f ms "
+                    + "(request answered p50 %.2f ms, p99 %.2f ms)",
+                run.label, run.drainPerSecond, run.cpu.summary(workersName: "workers"), Self.percentile(run.cancels, 50),
+                Self.percentile(run.cancels, 99), Self.percentile(run.cancelAnswers, 50), Self.percentile(run.cancelAnswers, 99)))
             runs.append(run)
         }
         print("")
         print(Self.clusterTable(runs))
     }
 
-    /// The results as a Markdown table; the last column is the daemons' CPU per job over the single
-    /// daemon's without cluster mode (the first run).
+    /// The results as a Markdown table. "Daemons vs single" is the daemons' CPU per job over the single
+    /// daemon's without cluster mode (the first run); "idle" is CPU per second before the drain.
     static func clusterTable(_ runs: [ReplicaRun]) -> String {
         let reference = runs.first?.cpu.daemon ?? .nan
         var lines = [
-            "| run | drain | daemons | workers | PostgreSQL | Redis | total | daemons vs single | jobs per commit | idle: daemons, PostgreSQL | cancel → worker p50 / p99 |",
+            "| run | drain | daemons | workers | PostgreSQL | Redis | total | daemons vs single | jobs per commit "
+                + "| idle: daemons, PostgreSQL | cancel → worker p50 / p99 |",
             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
         ]
         for run in runs {
@@ -76,9 +84,10 @@ extension Driver {
             let redis = cpu.redis.map { String(format: "%.1f µs", $0) } ?? "–"
             let path = run.replicas > 1 ? "r1 → r\(run.replicas)" : "local"
             lines.append(String(
-                format: "| %@ | %.0f jobs/s | %.1f µs | %.1f µs | %.1f µs | %@ | %.1f µs | %.2f× | %.1f | %.1f, %.1f ms/s | %.2f / %.2f ms (%@) |", run.label,
-                run.drainPerSecond, cpu.daemon ?? .nan, cpu.workers, cpu.postgres, redis, cpu.total, (cpu.daemon ?? .nan) / reference, run.jobsPerCommit,
-                (run.idle.daemon ?? .nan) / 1000, run.idle.postgres / 1000, Self.percentile(run.cancels, 50), Self.percentile(run.cancels, 99), path))
+                format: "| %@ | %.0f jobs/s | %.1f µs | %.1f µs | %.1f µs | %@ | %.1f µs | %.2f× | %.1f | %.1f, %.1f ms/s | %.2f / %.2f ms (%@) |",
+                run.label, run.drainPerSecond, cpu.daemon ?? .nan, cpu.workers, cpu.postgres, redis, cpu.total, (cpu.daemon ?? .nan) / reference,
+                run.jobsPerCommit, (run.idle.daemon ?? .nan) / 1000, run.idle.postgres / 1000, Self.percentile(run.cancels, 50),
+                Self.percentile(run.cancels, 99), path))
         }
         return lines.joined(separator: "\n")
     }

@@ -100,7 +100,9 @@ final class DurablePostgresCluster: Sendable {
     /// The type of the file system the data directory is on (`stat -f`): commits are flushed to it.
     var fileSystem: String {
         get async {
-            guard let result = try? await Spawn.run(["/usr/bin/stat", "-f", "-c", "%T", self.directory.path]), result.status == 0 else { return "unknown" }
+            guard let result = try? await Spawn.run(["/usr/bin/stat", "-f", "-c", "%T", self.directory.path]), result.status == 0 else {
+                return "unknown"
+            }
             return result.output.trimmingCharacters(in: .whitespacesAndNewlines)
         }
     }

@@ -32,7 +32,8 @@ final class LoopbackRedis: Sendable {
         let process: ChildProcess
         do {
             process = try ChildProcess(
-                executable: binary, arguments: ["--save", "", "--appendonly", "no", "--port", "\(port)", "--bind", "127.0.0.1", "--dir", directory.path],
+                executable: binary,
+                arguments: ["--save", "", "--appendonly", "no", "--port", "\(port)", "--bind", "127.0.0.1", "--dir", directory.path],
                 directory: directory.path, name: "redis")
         } catch {
             directory.remove()
@@ -41,7 +42,8 @@ final class LoopbackRedis: Sendable {
         let server = LoopbackRedis(directory: directory, port: port, process: process)
         let deadline = ContinuousClock.now + .seconds(30)
         while ContinuousClock.now < deadline, process.isRunning {
-            if let connection = try? RawConnection(address: "127.0.0.1:\(port)"), (try? await connection.send("PING\r\n", timeout: .seconds(1))) == true,
+            if let connection = try? RawConnection(address: "127.0.0.1:\(port)"),
+                (try? await connection.send("PING\r\n", timeout: .seconds(1))) == true,
                 let reply = try? await connection.read(timeout: .seconds(1), until: { $0.contains(UInt8(ascii: "\n")) }), reply.text.hasPrefix("+PONG")
             {
                 return server
