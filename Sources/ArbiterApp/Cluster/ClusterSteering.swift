@@ -5,8 +5,9 @@ import Logging
 import Synchronization
 
 /// The steering board across replicas, on `arbiter:steering`: the leader's rule activations (also
-/// kept under `arbiter:steering:rules`, which a replica reads when it starts), and the Alertmanager
-/// notifications, breaker overrides and silences any replica receives. Every replica applies them to
+/// kept under `arbiter:steering:rules`, which a replica reads when it starts), the Alertmanager
+/// notifications, breaker overrides and silences any replica receives, and the ends of attempts
+/// that may be another replica's half-open probes. Every replica applies them to
 /// its own board, so every replica obeys the same actions; only the replica where a change was made
 /// audits it.
 ///
@@ -65,6 +66,10 @@ final class ClusterSteering: SteeringRelay {
             Self.channel, Self.message(from: self.replicaID, "silence", ["key": SteeringCoding.encode(key), "until": until.map { $0 as Any } ?? NSNull()]))
     }
 
+    func attemptEnded(jobID: String, outcome: AttemptOutcome) {
+        self.publisher.publish(Self.channel, Self.message(from: self.replicaID, "attempt_ended", ["job_id": jobID, "outcome": outcome.rawValue]))
+    }
+
     private static func message(from replicaID: String, _ event: String, _ fields: [String: Any]) -> String {
         ClusterEvent.encode(from: replicaID, event: event, fields)
     }
@@ -100,6 +105,10 @@ final class ClusterSteering: SteeringRelay {
         case "silence":
             guard let key = SteeringCoding.key(event.fields["key"]) else { return }
             self.state.mirrorSilence(key, until: (event.fields["until"] as? NSNumber)?.int64Value)
+        case "attempt_ended":
+            guard let id = event.fields["job_id"] as? String, let outcome = (event.fields["outcome"] as? String).flatMap(AttemptOutcome.init(rawValue:))
+            else { return }
+            self.state.mirrorAttemptEnded(jobID: id, outcome: outcome)
         default:
             self.logger.debug("unknown steering message", metadata: ["event": "\(event.name)"])
         }

@@ -57,6 +57,12 @@ public struct CircuitBreaker: Sendable, Equatable {
     }
 
     /// The state dispatch obeys: the override's while it lasts.
+    /// Whether it lets probes through now (half-open, not overridden).
+    public var isProbing: Bool {
+        if case .halfOpen = self.effectiveState { return true }
+        return false
+    }
+
     public var effectiveState: State {
         switch self.override {
         case .forceOpen: .open

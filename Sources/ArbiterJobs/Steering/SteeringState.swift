@@ -230,10 +230,32 @@ public final class SteeringState: Sendable {
 
     /// A dispatched job's attempt ended: a probe's outcome decides its breakers; a cancelled probe
     /// is given back so another takes its place.
+    ///
+    /// In a cluster a probe may end on another replica than the one that let it through (its worker
+    /// moved, its lease expired on the leader): an attempt that is no probe here, of a type whose
+    /// breaker is half-open, is told to the other replicas, and the one holding the probe settles it.
     public func attemptEnded(_ job: JobRecord, outcome: AttemptOutcome, now: Int64) {
-        self.change(at: now, cause: .probe(jobID: job.id)) { inner, _ in
+        let relay = self.relay.withLock { $0 }
+        self.settleProbe(jobID: job.id, outcome: outcome, now: now) { inner in
+            // Only while a breaker of its type probes: otherwise no replica holds it as a probe.
+            guard let relay, [job.type, SteeringBoard.everyType].contains(where: { inner.board.breakers[$0]?.isProbing == true }) else { return }
+            relay.attemptEnded(jobID: job.id, outcome: outcome)
+        }
+    }
+
+    /// An attempt that ended on another replica: settled here if it is a probe of this replica's.
+    public func mirrorAttemptEnded(jobID: String, outcome: AttemptOutcome) {
+        self.settleProbe(jobID: jobID, outcome: outcome, now: self.clock.nowMilliseconds()) { _ in }
+    }
+
+    /// Settles the probe `jobID` if it is one here; else runs `notHere` (in the lock).
+    private func settleProbe(jobID: String, outcome: AttemptOutcome, now: Int64, notHere: (Inner) -> Void) {
+        self.change(at: now, cause: .probe(jobID: jobID)) { inner, _ in
             // Only probes matter: for every other job this is one dictionary lookup.
-            guard let keys = inner.probes.removeValue(forKey: job.id) else { return [] }
+            guard let keys = inner.probes.removeValue(forKey: jobID) else {
+                notHere(inner)
+                return []
+            }
             switch outcome {
             case .succeeded: return inner.board.probeFinished(succeeded: true, probes: keys, at: now)
             case .failed, .leaseExpired: return inner.board.probeFinished(succeeded: false, probes: keys, at: now)
@@ -262,6 +284,8 @@ public protocol SteeringRelay: Sendable {
     func overridden(jobType: String, _ override: CircuitBreaker.Override?)
     /// An operator silenced an action (or ended the silence, `nil`).
     func silenced(_ key: SteeringBoard.Key, until: Int64?)
+    /// An attempt ended here that is no probe of this replica's, while its type's breaker probes.
+    func attemptEnded(jobID: String, outcome: AttemptOutcome)
 }
 
 /// What made the steering board change, for logs and the audit.
