@@ -186,8 +186,7 @@ public final class SteeringState: Sendable {
 
     /// Reserves up to `wanted` dispatches of each of `types` within the breakers and throttles.
     public func reserve(types: [String], wanted: Int, now: Int64) -> Reservation {
-        let throttles = self.throttles.withLock { $0 }
-        return self.inner.withLock { inner in
+        self.inner.withLock { inner in
             var reservation = Reservation(at: self.clock.nowMilliseconds())
             for type in types {
                 var quota = wanted
@@ -198,6 +197,8 @@ public final class SteeringState: Sendable {
                     reservation.quotas[type] = count
                 }
                 if let rate = inner.board.throttle(jobType: type) {
+                    // Only a throttled type reads the buckets: most leases take no lock but the board's.
+                    let throttles = self.throttles.withLock { $0 }
                     let key = Self.throttleKey(type)
                     let taken = throttles.reserve(types: [key], wanted: quota, limits: [key: rate], now: now)[key] ?? 0
                     reservation.throttled[type] = taken
@@ -215,7 +216,7 @@ public final class SteeringState: Sendable {
         guard !reservation.quotas.isEmpty else { return }
         var unused: [String: Int] = [:]
         for (type, taken) in reservation.throttled { unused[Self.throttleKey(type)] = taken - leased.lazy.filter { $0.type == type }.count }
-        self.throttles.withLock { $0 }.refund(unused)
+        if !unused.isEmpty { self.throttles.withLock { $0 }.refund(unused) }
         self.inner.withLock { inner in
             var used: [String: Int] = [:]
             for job in leased {
@@ -235,11 +236,11 @@ public final class SteeringState: Sendable {
     /// moved, its lease expired on the leader): an attempt that is no probe here, of a type whose
     /// breaker is half-open, is told to the other replicas, and the one holding the probe settles it.
     public func attemptEnded(_ job: JobRecord, outcome: AttemptOutcome, now: Int64) {
-        let relay = self.relay.withLock { $0 }
         self.settleProbe(jobID: job.id, outcome: outcome, now: now) { inner in
-            // Only while a breaker of its type probes: otherwise no replica holds it as a probe.
-            guard let relay, [job.type, SteeringBoard.everyType].contains(where: { inner.board.breakers[$0]?.isProbing == true }) else { return }
-            relay.attemptEnded(jobID: job.id, outcome: outcome)
+            // Only while a breaker of its type probes: otherwise no replica holds it as a probe. (The
+            // relay is read only then: every attempt's end passes here.)
+            guard [job.type, SteeringBoard.everyType].contains(where: { inner.board.breakers[$0]?.isProbing == true }) else { return }
+            self.relay.withLock { $0 }?.attemptEnded(jobID: job.id, outcome: outcome)
         }
     }
 
