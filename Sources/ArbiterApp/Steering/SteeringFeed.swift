@@ -12,7 +12,10 @@ import Synchronization
 ///
 /// In a cluster only the leader's rules steer: it puts its activations in force and the other
 /// replicas mirror them (``SteeringState/lead(_:at:)``). A replica that does not lead evaluates the
-/// same rules on the same samples, so that when it takes over its alerts are already firing.
+/// same rules on the same samples, so that when it takes over its alerts are already firing. An
+/// alert still pending here whose action is in force (the previous leader's alert fired first, or
+/// the rules were reloaded) keeps it: its `for` has already run out in the cluster, as Prometheus
+/// restores an alert's `for` state on restart rather than releasing and firing again.
 final class SteeringFeed: Sendable {
     let state: SteeringState
     let leadership: Leadership
@@ -27,11 +30,14 @@ final class SteeringFeed: Sendable {
     }
 
     func update(from groups: [RuleGroup]) {
+        guard self.leadership.leads else { return }
+        let held = self.state.board.ruleDrivers
         var activations: [SteeringBoard.Activation] = []
         var invalid: [String: String] = [:]
         for group in groups {
             for rule in group.rules {
-                for alert in rule.alerts.alerts.values where alert.state == .firing {
+                for alert in rule.alerts.alerts.values
+                where alert.state == .firing || (alert.state == .pending && held.contains(.rule(alert.labels.description))) {
                     let labels = Dictionary(uniqueKeysWithValues: alert.labels.pairs.map { ($0.name, $0.value) })
                     do {
                         guard let action = try SteeringAction(alertLabels: labels) else { continue }
@@ -51,6 +57,6 @@ final class SteeringFeed: Sendable {
         for (alert, error) in new.sorted(by: { $0.key < $1.key }) {
             self.logger.warning("alert asks for an action that cannot be taken", metadata: ["alert": "\(alert)", "error": "\(error)"])
         }
-        if self.leadership.leads { self.state.lead(activations) }
+        self.state.lead(activations)
     }
 }

@@ -132,6 +132,11 @@ public struct SteeringBoard: Sendable {
         self.held.values.flatMap { $0.values.map(\.activation).filter(\.driver.isExternal) }
     }
 
+    /// The rule alerts (by driver) whose actions are in force.
+    public var ruleDrivers: Set<Driver> {
+        Set(self.held.values.flatMap { $0.values.map(\.activation.driver).filter { !$0.isExternal } })
+    }
+
     /// Every action in force, merged over its drivers.
     public var active: [Active] {
         self.held.keys.compactMap(self.active(_:)).sorted { $0.key.description < $1.key.description }
