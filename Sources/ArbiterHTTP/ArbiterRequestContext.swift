@@ -12,6 +12,10 @@ public struct ArbiterRequestContext: RequestContext, WebSocketRequestContext {
     public let channel: any Channel
     /// Who made the request, once ``AccessMiddleware`` has authenticated it.
     public var principal: Principal?
+    /// The console session the request came with, once ``AccessMiddleware`` has checked it.
+    var consoleSession: ConsoleSessions.Session?
+    /// A console form's fields, read (and its CSRF token checked) by ``AccessMiddleware``.
+    var consoleForm: [String: String] = [:]
 
     public init(source: Source) {
         self.coreContext = .init(source: source)

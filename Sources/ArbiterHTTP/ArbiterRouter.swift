@@ -1,3 +1,4 @@
+import ArbiterCore
 import ArbiterJobs
 import ArbiterMetrics
 import Hummingbird
@@ -33,13 +34,16 @@ public enum ArbiterRouter {
         public var capacity: CapacityReport?
         /// The replicas and the leader; `/api/v1/cluster` is not served when `nil`.
         public var cluster: (any ClusterView)?
+        /// The web console at `/console`; not served when `nil`.
+        public var console: ConsoleOptions?
 
         public init(
             registry: MetricRegistry, readiness: Readiness, healthChecks: [any HealthCheck], startedAt: ContinuousClock.Instant = .now,
             scheduler: Scheduler, jobLimits: JobLimits = JobLimits(), jobMetrics: JobMetrics, heartbeatInterval: Duration = .seconds(5),
             workerTimeout: Duration = .seconds(15), access: Access, queryAPI: QueryAPI? = nil, capacity: CapacityReport? = nil,
-            cluster: (any ClusterView)? = nil
+            cluster: (any ClusterView)? = nil, console: ConsoleOptions? = nil
         ) {
+            self.console = console
             self.access = access
             self.queryAPI = queryAPI
             self.capacity = capacity
@@ -53,6 +57,21 @@ public enum ArbiterRouter {
             self.jobMetrics = jobMetrics
             self.heartbeatInterval = heartbeatInterval
             self.workerTimeout = workerTimeout
+        }
+    }
+
+    /// The console's sessions and what its pages need to know about the daemon.
+    public struct ConsoleOptions: Sendable {
+        public var sessions: ConsoleSessions
+        /// Cookies marked `Secure` (the daemon serves TLS).
+        public var secureCookies: Bool
+        /// How often the registry is sampled: the dashboards' finest step and their `$__rate_interval`.
+        public var sampleInterval: Duration
+
+        public init(sessions: ConsoleSessions, secureCookies: Bool = false, sampleInterval: Duration = .seconds(15)) {
+            self.sessions = sessions
+            self.secureCookies = secureCookies
+            self.sampleInterval = sampleInterval
         }
     }
 
@@ -97,7 +116,7 @@ public enum ArbiterRouter {
         let access = dependencies.access
         router.add(middleware: try AccessMiddleware(
             authenticator: access.authenticator, lockout: access.lockout, metricsPublic: access.metricsPublic,
-            registry: dependencies.registry, logger: access.logger))
+            sessions: dependencies.console?.sessions, registry: dependencies.registry, logger: access.logger))
         router.add(middleware: StoreFailureMiddleware())
         HealthEndpoints(readiness: dependencies.readiness, checks: dependencies.healthChecks, startedAt: dependencies.startedAt)
             .register(on: router)
@@ -108,6 +127,7 @@ public enum ArbiterRouter {
             scheduler: scheduler, policies: scheduler.policies, limits: dependencies.jobLimits, metrics: dependencies.jobMetrics)
             .register(on: router)
         JobTypesEndpoints(scheduler: scheduler, policies: scheduler.policies).register(on: router)
+        let controls = SteeringControls(steering: scheduler.steering, audit: access.audit, clock: scheduler.clock)
         ActionsEndpoints(steering: scheduler.steering, audit: access.audit, limits: dependencies.jobLimits, clock: scheduler.clock).register(on: router)
         if let capacity = dependencies.capacity { CapacityEndpoints(report: capacity).register(on: router) }
         if let cluster = dependencies.cluster { ClusterEndpoints(view: cluster).register(on: router) }
@@ -130,6 +150,17 @@ public enum ArbiterRouter {
         if let queryAPI = dependencies.queryAPI {
             QueryEndpoints(api: queryAPI, maxBodyBytes: dependencies.jobLimits.maxBodyBytes).register(on: router)
             RulesEndpoints(rules: queryAPI.rules, audit: access.audit).register(on: router)
+        }
+        if let console = dependencies.console {
+            ConsoleAssets.register(on: router)
+            ConsoleSignIn(
+                sessions: console.sessions, authenticator: access.authenticator, lockout: access.lockout, audit: access.audit, clock: scheduler.clock,
+                secureCookies: console.secureCookies, logger: access.logger
+            ).register(on: router)
+            Console(
+                scheduler: scheduler, audit: access.audit, queryAPI: dependencies.queryAPI, capacity: dependencies.capacity, sessions: console.sessions,
+                steeringControls: controls, sampleInterval: console.sampleInterval.wholeMilliseconds, logger: access.logger
+            ).register(on: router)
         }
         return router
     }

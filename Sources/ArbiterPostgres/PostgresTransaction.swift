@@ -179,10 +179,20 @@ struct PostgresTransaction: StoreTransaction {
     }
 
     func jobs(_ filter: JobFilter, after cursor: String?, limit: Int) throws -> [JobRecord] {
-        // `@>` rather than `= ANY(tags)`: the GIN index on tags answers it.
-        let conditions = PostgresFilter(.jobs(filter, after: cursor, tagCondition: "tags @> ARRAY[?]::text[]"))
-        let (sql, bound) = conditions.page(PostgresJobRow.columns, from: "jobs", orderBy: "id", limit: limit)
+        let (sql, bound) = Self.conditions(filter, after: cursor).page(PostgresJobRow.columns, from: "jobs", orderBy: "id", limit: limit)
         return try self.query(sql, bound).map(PostgresJobRow.decode)
+    }
+
+    func countJobs(_ filter: JobFilter) throws -> Int {
+        let conditions = Self.conditions(filter, after: nil)
+        return Int(try self.query("SELECT COUNT(*) FROM jobs \(conditions.clause)", conditions.parameters).first?[0].int64 ?? 0)
+    }
+
+    private static func conditions(_ filter: JobFilter, after cursor: String?) -> PostgresFilter {
+        // `@>` rather than `= ANY(tags)`: the GIN index on tags answers it. The search ignores case
+        // (by the database's locale here; SQLite folds ASCII letters only).
+        PostgresFilter(
+            .jobs(filter, after: cursor, tagCondition: "tags @> ARRAY[?]::text[]", containsCondition: "strpos(lower(payload), lower(?)) > 0"))
     }
 
     func countsByType() throws -> [String: [JobState: Int]] {

@@ -24,7 +24,8 @@ enum TestRouter {
             scheduler: Scheduler(store: store, workers: store, consents: store, policies: [:], leaseTimeout: .seconds(30), observer: metrics),
             jobMetrics: metrics, access: .init(tokens: store, audit: store),
             queryAPI: QueryAPI(head: Head(), engine: Engine(), rules: NoRules(), registry: registry),
-            capacity: CapacityReport(window: .seconds(900), targetWait: .seconds(1)), cluster: AloneCluster()))
+            capacity: CapacityReport(window: .seconds(900), targetWait: .seconds(1)), cluster: AloneCluster(),
+            console: .init(sessions: try ConsoleSessions(registry: registry))))
         do {
             try await body(router)
         } catch {

@@ -35,6 +35,30 @@ import Testing
         }
     }
 
+    /// The console's search: a job by its id, by its idempotency key, or by a word of its payload in
+    /// any case; with the other filters, and counted as listed.
+    @Test(arguments: StoreKind.allCases)
+    func searchFindsByIdKeyOrPayloadTextAndCountsWhatItLists(_ kind: StoreKind) async throws {
+        try await withStore(kind) { store, _ in
+            var zebra = Sample.submission("email", key: "order-17")
+            zebra.payload = #"{"note":"The Zebra crossing","n":1}"#
+            let first = try await store.submit(zebra, now: 1000).job
+            var plain = Sample.submission("sms")
+            plain.payload = #"{"note":"zebra again"}"#
+            let second = try await store.submit(plain, now: 1001).job
+            let other = try await store.submit(Sample.submission("email"), now: 1002).job
+            #expect(try await store.list(JobFilter(search: "zebra"), after: nil, limit: 10).map(\.id) == [first.id, second.id])
+            #expect(try await store.list(JobFilter(search: "ZEBRA CROSSING"), after: nil, limit: 10).map(\.id) == [first.id])
+            #expect(try await store.list(JobFilter(type: "sms", search: "zebra"), after: nil, limit: 10).map(\.id) == [second.id])
+            #expect(try await store.list(JobFilter(search: "order-17"), after: nil, limit: 10).map(\.id) == [first.id])
+            #expect(try await store.list(JobFilter(search: other.id), after: nil, limit: 10).map(\.id) == [other.id])
+            #expect(try await store.list(JobFilter(search: "%"), after: nil, limit: 10).isEmpty, "the text is matched as it is, not as a pattern")
+            #expect(try await store.count(JobFilter(search: "zebra")) == 2)
+            #expect(try await store.count(JobFilter()) == 3)
+            #expect(try await store.count(JobFilter(state: .queued, type: "email")) == 2)
+        }
+    }
+
     @Test(arguments: StoreKind.allCases)
     func listingByStateAndLeaseWorker(_ kind: StoreKind) async throws {
         try await withStore(kind) { store, _ in

@@ -149,7 +149,10 @@ public struct ArbiterDaemon: Sendable {
                 metricsPublic: configuration.metricsPublic, logger: self.logger),
             queryAPI: QueryAPI(head: head, engine: engine, rules: ruleManager, registry: self.registry),
             capacity: capacity,
-            cluster: clusterView
+            cluster: clusterView,
+            console: .init(
+                sessions: try ConsoleSessions(registry: self.registry, clock: clock), secureCookies: configuration.tlsCertificateFile != nil,
+                sampleInterval: configuration.tsdbSampleInterval)
         ))
         let logger = self.logger
         let plain = GuardedHTTPChannel.builder(

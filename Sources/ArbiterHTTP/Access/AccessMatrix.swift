@@ -16,6 +16,10 @@ public enum AccessMatrix {
         /// A permission, or `work` as the worker named by the route's `{id}`: a worker may do to itself
         /// what an operator may do to any worker (drain it).
         case permissionOrOwnWorker(Permission)
+        /// A console page or form: a signed-in console session whose credential has the permission
+        /// (checked again on every request); a form that changes something also needs the session's
+        /// CSRF token.
+        case console(Permission)
     }
 
     /// `METHOD /path/{param}` → what it needs.
@@ -91,6 +95,33 @@ public enum AccessMatrix {
         "POST /api/v1/tokens": .permission(.manageTokens),
         "GET /api/v1/tokens": .permission(.manageTokens),
         "DELETE /api/v1/tokens/{id}": .permission(.manageTokens),
+
+        // The console: its assets and sign-in are open; the rest needs a session.
+        "GET /console/assets/{name}": .anonymous,
+        "GET /console/login": .anonymous,
+        "POST /console/login": .anonymous,
+        "POST /console/logout": .console(.read),
+        "GET /console": .console(.read),
+        "GET /console/jobs": .console(.read),
+        "GET /console/jobs/{id}": .console(.read),
+        "POST /console/jobs/{id}/retry": .console(.operate),
+        "POST /console/jobs/{id}/cancel": .console(.submit),
+        "GET /console/jobs/retry-matching": .console(.operate),
+        "POST /console/jobs/retry-matching": .console(.operate),
+        "GET /console/jobs/cancel-matching": .console(.submit),
+        "POST /console/jobs/cancel-matching": .console(.submit),
+        "GET /console/workers": .console(.read),
+        "POST /console/workers/{id}/drain": .console(.operate),
+        "POST /console/workers/{id}/remove": .console(.operate),
+        "GET /console/alerts": .console(.read),
+        "GET /console/actions": .console(.read),
+        "POST /console/actions/breakers/{type}": .console(.operate),
+        "POST /console/actions/silences": .console(.operate),
+        "GET /console/capacity": .console(.read),
+        "GET /console/consents": .console(.consent),
+        "GET /console/audit": .console(.audit),
+        "GET /console/dashboards": .console(.read),
+        "GET /console/dashboards/{uid}": .console(.read),
     ]
 
     /// The table key of a matched route: `GET /api/v1/jobs/{id}`.

@@ -16,10 +16,16 @@ struct AccessMiddleware: RouterMiddleware {
     let authenticator: Authenticator
     let lockout: AuthLockout
     let metricsPublic: Bool
+    /// The console's sessions; console routes are not served without them.
+    let sessions: ConsoleSessions?
     let failures: CounterFamily
     let logger: Logger
 
-    init(authenticator: Authenticator, lockout: AuthLockout, metricsPublic: Bool, registry: MetricRegistry, logger: Logger) throws {
+    init(
+        authenticator: Authenticator, lockout: AuthLockout, metricsPublic: Bool, sessions: ConsoleSessions? = nil, registry: MetricRegistry,
+        logger: Logger
+    ) throws {
+        self.sessions = sessions
         self.authenticator = authenticator
         self.lockout = lockout
         self.metricsPublic = metricsPublic
@@ -49,6 +55,7 @@ struct AccessMiddleware: RouterMiddleware {
         switch requirement {
         case .anonymous: return try await next(request, context)
         case .metrics where self.metricsPublic: return try await next(request, context)
+        case .console(let permission)?: return try await self.console(permission, request, context, next: next)
         default: break
         }
         let principal = try await self.authenticate(request, context)
@@ -78,7 +85,7 @@ struct AccessMiddleware: RouterMiddleware {
                     : "role \(principal.role.rawValue) does not have the \(permission.rawValue) permission this route needs"
                 throw APIError(.forbidden, code: "forbidden", message: message)
             }
-        case .anonymous, nil:
+        case .anonymous, .console, nil:
             break
         }
         var context = context
@@ -124,7 +131,7 @@ struct AccessMiddleware: RouterMiddleware {
         }
     }
 
-    private func refuse(_ failure: AuthFailure, address: String) throws -> Never {
+    func refuse(_ failure: AuthFailure, address: String) throws -> Never {
         self.count(failure.reason)
         if let locked = self.lockout.recordFailure(address) {
             self.logger.warning(
@@ -137,10 +144,10 @@ struct AccessMiddleware: RouterMiddleware {
     /// The reasons a request is refused for (README, Metrics).
     static let reasons = [
         "missing", "malformed", "unknown_token", "revoked_token", "expired", "not_yet_valid", "bad_signature", "unsupported_algorithm", "wrong_issuer",
-        "wrong_audience", "missing_role", "forbidden", "locked_out", "unlisted_route",
+        "wrong_audience", "missing_role", "forbidden", "locked_out", "unlisted_route", "csrf", "no_session",
     ]
 
-    private func count(_ reason: String) {
+    func count(_ reason: String) {
         try? self.failures.labels(reason).increment()
     }
 

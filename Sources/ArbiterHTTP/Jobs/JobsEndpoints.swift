@@ -105,6 +105,12 @@ struct JobsEndpoints: Sendable {
         filter.type = query.get("type")
         filter.userID = query.get("user_id")
         filter.tag = query.get("tag")
+        if let search = query.get("q") {
+            guard !search.isEmpty, search.utf8.count <= 1024 else {
+                throw APIError(.badRequest, code: "invalid_parameter", message: "q must be 1 to 1024 bytes", field: "q")
+            }
+            filter.search = search
+        }
         filter.createdAfter = try APIRequest.timestamp(query.get("created_after"), name: "created_after")
         filter.createdBefore = try APIRequest.timestamp(query.get("created_before"), name: "created_before")
         let limit = try APIRequest.pageLimit(query)

@@ -326,6 +326,16 @@ enum EmbeddedOpenAPI {
             "description": "tag"
           },
           {
+            "name": "q",
+            "in": "query",
+            "description": "A job whose id or idempotency key is this text, or whose payload contains it (ignoring case). Scans the payloads the other filters leave.",
+            "schema": {
+              "type": "string",
+              "minLength": 1,
+              "maxLength": 1024
+            }
+          },
+          {
             "name": "created_after",
             "in": "query",
             "required": false,

@@ -15,6 +15,8 @@ struct ActionsEndpoints: Sendable {
     /// Where an override's or silence's end is counted from (the scheduler's clock, which ends them).
     let clock: any TimeSource
 
+    var controls: SteeringControls { SteeringControls(steering: self.steering, audit: self.audit, clock: self.clock) }
+
     func register(on router: Router<ArbiterRequestContext>) {
         router.get("/api/v1/actions") { _, _ in try self.list() }
         router.post("/api/v1/actions/breakers/{type}") { request, context in try await self.overrideBreaker(request, context) }
@@ -30,29 +32,13 @@ struct ActionsEndpoints: Sendable {
     /// the alerts, and no duration means until lifted.
     private func overrideBreaker(_ request: Request, _ context: ArbiterRequestContext) async throws -> Response {
         let type = try context.parameters.require("type")
-        guard type == SteeringBoard.everyType || JobTypeName.isValid(type) else {
-            throw APIError(.badRequest, code: "invalid_parameter", message: "job type names hold \(JobTypeName.rule), or * for every type", field: "type")
-        }
         let object = try await APIRequest.object(request, limit: self.limits.maxBodyBytes, fields: ["state", "duration"], of: "breaker override")
         let state = try APIRequest.string(object, "state")!
-        let now = self.clock.nowMilliseconds()
-        let until = try Self.duration(object, required: false).map { now + $0.wholeMilliseconds }
-        let override: CircuitBreaker.Override?
-        switch state {
-        case "open": override = .forceOpen(until: until)
-        case "closed": override = .forceClose(until: until)
-        case "auto": override = nil
-        default: throw APIError(.badRequest, code: "invalid_field", message: "state must be open, closed or auto", field: "state")
-        }
-        var details = [("state", state)]
-        if let until { details.append(("until", RFC3339.format(milliseconds: until))) }
-        try await self.audit.recordAuditEvent(action: "steering.breaker_overridden", subjectType: "job_type", subjectID: type, details: details, now: now)
-        self.steering.override(jobType: type, override, at: now)
+        let duration = try SteeringControls.duration(try APIRequest.string(object, "duration", maxBytes: 32, required: false), required: false)
+        try await self.controls.overrideBreaker(jobType: type, state: state, duration: duration)
         return try APIRequest.json(.ok, ActionsResource.object(self.steering.board))
     }
 
-    /// `{"action": "shed", "job_type": "build" | "worker_id": "w1", "duration": "30m"}`: the action
-    /// stays listed but is not obeyed until then; a duration of `0s` ends the silence.
     private func silence(_ request: Request) async throws -> Response {
         let object = try await APIRequest.object(request, limit: self.limits.maxBodyBytes, fields: ["action", "job_type", "worker_id", "duration"], of: "silence")
         let name = try APIRequest.string(object, "action")!
@@ -72,23 +58,9 @@ struct ActionsEndpoints: Sendable {
         } else {
             target = .everyType
         }
-        let duration = try Self.duration(object, required: true)!
-        let now = self.clock.nowMilliseconds()
-        let until = duration > .zero ? now + duration.wholeMilliseconds : nil
-        let key = SteeringBoard.Key(kind: kind, target: target)
-        try await self.audit.recordAuditEvent(
-            action: until == nil ? "steering.unsilenced" : "steering.silenced", subjectType: "steering_action", subjectID: "\(key)",
-            details: until.map { [("until", RFC3339.format(milliseconds: $0))] } ?? [], now: now)
-        self.steering.silence(key, until: until, at: now)
+        let duration = try SteeringControls.duration(try APIRequest.string(object, "duration", maxBytes: 32, required: true), required: true)!
+        try await self.controls.silence(SteeringBoard.Key(kind: kind, target: target), for: duration)
         return try APIRequest.json(.ok, ActionsResource.object(self.steering.board))
-    }
-
-    private static func duration(_ object: [String: Any], required: Bool) throws -> Duration? {
-        guard let text = try APIRequest.string(object, "duration", maxBytes: 32, required: required) else { return nil }
-        guard let duration = PrometheusDuration.parse(text), duration <= .seconds(366 * 86_400) else {
-            throw APIError(.badRequest, code: "invalid_field", message: "duration must be a duration such as 30m, at most a year", field: "duration")
-        }
-        return duration
     }
 
     private func webhook(_ request: Request) async throws -> Response {

@@ -23,4 +23,8 @@ extension Ledger: JobStore {
     public func list(_ filter: JobFilter, after cursor: String?, limit: Int) async throws -> [JobRecord] {
         try await self.read { transaction in try transaction.jobs(filter, after: cursor, limit: limit) }
     }
+
+    public func count(_ filter: JobFilter) async throws -> Int {
+        try await self.read { transaction in try transaction.countJobs(filter) }
+    }
 }

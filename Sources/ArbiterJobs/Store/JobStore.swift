@@ -69,6 +69,9 @@ public protocol JobStore: Sendable {
 
     /// A page of jobs matching `filter`, oldest first, after the job `cursor` (an id from a previous page).
     func list(_ filter: JobFilter, after cursor: String?, limit: Int) async throws -> [JobRecord]
+
+    /// How many jobs match `filter`.
+    func count(_ filter: JobFilter) async throws -> Int
 }
 
 /// A worker's report about one attempt, fenced by its lease token.
@@ -154,11 +157,14 @@ public struct JobFilter: Sendable, Equatable {
     public var createdAfter: Int64?
     /// Created before (Unix ms).
     public var createdBefore: Int64?
+    /// A job whose id or idempotency key is this, or whose payload contains it, ignoring case (ASCII letters at least).
+    public var search: String?
 
     public init(
         state: JobState? = nil, type: String? = nil, userID: String? = nil, tag: String? = nil, createdAfter: Int64? = nil,
-        createdBefore: Int64? = nil, leaseWorkerID: String? = nil
+        createdBefore: Int64? = nil, leaseWorkerID: String? = nil, search: String? = nil
     ) {
+        self.search = search
         self.leaseWorkerID = leaseWorkerID
         self.state = state
         self.type = type

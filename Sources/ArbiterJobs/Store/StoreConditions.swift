@@ -18,8 +18,10 @@ public struct StoreConditions: Sendable {
     }
 
     /// A page of jobs: `filter`, after `cursor` (ids sort by creation).
-    /// - Parameter tagCondition: The store's test that the `tags` column holds `?`.
-    public static func jobs(_ filter: JobFilter, after cursor: String?, tagCondition: String) -> StoreConditions {
+    /// - Parameters:
+    ///   - tagCondition: The store's test that the `tags` column holds `?`.
+    ///   - containsCondition: The store's test that the `payload` column contains `?`, ignoring ASCII case.
+    public static func jobs(_ filter: JobFilter, after cursor: String?, tagCondition: String, containsCondition: String) -> StoreConditions {
         var conditions = StoreConditions()
         conditions.add("state = ?", filter.state.map { .text($0.rawValue) })
         conditions.add("type = ?", filter.type.map { .text($0) })
@@ -28,6 +30,10 @@ public struct StoreConditions: Sendable {
         conditions.add("created_at >= ?", filter.createdAfter.map { .integer($0) })
         conditions.add("created_at < ?", filter.createdBefore.map { .integer($0) })
         conditions.add("lease_worker_id = ?", filter.leaseWorkerID.map { .text($0) })
+        if let search = filter.search {
+            // Scans the payloads: linear in the jobs the other conditions leave.
+            conditions.add("(id = ? OR idempotency_key = ? OR \(containsCondition))", values: [.text(search), .text(search), .text(search)])
+        }
         conditions.add("id > ?", cursor.map { .text($0) })
         return conditions
     }

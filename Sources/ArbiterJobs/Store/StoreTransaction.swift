@@ -33,6 +33,8 @@ public protocol StoreTransaction {
     func unfinishedJobs(userID: String, scope: String) throws -> [JobRecord]
     /// A page of jobs matching `filter`, by id, after `cursor`.
     func jobs(_ filter: JobFilter, after cursor: String?, limit: Int) throws -> [JobRecord]
+    /// How many jobs match `filter`.
+    func countJobs(_ filter: JobFilter) throws -> Int
     func countsByType() throws -> [String: [JobState: Int]]
     /// Per type, the earliest time a queued job became eligible: `max(run_at, queued_at)`.
     func oldestQueuedByType() throws -> [String: Int64]

@@ -93,10 +93,20 @@ struct SQLiteTransaction: StoreTransaction {
     }
 
     func jobs(_ filter: JobFilter, after cursor: String?, limit: Int) throws -> [JobRecord] {
-        let conditions = SQLFilter(
-            .jobs(filter, after: cursor, tagCondition: "EXISTS (SELECT 1 FROM json_each(jobs.tags) WHERE json_each.value = ?)"))
-        let (sql, bound) = conditions.page(JobRow.columns, from: "jobs", orderBy: "id", limit: limit)
+        let (sql, bound) = Self.conditions(filter, after: cursor).page(JobRow.columns, from: "jobs", orderBy: "id", limit: limit)
         return try self.connection.query(sql, bound).map(JobRow.decode)
+    }
+
+    func countJobs(_ filter: JobFilter) throws -> Int {
+        let conditions = Self.conditions(filter, after: nil)
+        return Int(try self.connection.query("SELECT COUNT(*) FROM jobs \(conditions.clause)", conditions.parameters).first?[0].integer ?? 0)
+    }
+
+    private static func conditions(_ filter: JobFilter, after cursor: String?) -> SQLFilter {
+        SQLFilter(
+            .jobs(
+                filter, after: cursor, tagCondition: "EXISTS (SELECT 1 FROM json_each(jobs.tags) WHERE json_each.value = ?)",
+                containsCondition: "instr(lower(payload), lower(?)) > 0"))
     }
 
     func countsByType() throws -> [String: [JobState: Int]] {
