@@ -66,7 +66,10 @@ import Testing
         let names = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasSuffix(".json") }.sorted()
         #expect(EmbeddedDashboards.files.map(\.name) == names, "run scripts/embed-dashboards")
         for (name, json) in EmbeddedDashboards.files {
-            #expect(json == (try String(contentsOf: directory.appendingPathComponent(name), encoding: .utf8)), "\(name): run scripts/embed-dashboards")
+            let file = try Data(contentsOf: directory.appendingPathComponent(name))
+            let shipped = try JSONSerialization.jsonObject(with: file) as? NSDictionary
+            let embedded = try JSONSerialization.jsonObject(with: Data(json.utf8)) as? NSDictionary
+            #expect(shipped != nil && shipped == embedded, "\(name): run scripts/embed-dashboards")
         }
         #expect(ConsoleDashboard.all.count == names.count)
     }

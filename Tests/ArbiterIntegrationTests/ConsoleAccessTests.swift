@@ -1,6 +1,7 @@
 import ArbiterHTTP
 import ArbiterTesting
 import Foundation
+import JWTKit
 import NIOHTTP1
 import Testing
 
@@ -90,6 +91,32 @@ import Testing
             let viewer = try #require(sessions["viewer"] ?? nil)
             #expect(try await server.consolePost("/console/logout", viewer).status == 303)
             #expect(try await server.consoleGet("/console", viewer).status == 303)
+        }
+    }
+}
+
+/// A JWT signs in as a token does, and its session ends when the JWT expires.
+@Suite struct ConsoleJWTSessionTests {
+    @Test func aJWTSessionEndsWhenTheJWTExpires() async throws {
+        let config = """
+            auth:
+              lockout: {failures: 100000}
+              jwt: {hs256_secret: "\(AccessMatrixTests.secret)"}
+            """
+        try await ArbiterServer.with(config: config) { server in
+            let keys = await JWTKeyCollection().add(hmac: HMACKey(from: AccessMatrixTests.secret), digestAlgorithm: .sha256)
+            let expires = Date(timeIntervalSinceNow: 4)
+            let jwt = try await keys.sign(AccessMatrixTests.Claims(exp: .init(value: expires), sub: "ops", role: "operator"))
+            let session = try #require(try await server.consoleSignIn(jwt))
+            let page = try await server.consoleGet("/console/jobs", session)
+            #expect(page.status == 200 && page.text.contains("jwt:ops · operator"))
+            // The audit log names the JWT's subject for the sign-in.
+            let audit = try await server.get("/api/v1/audit?action=console.signed_in")
+            #expect(audit.text.contains("jwt:ops"))
+            try await Polling.until("the session ends with its JWT", timeout: .seconds(30), interval: .milliseconds(200)) {
+                try await server.consoleGet("/console/jobs", session).status == 303
+            }
+            #expect(Date() >= expires, "not before the JWT expired")
         }
     }
 }

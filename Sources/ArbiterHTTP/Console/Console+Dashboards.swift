@@ -92,7 +92,8 @@ extension Console {
         }
         if panel.type == "stat" {
             let values = lines.prefix(4).map { line -> Markup in
-                let value = line.points.last.map { ConsoleChart.format($0.1, unit: panel.unit) } ?? "–"
+                // 0/0 (a ratio before anything happened) is no value yet.
+                let value = line.points.last.flatMap { $0.1.isNaN ? nil : ConsoleChart.format($0.1, unit: panel.unit) } ?? "–"
                 return "<div><span class=\"stat\">\(value)</span> <span class=\"muted\">\(line.name)</span></div>"
             }
             return "<section class=\"panel\" data-kind=\"stat\">\(heading)\(problem)\(values)</section>"

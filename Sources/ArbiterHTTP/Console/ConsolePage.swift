@@ -86,7 +86,7 @@ struct ConsolePage {
             <!doctype html>
             <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
             <title>\(self.title) · Arbiter</title>
-            <link rel="stylesheet" href="/console/assets/console.css"><script src="/console/assets/console.js" defer></script></head>
+            <link rel="icon" href="data:,"><link rel="stylesheet" href="/console/assets/console.css"><script src="/console/assets/console.js" defer></script></head>
             <body><header><span class="brand">Arbiter</span>
             <nav aria-label="Sections"><ul>\(links)</ul></nav>
             <div class="who"><span data-testid="who">\(self.viewer.principal.actor) · \(self.viewer.principal.role.rawValue)</span>

@@ -41,7 +41,7 @@ public final class ConsoleSessions: Sendable {
         self.signIns = try registry.counterFamily(
             "arbiter_console_sign_ins_total", help: "Console sign-ins, by result (success, failure).", labelNames: ["result"])
         self.actions = try registry.counterFamily(
-            "arbiter_console_actions_total", help: "Changes made from the console, by action and result (success, refused, failed).",
+            "arbiter_console_actions_total", help: "Changes made from the console, by action and result (success, failed).",
             labelNames: ["action", "result"])
         for result in ["success", "failure"] { _ = try self.signIns.labels(result) }
     }

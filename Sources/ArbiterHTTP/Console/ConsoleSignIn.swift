@@ -37,7 +37,7 @@ struct ConsoleSignIn: Sendable {
             """
             <!doctype html>
             <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-            <title>Sign in · Arbiter</title><link rel="stylesheet" href="/console/assets/console.css">
+            <title>Sign in · Arbiter</title><link rel="icon" href="data:,"><link rel="stylesheet" href="/console/assets/console.css">
             <script src="/console/assets/console.js" defer></script></head>
             <body><main class="signin"><h1>Arbiter console</h1>\(problem)
             <form method="post" action="/console/login">
@@ -59,7 +59,7 @@ struct ConsoleSignIn: Sendable {
         guard let expected = ConsoleRequest.cookies(request)[ConsoleRequest.signInCookie], let sent = form["csrf"],
             AccessMiddleware.same(expected, sent)
         else {
-            self.sessions.count("sign_in", "refused")
+            try? self.sessions.signIns.labels("failure").increment()
             return self.page(next: next, error: "The sign-in form expired; enter the token again.", status: .forbidden)
         }
         let address = context.channel.remoteAddress?.ipAddress ?? "unknown"

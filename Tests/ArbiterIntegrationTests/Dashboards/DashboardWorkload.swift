@@ -137,6 +137,11 @@ struct DashboardWorkload {
         let soon = ISO8601DateFormatter().string(from: Date().addingTimeInterval(3))
         _ = try await self.consent(user: "u3", expiresAt: soon)
 
+        // The console: a session, and a job cancelled from it.
+        let session = try #require(try await self.server.consoleSignIn(self.server.adminToken))
+        let fromConsole = try await self.submit(#"{"type":"email","payload":{"to":"c"}}"#)
+        #expect(try await self.server.consolePost("/console/jobs/\(fromConsole)/cancel", session).status == 303)
+
         let unauthenticated = try await self.server.send("/api/v1/jobs", token: "not-a-token")
         #expect(unauthenticated.status == 401)
 
