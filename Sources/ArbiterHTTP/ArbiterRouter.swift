@@ -67,8 +67,11 @@ public enum ArbiterRouter {
         public var secureCookies: Bool
         /// How often the registry is sampled: the dashboards' finest step and their `$__rate_interval`.
         public var sampleInterval: Duration
+        /// The job gauges' last reading of each type's oldest queued job (read from the store when `nil`).
+        public var oldestQueued: OldestQueued?
 
-        public init(sessions: ConsoleSessions, secureCookies: Bool = false, sampleInterval: Duration = .seconds(15)) {
+        public init(sessions: ConsoleSessions, secureCookies: Bool = false, sampleInterval: Duration = .seconds(15), oldestQueued: OldestQueued? = nil) {
+            self.oldestQueued = oldestQueued
             self.sessions = sessions
             self.secureCookies = secureCookies
             self.sampleInterval = sampleInterval
@@ -159,7 +162,8 @@ public enum ArbiterRouter {
             ).register(on: router)
             Console(
                 scheduler: scheduler, audit: access.audit, queryAPI: dependencies.queryAPI, capacity: dependencies.capacity, sessions: console.sessions,
-                steeringControls: controls, sampleInterval: console.sampleInterval.wholeMilliseconds, logger: access.logger
+                steeringControls: controls, sampleInterval: console.sampleInterval.wholeMilliseconds, oldestQueued: console.oldestQueued,
+                logger: access.logger
             ).register(on: router)
         }
         return router

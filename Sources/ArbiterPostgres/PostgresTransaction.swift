@@ -192,7 +192,7 @@ struct PostgresTransaction: StoreTransaction {
         // `@>` rather than `= ANY(tags)`: the GIN index on tags answers it. The search ignores case
         // (by the database's locale here; SQLite folds ASCII letters only).
         PostgresFilter(
-            .jobs(filter, after: cursor, tagCondition: "tags @> ARRAY[?]::text[]", containsCondition: "strpos(lower(payload), lower(?)) > 0"))
+            .jobs(filter, after: cursor, tagCondition: "tags @> ARRAY[?]::text[]", containsCondition: "payload ILIKE ? ESCAPE '\\'"))
     }
 
     func countsByType() throws -> [String: [JobState: Int]] {

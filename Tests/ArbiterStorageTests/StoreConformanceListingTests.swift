@@ -53,6 +53,8 @@ import Testing
             #expect(try await store.list(JobFilter(search: "order-17"), after: nil, limit: 10).map(\.id) == [first.id])
             #expect(try await store.list(JobFilter(search: other.id), after: nil, limit: 10).map(\.id) == [other.id])
             #expect(try await store.list(JobFilter(search: "%"), after: nil, limit: 10).isEmpty, "the text is matched as it is, not as a pattern")
+            #expect(try await store.list(JobFilter(search: "Zebr_"), after: nil, limit: 10).isEmpty)
+            #expect(try await store.list(JobFilter(search: #"\"#), after: nil, limit: 10).isEmpty)
             #expect(try await store.count(JobFilter(search: "zebra")) == 2)
             #expect(try await store.count(JobFilter()) == 3)
             #expect(try await store.count(JobFilter(state: .queued, type: "email")) == 2)

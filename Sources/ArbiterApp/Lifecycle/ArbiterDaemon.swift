@@ -108,7 +108,8 @@ public struct ArbiterDaemon: Sendable {
             observer: jobMetrics, coordination: coordination, clock: clock)
         // Work queued by another process on the same database wakes this one's dispatch loops.
         jobStore.onQueued { _ in coordination.announceWork() }
-        let jobGauges = try JobGauges(registry: self.registry, policies: configuration.jobTypes, jobMetrics: jobMetrics)
+        let oldestQueued = OldestQueued()
+        let jobGauges = try JobGauges(registry: self.registry, policies: configuration.jobTypes, jobMetrics: jobMetrics, oldestQueued: oldestQueued)
         let clusterMetrics = configuration.clustered ? try ClusterMetrics(registry: self.registry) : nil
         let cluster = clusterMetrics.flatMap { self.leaderElection(metrics: $0) }
         let head = Head(options: .init(retention: configuration.tsdbRetention, maxSeries: configuration.tsdbMaxSeries))
@@ -152,7 +153,7 @@ public struct ArbiterDaemon: Sendable {
             cluster: clusterView,
             console: .init(
                 sessions: try ConsoleSessions(registry: self.registry, clock: clock), secureCookies: configuration.tlsCertificateFile != nil,
-                sampleInterval: configuration.tsdbSampleInterval)
+                sampleInterval: configuration.tsdbSampleInterval, oldestQueued: oldestQueued)
         ))
         let logger = self.logger
         let plain = GuardedHTTPChannel.builder(

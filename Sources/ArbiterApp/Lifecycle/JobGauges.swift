@@ -17,9 +17,12 @@ struct JobGauges: Sendable {
     let wentOffline: CounterFamily
     let configured: [String]
     let jobMetrics: JobMetrics
+    /// Where each reading of the oldest queued jobs is left for the console.
+    let oldestQueuedReading: OldestQueued
 
-    init(registry: MetricRegistry, policies: [String: JobTypePolicy], jobMetrics: JobMetrics) throws {
+    init(registry: MetricRegistry, policies: [String: JobTypePolicy], jobMetrics: JobMetrics, oldestQueued: OldestQueued = OldestQueued()) throws {
         self.jobMetrics = jobMetrics
+        self.oldestQueuedReading = oldestQueued
         self.jobs = try registry.gaugeFamily("arbiter_jobs", help: "Jobs in the store, by type and state.", labelNames: ["job_type", "state"])
         self.paused = try registry.gaugeFamily(
             "arbiter_job_type_paused", help: "1 while dispatch of the job type is paused, else 0.", labelNames: ["job_type"])
@@ -57,6 +60,7 @@ struct JobGauges: Sendable {
         try self.slots.labels("free").set(Double(max(0, live.reduce(0) { $0 + $1.concurrency } - busy)))
         let counts = try await store.countsByType()
         let oldest = try await store.oldestQueuedByType()
+        self.oldestQueuedReading.record(oldest)
         let now = WallClock.nowMilliseconds()
         let paused = try await store.pausedTypes()
         let types = Set(self.configured).union(counts.keys).union(paused)

@@ -9,7 +9,9 @@ extension Console {
         let viewer = try ConsolePage.Viewer(context)
         let now = self.now
         async let counts = self.store.countsByType()
-        async let oldest = self.store.oldestQueuedByType()
+        // The gauges' reading (at most a second old) when they run: scanning the queue costs as much as the rest of the page.
+        let cached = self.oldestQueued?.current
+        async let oldest = cached == nil ? self.store.oldestQueuedByType() : cached!
         async let paused = self.store.pausedTypes()
         async let workers = self.scheduler.workers.workers()
         let board = self.scheduler.steering.board

@@ -19,6 +19,8 @@ struct Console: Sendable {
     let steeringControls: SteeringControls
     /// How often the registry is sampled, in milliseconds.
     let sampleInterval: Int64
+    /// The job gauges' last reading of each type's oldest queued job, if they run.
+    let oldestQueued: OldestQueued?
     let logger: Logger
 
     var store: any JobStore { self.scheduler.store }

@@ -20,7 +20,8 @@ public struct StoreConditions: Sendable {
     /// A page of jobs: `filter`, after `cursor` (ids sort by creation).
     /// - Parameters:
     ///   - tagCondition: The store's test that the `tags` column holds `?`.
-    ///   - containsCondition: The store's test that the `payload` column contains `?`, ignoring ASCII case.
+    ///   - containsCondition: The store's case-insensitive `LIKE` of the `payload` column against the
+    ///     pattern `?`, with `\` as its escape character.
     public static func jobs(_ filter: JobFilter, after cursor: String?, tagCondition: String, containsCondition: String) -> StoreConditions {
         var conditions = StoreConditions()
         conditions.add("state = ?", filter.state.map { .text($0.rawValue) })
@@ -32,7 +33,14 @@ public struct StoreConditions: Sendable {
         conditions.add("lease_worker_id = ?", filter.leaseWorkerID.map { .text($0) })
         if let search = filter.search {
             // Scans the payloads: linear in the jobs the other conditions leave.
-            conditions.add("(id = ? OR idempotency_key = ? OR \(containsCondition))", values: [.text(search), .text(search), .text(search)])
+            // The text as it is: LIKE's wildcards and its escape character escaped.
+            var pattern = "%"
+            for character in search {
+                if character == "\\" || character == "%" || character == "_" { pattern.append("\\") }
+                pattern.append(character)
+            }
+            pattern.append("%")
+            conditions.add("(id = ? OR idempotency_key = ? OR \(containsCondition))", values: [.text(search), .text(search), .text(pattern)])
         }
         conditions.add("id > ?", cursor.map { .text($0) })
         return conditions

@@ -106,7 +106,7 @@ struct SQLiteTransaction: StoreTransaction {
         SQLFilter(
             .jobs(
                 filter, after: cursor, tagCondition: "EXISTS (SELECT 1 FROM json_each(jobs.tags) WHERE json_each.value = ?)",
-                containsCondition: "instr(lower(payload), lower(?)) > 0"))
+                containsCondition: "payload LIKE ? ESCAPE '\\'"))
     }
 
     func countsByType() throws -> [String: [JobState: Int]] {
