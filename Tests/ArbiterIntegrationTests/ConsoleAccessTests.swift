@@ -120,3 +120,21 @@ import Testing
         }
     }
 }
+
+/// A change made from the console is the scheduler's, audited under the signed-in token's actor.
+@Suite struct ConsoleAuditTests {
+    @Test func aCancelFromTheConsoleIsAuditedUnderTheTokensActor() async throws {
+        try await ArbiterServer.with(config: "auth: {lockout: {failures: 100000}}") { server in
+            let session = try #require(try await server.consoleSignIn(try await server.createToken(name: "ops-desk", role: "operator")))
+            let submitted = try await server.post("/api/v1/jobs", json: #"{"type":"t","payload":{"x":1}}"#)
+            let id = try #require((try JSONSerialization.jsonObject(with: Data(submitted.body)) as? [String: Any])?["id"] as? String)
+            let answer = try await server.consolePost("/console/jobs/\(id)/cancel", session)
+            #expect(answer.status == 303 && answer.header("Location")?.contains("done=") == true, "\(answer.status) \(answer.header("Location") ?? "")")
+            let job = try await server.get("/api/v1/jobs/\(id)")
+            #expect(job.text.contains(#""state":"cancelled""#))
+            let audit = try await server.get("/api/v1/audit?subject_type=job&subject_id=\(id)&action=job.cancelled")
+            let entries = (try JSONSerialization.jsonObject(with: Data(audit.body)) as? [String: Any])?["entries"] as? [[String: Any]] ?? []
+            #expect(entries.count == 1 && entries.first?["actor"] as? String == "token:ops-desk", "\(audit.text)")
+        }
+    }
+}
