@@ -63,7 +63,8 @@ struct CPUPerJob {
         var parts: [String] = []
         if let daemon = self.daemon { parts.append("daemon " + Self.microseconds(daemon)) }
         parts.append("\(workersName) " + Self.microseconds(self.workers))
-        parts.append("postgres " + Self.microseconds(self.postgres))
+        // No PostgreSQL behind a daemon on its embedded store.
+        if self.daemon == nil || self.postgres > 0 { parts.append("postgres " + Self.microseconds(self.postgres)) }
         if let redis = self.redis { parts.append("redis " + Self.microseconds(redis)) }
         return parts.joined(separator: ", ") + "; total " + Self.microseconds(self.total)
     }

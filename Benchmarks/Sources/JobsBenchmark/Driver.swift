@@ -114,13 +114,18 @@ struct Driver {
         }
         let arbiter = try await self.measureArbiter(.audited)
         print(arbiter.line("arbiter:  "))
+        Self.printCPU(arbiter, label: "arbiter:  ", workersName: "workers")
         guard let python = self.options.python else {
             print("pgqueuer: skipped (no --python)")
             return
         }
         let pgqueuer = try await self.measurePgqueuer(python: python)
         print(pgqueuer.line("pgqueuer: "))
+        Self.printCPU(pgqueuer, label: "pgqueuer: ", workersName: "consumers")
         print(Self.ratioLine(arbiter, pgqueuer))
+        if let arbiterDrain = arbiter.drainCPU, let pgqueuerDrain = pgqueuer.drainCPU {
+            print(String(format: "ratio (arbiter / pgqueuer): CPU per job, drain %.2f× (lower is better)", arbiterDrain.total / pgqueuerDrain.total))
+        }
     }
 
     static func ratioLine(_ arbiter: Figures, _ pgqueuer: Figures) -> String {
@@ -183,9 +188,15 @@ struct Driver {
         log("arbiter: \(self.options.jobs) jobs submitted through the batch endpoint in \(ContinuousClock.now - submitStarted)")
         var workers = try self.startWorkers(session, directory: directory, tag: "drain")
         try await self.waitUntil("both workers are connected") { try await session.connectedWorkers() == 2 }
+        let drainStart = Self.cpu(daemon: daemon.pid, workers: workers)
         let released = WallNanoseconds.now() / 1_000_000
         _ = try await session.post("/api/v1/job-types/noop/resume", "")
-        try await self.waitUntil("the backlog is drained", timeout: .seconds(600)) { try await session.succeeded() >= self.options.jobs }
+        // Every poll makes the daemon count the jobs table (4 ms at 60,000 jobs), work it would not do
+        // otherwise; the drain's end is read from the table afterwards, so a slower poll leaves it as it is.
+        try await self.waitUntil("the backlog is drained", timeout: .seconds(600), interval: .milliseconds(500)) {
+            try await session.succeeded() >= self.options.jobs
+        }
+        let drainEnd = Self.cpu(daemon: daemon.pid, workers: workers)
         for worker in workers { await worker.process.stop() }
         let store = try SQLiteConnection(path: "\(data)/arbiter.db")
         let lastFinished = try store.query("SELECT MAX(finished_at) FROM jobs").first?[0].integer ?? released
@@ -201,12 +212,21 @@ struct Driver {
         try await self.waitUntil("both workers are connected again") { try await session.connectedWorkers() == 2 }
         try await session.submit(count: 100, stamped: false)  // warm-up
         let before = try await session.succeeded()
+        let latencyStart = Self.cpu(daemon: daemon.pid, workers: workers)
         let submitted = try await self.offerLoad(session)
         try await self.waitUntil("the offered jobs are done", timeout: .seconds(120)) { try await session.succeeded() >= before + submitted }
+        let latencyEnd = Self.cpu(daemon: daemon.pid, workers: workers)
         let latencies = await self.stopReadingLatencies(workers)
         log("arbiter: \(latencies.count) latency samples")
         return Figures(
-            drainPerSecond: Double(self.options.jobs) / drainSeconds, p50: Self.percentile(latencies, 50), p99: Self.percentile(latencies, 99))
+            drainPerSecond: Double(self.options.jobs) / drainSeconds, p50: Self.percentile(latencies, 50), p99: Self.percentile(latencies, 99),
+            drainCPU: CPUPerJob(from: drainStart, to: drainEnd, jobs: self.options.jobs),
+            latencyCPU: CPUPerJob(from: latencyStart, to: latencyEnd, jobs: submitted))
+    }
+
+    /// The daemon's and the workers' CPU seconds so far (the SQLite store runs inside the daemon).
+    static func cpu(daemon: Int32, workers: [Worker]) -> CPUPerJob.Reading {
+        CPUPerJob.Reading(daemon: ProcessCPU.seconds([daemon]), workers: ProcessCPU.seconds(workers.map(\.process.pid)), postgres: 0)
     }
 
     struct Worker {
@@ -269,8 +289,11 @@ struct Driver {
         try await DurablePostgresCluster.with { postgres in
             let dsn = postgres.url(database: "postgres")
             log("pgqueuer: running \(self.options.pgqueuerScript) against PostgreSQL on port \(postgres.port) (fsync on)")
-            let report = try self.runPgqueuerScript(python: python, dsn: dsn)
-            return Self.figures(pgqueuer: report)
+            let report = try self.runPgqueuerScript(python: python, dsn: dsn, extraArguments: ["--postgres-pid", String(try postgres.postmasterPID())])
+            var figures = Self.figures(pgqueuer: report)
+            figures.drainCPU = Self.pgqueuerCPU(report.drain)
+            figures.latencyCPU = Self.pgqueuerCPU(report.latency)
+            return figures
         }
     }
 
