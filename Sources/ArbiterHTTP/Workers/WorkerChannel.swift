@@ -324,13 +324,37 @@ struct WorkerChannel: Sendable {
     /// The `assign` message for a leased job, written directly: the stored payload goes out as it is,
     /// without decoding and encoding it again (the same JSON as ``WorkerMessage/assign(_:)`` encodes).
     static func assignmentText(_ job: JobRecord) -> String {
-        var assignment: [String: Any] = [
-            "job_id": job.id, "type": job.type, "payload": RawJSON(text: job.payload), "attempt": job.attempt,
-            "max_attempts": job.retry.maxAttempts, "timeout_ms": job.retry.timeout.wholeMilliseconds,
-            "lease_token": String(job.lease?.token ?? 0), "lease_expires_at": job.lease?.expiresAt ?? 0,
-            "user_id": job.userID ?? NSNull(), "tags": job.tags,
-        ]
-        if let credential = job.lease?.credential { assignment["credential"] = credential }
-        return JSONWriter.string(["type": "assign", "job": assignment] as [String: Any])
+        // Written field by field (one per job on the hot path), keys in byte order as JSONWriter writes them.
+        var out: [UInt8] = []
+        out.reserveCapacity(256 + job.payload.utf8.count)
+        out.append(contentsOf: #"{"job":{"attempt":"#.utf8)
+        out.append(contentsOf: String(job.attempt).utf8)
+        if let credential = job.lease?.credential {
+            out.append(contentsOf: #","credential":"#.utf8)
+            JSONWriter.writeString(credential, into: &out)
+        }
+        out.append(contentsOf: #","job_id":"#.utf8)
+        JSONWriter.writeString(job.id, into: &out)
+        out.append(contentsOf: #","lease_expires_at":"#.utf8)
+        out.append(contentsOf: String(job.lease?.expiresAt ?? 0).utf8)
+        out.append(contentsOf: #","lease_token":""#.utf8)
+        out.append(contentsOf: String(job.lease?.token ?? 0).utf8)
+        out.append(contentsOf: #"","max_attempts":"#.utf8)
+        out.append(contentsOf: String(job.retry.maxAttempts).utf8)
+        out.append(contentsOf: #","payload":"#.utf8)
+        out.append(contentsOf: job.payload.utf8)
+        out.append(contentsOf: #","tags":["#.utf8)
+        for (index, tag) in job.tags.enumerated() {
+            if index > 0 { out.append(UInt8(ascii: ",")) }
+            JSONWriter.writeString(tag, into: &out)
+        }
+        out.append(contentsOf: #"],"timeout_ms":"#.utf8)
+        out.append(contentsOf: String(job.retry.timeout.wholeMilliseconds).utf8)
+        out.append(contentsOf: #","type":"#.utf8)
+        JSONWriter.writeString(job.type, into: &out)
+        out.append(contentsOf: #","user_id":"#.utf8)
+        if let user = job.userID { JSONWriter.writeString(user, into: &out) } else { out.append(contentsOf: "null".utf8) }
+        out.append(contentsOf: #"},"type":"assign"}"#.utf8)
+        return String(decoding: out, as: UTF8.self)
     }
 }
