@@ -54,8 +54,11 @@ final class WorkerSocket: Sendable {
     }
 
     /// Every message the server sent so far, decoded.
+    /// Every frame received, each `batch` followed by the messages in it (the server sends the
+    /// assignments of one lease as a batch).
     var messages: [[String: Any]] {
         self.state.withLock { $0.received }.compactMap { (try? JSONSerialization.jsonObject(with: Data($0.utf8))) as? [String: Any] }
+            .flatMap { frame in [frame] + (frame["type"] as? String == "batch" ? frame["messages"] as? [[String: Any]] ?? [] : []) }
     }
 
     /// Sends one text message, once the connection is open.

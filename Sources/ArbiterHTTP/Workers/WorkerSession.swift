@@ -41,19 +41,48 @@ final class WorkerSession: PushTarget {
         self.slots.withLock { $0.reserve(upTo: count) }
     }
 
-    /// Records the jobs as held, releases the reservation, and writes their `assign` messages. A
-    /// write that fails (the connection is gone) leaves the lease to expire.
+    /// The most bytes of assignments put in one `batch` frame (a larger assignment goes alone).
+    static let batchBytes = 1 << 20
+    /// The most messages in one `batch` (the protocol's `max_batch_messages`).
+    static let batchMessages = 1000
+
+    /// Records the jobs as held, releases the reservation, and writes their `assign` messages: one
+    /// frame for one job, a `batch` of them for several (one frame, one write, one flush). A write
+    /// that fails (the connection is gone) leaves the leases to expire.
     func deliver(_ jobs: [JobRecord], reserved: Int) async {
         let leases = jobs.map { (jobID: $0.id, token: $0.lease?.token ?? 0) }
         self.slots.withLock { $0.deliver(leases, reserved: reserved) }
-        for job in jobs {
-            do {
-                try await self.outbound.writeTextMessage(WorkerChannel.assignmentText(job))
-            } catch {
-                return
+        var frame: [String] = []
+        var bytes = 0
+        var first = 0
+        for (index, job) in jobs.enumerated() {
+            let text = WorkerChannel.assignmentText(job)
+            if !frame.isEmpty && (bytes + text.utf8.count > Self.batchBytes || frame.count == Self.batchMessages) {
+                guard await self.write(frame, of: jobs[first..<index]) else { return }
+                frame = []
+                bytes = 0
+                first = index
             }
-            self.metrics.assigned(job, now: WallClock.nowMilliseconds())
+            frame.append(text)
+            bytes += text.utf8.count + 1
         }
+        if !frame.isEmpty { _ = await self.write(frame, of: jobs[first...]) }
+    }
+
+    /// Writes `messages` (the assignments of `jobs`) as one frame. - Returns: Whether it was written.
+    private func write(_ messages: [String], of jobs: ArraySlice<JobRecord>) async -> Bool {
+        do {
+            if messages.count == 1 {
+                try await self.outbound.writeTextMessage(messages[0])
+            } else {
+                try await self.outbound.writeTextMessage(#"{"messages":["# + messages.joined(separator: ",") + #"],"type":"batch"}"#)
+            }
+        } catch {
+            return false
+        }
+        let now = WallClock.nowMilliseconds()
+        for job in jobs { self.metrics.assigned(job, now: now) }
+        return true
     }
 
     func release(jobID: String, token: Int64) -> WorkerSlots.Release {
