@@ -5,7 +5,7 @@ import Testing
 /// The whole engine under failure: 4 `arbiter worker --exec` processes run 5,000 jobs whose handler
 /// fails one time in five, while a worker is SIGKILLed and later the daemon itself is SIGKILLed and
 /// restarted on the same store (the same file, or the same PostgreSQL database). Nothing may be lost or
-/// finished twice.
+/// finished twice, and the audit chain verifies.
 @Suite(.heavy) struct EndToEndTests {
     let api = JobsAPITests()
     static let jobs = 5000
@@ -80,6 +80,14 @@ import Testing
                 #expect(ExpositionSamples.value(in: metrics, "arbiter_jobs", ["job_type": "e2e", "state": state]) == String(count), "state \(state)")
             }
             #expect((counts["succeeded"] ?? 0) + (counts["dead"] ?? 0) == Self.jobs, "\(counts)")
+
+            // The audit chain the killed daemon was writing verifies whole, and every job's finish is
+            // in it once.
+            let verification = try JSONSerialization.jsonObject(with: Data(try await server.get("/api/v1/audit/verify").body)) as? [String: Any]
+            #expect(verification?["intact"] as? Bool == true, "\(verification ?? [:])")
+            let successes = try await store.count("SELECT COUNT(*) FROM audit_logs WHERE action = 'job.succeeded'")
+            let distinct = try await store.count("SELECT COUNT(DISTINCT subject_id) FROM audit_logs WHERE action = 'job.succeeded'")
+            #expect(successes == counts["succeeded"] ?? 0 && distinct == successes, "\(successes) successes audited (\(distinct) jobs) for \(counts)")
         } catch {
             for worker in workers { await worker.stop() }
             await server.stop()
