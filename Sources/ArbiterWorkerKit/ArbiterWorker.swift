@@ -23,6 +23,8 @@ public struct ArbiterWorker: Service {
     let logger: Logger
     let ledger = WorkerLedger()
     let events: WorkerEvents
+    /// Every running job's timeout, on one timer.
+    let timeouts = TimeoutWatch()
 
     public init(configuration: WorkerConfiguration, logger: Logger, events: WorkerEvents = WorkerEvents(), handler: @escaping JobHandler) {
         self.configuration = configuration
@@ -35,6 +37,7 @@ public struct ArbiterWorker: Service {
         // The connection runs detached from the caller's graceful-shutdown context: the WebSocket client
         // would otherwise close at once on shutdown, before running jobs are finished and reported.
         let loop = Task.detached { try await self.connectLoop() }
+        defer { self.timeouts.stop() }
         try await withGracefulShutdownHandler {
             try await withTaskCancellationHandler {
                 try await loop.value
@@ -248,12 +251,21 @@ public struct ArbiterWorker: Service {
         let timeout = Duration.milliseconds(max(assignment.timeoutMs, 1))
         self.ledger.enter(assignment.jobID)
         self.events.started(assignment)
+        // Set by the watch when the job's time is up, before it cancels the job's task.
+        let timedOut = Atomic<Bool>(false)
+        let running = TaskSlot()
+        let watch = self.timeouts
+        watch.watch(assignment.jobID, until: .now + timeout) {
+            timedOut.store(true, ordering: .sequentiallyConsistent)
+            running.cancel()
+        }
         let task = Task {
             let report: WorkerMessage
             do {
-                let result = try await Self.withTimeout(timeout) { try await handler(assignment) }
+                let result = try await handler(assignment)
+                if timedOut.load(ordering: .sequentiallyConsistent) { throw TimeoutError() }
                 report = .complete(jobID: assignment.jobID, leaseToken: assignment.leaseToken, result: result)
-            } catch is TimeoutError {
+            } catch where timedOut.load(ordering: .sequentiallyConsistent) {
                 report = .fail(jobID: assignment.jobID, leaseToken: assignment.leaseToken, error: "timed out after \(timeout)")
             } catch {
                 // The server refuses an empty error: say at least what kind of error it was.
@@ -262,10 +274,12 @@ public struct ArbiterWorker: Service {
                     jobID: assignment.jobID, leaseToken: assignment.leaseToken,
                     error: text.isEmpty ? "the job failed without a message (\(type(of: error)))" : text)
             }
+            watch.unwatch(assignment.jobID)
             self.events.finished(assignment, report: report)
             // Sent by the connection's sender; if it cannot be, it stays unacknowledged and goes out after the next hello.
             self.ledger.finished(assignment.jobID, report: report)
         }
+        running.set(task)
         self.ledger.attach(assignment.jobID, task)
     }
 
@@ -285,18 +299,6 @@ public struct ArbiterWorker: Service {
         var fields = HTTPFields()
         if let token = self.configuration.token { fields[.authorization] = "Bearer \(token)" }
         return fields
-    }
-
-    private static func withTimeout<T: Sendable>(_ timeout: Duration, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
-        try await withThrowingTaskGroup(of: T.self) { group in
-            group.addTask { try await body() }
-            group.addTask {
-                try await Task.sleep(for: timeout)
-                throw TimeoutError()
-            }
-            defer { group.cancelAll() }
-            return try await group.next()!
-        }
     }
 }
 
