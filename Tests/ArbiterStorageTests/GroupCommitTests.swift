@@ -43,6 +43,36 @@ import Testing
         #expect(commitCount < operationCount, "\(operationCount) operations took \(commitCount) commits: nothing was grouped")
         try await store.close()
     }
+
+    /// A batch that writes audit entries and is then refused rolls back inside a group: the entries
+    /// written after it in the same commit chain onto the entry before it, not onto its undone ones.
+    @Test func aRefusedBatchInAGroupLeavesTheAuditChainWhole() async throws {
+        let directory = try TemporaryDirectory(prefix: "groupcommit-audit")
+        defer { directory.remove() }
+        _ = try SQLiteMigrator().migrate(try SQLiteConnection(path: directory.file("arbiter.db")))
+        let store = try Ledger.sqlite(path: directory.file("arbiter.db"))
+        _ = try await store.submit(Self.submission("taken", "first"), now: 1)
+        let refused = Counter()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for index in 0..<300 {
+                group.addTask {
+                    // Every third batch stores (and audits) its first job, then meets a taken key: undone whole.
+                    let second = index % 3 == 0 ? Self.submission("taken", "other-\(index)") : Self.submission("b\(index)", "h")
+                    do {
+                        _ = try await store.submit([Self.submission("a\(index)", "h"), second], now: 2, thenLease: nil)
+                    } catch let error as JobStoreError where error.code == .idempotencyConflict {
+                        refused.add()
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        #expect(refused.value == 100)
+        let verification = try await store.verifyAudit()
+        #expect(verification.intact, "\(String(describing: verification.firstBroken))")
+        #expect(verification.length == 1 + 200 * 2, "one entry per stored job")
+        try await store.close()
+    }
 }
 
 final class Counter: Sendable {

@@ -3,9 +3,15 @@ import ArbiterJobs
 extension SQLiteTransaction {
     private static let auditColumns = "seq, at, actor, action, subject_type, subject_id, details, prev_hash, hash"
 
-    /// The store has one writer, inside `BEGIN IMMEDIATE`: the head it reads cannot move under it.
+    /// The store has one writer, inside `BEGIN IMMEDIATE`: the head it reads cannot move under it, so
+    /// it is read once per transaction and then follows this transaction's own appends.
     func auditHeadForAppend() throws -> AuditHead? {
-        try self.auditHead()
+        if let known = self.connection.auditHeadInTransaction, self.connection.inTransaction {
+            return known.map { AuditHead(seq: $0.seq, hash: $0.hash) }
+        }
+        let head = try self.auditHead()
+        if self.connection.inTransaction { self.connection.auditHeadInTransaction = .some(head.map { ($0.seq, $0.hash) }) }
+        return head
     }
 
     func appendAudit(_ entry: AuditEntry) throws {
@@ -16,6 +22,7 @@ extension SQLiteTransaction {
             """,
             [.integer(entry.seq), .integer(entry.at), .text(entry.actor), .text(entry.action), .text(entry.subjectType), .text(entry.subjectID),
              .text(entry.details), .blob(entry.prevHash), .blob(entry.hash)])
+        if self.connection.inTransaction { self.connection.auditHeadInTransaction = .some((entry.seq, entry.hash)) }
     }
 
     func auditHead() throws -> AuditHead? {

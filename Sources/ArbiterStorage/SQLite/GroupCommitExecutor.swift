@@ -99,7 +99,7 @@ final class GroupCommitExecutor: @unchecked Sendable {
     private func commit(_ group: [Operation]) {
         let started = ContinuousClock.now
         do {
-            try self.connection.execute("BEGIN IMMEDIATE")
+            try self.connection.beginGroup()
         } catch {
             for operation in group { operation.fail(error) }
             return
@@ -107,10 +107,10 @@ final class GroupCommitExecutor: @unchecked Sendable {
         let reports = group.map { $0.run(self.connection) }
         var commitError: (any Error)?
         do {
-            try self.connection.execute("COMMIT")
+            try self.connection.endGroup(commit: true)
         } catch {
             commitError = error
-            try? self.connection.execute("ROLLBACK")
+            try? self.connection.endGroup(commit: false)
         }
         for report in reports { report(commitError) }
         self.onCommit(Commit(operations: group.count, duration: ContinuousClock.now - started, committed: commitError == nil))

@@ -10,6 +10,11 @@ public final class SQLiteConnection: @unchecked Sendable {
     private let handle: OpaquePointer
     /// Prepared statements by SQL text: the store runs the same few statements over and over.
     private var statements: [String: OpaquePointer] = [:]
+    /// The audit chain's head as this connection's open transaction left it (`.some(nil)`: the chain
+    /// is empty), so that each entry does not read it again; `nil` when unknown. Kept only while a
+    /// transaction is open, and put back when a savepoint rolls back (the store has one writer, whose
+    /// transaction holds the chain).
+    var auditHeadInTransaction: (seq: Int64, hash: [UInt8])??
     /// The database file.
     public let path: String
 
@@ -125,15 +130,30 @@ public final class SQLiteConnection: @unchecked Sendable {
     /// commit) it is a savepoint, so a refused operation undoes only its own changes.
     public func transaction<T>(_ body: () throws -> T) throws -> T {
         let nested = self.inTransaction
+        let head = self.auditHeadInTransaction
+        if !nested { self.auditHeadInTransaction = nil }
         try self.execute(nested ? "SAVEPOINT operation" : "BEGIN IMMEDIATE")
         do {
             let result = try body()
             try self.execute(nested ? "RELEASE operation" : "COMMIT")
+            if !nested { self.auditHeadInTransaction = nil }
             return result
         } catch {
             try? self.execute(nested ? "ROLLBACK TO operation; RELEASE operation" : "ROLLBACK")
+            self.auditHeadInTransaction = nested ? head : nil
             throw error
         }
+    }
+
+    /// Begins, commits or rolls back a transaction spanning several ``transaction(_:)`` calls (a group commit).
+    func beginGroup() throws {
+        self.auditHeadInTransaction = nil
+        try self.execute("BEGIN IMMEDIATE")
+    }
+
+    func endGroup(commit: Bool) throws {
+        defer { self.auditHeadInTransaction = nil }
+        try self.execute(commit ? "COMMIT" : "ROLLBACK")
     }
 
     private static func column(_ statement: OpaquePointer, _ index: Int32) -> SQLiteValue {
