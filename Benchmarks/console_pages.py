@@ -12,14 +12,13 @@ its stylesheet and script), and the server time (first byte on loopback) median,
 import argparse
 import http.client
 import json
-import os
 import re
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 import urllib.parse
+
+from bench_daemon import Daemon
 
 CONFIG = """tsdb: {sample_interval: 1s}
 auth: {lockout: {failures: 1000000}}
@@ -48,37 +47,15 @@ class Client:
         return response.status, headers, data, first_byte
 
 
-def wait_ready(log_path, process, timeout=120):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            sys.exit(f"console_pages: the daemon exited: {open(log_path).read()[-2000:]}")
-        with open(log_path, encoding="utf-8", errors="replace") as handle:
-            for line in handle:
-                match = re.search(r'msg="arbiter is ready" address=(\S+)', line) or re.search(r'"arbiter is ready".*"address":"([^"]+)"', line)
-                if match:
-                    return match.group(1)
-        time.sleep(0.2)
-    sys.exit("console_pages: the daemon did not become ready")
-
-
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("binary")
     parser.add_argument("--jobs", type=int, default=100_000)
     parser.add_argument("--requests", type=int, default=20)
     arguments = parser.parse_args()
-    directory = tempfile.mkdtemp(prefix="console-bench-")
-    config = os.path.join(directory, "arbiter.yml")
-    with open(config, "w") as handle:
-        handle.write(CONFIG)
-    data = os.path.join(directory, "data")
-    log_path = os.path.join(directory, "daemon.log")
-    log = open(log_path, "w")
-    process = subprocess.Popen([arguments.binary, "serve", config, "127.0.0.1:0", data], stdout=log, stderr=subprocess.STDOUT)
+    daemon = Daemon(arguments.binary, CONFIG, "console-bench-")
     try:
-        address = wait_ready(log_path, process)
-        token = open(os.path.join(data, "admin.token")).read().strip()
+        address, token = daemon.address, daemon.token
         api = Client(address)
         auth = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
         started = time.monotonic()
@@ -153,8 +130,7 @@ def main():
             print(f"{name:32} {size / 1024:8.1f}K {(size + assets) / 1024:8.1f}K {statistics.median(times):7.1f}ms {p95:7.1f}ms {times[-1]:7.1f}ms")
         print(f"(stylesheet and script: {assets / 1024:.1f} KB, cached by the browser after the first page)")
     finally:
-        process.terminate()
-        process.wait(timeout=30)
+        daemon.stop()
 
 
 if __name__ == "__main__":

@@ -17,15 +17,14 @@ import http.client
 import json
 import multiprocessing
 import os
-import re
 import sqlite3
 import subprocess
 import sys
-import tempfile
 import time
 
-CONFIG = """log: {level: warning}
-auth: {lockout: {failures: 1000000}}
+from bench_daemon import Daemon
+
+CONFIG = """auth: {lockout: {failures: 1000000}}
 job_types:
   spawn: {max_attempts: 1}
   poll: {max_attempts: 1}
@@ -97,20 +96,9 @@ def main():
     parser.add_argument("--exec-jobs", type=int, default=2000)
     parser.add_argument("--poll-jobs", type=int, default=20000)
     arguments = parser.parse_args()
-    directory = tempfile.mkdtemp(prefix="worker-paths-")
-    config = os.path.join(directory, "arbiter.yml")
-    with open(config, "w") as handle:
-        handle.write(CONFIG)
-    data = os.path.join(directory, "data")
-    port = 39000 + os.getpid() % 2000
-    address = f"127.0.0.1:{port}"
-    daemon = subprocess.Popen([arguments.daemon, "serve", config, address, data], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    daemon = Daemon(arguments.daemon, CONFIG, "worker-paths-")
+    data, address, token = daemon.data, daemon.address, daemon.token
     try:
-        deadline = time.monotonic() + 60
-        while not os.path.exists(os.path.join(data, "admin.token")) and time.monotonic() < deadline:
-            time.sleep(0.1)
-        time.sleep(1)
-        token = open(os.path.join(data, "admin.token")).read().strip()
         api = Api(address, token)
 
         # The floor: /bin/sh -c true, one after another.
@@ -148,8 +136,7 @@ def main():
         rate = arguments.poll_jobs / ((finished - released) / 1000)
         print(f"long-poll, 2 HTTP:  {rate:8.0f} jobs/s   (leases of up to 100 jobs, one complete request per job); daemon {daemon_cpu:.0f} µs/job")
     finally:
-        daemon.terminate()
-        daemon.wait(timeout=30)
+        daemon.stop()
 
 
 if __name__ == "__main__":
