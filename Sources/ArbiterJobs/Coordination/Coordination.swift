@@ -28,6 +28,13 @@ public protocol Coordination: AnyObject, Sendable {
     /// dispatch loops here, and those of every replica when shared (a worker of any may take it).
     func announceCapacityFreed()
 
+    /// A worker's slot freed (its report ended an attempt) and nothing was queued by it: wakes the
+    /// dispatch loops here without clearing ``queueHint``.
+    func announceSlotsFreed()
+
+    /// The job types whose queues a lease here found empty, until ``announceWork()`` clears them.
+    var queueHint: QueueHint { get }
+
     // MARK: Steering
 
     /// The actions alerts and operators put in force. Its changes wake ``wake``.

@@ -5,6 +5,7 @@ import Synchronization
 /// needs, and what a single-node Arbiter runs on.
 public final class LocalCoordination: Coordination {
     public let wake: WakeSignal
+    public let queueHint = QueueHint()
     public let steering: SteeringState
     /// Notices not yet delivered: worker id → job id → notice.
     private let notices = Mutex<[String: [String: CancelNotice]]>([:])
@@ -41,6 +42,11 @@ public final class LocalCoordination: Coordination {
     // MARK: Wake-ups
 
     public func announceWork() {
+        self.queueHint.clear()
+        self.wake.signal()
+    }
+
+    public func announceSlotsFreed() {
         self.wake.signal()
     }
 

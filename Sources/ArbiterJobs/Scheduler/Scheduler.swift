@@ -75,10 +75,20 @@ public final class Scheduler: Sendable {
     /// rate limit and the steering actions in force (none to a drained worker).
     public func lease(workerID: String, types: [String], limit: Int) async throws -> [JobRecord] {
         guard limit > 0, !types.isEmpty, !self.steering.draining(workerID: workerID) else { return [] }
-        return try await self.withLeaseRequest(workerID: workerID, types: types, limit: limit) { request, now in
-            try await self.store.lease(
+        // The types whose queues were not just found empty (a freed slot wakes every dispatch loop).
+        let hint = self.coordination.queueHint
+        let generation = hint.generation
+        let wanted = hint.mayHaveWork(types, now: self.clock.monotonicMilliseconds())
+        guard !wanted.isEmpty else { return [] }
+        return try await self.withLeaseRequest(workerID: workerID, types: wanted, limit: limit) { request, now in
+            let leased = try await self.store.lease(
                 types: request.types, workerID: request.workerID, limit: request.limit, leaseMilliseconds: request.leaseMilliseconds,
                 limits: request.limits, now: now)
+            if leased.count < request.limit {
+                // Every type it could lease from ran out; those a quota held back may still have work.
+                hint.markEmpty(request.types.filter { request.limits.quotas[$0] == nil }, since: generation, now: self.clock.monotonicMilliseconds())
+            }
+            return leased
         }
     }
 
@@ -223,10 +233,13 @@ public final class Scheduler: Sendable {
         let target = workerID.flatMap { self.coordination.pushTarget(workerID: $0) }
         var wake = false
         var freed = false
+        var queued = false
         for (report, result) in zip(reports, results) {
             var endsHold = false
             switch result {
             case .success(let job):
+                // A failed attempt may be queued again at once.
+                queued = queued || job.state == .queued
                 let event: JobEvent
                 switch report.outcome {
                 case .succeeded: event = .succeeded
@@ -256,8 +269,10 @@ public final class Scheduler: Sendable {
         }
         if freed {
             self.coordination.announceCapacityFreed()
-        } else if wake {
+        } else if queued {
             self.coordination.announceWork()
+        } else if wake {
+            self.coordination.announceSlotsFreed()
         }
         return results
     }
