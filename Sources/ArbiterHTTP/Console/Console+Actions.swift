@@ -98,20 +98,18 @@ extension Console {
                 <table aria-label="Circuit breakers"><thead><tr><th>Job type</th><th>State</th><th>Probes</th><th>Override</th><th></th></tr></thead>
                 <tbody>\(breakers)</tbody></table>
                 """)
-            \(self.forceBreakerForm(viewer))
+            \(self.forceBreakerForm(viewer, board: board))
             """
         return ConsolePage(section: .actions, title: "Actions", viewer: viewer, notice: ConsolePage.notice(request)).render(content, request: request)
     }
 
-    /// Forcing the breaker of a configured type that has none yet.
-    private func forceBreakerForm(_ viewer: ConsolePage.Viewer) -> Markup {
-        guard viewer.may(.operate) else { return .empty }
-        return """
-            <h2>Force a breaker</h2>
-            <p class="muted">Each type's row above has its own buttons; a configured type without a breaker yet:</p>
-            \(Markup(raw: self.scheduler.policies.keys.sorted().map { type in
-                viewer.button("Force \(type) open", to: "/console/actions/breakers/\(ConsoleRequest.encode(type))", needs: .operate, fields: [("state", "open"), ("duration", "1h")]).text + " "
-            }.joined()))
-            """
+    /// Forcing the breaker of a configured type that has none yet (the others have buttons in the table).
+    private func forceBreakerForm(_ viewer: ConsolePage.Viewer, board: SteeringBoard) -> Markup {
+        let types = self.scheduler.policies.keys.filter { board.breakers[$0] == nil }.sorted()
+        guard viewer.may(.operate), !types.isEmpty else { return .empty }
+        let buttons = types.map { type -> Markup in
+            "\(viewer.button("Force \(type) open for 1 h", to: "/console/actions/breakers/\(ConsoleRequest.encode(type))", needs: .operate, fields: [("state", "open"), ("duration", "1h")])) "
+        }
+        return "<h2>Force a breaker</h2><p>\(buttons)</p>"
     }
 }

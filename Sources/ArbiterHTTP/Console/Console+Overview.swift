@@ -9,9 +9,6 @@ extension Console {
         let viewer = try ConsolePage.Viewer(context)
         let now = self.now
         async let counts = self.store.countsByType()
-        // The gauges' reading (at most a second old) when they run: scanning the queue costs as much as the rest of the page.
-        let cached = self.oldestQueued?.current
-        async let oldest = cached == nil ? self.store.oldestQueuedByType() : cached!
         async let paused = self.store.pausedTypes()
         async let workers = self.scheduler.workers.workers()
         let board = self.scheduler.steering.board
@@ -19,7 +16,10 @@ extension Console {
         let failed = self.vector(
             "sum by (job_type) (rate(arbiter_jobs_finished_total{outcome=\"dead\"}[5m])) / sum by (job_type) (rate(arbiter_jobs_finished_total[5m]))",
             by: "job_type")
-        let (typeCounts, oldestQueued, pausedTypes, workerList) = try await (counts, oldest, paused, workers)
+        let (typeCounts, pausedTypes, workerList) = try await (counts, paused, workers)
+        // The gauges' reading (at most a second old) when they run: scanning the queue costs as much as the rest of the page.
+        let oldestQueued: [String: Int64]
+        if let reading = self.oldestQueued?.current { oldestQueued = reading } else { oldestQueued = try await self.store.oldestQueuedByType() }
         let types = Set(typeCounts.keys).union(self.scheduler.policies.keys).sorted()
         let states: [JobState] = [.scheduled, .queued, .running, .succeeded, .dead, .cancelled]
         let header = states.map { state -> Markup in "<th class=\"num\" scope=\"col\">\(state.rawValue)</th>" }

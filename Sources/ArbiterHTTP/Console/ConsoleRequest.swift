@@ -27,18 +27,8 @@ enum ConsoleRequest {
     /// An `application/x-www-form-urlencoded` body (or query string) as fields; a repeated field keeps its last value.
     static func form(_ text: Substring) -> [String: String] {
         var fields: [String: String] = [:]
-        for pair in text.split(separator: "&") {
-            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            let name = self.decode(parts[0])
-            guard !name.isEmpty else { continue }
-            fields[name] = parts.count > 1 ? self.decode(parts[1]) : ""
-        }
+        for (name, value) in FormParameters.decode(String(text)) where !name.isEmpty { fields[name] = value }
         return fields
-    }
-
-    private static func decode(_ text: Substring) -> String {
-        let spaced = text.replacingOccurrences(of: "+", with: " ")
-        return spaced.removingPercentEncoding ?? spaced
     }
 
     /// The request's query parameters, decoded.

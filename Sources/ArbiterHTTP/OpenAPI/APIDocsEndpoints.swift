@@ -24,7 +24,7 @@ struct APIDocsEndpoints: Sendable {
         for path in paths.keys.sorted() {
             for (method, operation) in (paths[path] ?? [:]).sorted(by: { $0.key < $1.key }) {
                 let summary = ((operation as? [String: Any])?["summary"] as? String) ?? ""
-                rows += "<tr><td><code>\(method.uppercased())</code></td><td><code>\(Self.escape(path))</code></td><td>\(Self.escape(summary))</td></tr>\n"
+                rows += "<tr><td><code>\(method.uppercased())</code></td><td><code>\(Markup.escape(path))</code></td><td>\(Markup.escape(summary))</td></tr>\n"
             }
         }
         return """
@@ -38,10 +38,6 @@ struct APIDocsEndpoints: Sendable {
             \(rows)</table></body></html>
             """
     }()
-
-    private static func escape(_ text: String) -> String {
-        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
-    }
 
     private static func response(_ text: String, contentType: String) -> Response {
         var headers = HTTPFields()
