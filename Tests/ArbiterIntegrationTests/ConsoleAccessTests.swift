@@ -105,7 +105,8 @@ import Testing
             """
         try await ArbiterServer.with(config: config) { server in
             let keys = await JWTKeyCollection().add(hmac: HMACKey(from: AccessMatrixTests.secret), digestAlgorithm: .sha256)
-            let expires = Date(timeIntervalSinceNow: 4)
+            // Long enough for the sign-in and a page on a loaded machine; the session must end at it.
+            let expires = Date(timeIntervalSinceNow: 30)
             let jwt = try await keys.sign(AccessMatrixTests.Claims(exp: .init(value: expires), sub: "ops", role: "operator"))
             let session = try #require(try await server.consoleSignIn(jwt))
             let page = try await server.consoleGet("/console/jobs", session)
@@ -113,7 +114,7 @@ import Testing
             // The audit log names the JWT's subject for the sign-in.
             let audit = try await server.get("/api/v1/audit?action=console.signed_in")
             #expect(audit.text.contains("jwt:ops"))
-            try await Polling.until("the session ends with its JWT", timeout: .seconds(30), interval: .milliseconds(200)) {
+            try await Polling.until("the session ends with its JWT", timeout: .seconds(90), interval: .milliseconds(250)) {
                 try await server.consoleGet("/console/jobs", session).status == 303
             }
             #expect(Date() >= expires, "not before the JWT expired")
