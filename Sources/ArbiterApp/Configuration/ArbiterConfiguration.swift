@@ -54,6 +54,10 @@ public struct ArbiterConfiguration: Sendable, Equatable {
     public var maxBatchJobs = 1000
     /// Per-job-type policies (`job_types.<name>`); types not listed get ``JobTypePolicy``'s defaults.
     public var jobTypes: [String: JobTypePolicy] = [:]
+    /// How long finished jobs are kept (`retention.<state>`); per type in ``JobTypePolicy/retention``.
+    public var retention = RetentionPolicy.default
+    /// How often the leader removes finished jobs past their retention.
+    public var retentionInterval: Duration = .seconds(60)
 
     /// Whether `/metrics` is served without a token (by default it needs a `viewer` token).
     public var metricsPublic = false

@@ -39,7 +39,7 @@ enum ConfigurationSchema {
     /// Grouped by top-level section (in order of first appearance), so `config check` prints each
     /// section once, as valid YAML.
     static let fields: [ConfigField] = {
-        let all = coreFields + httpFields + accessFields + tsdbFields + rulesFields + clusterFields
+        let all = coreFields + httpFields + accessFields + tsdbFields + rulesFields + clusterFields + retentionFields
         var sections: [Substring] = []
         for field in all {
             let section = field.path.split(separator: ".")[0]

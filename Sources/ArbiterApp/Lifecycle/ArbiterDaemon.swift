@@ -197,6 +197,12 @@ public struct ArbiterDaemon: Sendable {
                     scheduler: scheduler, gauges: jobGauges, audit: (jobStore, auditMetrics), consentMetrics: jobMetrics.consent,
                     workerTimeout: configuration.workerTimeout, interval: .seconds(1), logger: logger, leadership: leadership),
                 successTerminationBehavior: .ignore),
+            .init(
+                service: JobPruner(
+                    store: jobStore, policy: configuration.retention, overrides: configuration.jobTypes.mapValues(\.retention),
+                    interval: configuration.retentionInterval, metrics: try RetentionMetrics(registry: self.registry, sqlite: configuration.store == .sqlite), clock: clock,
+                    leadership: leadership, dataDirectory: configuration.store == .sqlite ? configuration.dataDirectory : nil, logger: logger),
+                successTerminationBehavior: .ignore),
         ]
         // Stopped before the job clock (in reverse order): this replica stops leading, then gives the lock up.
         if let cluster { services.append(.init(service: cluster, successTerminationBehavior: .ignore)) }

@@ -10,6 +10,8 @@ public struct JobTypePolicy: Sendable, Equatable {
     public var rateLimit: RateLimit?
     /// The consent scope a job of the type needs from its user, if any.
     public var requiresConsent: String?
+    /// How long its finished jobs are kept, where it differs from the global retention.
+    public var retention = RetentionOverride()
 
     public init(retry: RetryPolicy = .default, concurrency: Int? = nil, rateLimit: RateLimit? = nil, requiresConsent: String? = nil) {
         self.retry = retry

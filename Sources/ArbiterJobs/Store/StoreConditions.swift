@@ -76,3 +76,36 @@ public struct StoreConditions: Sendable {
         return conditions
     }
 }
+
+extension StoreConditions {
+    /// Finished jobs past their retention: per final state, those of every type without an override
+    /// finished before the state's cutoff, and those of each overriding type before its own. Bounded
+    /// by `created_at` so the store walks its creation index only as far as the latest cutoff.
+    /// - Returns: `nil` when everything is kept forever.
+    public static func prunable(_ cutoffs: RetentionCutoffs) -> StoreConditions? {
+        guard let latest = cutoffs.latest else { return nil }
+        var alternatives: [String] = []
+        var values: [StoreValue] = []
+        for state in RetentionPolicy.states {
+            let overriding = cutoffs.byType.filter { $0.value.keys.contains(state) }.keys.sorted()
+            if let cutoff = cutoffs.byState[state] {
+                var sql = "(state = ? AND finished_at < ?"
+                values += [.text(state.rawValue), .integer(cutoff)]
+                if !overriding.isEmpty {
+                    sql += " AND type NOT IN (" + overriding.map { _ in "?" }.joined(separator: ", ") + ")"
+                    values += overriding.map { .text($0) }
+                }
+                alternatives.append(sql + ")")
+            }
+            for type in overriding {
+                guard let states = cutoffs.byType[type], let entry = states[state], let cutoff = entry else { continue }
+                alternatives.append("(type = ? AND state = ? AND finished_at < ?)")
+                values += [.text(type), .text(state.rawValue), .integer(cutoff)]
+            }
+        }
+        var conditions = StoreConditions()
+        conditions.add("created_at < ?", .integer(latest))
+        conditions.add("(" + alternatives.joined(separator: " OR ") + ")", values: values)
+        return conditions
+    }
+}

@@ -46,6 +46,16 @@ public protocol StoreTransaction {
     /// except those in `keep`.
     func endLeases(workerID: String, except keep: [String], now: Int64) throws
 
+    // MARK: Retention
+
+    /// Finished jobs past their retention (``StoreConditions/prunable(_:)``), the oldest created first,
+    /// at most `limit`.
+    func prunableJobs(_ cutoffs: RetentionCutoffs, limit: Int) throws -> [PrunedJob]
+    /// Removes these jobs with their attempts.
+    func deleteJobs(ids: [String]) throws
+    /// How large the store is: its bytes and rows per table (an estimate where counting would scan).
+    func statistics() throws -> StoreStatistics
+
     // MARK: Attempts
 
     /// Records an attempt started under a lease, numbered after the job's earlier attempts (a job

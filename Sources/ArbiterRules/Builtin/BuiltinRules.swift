@@ -200,5 +200,38 @@ groups:
           summary: "Remote write to {{ $labels.remote_name }} is losing data"
           description: "The disk buffer is full or cannot be written, and samples are dropped ({{ $value | humanize }} in 5 minutes); raise disk.max_bytes, free the disk or fix {{ $labels.url }}."
 """#),
+        ("alerts/store.yml", #"""
+# Arbiter's alerts on its store: the disk beside it, and growth that retention does not explain.
+# Windows of an hour, so that Arbiter's own time-series store (2h by default) can evaluate them.
+groups:
+  - name: arbiter-store
+    rules:
+      # Pages (notifies only): at the last hour's pace the file system holding the SQLite store is full
+      # within a day. Retention is not keeping up with what is written (shorten retention.*), or
+      # something else is filling the disk.
+      - alert: ArbiterStoreDiskFullSoon
+        expr: predict_linear(arbiter_store_disk_free_bytes[1h], 24 * 3600) < 0
+        for: 30m
+        labels:
+          severity: warning
+          arbiter_action: page
+        annotations:
+          summary: "The disk holding Arbiter's store is full within a day at this pace"
+          description: "{{ $value | humanize1024 }}B free predicted in 24 hours; finished jobs are kept longer than the disk allows (see retention.*)."
+
+      # The store (SQLite or PostgreSQL) is on course to double within a day. Once every state's
+      # retention period has passed, its size levels off; doubling means more is written than retention removes.
+      - alert: ArbiterStoreGrowingFasterThanRetention
+        expr: |
+          predict_linear(arbiter_store_size_bytes[1h], 24 * 3600) > 2 * arbiter_store_size_bytes
+            and
+          arbiter_store_size_bytes > 1e9
+        for: 1h
+        labels:
+          severity: warning
+        annotations:
+          summary: "Arbiter's store doubles within a day at this pace"
+          description: "It is {{ $value | humanize1024 }}B in 24 hours at the last hour's pace; check retention.* against the rate of finished jobs."
+"""#),
     ]
 }

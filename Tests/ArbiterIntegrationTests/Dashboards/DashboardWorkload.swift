@@ -33,7 +33,9 @@ struct DashboardWorkload {
           build: {max_attempts: 3, backoff: {initial: 100ms, max: 200ms}}
           flaky: {max_attempts: 1}
           deploy: {requires_consent: deploy.run}
-          email: {}
+          email: {retention: {cancelled: 1s}}
+        retention:
+          interval: 1s
         remote_write:
           - url: \(receiver)/api/v1/write
             name: receiver

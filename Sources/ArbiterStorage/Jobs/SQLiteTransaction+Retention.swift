@@ -1,0 +1,31 @@
+import ArbiterJobs
+import Foundation
+
+extension SQLiteTransaction {
+    func prunableJobs(_ cutoffs: RetentionCutoffs, limit: Int) throws -> [PrunedJob] {
+        guard let conditions = StoreConditions.prunable(cutoffs) else { return [] }
+        let (sql, bound) = SQLFilter(conditions).page("id, type, state", from: "jobs", orderBy: "created_at, id", limit: limit)
+        return try self.connection.query(sql, bound).compactMap { row in
+            guard let id = row[0].text, let type = row[1].text, let state = row[2].text.flatMap(JobState.init(rawValue:)) else { return nil }
+            return PrunedJob(id: id, type: type, state: state)
+        }
+    }
+
+    /// The attempts go with their job (`ON DELETE CASCADE`, foreign keys on).
+    func deleteJobs(ids: [String]) throws {
+        guard !ids.isEmpty else { return }
+        try self.connection.query("DELETE FROM jobs WHERE id IN (SELECT value FROM json_each(?))", [.text(JobRow.encodeTags(ids))])
+    }
+
+    /// The main file's pages and the write-ahead log's bytes; rows counted (linear in each table).
+    func statistics() throws -> StoreStatistics {
+        let pages = try self.connection.query("PRAGMA page_count").first?[0].integer ?? 0
+        let pageSize = try self.connection.query("PRAGMA page_size").first?[0].integer ?? 0
+        let wal = (try? FileManager.default.attributesOfItem(atPath: self.connection.path + "-wal"))?[.size] as? Int64
+        var rows: [String: Int64] = [:]
+        for table in ["jobs", "job_attempts", "audit_logs"] {
+            rows[table] = try self.connection.query("SELECT COUNT(*) FROM \(table)").first?[0].integer ?? 0
+        }
+        return StoreStatistics(sizeBytes: pages * pageSize + (wal ?? 0), rows: rows)
+    }
+}
