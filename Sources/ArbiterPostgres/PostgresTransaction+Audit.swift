@@ -39,9 +39,25 @@ extension PostgresTransaction {
 
     func auditHead() throws -> AuditHead? {
         guard let row = try self.query("SELECT seq, hash FROM audit_logs ORDER BY seq DESC LIMIT 1").first, let seq = row[0].int64 else {
-            return nil
+            return try self.auditAnchor()
         }
         return AuditHead(seq: seq, hash: row[1].bytes ?? [])
+    }
+
+    func auditAnchor() throws -> AuditHead? {
+        guard let row = try self.query("SELECT seq, hash FROM audit_anchor WHERE id = 1").first, let seq = row[0].int64 else { return nil }
+        return AuditHead(seq: seq, hash: row[1].bytes ?? [])
+    }
+
+    func archiveAudit(through anchor: AuditHead, at: Int64) throws {
+        try self.requireWrite()
+        try self.query("DELETE FROM audit_logs WHERE seq <= $1", [.int64(anchor.seq)])
+        try self.query(
+            """
+            INSERT INTO audit_anchor (id, seq, hash, archived_at) VALUES (1, $1, $2, $3)
+            ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash, archived_at = excluded.archived_at
+            """,
+            [.int64(anchor.seq), .bytea(anchor.hash), .int64(at)])
     }
 
     func auditHash(seq: Int64) throws -> [UInt8]? {

@@ -11,13 +11,17 @@ struct AuditCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "audit",
         abstract: "Verify and read the audit log.",
-        subcommands: [Verify.self, List.self]
+        subcommands: [Verify.self, List.self, Archive.self]
     )
 
     struct Verify: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Walk the audit chain, recomputing every hash; exit 1 and name the first broken entry if it is not intact.",
-            discussion: "With --data-dir or --store the store is read directly (no server needed); otherwise the server verifies it.")
+            discussion: """
+                With --data-dir or --store the store is read directly (no server needed); otherwise the server verifies it. \
+                With --archive, the archives `arbiter audit archive` wrote are verified too, and with the store's chain as one chain \
+                from entry 1: a missing or edited archive is named.
+                """)
 
         @Option(help: "Verify the store in this data directory directly.")
         var dataDir: String?
@@ -30,6 +34,9 @@ struct AuditCommand: AsyncParsableCommand {
             valueName: "SEQ:HASH"))
         var expectHead: String?
 
+        @Option(name: .customLong("archive"), help: ArgumentHelp("An archive file of older entries (repeat for each).", valueName: "file"))
+        var archives: [String] = []
+
         @OptionGroup var options: ClientOptions
 
         func run() async throws {
@@ -41,6 +48,7 @@ struct AuditCommand: AsyncParsableCommand {
                 throw ExitCode.validationFailure
             }
             let (intact, length, brokenSeq, reason): (Bool, Int64, Int64?, String?)
+            var anchor: AuditHead?
             var expectedEntryHash: String?
             if let local = try self.localStore() {
                 if local.location == .sqlite {
@@ -61,6 +69,7 @@ struct AuditCommand: AsyncParsableCommand {
                     }
                     try await store.close()
                     (intact, length, brokenSeq, reason) = (verification.intact, verification.length, verification.firstBroken?.seq, verification.firstBroken?.reason)
+                    anchor = verification.anchor
                 } catch {
                     CommandLineError.print("\(local.name): \(error)")
                     throw ExitCode.failure
@@ -72,6 +81,11 @@ struct AuditCommand: AsyncParsableCommand {
                     answer["intact"] as? Bool ?? false, (answer["length"] as? NSNumber)?.int64Value ?? 0,
                     (broken?["seq"] as? NSNumber)?.int64Value, broken?["reason"] as? String
                 )
+                if let object = answer["anchor"] as? [String: Any], let seq = (object["seq"] as? NSNumber)?.int64Value,
+                    let hash = (object["hash"] as? String).flatMap(AuditArchive.hexBytes)
+                {
+                    anchor = AuditHead(seq: seq, hash: hash)
+                }
                 if let expectation {
                     let page = try await CommandLineFailure.report {
                         try await self.options.client().send(.GET, "/api/v1/audit?cursor=\(expectation.seq - 1)&limit=1")
@@ -86,8 +100,19 @@ struct AuditCommand: AsyncParsableCommand {
                 print("audit chain NOT the expected one: \(problem); the \(length) entries there verify")
                 throw ExitCode.failure
             }
+            var archived = anchor.map { " (entries up to \($0.seq) archived; the store holds the rest)" } ?? ""
+            if !self.archives.isEmpty {
+                do {
+                    let covered = try AuditArchiveCheck.verify(try AuditArchiveFiles.open(self.archives))
+                    try AuditArchiveCheck.joins(covered, anchor: anchor)
+                    archived = " (\(covered.entries) in \(self.archives.count) archive\(self.archives.count == 1 ? "" : "s"), the rest in the store)"
+                } catch {
+                    print("audit archives BROKEN: \(error)")
+                    throw ExitCode.failure
+                }
+            }
             if intact {
-                print("audit chain intact: \(length) entries" + (expectation.map { ", entry \($0.seq) as expected" } ?? ""))
+                print("audit chain intact: \(length) entries" + archived + (expectation.map { ", entry \($0.seq) as expected" } ?? ""))
             } else {
                 print("audit chain BROKEN at entry \(brokenSeq ?? 0): \(reason ?? "unknown"); the \(length) entries before it verify")
                 throw ExitCode.failure
@@ -97,14 +122,20 @@ struct AuditCommand: AsyncParsableCommand {
         /// The store to read directly, if `--store` or `--data-dir` names one.
         /// - Throws: A validation failure for a `--store` that is not a store.
         func localStore() throws -> StoreMigration? {
+            try Self.localStore(dataDir: self.dataDir, store: self.store)
+        }
+
+        /// The store `--data-dir` or `--store` names, if either does.
+        /// - Throws: A validation failure for a `--store` that is not a store.
+        static func localStore(dataDir: String?, store: String?) throws -> StoreMigration? {
             if let store {
                 guard let location = StoreLocation(parsing: store) else {
                     CommandLineError.print("--store: expected sqlite, a postgres:// URL or a libpq conninfo string")
                     throw ExitCode.validationFailure
                 }
-                return StoreMigration(dataDirectory: self.dataDir ?? "./data", location: location)
+                return StoreMigration(dataDirectory: dataDir ?? "./data", location: location)
             }
-            return self.dataDir.map { StoreMigration(dataDirectory: $0) }
+            return dataDir.map { StoreMigration(dataDirectory: $0) }
         }
     }
 

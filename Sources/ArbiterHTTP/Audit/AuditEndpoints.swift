@@ -39,6 +39,7 @@ struct AuditEndpoints: Sendable {
         var object: [String: Any] = ["intact": verification.intact, "length": verification.length]
         object["first_broken"] = verification.firstBroken.map { ["seq": $0.seq, "reason": $0.reason] as [String: Any] } ?? NSNull()
         object["head"] = verification.head.map { ["seq": $0.seq, "hash": Hex.encode($0.hash)] as [String: Any] } ?? NSNull()
+        object["anchor"] = verification.anchor.map { ["seq": $0.seq, "hash": Hex.encode($0.hash)] as [String: Any] } ?? NSNull()
         return try APIRequest.json(.ok, object)
     }
 

@@ -4606,6 +4606,22 @@ enum EmbeddedOpenAPI {
                 "pattern": "^[0-9a-f]{64}$"
               }
             }
+          },
+          "anchor": {
+            "type": [
+              "object",
+              "null"
+            ],
+            "description": "Where the stored chain begins when older entries were archived (arbiter audit archive): the last archived entry's seq and hash; the walk starts after it.",
+            "properties": {
+              "seq": {
+                "type": "integer"
+              },
+              "hash": {
+                "type": "string",
+                "pattern": "^[0-9a-f]{64}$"
+              }
+            }
           }
         }
       },

@@ -60,12 +60,14 @@ public struct AuditFilter: Sendable, Equatable {
 
 /// The result of walking the chain.
 public struct AuditVerification: Sendable, Equatable {
-    /// Entries walked.
+    /// The chain's length as verified: the last verified entry's `seq` (archived entries included).
     public var length: Int64
     /// The first entry that does not fit the chain, and why; `nil` when the chain is whole.
     public var firstBroken: Broken?
     /// The last entry that verified: the chain's head when it is whole.
     public var head: AuditHead?
+    /// Where the stored chain begins when older entries were archived (the walk starts after it).
+    public var anchor: AuditHead?
 
     public struct Broken: Sendable, Equatable {
         public var seq: Int64
@@ -77,10 +79,11 @@ public struct AuditVerification: Sendable, Equatable {
         }
     }
 
-    public init(length: Int64, firstBroken: Broken?, head: AuditHead? = nil) {
+    public init(length: Int64, firstBroken: Broken?, head: AuditHead? = nil, anchor: AuditHead? = nil) {
         self.length = length
         self.firstBroken = firstBroken
         self.head = head
+        self.anchor = anchor
     }
 
     public var intact: Bool { self.firstBroken == nil }

@@ -125,8 +125,12 @@ public protocol StoreTransaction {
     /// ends (the chain never forks, however many connections write).
     func auditHeadForAppend() throws -> AuditHead?
     func appendAudit(_ entry: AuditEntry) throws
-    /// The last entry as stored, without holding anything.
+    /// The last entry as stored (the anchor when every entry was archived), without holding anything.
     func auditHead() throws -> AuditHead?
+    /// Where the stored chain begins when older entries were archived: the last archived entry.
+    func auditAnchor() throws -> AuditHead?
+    /// Removes the entries up to `anchor.seq` and makes `anchor` where the stored chain begins.
+    func archiveAudit(through anchor: AuditHead, at: Int64) throws
     func auditHash(seq: Int64) throws -> [UInt8]?
     /// A page of entries matching `filter`, by `seq`, after `cursor`.
     func auditEntries(_ filter: AuditFilter, after cursor: Int64?, limit: Int) throws -> [AuditEntry]

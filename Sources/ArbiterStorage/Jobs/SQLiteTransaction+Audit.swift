@@ -27,9 +27,24 @@ extension SQLiteTransaction {
 
     func auditHead() throws -> AuditHead? {
         guard let row = try self.connection.query("SELECT seq, hash FROM audit_logs ORDER BY seq DESC LIMIT 1").first, let seq = row[0].integer else {
-            return nil
+            return try self.auditAnchor()
         }
         return AuditHead(seq: seq, hash: row[1].blob ?? [])
+    }
+
+    func auditAnchor() throws -> AuditHead? {
+        guard let row = try self.connection.query("SELECT seq, hash FROM audit_anchor WHERE id = 1").first, let seq = row[0].integer else { return nil }
+        return AuditHead(seq: seq, hash: row[1].blob ?? [])
+    }
+
+    func archiveAudit(through anchor: AuditHead, at: Int64) throws {
+        try self.connection.query("DELETE FROM audit_logs WHERE seq <= ?", [.integer(anchor.seq)])
+        try self.connection.query(
+            """
+            INSERT INTO audit_anchor (id, seq, hash, archived_at) VALUES (1, ?, ?, ?)
+            ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash, archived_at = excluded.archived_at
+            """,
+            [.integer(anchor.seq), .blob(anchor.hash), .integer(at)])
     }
 
     func auditHash(seq: Int64) throws -> [UInt8]? {

@@ -169,6 +169,16 @@ SELECT 1;
 -- store has one process); this keeps the two backends' version numbers in step.
 SELECT 1;
 """#),
+        Migration(version: 6, name: "audit_anchor", sql: #"""
+-- Where the stored audit chain begins once older entries were archived (arbiter audit archive): the
+-- last archived entry's seq and hash. The first entry kept has this hash as its prev_hash.
+CREATE TABLE audit_anchor (
+    id           INTEGER PRIMARY KEY CHECK (id = 1),
+    seq          INTEGER NOT NULL,
+    hash         BLOB NOT NULL,
+    archived_at  INTEGER NOT NULL                  -- Unix ms
+);
+"""#),
     ]
     static let postgres: [Migration] = [
         Migration(version: 1, name: "initial", sql: #"""
@@ -349,6 +359,16 @@ CREATE TABLE cluster_leader (
     replica_id  TEXT NOT NULL,
     epoch       BIGINT NOT NULL,
     since       BIGINT NOT NULL                   -- Unix ms
+);
+"""#),
+        Migration(version: 6, name: "audit_anchor", sql: #"""
+-- Where the stored audit chain begins once older entries were archived (arbiter audit archive): the
+-- last archived entry's seq and hash. The first entry kept has this hash as its prev_hash.
+CREATE TABLE audit_anchor (
+    id           INTEGER PRIMARY KEY CHECK (id = 1),
+    seq          BIGINT NOT NULL,
+    hash         BYTEA NOT NULL,
+    archived_at  BIGINT NOT NULL                   -- Unix ms
 );
 """#),
     ]
