@@ -7,7 +7,7 @@ import CSQLite
 // Safety (@unchecked Sendable): the handle is only used by one thread at a time, as above, and is
 // closed exactly once in deinit.
 public final class SQLiteConnection: @unchecked Sendable {
-    private let handle: OpaquePointer
+    let handle: OpaquePointer
     /// Prepared statements by SQL text: the store runs the same few statements over and over.
     private var statements: [String: OpaquePointer] = [:]
     /// The audit chain's head as this connection's open transaction left it (`.some(nil)`: the chain
