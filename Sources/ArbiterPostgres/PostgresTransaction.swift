@@ -79,7 +79,7 @@ struct PostgresTransaction: StoreTransaction {
         guard let row = try self.query(
             "SELECT \(PostgresJobRow.columns), request_hash FROM jobs WHERE idempotency_key = $1", [.text(idempotencyKey)]).first
         else { return nil }
-        return (try PostgresJobRow.decode(row), row[26].text)
+        return (try PostgresJobRow.decode(row), row[row.count - 1].text)
     }
 
     func insertJob(_ job: JobRecord, requestHash: String?) throws {
@@ -89,8 +89,8 @@ struct PostgresTransaction: StoreTransaction {
         try self.query(
             """
             INSERT INTO jobs (id, type, payload, priority, state, run_at, attempt, max_attempts, backoff_initial_ms, backoff_max_ms,
-                timeout_ms, idempotency_key, request_hash, user_id, consent_scope, tags, created_at, updated_at, queued_at)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16::text[], $17, $18, $19)
+                timeout_ms, idempotency_key, request_hash, user_id, consent_scope, tags, created_at, updated_at, queued_at, dry_run)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16::text[], $17, $18, $19, $20)
             ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
             """,
             [
@@ -99,7 +99,7 @@ struct PostgresTransaction: StoreTransaction {
                 .int64(job.retry.initialBackoff.wholeMilliseconds), .int64(job.retry.maxBackoff.wholeMilliseconds),
                 .int64(job.retry.timeout.wholeMilliseconds), PostgresValue(job.idempotencyKey), PostgresValue(requestHash),
                 PostgresValue(job.userID), PostgresValue(job.consentScope), .text(PostgresArrayLiteral.encode(job.tags)), .int64(job.createdAt),
-                .int64(job.updatedAt), PostgresValue(job.queuedAt),
+                .int64(job.updatedAt), PostgresValue(job.queuedAt), .int64(job.dryRun ? 1 : 0),
             ])
         if self.changes == 0, let key = job.idempotencyKey {
             throw StoreConflict.idempotencyKeyTaken(key)

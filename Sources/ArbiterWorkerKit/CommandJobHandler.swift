@@ -8,7 +8,8 @@ import Synchronization
 ///
 /// The job's id, type and attempt are in the environment as `ARBITER_JOB_ID`, `ARBITER_JOB_TYPE` and
 /// `ARBITER_JOB_ATTEMPT`; the job's user and, for a consent-gated job whose user stored one, the
-/// user's credential are in `ARBITER_USER_ID` and `ARBITER_CREDENTIAL`.
+/// user's credential are in `ARBITER_USER_ID` and `ARBITER_CREDENTIAL`; a dry run has `ARBITER_DRY_RUN=1`
+/// (the command must then not act for real).
 public struct CommandJobHandler: Sendable {
     /// The command, run with `/bin/sh -c`.
     public let command: String
@@ -27,6 +28,7 @@ public struct CommandJobHandler: Sendable {
         environment["ARBITER_JOB_ATTEMPT"] = String(assignment.attempt)
         if let user = assignment.userID { environment["ARBITER_USER_ID"] = user }
         if let credential = assignment.credential { environment["ARBITER_CREDENTIAL"] = credential }
+        environment["ARBITER_DRY_RUN"] = assignment.dryRun ? "1" : nil
         let run = CommandRun(command: self.command, environment: environment, input: input)
         let outcome = try await withTaskCancellationHandler {
             try await run.start()

@@ -27,12 +27,16 @@ public struct Assignment: Sendable, Equatable, Codable {
     /// The user's secret for the job type's consent scope, when one is stored and the consent is in
     /// force. Handle it as a secret: never log it.
     public var credential: String?
+    /// A dry run: do everything but act for real (send no email, place no order), and report as usual.
+    /// On the wire only when true.
+    public var dryRun: Bool
 
     public init(
         jobID: String, type: String, payload: JSONValue, attempt: Int, maxAttempts: Int, timeoutMs: Int64, leaseToken: String,
-        leaseExpiresAt: Int64, userID: String?, tags: [String], credential: String? = nil
+        leaseExpiresAt: Int64, userID: String?, tags: [String], credential: String? = nil, dryRun: Bool = false
     ) {
         self.credential = credential
+        self.dryRun = dryRun
         self.jobID = jobID
         self.type = type
         self.payload = payload
@@ -47,7 +51,34 @@ public struct Assignment: Sendable, Equatable, Codable {
 
     enum CodingKeys: String, CodingKey {
         case jobID = "job_id", type, payload, attempt, maxAttempts = "max_attempts", timeoutMs = "timeout_ms", leaseToken = "lease_token"
-        case leaseExpiresAt = "lease_expires_at", userID = "user_id", tags, credential
+        case leaseExpiresAt = "lease_expires_at", userID = "user_id", tags, credential, dryRun = "dry_run"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            jobID: try c.decode(String.self, forKey: .jobID), type: try c.decode(String.self, forKey: .type),
+            payload: try c.decode(JSONValue.self, forKey: .payload), attempt: try c.decode(Int.self, forKey: .attempt),
+            maxAttempts: try c.decode(Int.self, forKey: .maxAttempts), timeoutMs: try c.decode(Int64.self, forKey: .timeoutMs),
+            leaseToken: try c.decode(String.self, forKey: .leaseToken), leaseExpiresAt: try c.decode(Int64.self, forKey: .leaseExpiresAt),
+            userID: try c.decodeIfPresent(String.self, forKey: .userID), tags: try c.decode([String].self, forKey: .tags),
+            credential: try c.decodeIfPresent(String.self, forKey: .credential), dryRun: try c.decodeIfPresent(Bool.self, forKey: .dryRun) ?? false)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(self.jobID, forKey: .jobID)
+        try c.encode(self.type, forKey: .type)
+        try c.encode(self.payload, forKey: .payload)
+        try c.encode(self.attempt, forKey: .attempt)
+        try c.encode(self.maxAttempts, forKey: .maxAttempts)
+        try c.encode(self.timeoutMs, forKey: .timeoutMs)
+        try c.encode(self.leaseToken, forKey: .leaseToken)
+        try c.encode(self.leaseExpiresAt, forKey: .leaseExpiresAt)
+        try c.encode(self.userID, forKey: .userID)
+        try c.encode(self.tags, forKey: .tags)
+        try c.encodeIfPresent(self.credential, forKey: .credential)
+        if self.dryRun { try c.encode(true, forKey: .dryRun) }
     }
 }
 

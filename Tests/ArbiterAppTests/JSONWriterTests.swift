@@ -41,17 +41,19 @@ import ArbiterWorkerProtocol
 
     /// Written field by field, an assignment is byte for byte what JSONWriter makes of it as a dictionary.
     @Test func assignmentTextIsWhatTheGenericWriterWrites() {
-        for (user, credential, tags) in [(nil, nil, [String]()), ("u\"1", "s3cr\u{1}et", ["a", "b\n"])] as [(String?, String?, [String])] {
+        for (user, credential, tags, dryRun) in [(nil, nil, [String](), false), ("u\"1", "s3cr\u{1}et", ["a", "b\n"], true)] as [(String?, String?, [String], Bool)] {
             let job = JobRecord(
                 id: "j\"2", type: "mail/é", payload: #"{"x":[1,2.5]}"#, priority: 0, state: .running, runAt: 0, attempt: 1,
                 retry: RetryPolicy(maxAttempts: 3, initialBackoff: .seconds(1), maxBackoff: .seconds(2), timeout: .milliseconds(1500)), idempotencyKey: nil,
                 userID: user, consentScope: nil, tags: tags, result: nil, lastError: nil, cancelReason: nil,
-                lease: JobLease(workerID: "w", token: -7, expiresAt: 99, credential: credential), createdAt: 0, updatedAt: 0, finishedAt: nil)
+                lease: JobLease(workerID: "w", token: -7, expiresAt: 99, credential: credential), createdAt: 0, updatedAt: 0, finishedAt: nil,
+                dryRun: dryRun)
             var assignment: [String: Any] = [
                 "job_id": job.id, "type": job.type, "payload": RawJSON(text: job.payload), "attempt": job.attempt, "max_attempts": 3,
                 "timeout_ms": Int64(1500), "lease_token": "-7", "lease_expires_at": Int64(99), "user_id": user.map { $0 as Any } ?? NSNull(), "tags": tags,
             ]
             if let credential { assignment["credential"] = credential }
+            if dryRun { assignment["dry_run"] = true }
             #expect(WorkerChannel.assignmentText(job) == JSONWriter.string(["type": "assign", "job": assignment] as [String: Any]))
         }
     }

@@ -267,6 +267,18 @@ enum ConfigurationSchema {
             },
             render: { config, name in config.jobTypes[name]?.requiresConsent }
         ),
+        ConfigField(
+            path: "job_types.*.dry_run", summary: "every job of the type is a dry run: its workers are told not to act for real (default false)",
+            flag: nil, isList: false,
+            apply: { config, value, name in
+                scalar(value) { text in
+                    guard let flag = Bool(text) else { return "expected true or false" }
+                    config.jobTypes[name, default: JobTypePolicy()].dryRun = flag
+                    return nil
+                }
+            },
+            render: { config, name in config.jobTypes[name].flatMap { $0.dryRun ? "true" : nil } }
+        ),
     ]
 
     /// The field at a dotted path, with the name standing for `*` in its pattern.

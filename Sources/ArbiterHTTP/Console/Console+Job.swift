@@ -35,7 +35,7 @@ extension Console {
         let facts: [Markup] = [
             fact("State", "<span data-testid=\"job-state\">\(ConsoleFormat.state(job.state.rawValue))</span>"),
             fact("Type", "<a href=\"/console/jobs?type=\(ConsoleRequest.encode(job.type))\">\(job.type)</a>"),
-            fact("Priority", "\(job.priority)"),
+            fact("Priority", "\(job.priority)"), fact("Dry run", job.dryRun ? "yes: its worker is told not to act for real" : "no"),
             fact("Attempt", "\(job.attempt) of \(job.retry.maxAttempts)"),
             fact("Idempotency key", "\(job.idempotencyKey ?? "–")"),
             fact("User", "\(job.userID ?? "–")"), fact("Consent scope", "\(job.consentScope ?? "–")"),

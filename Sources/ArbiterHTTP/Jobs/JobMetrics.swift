@@ -7,6 +7,8 @@ import ArbiterMetrics
 public struct JobMetrics: SchedulerObserver {
     let submitted: CounterFamily
     let finished: CounterFamily
+    /// Dry runs, counted apart as well: submitted, and how they finished.
+    let dryRuns: CounterFamily
     let attempts: CounterFamily
     let attemptsFailed: CounterFamily
     let leasesExpired: CounterFamily
@@ -29,6 +31,9 @@ public struct JobMetrics: SchedulerObserver {
         self.finished = try registry.counterFamily(
             "arbiter_jobs_finished_total", help: "Jobs that reached a final state, by outcome (succeeded, dead, cancelled).",
             labelNames: ["job_type", "outcome"])
+        self.dryRuns = try registry.counterFamily(
+            "arbiter_dry_run_jobs_total", help: "Dry-run jobs (also in the other job metrics): submitted, and finished by outcome.",
+            labelNames: ["job_type", "event"])
         self.attempts = try registry.counterFamily("arbiter_job_attempts_total", help: "Attempts started (leases taken).", labelNames: ["job_type"])
         self.attemptsFailed = try registry.counterFamily(
             "arbiter_job_attempts_failed_total", help: "Attempts that failed, including those whose lease expired.", labelNames: ["job_type"])
@@ -62,6 +67,7 @@ public struct JobMetrics: SchedulerObserver {
 
     func jobSubmitted(_ job: JobRecord) {
         try? self.submitted.labels(job.type).increment()
+        if job.dryRun { try? self.dryRuns.labels(job.type, "submitted").increment() }
     }
 
     /// When a job became eligible to start: due and queued.
@@ -92,11 +98,16 @@ public struct JobMetrics: SchedulerObserver {
             if outcome == .leaseExpired { try? self.leasesExpired.labels(job.type).increment() }
         case .succeeded, .cancelled: break
         }
-        if job.state.isTerminal { try? self.finished.labels(job.type, job.state.rawValue).increment() }
+        if job.state.isTerminal { self.finished(job, job.state.rawValue) }
+    }
+
+    private func finished(_ job: JobRecord, _ outcome: String) {
+        try? self.finished.labels(job.type, outcome).increment()
+        if job.dryRun { try? self.dryRuns.labels(job.type, outcome).increment() }
     }
 
     public func cancelledWhileWaiting(_ job: JobRecord) {
-        try? self.finished.labels(job.type, "cancelled").increment()
+        self.finished(job, "cancelled")
     }
 
     public func workerStopped(_ workerID: String) {

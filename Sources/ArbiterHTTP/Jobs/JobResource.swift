@@ -8,7 +8,7 @@ enum JobResource {
     static func object(_ job: JobRecord) -> [String: Any] {
         var object: [String: Any] = [
             "id": job.id, "type": job.type, "priority": job.priority, "state": job.state.rawValue, "run_at": self.timestamp(job.runAt),
-            "attempt": job.attempt, "max_attempts": job.retry.maxAttempts, "tags": job.tags,
+            "attempt": job.attempt, "max_attempts": job.retry.maxAttempts, "tags": job.tags, "dry_run": job.dryRun,
             "timeout": PrometheusDuration.format(job.retry.timeout),
             "backoff": ["initial": PrometheusDuration.format(job.retry.initialBackoff), "max": PrometheusDuration.format(job.retry.maxBackoff)],
             "created_at": self.timestamp(job.createdAt), "updated_at": self.timestamp(job.updatedAt),

@@ -8,6 +8,7 @@ import HTTPTypes
 struct JobSubmissionRequest {
     static let fields: Set<String> = [
         "type", "payload", "priority", "run_at", "delay", "max_attempts", "backoff", "timeout", "idempotency_key", "user_id", "tags",
+        "dry_run",
     ]
 
     /// Parses and checks a body into a submission, with the job type's policy filling the gaps.
@@ -99,11 +100,19 @@ struct JobSubmissionRequest {
             }
             tags = list
         }
+        var dryRun = policy.dryRun
+        if let value = object["dry_run"] {
+            guard let flag = value as? NSNumber, String(cString: flag.objCType) == "c" else {
+                throw APIError(.badRequest, code: "invalid_field", message: "\(field("dry_run")) must be true or false", field: field("dry_run"))
+            }
+            // A type marked dry_run runs nothing for real: a job cannot ask out of it.
+            dryRun = dryRun || flag.boolValue
+        }
         // The same key with a different request is a conflict; the digest covers every field as sent.
         let digest = Self.hex(SHA256.hash(data: JSONWriter.bytes(object)))
         return JobSubmission(
             type: type, payload: payload, priority: priority, runAt: runAt, retry: retry, idempotencyKey: key, requestHash: digest,
-            userID: userID, consentScope: policy.requiresConsent, tags: tags)
+            userID: userID, consentScope: policy.requiresConsent, tags: tags, dryRun: dryRun)
     }
 
     private static func integer(_ value: Any) -> Int? {

@@ -356,6 +356,18 @@ enum EmbeddedOpenAPI {
             "description": "RFC 3339"
           },
           {
+            "name": "dry_run",
+            "in": "query",
+            "description": "Only dry runs (true) or only real runs (false).",
+            "schema": {
+              "type": "string",
+              "enum": [
+                "true",
+                "false"
+              ]
+            }
+          },
+          {
             "name": "cursor",
             "in": "query",
             "required": false,
@@ -3948,6 +3960,11 @@ enum EmbeddedOpenAPI {
             },
             "maxItems": 32,
             "description": "Up to 32 tags of 1 to 128 bytes."
+          },
+          "dry_run": {
+            "type": "boolean",
+            "description": "Run the job as a dry run (a job type with dry_run: true makes every job one; a job cannot ask out of it).",
+            "default": false
           }
         },
         "not": {
@@ -4080,6 +4097,10 @@ enum EmbeddedOpenAPI {
               "$ref": "#/components/schemas/Attempt"
             },
             "description": "Only on GET /api/v1/jobs/{id}."
+          },
+          "dry_run": {
+            "type": "boolean",
+            "description": "A dry run: dispatched, consent-gated and audited like any other job; its worker is told not to act for real."
           }
         }
       },
@@ -4400,6 +4421,10 @@ enum EmbeddedOpenAPI {
           "credential": {
             "type": "string",
             "description": "The user's secret for the job type's consent scope, only while that consent is in force; a secret: never log it."
+          },
+          "dry_run": {
+            "type": "boolean",
+            "description": "Present and true for a dry run: do everything but act for real, and report as usual."
           }
         },
         "required": [

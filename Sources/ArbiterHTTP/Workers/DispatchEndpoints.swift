@@ -98,6 +98,7 @@ struct DispatchEndpoints: Sendable {
             "user_id": job.userID ?? NSNull(), "tags": job.tags,
         ]
         if let credential = job.lease?.credential { object["credential"] = credential }
+        if job.dryRun { object["dry_run"] = true }
         return object
     }
 }

@@ -333,6 +333,7 @@ struct WorkerChannel: Sendable {
             out.append(contentsOf: #","credential":"#.utf8)
             JSONWriter.writeString(credential, into: &out)
         }
+        if job.dryRun { out.append(contentsOf: #","dry_run":true"#.utf8) }
         out.append(contentsOf: #","job_id":"#.utf8)
         JSONWriter.writeString(job.id, into: &out)
         out.append(contentsOf: #","lease_expires_at":"#.utf8)

@@ -45,7 +45,8 @@ extension Ledger {
             id: UUIDv7.generate(now: now), type: submission.type, payload: submission.payload, priority: submission.priority, state: state,
             runAt: submission.runAt, attempt: 0, retry: submission.retry, idempotencyKey: submission.idempotencyKey,
             userID: submission.userID, consentScope: submission.consentScope, tags: submission.tags, result: nil, lastError: nil,
-            cancelReason: nil, lease: nil, createdAt: now, updatedAt: now, finishedAt: nil, queuedAt: state == .queued ? now : nil)
+            cancelReason: nil, lease: nil, createdAt: now, updatedAt: now, finishedAt: nil, queuedAt: state == .queued ? now : nil,
+            dryRun: submission.dryRun)
         do {
             try transaction.insertJob(job, requestHash: submission.requestHash)
         } catch StoreConflict.idempotencyKeyTaken(let key) {
@@ -56,6 +57,7 @@ extension Ledger {
         var details = [("type", submission.type), ("state", state.rawValue)]
         if let user = submission.userID { details.append(("user_id", user)) }
         if let scope = submission.consentScope { details.append(("consent_scope", scope)) }
+        if submission.dryRun { details.append(("dry_run", "true")) }
         try audit.record("job.submitted", "job", job.id, details)
         return .created(job)
     }

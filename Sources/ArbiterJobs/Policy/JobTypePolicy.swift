@@ -10,6 +10,8 @@ public struct JobTypePolicy: Sendable, Equatable {
     public var rateLimit: RateLimit?
     /// The consent scope a job of the type needs from its user, if any.
     public var requiresConsent: String?
+    /// Every job of the type is a dry run (its workers are told not to act for real).
+    public var dryRun = false
     /// How long its finished jobs are kept, where it differs from the global retention.
     public var retention = RetentionOverride()
 

@@ -23,12 +23,16 @@ public struct JobRecord: Sendable, Equatable {
     public var queuedAt: Int64?
     /// When the current or last attempt started.
     public var startedAt: Int64?
+    /// A dry run: dispatched, gated and audited like any other job; its worker must not act for real.
+    public var dryRun: Bool
 
     public init(
         id: String, type: String, payload: String, priority: Int, state: JobState, runAt: Int64, attempt: Int, retry: RetryPolicy,
         idempotencyKey: String?, userID: String?, consentScope: String?, tags: [String], result: String?, lastError: String?,
-        cancelReason: String?, lease: JobLease?, createdAt: Int64, updatedAt: Int64, finishedAt: Int64?, queuedAt: Int64? = nil, startedAt: Int64? = nil
+        cancelReason: String?, lease: JobLease?, createdAt: Int64, updatedAt: Int64, finishedAt: Int64?, queuedAt: Int64? = nil, startedAt: Int64? = nil,
+        dryRun: Bool = false
     ) {
+        self.dryRun = dryRun
         self.queuedAt = queuedAt
         self.startedAt = startedAt
         self.id = id

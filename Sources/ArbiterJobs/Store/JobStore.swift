@@ -159,6 +159,8 @@ public struct JobFilter: Sendable, Equatable {
     public var createdBefore: Int64?
     /// A job whose id or idempotency key is this, or whose payload contains it, ignoring case (ASCII letters at least).
     public var search: String?
+    /// Only dry runs (`true`) or only real runs (`false`).
+    public var dryRun: Bool?
 
     public init(
         state: JobState? = nil, type: String? = nil, userID: String? = nil, tag: String? = nil, createdAfter: Int64? = nil,

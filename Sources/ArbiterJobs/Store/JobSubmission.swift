@@ -14,12 +14,15 @@ public struct JobSubmission: Sendable, Equatable {
     public var userID: String?
     public var consentScope: String?
     public var tags: [String]
+    /// A dry run (the job's own flag, or its type's).
+    public var dryRun: Bool
 
     public init(
         type: String, payload: String, priority: Int = 0, runAt: Int64, retry: RetryPolicy = .default,
         idempotencyKey: String? = nil, requestHash: String? = nil, userID: String? = nil, consentScope: String? = nil,
-        tags: [String] = []
+        tags: [String] = [], dryRun: Bool = false
     ) {
+        self.dryRun = dryRun
         self.type = type
         self.payload = payload
         self.priority = priority

@@ -31,6 +31,7 @@ public struct StoreConditions: Sendable {
         conditions.add("created_at >= ?", filter.createdAfter.map { .integer($0) })
         conditions.add("created_at < ?", filter.createdBefore.map { .integer($0) })
         conditions.add("lease_worker_id = ?", filter.leaseWorkerID.map { .text($0) })
+        conditions.add("dry_run = ?", filter.dryRun.map { .integer($0 ? 1 : 0) })
         if let search = filter.search {
             // Scans the payloads: linear in the jobs the other conditions leave.
             // The text as it is: LIKE's wildcards and its escape character escaped.

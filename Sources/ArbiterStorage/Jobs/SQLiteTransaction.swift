@@ -25,8 +25,8 @@ struct SQLiteTransaction: StoreTransaction {
         try self.connection.query(
             """
             INSERT INTO jobs (id, type, payload, priority, state, run_at, attempt, max_attempts, backoff_initial_ms, backoff_max_ms,
-                timeout_ms, idempotency_key, request_hash, user_id, consent_scope, tags, created_at, updated_at, queued_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                timeout_ms, idempotency_key, request_hash, user_id, consent_scope, tags, created_at, updated_at, queued_at, dry_run)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """,
             [
                 .text(job.id), .text(job.type), .text(job.payload), .integer(Int64(job.priority)), .text(job.state.rawValue),
@@ -34,7 +34,7 @@ struct SQLiteTransaction: StoreTransaction {
                 .integer(job.retry.initialBackoff.wholeMilliseconds), .integer(job.retry.maxBackoff.wholeMilliseconds),
                 .integer(job.retry.timeout.wholeMilliseconds), SQLiteValue(job.idempotencyKey), SQLiteValue(requestHash),
                 SQLiteValue(job.userID), SQLiteValue(job.consentScope), .text(JobRow.encodeTags(job.tags)), .integer(job.createdAt),
-                .integer(job.updatedAt), SQLiteValue(job.queuedAt),
+                .integer(job.updatedAt), SQLiteValue(job.queuedAt), .integer(job.dryRun ? 1 : 0),
             ])
     }
 

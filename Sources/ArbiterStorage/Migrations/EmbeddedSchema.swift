@@ -179,6 +179,11 @@ CREATE TABLE audit_anchor (
     archived_at  INTEGER NOT NULL                  -- Unix ms
 );
 """#),
+        Migration(version: 7, name: "dry_run", sql: #"""
+-- A dry run ("paper trading"): the job runs through dispatch, consent and audit like any other, and
+-- its worker is told not to act for real (its assignment says dry_run). 1 for a dry run.
+ALTER TABLE jobs ADD COLUMN dry_run INTEGER NOT NULL DEFAULT 0 CHECK (dry_run IN (0, 1));
+"""#),
     ]
     static let postgres: [Migration] = [
         Migration(version: 1, name: "initial", sql: #"""
@@ -370,6 +375,11 @@ CREATE TABLE audit_anchor (
     hash         BYTEA NOT NULL,
     archived_at  BIGINT NOT NULL                   -- Unix ms
 );
+"""#),
+        Migration(version: 7, name: "dry_run", sql: #"""
+-- A dry run ("paper trading"): the job runs through dispatch, consent and audit like any other, and
+-- its worker is told not to act for real (its assignment says dry_run). 1 for a dry run.
+ALTER TABLE jobs ADD COLUMN dry_run INTEGER NOT NULL DEFAULT 0 CHECK (dry_run IN (0, 1));
 """#),
     ]
 }

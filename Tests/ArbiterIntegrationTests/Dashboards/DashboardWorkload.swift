@@ -115,6 +115,8 @@ struct DashboardWorkload {
 
         var builds: [String] = []
         for index in 0..<4 { builds.append(try await self.submit(#"{"type":"build","payload":{"n":\#(index)}}"#)) }
+        // One of them a dry run, for the dry-run panel.
+        builds.append(try await self.submit(#"{"type":"build","payload":{"n":4},"dry_run":true}"#))
         var flaky: [String] = []
         for index in 0..<3 { flaky.append(try await self.submit(#"{"type":"flaky","payload":{"n":\#(index)}}"#)) }
 
