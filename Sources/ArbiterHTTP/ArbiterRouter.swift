@@ -36,14 +36,17 @@ public enum ArbiterRouter {
         public var cluster: (any ClusterView)?
         /// The web console at `/console`; not served when `nil`.
         public var console: ConsoleOptions?
+        /// Job artifacts (`/api/v1/jobs/{id}/artifacts`); not served when `nil`.
+        public var artifacts: ArtifactOptions?
 
         public init(
             registry: MetricRegistry, readiness: Readiness, healthChecks: [any HealthCheck], startedAt: ContinuousClock.Instant = .now,
             scheduler: Scheduler, jobLimits: JobLimits = JobLimits(), jobMetrics: JobMetrics, heartbeatInterval: Duration = .seconds(5),
             workerTimeout: Duration = .seconds(15), access: Access, queryAPI: QueryAPI? = nil, capacity: CapacityReport? = nil,
-            cluster: (any ClusterView)? = nil, console: ConsoleOptions? = nil
+            cluster: (any ClusterView)? = nil, console: ConsoleOptions? = nil, artifacts: ArtifactOptions? = nil
         ) {
             self.console = console
+            self.artifacts = artifacts
             self.access = access
             self.queryAPI = queryAPI
             self.capacity = capacity
@@ -130,6 +133,9 @@ public enum ArbiterRouter {
             scheduler: scheduler, policies: scheduler.policies, limits: dependencies.jobLimits, metrics: dependencies.jobMetrics)
             .register(on: router)
         JobTypesEndpoints(scheduler: scheduler, policies: scheduler.policies).register(on: router)
+        if let artifacts = dependencies.artifacts {
+            ArtifactsEndpoints(options: artifacts, scheduler: scheduler, metrics: try ArtifactMetrics(registry: dependencies.registry)).register(on: router)
+        }
         let controls = SteeringControls(steering: scheduler.steering, audit: access.audit, clock: scheduler.clock)
         ActionsEndpoints(steering: scheduler.steering, audit: access.audit, limits: dependencies.jobLimits, clock: scheduler.clock).register(on: router)
         if let capacity = dependencies.capacity { CapacityEndpoints(report: capacity).register(on: router) }
@@ -163,7 +169,7 @@ public enum ArbiterRouter {
             Console(
                 scheduler: scheduler, audit: access.audit, queryAPI: dependencies.queryAPI, capacity: dependencies.capacity, sessions: console.sessions,
                 steeringControls: controls, sampleInterval: console.sampleInterval.wholeMilliseconds, oldestQueued: console.oldestQueued,
-                logger: access.logger
+                artifacts: dependencies.artifacts?.store, logger: access.logger
             ).register(on: router)
         }
         return router

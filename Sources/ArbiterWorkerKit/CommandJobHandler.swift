@@ -10,17 +10,49 @@ import Synchronization
 /// `ARBITER_JOB_ATTEMPT`; the job's user and, for a consent-gated job whose user stored one, the
 /// user's credential are in `ARBITER_USER_ID` and `ARBITER_CREDENTIAL`; a dry run has `ARBITER_DRY_RUN=1`
 /// (the command must then not act for real).
+///
+/// With an uploader, each run gets an empty directory in `ARBITER_ARTIFACTS_DIR`; the files the command
+/// leaves there are attached to the attempt (whether it succeeded or failed) before it is reported,
+/// and the directory is removed.
 public struct CommandJobHandler: Sendable {
     /// The command, run with `/bin/sh -c`.
     public let command: String
+    /// Where the files in `ARBITER_ARTIFACTS_DIR` go; `nil`: no artifacts directory.
+    public let uploader: ArtifactUploader?
+    /// Told of files that could not be uploaded (name, reason).
+    public let onUploadFailure: @Sendable (_ jobID: String, _ name: String, _ reason: String) -> Void
     /// How much of stderr a failure keeps.
     public static let stderrTail = 2048
 
-    public init(command: String) {
+    public init(
+        command: String, uploader: ArtifactUploader? = nil,
+        onUploadFailure: @escaping @Sendable (_ jobID: String, _ name: String, _ reason: String) -> Void = { _, _, _ in }
+    ) {
         self.command = command
+        self.uploader = uploader
+        self.onUploadFailure = onUploadFailure
     }
 
     public func run(_ assignment: Assignment) async throws -> JSONValue? {
+        guard let uploader = self.uploader else { return try await self.run(assignment, artifacts: nil) }
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("arbiter-artifacts-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let result: Result<JSONValue?, any Error>
+        do {
+            result = .success(try await self.run(assignment, artifacts: directory))
+        } catch {
+            result = .failure(error)
+        }
+        // A cancelled attempt's lease is over: its files would be refused.
+        if !Task.isCancelled {
+            let outcome = await uploader.upload(directory: directory, jobID: assignment.jobID, leaseToken: assignment.leaseToken)
+            for failure in outcome.failed { self.onUploadFailure(assignment.jobID, failure.name, failure.reason) }
+        }
+        return try result.get()
+    }
+
+    private func run(_ assignment: Assignment, artifacts: String?) async throws -> JSONValue? {
         let input = try JSONEncoder().encode(assignment.payload)
         var environment = ProcessInfo.processInfo.environment
         environment["ARBITER_JOB_ID"] = assignment.jobID
@@ -29,6 +61,7 @@ public struct CommandJobHandler: Sendable {
         if let user = assignment.userID { environment["ARBITER_USER_ID"] = user }
         if let credential = assignment.credential { environment["ARBITER_CREDENTIAL"] = credential }
         environment["ARBITER_DRY_RUN"] = assignment.dryRun ? "1" : nil
+        environment["ARBITER_ARTIFACTS_DIR"] = artifacts
         let run = CommandRun(command: self.command, environment: environment, input: input)
         let outcome = try await withTaskCancellationHandler {
             try await run.start()

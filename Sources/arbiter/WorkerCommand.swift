@@ -63,10 +63,14 @@ struct WorkerCommand: AsyncParsableCommand {
         let format = LogFormat(rawValue: self.logFormat) ?? .logfmt
         LoggingSystem.bootstrap { StructuredLogHandler(label: $0, format: format, level: .info) }
         let logger = Logger(label: "arbiter.worker")
+        let token = try self.credentials.resolve()
+        let uploader = ArtifactUploader(servers: WorkerConfiguration(server: self.server, workerID: "", capabilities: []).servers, token: token)
         var commands: [String: CommandJobHandler] = [:]
         for entry in self.exec {
             let equals = entry.firstIndex(of: "=")!
-            commands[String(entry[..<equals])] = CommandJobHandler(command: String(entry[entry.index(after: equals)...]))
+            commands[String(entry[..<equals])] = CommandJobHandler(command: String(entry[entry.index(after: equals)...]), uploader: uploader) { job, name, reason in
+                logger.warning("artifact not uploaded", metadata: ["job_id": "\(job)", "name": "\(name)", "reason": "\(reason)"])
+            }
         }
         var labels: [String: String] = [:]
         for entry in self.label {
@@ -75,7 +79,6 @@ struct WorkerCommand: AsyncParsableCommand {
         }
         let handlers = commands
         let workerID = self.id ?? "\(ProcessInfo.processInfo.hostName)-\(getpid())"
-        let token = try self.credentials.resolve()
         try await Self.checkCredentials(server: self.server, token: token, workerID: workerID)
         let worker = ArbiterWorker(
             configuration: WorkerConfiguration(

@@ -25,7 +25,7 @@ enum TestRouter {
             jobMetrics: metrics, access: .init(tokens: store, audit: store),
             queryAPI: QueryAPI(head: Head(), engine: Engine(), rules: NoRules(), registry: registry),
             capacity: CapacityReport(window: .seconds(900), targetWait: .seconds(1)), cluster: AloneCluster(),
-            console: .init(sessions: try ConsoleSessions(registry: registry))))
+            console: .init(sessions: try ConsoleSessions(registry: registry)), artifacts: ArtifactOptions(store: store, limits: .default)))
         do {
             try await body(router)
         } catch {

@@ -19,6 +19,7 @@ import Testing
         "GET /console": "admin operator submitter viewer",
         "GET /console/jobs": "admin operator submitter viewer",
         "GET /console/jobs/{id}": "admin operator submitter viewer",
+        "GET /console/jobs/{id}/artifacts/{name}": "admin operator submitter viewer",
         "POST /console/jobs/{id}/retry": "admin operator",
         "POST /console/jobs/{id}/cancel": "admin operator submitter",
         "GET /console/jobs/retry-matching": "admin operator",
@@ -63,7 +64,7 @@ import Testing
             for (route, allowed) in Self.expected.sorted(by: { $0.key < $1.key }) where allowed != "*" && route != "POST /console/logout" {
                 let parts = route.split(separator: " ")
                 let path = String(parts[1]).replacingOccurrences(of: "{id}", with: "nothing").replacingOccurrences(of: "{type}", with: "t")
-                    .replacingOccurrences(of: "{uid}", with: "arbiter-overview")
+                    .replacingOccurrences(of: "{uid}", with: "arbiter-overview").replacingOccurrences(of: "{name}", with: "shot.png")
                 let query = route.contains("-matching") ? "?state=" + (route.contains("retry") ? "dead" : "queued") : ""
                 for (caller, session) in sessions.sorted(by: { $0.key < $1.key }) {
                     let cell = "\(route) as \(caller)"

@@ -56,6 +56,8 @@ public struct ArbiterConfiguration: Sendable, Equatable {
     public var jobTypes: [String: JobTypePolicy] = [:]
     /// How long finished jobs are kept (`retention.<state>`); per type in ``JobTypePolicy/retention``.
     public var retention = RetentionPolicy.default
+    /// How large job artifacts may be (`artifacts.max_file_bytes`, `artifacts.max_job_bytes`).
+    public var artifactLimits = ArtifactLimits.default
     /// How often the leader removes finished jobs past their retention.
     public var retentionInterval: Duration = .seconds(60)
 

@@ -1,12 +1,22 @@
 import ArbiterCore
 import ArbiterJobs
 
-/// Configuration keys of retention: how long finished jobs are kept, globally and per job type.
+/// Configuration keys of retention (how long finished jobs are kept, globally and per job type) and of
+/// the artifacts kept with them.
 extension ConfigurationSchema {
     static let retentionFields: [ConfigField] =
         RetentionPolicy.states.map(globalPeriod) + [
             duration("retention.interval", "how often the leader removes finished jobs past their retention", \.retentionInterval)
-        ] + RetentionPolicy.states.map(typePeriod)
+        ] + RetentionPolicy.states.map(typePeriod) + [
+            count(
+                "artifacts.max_file_bytes", "largest artifact a worker may attach, in bytes (413 artifacts_too_large beyond)", upTo: 1 << 30,
+                \.artifactLimits.maxFileBytes),
+            ConfigField(
+                path: "artifacts.max_job_bytes", summary: "most bytes of artifacts one job may hold", flag: nil, isList: false,
+                apply: { config, value, _ in positive(value, upTo: 1 << 40) { config.artifactLimits.maxJobBytes = Int64($0) } },
+                render: { config, _ in "\(config.artifactLimits.maxJobBytes)" }
+            ),
+        ]
 
     private static func globalPeriod(_ state: JobState) -> ConfigField {
         let fallback = RetentionPolicy.default.periods[state].map(PrometheusDuration.format) ?? "forever"

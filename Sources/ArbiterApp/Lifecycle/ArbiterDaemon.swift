@@ -153,7 +153,8 @@ public struct ArbiterDaemon: Sendable {
             cluster: clusterView,
             console: .init(
                 sessions: try ConsoleSessions(registry: self.registry, clock: clock), secureCookies: configuration.tlsCertificateFile != nil,
-                sampleInterval: configuration.tsdbSampleInterval, oldestQueued: oldestQueued)
+                sampleInterval: configuration.tsdbSampleInterval, oldestQueued: oldestQueued),
+            artifacts: ArtifactOptions(store: jobStore, limits: configuration.artifactLimits)
         ))
         let logger = self.logger
         let plain = GuardedHTTPChannel.builder(

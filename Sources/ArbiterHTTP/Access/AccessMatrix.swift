@@ -42,6 +42,9 @@ public enum AccessMatrix {
         "POST /api/v1/jobs/{id}/complete": .permission(.work),
         "POST /api/v1/jobs/{id}/fail": .permission(.work),
         "POST /api/v1/jobs/{id}/progress": .permission(.work),
+        "PUT /api/v1/jobs/{id}/artifacts/{name}": .permission(.work),
+        "GET /api/v1/jobs/{id}/artifacts": .permission(.read),
+        "GET /api/v1/jobs/{id}/artifacts/{name}": .permission(.read),
 
         "GET /api/v1/job-types": .permission(.read),
         "POST /api/v1/job-types/{type}/pause": .permission(.operate),
@@ -104,6 +107,7 @@ public enum AccessMatrix {
         "GET /console": .console(.read),
         "GET /console/jobs": .console(.read),
         "GET /console/jobs/{id}": .console(.read),
+        "GET /console/jobs/{id}/artifacts/{name}": .console(.read),
         "POST /console/jobs/{id}/retry": .console(.operate),
         "POST /console/jobs/{id}/cancel": .console(.submit),
         "GET /console/jobs/retry-matching": .console(.operate),

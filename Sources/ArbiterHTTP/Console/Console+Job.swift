@@ -15,6 +15,7 @@ extension Console {
             return ConsolePage(section: .jobs, title: "No such job", viewer: viewer).render(content, request: request, status: .notFound)
         }
         async let attempts = self.store.attempts(jobID: id)
+        let artifacts = try await self.artifacts?.artifacts(jobID: id) ?? []
         // The audit log is shown to a role that may read it.
         let history = viewer.may(.audit) ? try await self.audit.auditEntries(AuditFilter(subjectType: "job", subjectID: id), after: nil, limit: 200) : nil
         let attemptRows = try await attempts.map { attempt -> Markup in
@@ -66,8 +67,35 @@ extension Console {
             <h2>Attempts</h2>
             <table aria-label="Attempts"><thead><tr><th class="num">#</th><th>Worker</th><th>Started</th><th>Ended</th><th>Outcome</th><th>Error</th></tr></thead>
             <tbody>\(attemptRows)</tbody></table>
+            \(self.artifactTable(job.id, artifacts))
             \(audit)
             """
         return ConsolePage(section: .jobs, title: "Job \(job.id)", viewer: viewer, notice: ConsolePage.notice(request)).render(content, request: request)
+    }
+
+    /// The files the job's workers attached, each a download.
+    private func artifactTable(_ id: String, _ artifacts: [JobArtifact]) -> Markup {
+        guard !artifacts.isEmpty else { return .empty }
+        let rows = artifacts.map { artifact -> Markup in
+            let link = "/console/jobs/\(ConsoleRequest.encode(id))/artifacts/\(ConsoleRequest.encode(artifact.name))"
+            return """
+                <tr><td><a href="\(link)" download>\(artifact.name)</a></td><td class="num">\(artifact.size)</td><td>\(artifact.contentType)</td>\
+                <td class="num">\(artifact.attempt)</td><td>\(ConsoleFormat.time(artifact.createdAt))</td><td><code>\(String(artifact.sha256.prefix(12)))</code></td></tr>
+                """
+        }
+        return """
+            <h2>Artifacts</h2><table aria-label="Artifacts"><thead><tr><th>Name</th><th class="num">Bytes</th><th>Type</th><th class="num">Attempt</th>\
+            <th>Attached</th><th>SHA-256</th></tr></thead><tbody>\(rows)</tbody></table>
+            """
+    }
+
+    /// A download, as the API serves it: an attachment no browser renders here.
+    func artifact(_ context: ArbiterRequestContext) async throws -> Response {
+        let id = try context.parameters.require("id")
+        let name = try ArtifactsEndpoints.name(context)
+        guard let store = self.artifacts, let (artifact, content) = try await store.artifact(jobID: id, name: name) else {
+            throw APIError(.notFound, code: "not_found", message: "job \(id) has no artifact \(name)", field: "name")
+        }
+        return ArtifactsEndpoints.file(artifact, content)
     }
 }

@@ -17,6 +17,7 @@ extension Console {
         router.post("/console/jobs/retry-matching") { _, context in await self.actOnMatching(.retry, context) }
         router.post("/console/jobs/cancel-matching") { _, context in await self.actOnMatching(.cancel, context) }
         router.get("/console/jobs/{id}") { request, context in try await self.job(request, context) }
+        router.get("/console/jobs/{id}/artifacts/{name}") { _, context in try await self.artifact(context) }
         router.post("/console/jobs/{id}/retry") { _, context in
             let id = try context.parameters.require("id")
             return await self.act("retry", back: "/console/jobs/\(ConsoleRequest.encode(id))") {

@@ -21,6 +21,8 @@ struct Console: Sendable {
     let sampleInterval: Int64
     /// The job gauges' last reading of each type's oldest queued job, if they run.
     let oldestQueued: OldestQueued?
+    /// Job artifacts, when served.
+    let artifacts: (any ArtifactStore)?
     let logger: Logger
 
     var store: any JobStore { self.scheduler.store }

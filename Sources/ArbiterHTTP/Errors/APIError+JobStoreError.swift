@@ -10,6 +10,7 @@ extension APIError {
         case .staleLease, .jobCancelled: self.init(.conflict, code: error.code.rawValue, message: error.message, field: "token")
         case .illegalTransition: self.init(.conflict, code: error.code.rawValue, message: error.message)
         case .consentRequired: self.init(.forbidden, code: error.code.rawValue, message: error.message, field: "user_id")
+        case .artifactsTooLarge: self.init(.contentTooLarge, code: error.code.rawValue, message: error.message, field: "body")
         }
     }
 }

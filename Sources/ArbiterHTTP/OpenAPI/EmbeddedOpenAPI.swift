@@ -3840,6 +3840,264 @@ enum EmbeddedOpenAPI {
           }
         }
       }
+    },
+    "/api/v1/jobs/{id}/artifacts": {
+      "get": {
+        "summary": "The artifacts workers attached to the job, by name.",
+        "tags": [
+          "jobs"
+        ],
+        "parameters": [
+          {
+            "name": "id",
+            "in": "path",
+            "required": true,
+            "schema": {
+              "type": "string"
+            },
+            "description": "job id"
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "The artifacts",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "object",
+                  "required": [
+                    "artifacts"
+                  ],
+                  "properties": {
+                    "artifacts": {
+                      "type": "array",
+                      "items": {
+                        "$ref": "#/components/schemas/Artifact"
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          },
+          "404": {
+            "description": "No such job (code not_found).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "429": {
+            "$ref": "#/components/responses/LockedOut"
+          }
+        }
+      }
+    },
+    "/api/v1/jobs/{id}/artifacts/{name}": {
+      "put": {
+        "summary": "Attach a file to the attempt the lease token holds (fenced like a report); the same name replaces.",
+        "tags": [
+          "dispatch"
+        ],
+        "parameters": [
+          {
+            "name": "id",
+            "in": "path",
+            "required": true,
+            "schema": {
+              "type": "string"
+            },
+            "description": "job id"
+          },
+          {
+            "name": "name",
+            "in": "path",
+            "required": true,
+            "schema": {
+              "type": "string",
+              "pattern": "^[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}$"
+            },
+            "description": "artifact name: 1 to 128 of A-Z, a-z, 0-9, '.', '_', '-', not starting with '.'"
+          },
+          {
+            "name": "token",
+            "in": "query",
+            "required": true,
+            "schema": {
+              "type": "string",
+              "pattern": "^-?[0-9]{1,19}$"
+            },
+            "description": "the attempt's lease token"
+          }
+        ],
+        "requestBody": {
+          "required": true,
+          "description": "The file's bytes; Content-Type is kept and served back.",
+          "content": {
+            "application/octet-stream": {
+              "schema": {
+                "type": "string",
+                "format": "binary"
+              }
+            },
+            "*/*": {
+              "schema": {
+                "type": "string",
+                "format": "binary"
+              }
+            }
+          }
+        },
+        "responses": {
+          "201": {
+            "description": "Attached",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Artifact"
+                }
+              }
+            }
+          },
+          "200": {
+            "description": "Replaced the artifact of the same name",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Artifact"
+                }
+              }
+            }
+          },
+          "400": {
+            "description": "A bad name or token (code invalid_parameter).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "404": {
+            "description": "No such job (code not_found).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "409": {
+            "description": "The token is not the current lease (stale_lease) or the job was cancelled (job_cancelled); nothing stored.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "413": {
+            "description": "Over artifacts.max_file_bytes or artifacts.max_job_bytes (code artifacts_too_large).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "429": {
+            "$ref": "#/components/responses/LockedOut"
+          }
+        }
+      },
+      "get": {
+        "summary": "Download an artifact (always as an attachment).",
+        "tags": [
+          "jobs"
+        ],
+        "parameters": [
+          {
+            "name": "id",
+            "in": "path",
+            "required": true,
+            "schema": {
+              "type": "string"
+            },
+            "description": "job id"
+          },
+          {
+            "name": "name",
+            "in": "path",
+            "required": true,
+            "schema": {
+              "type": "string",
+              "pattern": "^[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}$"
+            },
+            "description": "artifact name: 1 to 128 of A-Z, a-z, 0-9, '.', '_', '-', not starting with '.'"
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "The file's bytes, with its Content-Type, Content-Disposition: attachment and X-Artifact-SHA256",
+            "content": {
+              "*/*": {
+                "schema": {
+                  "type": "string",
+                  "format": "binary"
+                }
+              }
+            }
+          },
+          "400": {
+            "description": "A bad name (code invalid_parameter).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "404": {
+            "description": "No such job or artifact (code not_found).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "429": {
+            "$ref": "#/components/responses/LockedOut"
+          }
+        }
+      }
     }
   },
   "components": {
@@ -4992,6 +5250,44 @@ enum EmbeddedOpenAPI {
             "type": "string",
             "minLength": 1,
             "description": "What went wrong."
+          }
+        }
+      },
+      "Artifact": {
+        "type": "object",
+        "required": [
+          "job_id",
+          "name",
+          "attempt",
+          "size",
+          "sha256",
+          "content_type",
+          "created_at"
+        ],
+        "properties": {
+          "job_id": {
+            "type": "string"
+          },
+          "name": {
+            "type": "string"
+          },
+          "attempt": {
+            "type": "integer",
+            "description": "The attempt that attached it."
+          },
+          "size": {
+            "type": "integer"
+          },
+          "sha256": {
+            "type": "string",
+            "pattern": "^[0-9a-f]{64}$"
+          },
+          "content_type": {
+            "type": "string"
+          },
+          "created_at": {
+            "type": "string",
+            "format": "date-time"
           }
         }
       }

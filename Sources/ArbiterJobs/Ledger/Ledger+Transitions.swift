@@ -215,7 +215,7 @@ extension Ledger {
     }
 
     /// The job, if `token` is its current lease; otherwise the report is stale and refused.
-    private static func leasedJob(_ id: String, token: Int64, _ transaction: any StoreTransaction) throws -> JobRecord {
+    static func leasedJob(_ id: String, token: Int64, _ transaction: any StoreTransaction) throws -> JobRecord {
         let job = try self.load(id, transaction)
         guard job.state == .running, let lease = job.lease, lease.token == token else {
             if try transaction.attemptCancelled(jobID: id, token: token) {

@@ -240,6 +240,8 @@ public struct JobStoreError: Error, Equatable, CustomStringConvertible {
         case illegalTransition = "illegal_transition"
         /// The job's user has no consent in force for the job type's scope.
         case consentRequired = "consent_required"
+        /// An artifact over the per-file or per-job limit.
+        case artifactsTooLarge = "artifacts_too_large"
     }
 
     public let code: Code

@@ -46,6 +46,15 @@ public protocol StoreTransaction {
     /// except those in `keep`.
     func endLeases(workerID: String, except keep: [String], now: Int64) throws
 
+    // MARK: Artifacts
+
+    /// A job's artifacts, by name, without their content.
+    func artifacts(jobID: String) throws -> [JobArtifact]
+    /// One artifact with its content.
+    func artifact(jobID: String, name: String) throws -> (JobArtifact, [UInt8])?
+    /// Stores an artifact, replacing one of the same job and name.
+    func putArtifact(_ artifact: JobArtifact, content: [UInt8]) throws
+
     // MARK: Retention
 
     /// Finished jobs past their retention (``StoreConditions/prunable(_:)``), the oldest created first,

@@ -184,6 +184,21 @@ CREATE TABLE audit_anchor (
 -- its worker is told not to act for real (its assignment says dry_run). 1 for a dry run.
 ALTER TABLE jobs ADD COLUMN dry_run INTEGER NOT NULL DEFAULT 0 CHECK (dry_run IN (0, 1));
 """#),
+        Migration(version: 8, name: "job_artifacts", sql: #"""
+-- Files a worker attached to the attempt it held (a screenshot, a report), kept with their job and
+-- removed with it (retention, ON DELETE CASCADE). One name per job: a later upload replaces it.
+CREATE TABLE job_artifacts (
+    job_id        TEXT NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
+    name          TEXT NOT NULL,
+    attempt       INTEGER NOT NULL,
+    size          INTEGER NOT NULL,
+    sha256        TEXT NOT NULL,
+    content_type  TEXT NOT NULL,
+    content       BLOB NOT NULL,
+    created_at    INTEGER NOT NULL,
+    PRIMARY KEY (job_id, name)
+);
+"""#),
     ]
     static let postgres: [Migration] = [
         Migration(version: 1, name: "initial", sql: #"""
@@ -380,6 +395,21 @@ CREATE TABLE audit_anchor (
 -- A dry run ("paper trading"): the job runs through dispatch, consent and audit like any other, and
 -- its worker is told not to act for real (its assignment says dry_run). 1 for a dry run.
 ALTER TABLE jobs ADD COLUMN dry_run INTEGER NOT NULL DEFAULT 0 CHECK (dry_run IN (0, 1));
+"""#),
+        Migration(version: 8, name: "job_artifacts", sql: #"""
+-- Files a worker attached to the attempt it held (a screenshot, a report), kept with their job and
+-- removed with it (retention, ON DELETE CASCADE). One name per job: a later upload replaces it.
+CREATE TABLE job_artifacts (
+    job_id        TEXT NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
+    name          TEXT NOT NULL,
+    attempt       INTEGER NOT NULL,
+    size          BIGINT NOT NULL,
+    sha256        TEXT NOT NULL,
+    content_type  TEXT NOT NULL,
+    content       BYTEA NOT NULL,
+    created_at    BIGINT NOT NULL,
+    PRIMARY KEY (job_id, name)
+);
 """#),
     ]
 }

@@ -21,6 +21,7 @@ import Testing
     static let mayBeEmpty: [String: String] = [
         "arbiter_store_query_errors_total": "a statement the database refuses",
         "arbiter_metrics_series_dropped_total": "a family over metrics.series_limit",
+        "arbiter_artifacts_refused_total": "an artifact upload refused (too large, or under a stale lease)",
         "arbiter_store_disk_free_bytes": "the SQLite store (the workload runs on PostgreSQL, whose disk is not beside Arbiter)",
     ]
 

@@ -106,7 +106,7 @@ struct DashboardWorkload {
         let flag = self.directory.file("build-failed-once")
         let worker = try WorkerProcess(
             server: self.server, id: "runner",
-            exec: ["build": "test -e \(flag) || { touch \(flag); exit 1; }", "flaky": "exit 1", "deploy": #"test -n "$ARBITER_CREDENTIAL""#],
+            exec: ["build": "echo built > \"$ARBITER_ARTIFACTS_DIR/build.log\"; test -e \(flag) || { touch \(flag); exit 1; }", "flaky": "exit 1", "deploy": #"test -n "$ARBITER_CREDENTIAL""#],
             concurrency: 2)
         for (id, types) in [("poller", #"["email"]"#), ("idle", #"["archive"]"#)] {
             let (status, body) = try await self.api.post(self.server, "/api/v1/workers/register", #"{"id":"\#(id)","capabilities":\#(types)}"#)
