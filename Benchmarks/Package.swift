@@ -33,6 +33,8 @@ let package = Package(
             name: "JobsBenchmark",
             dependencies: [
                 .product(name: "ArbiterApp", package: arbiterPackage),
+                .product(name: "ArbiterCore", package: arbiterPackage),
+                .product(name: "ArbiterJobs", package: arbiterPackage),
                 .product(name: "ArbiterMetrics", package: arbiterPackage),
                 .product(name: "ArbiterStorage", package: arbiterPackage),
                 .product(name: "ArbiterTesting", package: arbiterPackage),

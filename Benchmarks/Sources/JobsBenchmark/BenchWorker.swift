@@ -29,6 +29,23 @@ enum BenchWorker {
         let group = ServiceGroup(configuration: .init(
             services: [.init(service: worker, successTerminationBehavior: .gracefullyShutdownGroup)], gracefulShutdownSignals: [.sigterm],
             logger: logger))
+        // A long run (the soak) reads the latencies as they come: once a second they are appended to
+        // OUT, each line "unix-seconds latency-ms", instead of written once at exit.
+        if ProcessInfo.processInfo.environment["BENCH_STREAM_LATENCIES"] == "1" {
+            _ = FileManager.default.createFile(atPath: output, contents: nil)
+            let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: output))
+            let flusher = Task {
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: .seconds(1))
+                    let taken = latencies.withLock { values in defer { values.removeAll(keepingCapacity: true) }; return values }
+                    let second = WallNanoseconds.now() / 1_000_000_000
+                    handle.write(Data(taken.map { "\(second) \($0)\n" }.joined().utf8))
+                }
+            }
+            try await group.run()
+            flusher.cancel()
+            return
+        }
         try await group.run()
         let text = latencies.withLock { $0.map { String($0) }.joined(separator: "\n") }
         try text.write(toFile: output, atomically: true, encoding: .utf8)

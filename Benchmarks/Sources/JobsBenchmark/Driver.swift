@@ -50,6 +50,15 @@ struct Driver {
         /// The workers of `--cluster`, the same in every run: 6 spread evenly over 1, 2 or 3 replicas.
         var clusterWorkers = 6
         var clusterWorkerSlots = 64
+        /// `--soak`: a long steady run with a short retention (``Driver/runSoak()``).
+        var soak = false
+        var soakMinutes = 30
+        var soakRetention = "2m"
+        /// Finished jobs past their retention put in the store before the soak starts: the first
+        /// retention pass removes them while the load runs.
+        var pruneBacklog = 200_000
+        /// `--rate` as given; the soak offers 300 jobs/s without it.
+        var givenRate: Int?
         /// `--jobs` as given; `--cluster` drains 10,000 without it (four drains on PostgreSQL).
         private var givenJobs: Int?
         var clusterJobs: Int { self.givenJobs ?? 10_000 }
@@ -61,7 +70,9 @@ struct Driver {
                 case "--jobs":
                     self.givenJobs = Int(iterator.next() ?? "")
                     self.jobs = self.givenJobs ?? self.jobs
-                case "--rate": self.rate = Int(iterator.next() ?? "") ?? self.rate
+                case "--rate":
+                    self.rate = Int(iterator.next() ?? "") ?? self.rate
+                    self.givenRate = self.rate
                 case "--seconds": self.seconds = Int(iterator.next() ?? "") ?? self.seconds
                 case "--worker-concurrency": self.workerConcurrency = Int(iterator.next() ?? "") ?? self.workerConcurrency
                 case "--python": self.python = iterator.next()
@@ -74,6 +85,10 @@ struct Driver {
                 case "--cancel-samples": self.cancelSamples = Int(iterator.next() ?? "") ?? self.cancelSamples
                 case "--cluster-workers": self.clusterWorkers = Int(iterator.next() ?? "") ?? self.clusterWorkers
                 case "--cluster-worker-slots": self.clusterWorkerSlots = Int(iterator.next() ?? "") ?? self.clusterWorkerSlots
+                case "--soak": self.soak = true
+                case "--minutes": self.soakMinutes = Int(iterator.next() ?? "") ?? self.soakMinutes
+                case "--retention": self.soakRetention = iterator.next() ?? self.soakRetention
+                case "--prune-backlog": self.pruneBacklog = Int(iterator.next() ?? "") ?? self.pruneBacklog
                 default: break
                 }
             }
@@ -98,6 +113,10 @@ struct Driver {
 
     func run() async throws {
         guard let store = self.options.store else { throw TestingError("--store expects sqlite or postgres") }
+        if self.options.soak {
+            try await self.runSoak()
+            return
+        }
         if self.options.cluster {
             guard !self.options.consent else { throw TestingError("--cluster and --consent are separate benchmarks: give one of them") }
             try await self.runClusterComparison()
