@@ -71,7 +71,7 @@ struct JobPruner: Service {
             self.metrics.pruned(batch, duration: took)
             removed += batch.count
             if batch.count < self.batchSize { break }
-            try await self.clock.sleep(for: took * 3)
+            try await self.clock.sleep(for: max(took * 3, .milliseconds(1)))
         }
         return removed
     }

@@ -23,9 +23,13 @@ extension Ledger: AuditStore {
     /// Removes the stored entries up to `through` (an archive's last entry, whose hash must match the
     /// store's) in batches, each a transaction that moves the anchor, so the chain verifies from the
     /// anchor at every moment; then records `audit.archived` with `details`.
+    /// - Parameter rest: Called after each batch with how long it took, before the next (a caller
+    ///   beside a serving daemon rests so that the daemon's commits get the store in between).
     /// - Returns: How many entries were removed.
     /// - Throws: ``AuditArchive/Invalid`` when the entry is not in the store or differs from the archive's.
-    public func archiveAudit(through: AuditHead, details: [(String, String)], now: Int64, batch: Int64 = 5000) async throws -> Int64 {
+    public func archiveAudit(
+        through: AuditHead, details: [(String, String)], now: Int64, batch: Int64 = 1000, rest: @Sendable (Duration) async -> Void = { _ in }
+    ) async throws -> Int64 {
         let (anchor, stored) = try await self.read { transaction in (try transaction.auditAnchor(), try transaction.auditHash(seq: through.seq)) }
         let start = anchor?.seq ?? 0
         guard start < through.seq else {
@@ -38,11 +42,13 @@ extension Ledger: AuditStore {
         var done = start
         while done < through.seq {
             let upTo = min(done + max(1, batch), through.seq)
+            let started = ContinuousClock.now
             try await self.write(now: now) { transaction, _, _ in
                 guard let hash = try transaction.auditHash(seq: upTo) else { throw AuditArchive.Invalid("entry \(upTo) is no longer in the store") }
                 try transaction.archiveAudit(through: AuditHead(seq: upTo, hash: hash), at: now)
             }
             done = upTo
+            if done < through.seq { await rest(ContinuousClock.now - started) }
         }
         _ = try await self.write(now: now) { _, audit, _ in try audit.record("audit.archived", "audit", "\(through.seq)", details) }
         return through.seq - start

@@ -19,15 +19,18 @@ extension SQLiteTransaction {
         try self.connection.query("DELETE FROM jobs WHERE id IN (SELECT value FROM json_each(?))", [.text(JobRow.encodeTags(ids))])
     }
 
-    /// The main file's pages and the write-ahead log's bytes; rows counted (linear in each table).
+    /// The main file's pages and the write-ahead log's bytes; jobs and attempts counted (linear in
+    /// each table), audit entries from the chain's ends (its `seq`s have no gaps).
     func statistics() throws -> StoreStatistics {
         let pages = try self.connection.query("PRAGMA page_count").first?[0].integer ?? 0
         let pageSize = try self.connection.query("PRAGMA page_size").first?[0].integer ?? 0
         let wal = (try? FileManager.default.attributesOfItem(atPath: self.connection.path + "-wal"))?[.size] as? Int64
         var rows: [String: Int64] = [:]
-        for table in ["jobs", "job_attempts", "audit_logs"] {
+        for table in ["jobs", "job_attempts"] {
             rows[table] = try self.connection.query("SELECT COUNT(*) FROM \(table)").first?[0].integer ?? 0
         }
+        rows["audit_logs"] = try self.connection.query(
+            "SELECT COALESCE((SELECT MAX(seq) FROM audit_logs), 0) - COALESCE((SELECT MIN(seq) FROM audit_logs) - 1, 0)").first?[0].integer ?? 0
         return StoreStatistics(sizeBytes: pages * pageSize + (wal ?? 0), rows: rows)
     }
 }
