@@ -130,8 +130,9 @@ public enum ArbiterRouter {
         APIDocsEndpoints().register(on: router)
         let scheduler = dependencies.scheduler
         JobsEndpoints(
-            scheduler: scheduler, policies: scheduler.policies, limits: dependencies.jobLimits, metrics: dependencies.jobMetrics)
-            .register(on: router)
+            scheduler: scheduler, policies: scheduler.policies, limits: dependencies.jobLimits, metrics: dependencies.jobMetrics,
+            artifacts: dependencies.artifacts?.store
+        ).register(on: router)
         JobTypesEndpoints(scheduler: scheduler, policies: scheduler.policies).register(on: router)
         if let artifacts = dependencies.artifacts {
             ArtifactsEndpoints(options: artifacts, scheduler: scheduler, metrics: try ArtifactMetrics(registry: dependencies.registry)).register(on: router)

@@ -27,6 +27,8 @@ import Testing
             try await Polling.until("the job ran") { self.json(try await server.get("/api/v1/jobs/\(id)"))["state"] as? String == "succeeded" }
             let listed = self.json(try await server.get("/api/v1/jobs/\(id)/artifacts"))["artifacts"] as? [[String: Any]] ?? []
             #expect(listed.count == 1 && listed.first?["name"] as? String == "screen.png" && listed.first?["size"] as? Int == 4, "\(listed)")
+            let onTheJob = self.json(try await server.get("/api/v1/jobs/\(id)"))["artifacts"] as? [[String: Any]] ?? []
+            #expect(onTheJob.map { $0["name"] as? String } == ["screen.png"], "the job lists its artifacts")
             let download = try await server.get("/api/v1/jobs/\(id)/artifacts/screen.png")
             #expect(download.status == 200 && download.body == Array("shot".utf8))
             #expect(download.header("Content-Disposition") == #"attachment; filename="screen.png""#)

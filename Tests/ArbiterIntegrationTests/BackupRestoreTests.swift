@@ -37,7 +37,8 @@ import Testing
             let taken = try await ArbiterServer.run(["backup", "--out", backup, "--data-dir", original], in: directory)
             backupOutput = taken.stdout
             #expect(taken.status == 0 && taken.stdout.contains("audit chain: intact"), "\(taken.stdout)\(taken.stderr)")
-            try await Polling.until("the load goes on after the backup") { submitter.accepted.count >= 60 }
+            let atBackup = submitter.accepted.count
+            try await Polling.until("the load goes on after the backup") { submitter.accepted.count >= atBackup + 20 }
             await submitter.stop()
             await worker.stop()
             let refused = try await ArbiterServer.run(["backup", "--out", backup, "--data-dir", original], in: directory)

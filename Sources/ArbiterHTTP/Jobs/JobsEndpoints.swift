@@ -13,6 +13,8 @@ struct JobsEndpoints: Sendable {
     let policies: [String: JobTypePolicy]
     let limits: JobLimits
     let metrics: JobMetrics
+    /// Where the jobs' artifacts are, when they are served: listed on each job.
+    var artifacts: (any ArtifactStore)? = nil
 
     func register(on router: Router<ArbiterRequestContext>) {
         let jobs = router.group("/api/v1/jobs")
@@ -90,6 +92,7 @@ struct JobsEndpoints: Sendable {
         }
         var object = JobResource.object(job)
         object["attempts"] = try await self.store.attempts(jobID: id).map(JobResource.object)
+        if let artifacts = self.artifacts { object["artifacts"] = try await artifacts.artifacts(jobID: id).map(ArtifactsEndpoints.object) }
         return try APIRequest.json(.ok, object)
     }
 

@@ -4359,6 +4359,13 @@ enum EmbeddedOpenAPI {
           "dry_run": {
             "type": "boolean",
             "description": "A dry run: dispatched, consent-gated and audited like any other job; its worker is told not to act for real."
+          },
+          "artifacts": {
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/Artifact"
+            },
+            "description": "Only on GET /api/v1/jobs/{id}: the files its workers attached."
           }
         }
       },
