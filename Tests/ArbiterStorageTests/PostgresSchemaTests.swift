@@ -17,7 +17,7 @@ import Testing
         let (status, output) = try await server.psql(["-A", "-t", "-c", "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1"])
         #expect(status == 0)
         let tables = Set(output.split(separator: "\n").map(String.init))
-        #expect(tables == ["jobs", "job_attempts", "job_type_state", "workers", "audit_logs", "user_consents", "credentials", "api_tokens", "cluster_leader"])
+        #expect(tables == ["jobs", "job_attempts", "job_type_state", "workers", "audit_logs", "user_consents", "credentials", "api_tokens", "cluster_leader", "audit_anchor", "job_artifacts"])
         // The dispatch query's shape uses the partial index.
         let (_, plan) = try await server.psql([
             "-A", "-t", "-c",
