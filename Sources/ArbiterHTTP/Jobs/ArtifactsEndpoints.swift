@@ -40,12 +40,7 @@ struct ArtifactsEndpoints: Sendable {
         }
         let contentType = request.headers[.contentType].flatMap { $0.utf8.count <= 255 && $0.allSatisfy { $0.isASCII && !$0.isNewline } ? $0 : nil }
             ?? "application/octet-stream"
-        // A worker token attaches only to jobs leased to its own worker.
-        if let principal = context.principal, principal.role != .admin,
-            let lease = try await self.scheduler.store.job(id: id)?.lease, !principal.mayActAsWorker(lease.workerID)
-        {
-            throw APIError(.forbidden, code: "forbidden", message: "job \(id) is leased to another worker", field: "id")
-        }
+        try await DispatchEndpoints.requireOwnLease(id, context, self.scheduler)
         let content: [UInt8]
         do {
             content = try await APIRequest.body(request, limit: self.options.limits.maxFileBytes)

@@ -76,16 +76,21 @@ struct DispatchEndpoints: Sendable {
         case .progress:
             outcome = .progress
         }
-        // A worker token reports only on jobs leased to its own worker.
-        if let principal = context.principal, principal.role != .admin,
-            let lease = try await self.scheduler.store.job(id: id)?.lease, !principal.mayActAsWorker(lease.workerID)
-        {
-            throw APIError(.forbidden, code: "forbidden", message: "job \(id) is leased to another worker", field: "id")
-        }
+        try await Self.requireOwnLease(id, context, self.scheduler)
         // The same fenced path as the WebSocket channel's reports, one report long.
         switch try await self.scheduler.report([JobReport(jobID: id, token: token, outcome: outcome)])[0] {
         case .success(let job): return try APIRequest.json(.ok, JobResource.object(job))
         case .failure(let refusal): throw APIError(refusal)
+        }
+    }
+
+    /// A worker token reports on, and attaches files to, only jobs leased to its own worker.
+    /// - Throws: 403 `forbidden` for a job leased to another worker.
+    static func requireOwnLease(_ id: String, _ context: ArbiterRequestContext, _ scheduler: Scheduler) async throws {
+        if let principal = context.principal, principal.role != .admin,
+            let lease = try await scheduler.store.job(id: id)?.lease, !principal.mayActAsWorker(lease.workerID)
+        {
+            throw APIError(.forbidden, code: "forbidden", message: "job \(id) is leased to another worker", field: "id")
         }
     }
 

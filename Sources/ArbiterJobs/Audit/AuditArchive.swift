@@ -136,10 +136,7 @@ public struct AuditArchiveCheck {
                 guard entry.prevHash == previousHash else {
                     throw AuditArchive.Invalid("\(file.name) line \(number): entry \(entry.seq)'s prev_hash is not the hash of entry \(entry.seq - 1)")
                 }
-                let computed = AuditChain.hash(
-                    prevHash: entry.prevHash, seq: entry.seq, at: entry.at, actor: entry.actor, action: entry.action,
-                    subjectType: entry.subjectType, subjectID: entry.subjectID, details: entry.details)
-                guard computed == entry.hash else {
+                guard entry.hashMatchesContents else {
                     throw AuditArchive.Invalid("\(file.name) line \(number): entry \(entry.seq)'s contents do not match its hash (edited)")
                 }
                 previousHash = entry.hash

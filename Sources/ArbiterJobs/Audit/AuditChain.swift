@@ -33,3 +33,13 @@ public enum AuditChain {
         withUnsafeBytes(of: value.bigEndian) { bytes += $0 }
     }
 }
+
+extension AuditEntry {
+    /// Whether `hash` is what the chain's hash of this entry's `prev_hash` and contents is: an edited
+    /// entry (in the store or in an archive) fails this.
+    public var hashMatchesContents: Bool {
+        AuditChain.hash(
+            prevHash: self.prevHash, seq: self.seq, at: self.at, actor: self.actor, action: self.action, subjectType: self.subjectType,
+            subjectID: self.subjectID, details: self.details) == self.hash
+    }
+}

@@ -86,10 +86,7 @@ public enum AuditVerifier {
                         length: length, firstBroken: .init(seq: entry.seq, reason: "prev_hash does not match the hash of entry \(entry.seq - 1)"), head: head,
                         anchor: anchor)
                 }
-                let computed = AuditChain.hash(
-                    prevHash: entry.prevHash, seq: entry.seq, at: entry.at, actor: entry.actor, action: entry.action,
-                    subjectType: entry.subjectType, subjectID: entry.subjectID, details: entry.details)
-                guard computed == entry.hash else {
+                guard entry.hashMatchesContents else {
                     return AuditVerification(
                         length: length, firstBroken: .init(seq: entry.seq, reason: "the entry's contents do not match its hash"), head: head, anchor: anchor)
                 }
