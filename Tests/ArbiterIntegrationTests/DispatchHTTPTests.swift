@@ -17,8 +17,10 @@ import Testing
     func token(_ assignment: [String: Any]) -> String { (assignment["lease"] as? [String: Any])?["token"] as? String ?? "" }
 
     @Test func leaseReportAndFencing() async throws {
-        // Long enough that worker b's lease outlives the few requests below on a busy machine.
-        try await ArbiterServer.with(config: "workers:\n  lease_timeout: 5s\n") { server in
+        // Long enough that worker a's lease outlives the gap between its two polls, and b's the few
+        // requests below, on a busy machine (a 5 s lease once expired between a's two polls in CI).
+        // Workers stay online for a minute, so only the lease's expiry can requeue the job in time.
+        try await ArbiterServer.with(config: "workers:\n  lease_timeout: 10s\n  timeout: 60s\n") { server in
             for worker in ["a", "b"] {
                 _ = try await self.api.post(server, "/api/v1/workers/register", #"{"id":"\#(worker)","capabilities":["email"],"concurrency":1}"#)
             }
@@ -26,14 +28,16 @@ import Testing
             let id = try #require(job["id"] as? String)
 
             let first = try await self.lease(server, "a", wait: "2s")
+            let leasedAt = ContinuousClock.now
             #expect(first.count == 1 && first.first?["id"] as? String == id && first.first?["attempt"] as? Int == 1)
             let staleToken = self.token(first[0])
-            #expect(try await self.lease(server, "a").isEmpty, "a worker at its concurrency got more work")
+            let more = try await self.lease(server, "a")
+            #expect(more.isEmpty, "a worker at its concurrency got more work \(ContinuousClock.now - leasedAt) after its lease")
 
             // Worker a goes quiet past its lease; the clock requeues the job and worker b takes it.
             var second: [[String: Any]] = []
-            // Within 12 s: a server that requeued only once worker a went offline (15 s) would miss it.
-            let deadline = ContinuousClock.now + .seconds(12)
+            // Within 30 s: a server that requeued only once worker a went offline (60 s) would miss it.
+            let deadline = ContinuousClock.now + .seconds(30)
             while second.isEmpty && ContinuousClock.now < deadline {
                 second = try await self.lease(server, "b", wait: "1s")
             }
