@@ -55,6 +55,35 @@ import Yams
         #expect(run.status == 0 && run.output.contains("SUCCESS"), "\(run.output)")
     }
 
+    /// Libraries every Debian image has (the C library, and what apt itself links).
+    static let baseImagePackages: Set<String> = ["libc6", "libgcc-s1", "libstdc++6"]
+
+    @Test("the image's runtime stage installs the package of every C library the binary links (the Swift runtime is linked in statically there)")
+    func runtimeStageInstallsEveryLinkedLibrary() async throws {
+        let needed = try await Spawn.run(["/usr/bin/readelf", "-d", ArbiterServer.binary])
+        #expect(needed.status == 0, "\(needed.output)")
+        let libraries = needed.output.split(separator: "\n").compactMap { line -> String? in
+            guard line.contains("(NEEDED)"), let open = line.firstIndex(of: "["), let close = line.lastIndex(of: "]") else { return nil }
+            return String(line[line.index(after: open)..<close])
+        }
+        let system = libraries.filter { name in
+            !["libswift", "libFoundation", "libdispatch", "libBlocksRuntime", "ld-linux"].contains { name.hasPrefix($0) }
+        }
+        #expect(system.contains("libhiredis.so.0.14") && system.contains("libpq.so.5"), "\(libraries)")
+        let dockerfile = try String(contentsOfFile: ComposeFolder.path("Dockerfile"), encoding: .utf8)
+        let runtime = try #require(dockerfile.components(separatedBy: "FROM ${RUNTIME_IMAGE}").last)
+        let instructions = runtime.split(separator: "\n").filter { !$0.trimmingCharacters(in: .whitespaces).hasPrefix("#") }.joined(separator: "\n")
+        let installed = Set(instructions.split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == "\\" }).map(String.init))
+        for library in system {
+            // dpkg -S prints "package:arch: /path" for each installed file whose path matches.
+            let owner = try await Spawn.run(["/usr/bin/dpkg", "-S", "*/\(library)"])
+            let package = try #require(owner.output.split(separator: "\n").first?.split(separator: ":").first.map(String.init), "\(owner.output)")
+            #expect(
+                Self.baseImagePackages.contains(package) || installed.contains(package),
+                "the binary links \(library) from \(package), which compose/Dockerfile's runtime stage does not install")
+        }
+    }
+
     @Test func arbiterAcceptsItsConfiguration() async throws {
         let directory = try TemporaryDirectory(prefix: "compose")
         defer { directory.remove() }
