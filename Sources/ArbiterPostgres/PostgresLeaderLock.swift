@@ -9,7 +9,7 @@ import Synchronization
 /// (or is killed) is replaced at the next ``poll()`` of another process, a second later, with no
 /// lease to run out. A leader cut off from the database notices at its next ``poll()`` (the check
 /// statement fails within the response timeout) and stops leading before the server has noticed too:
-/// TCP keepalives on the connection bound how long the server takes (about 8 s). Each new leader
+/// the server's TCP keepalives on the connection bound how long it takes (about 8 s). Each new leader
 /// raises the epoch in `cluster_leader`, so what a former leader decided can be told from the current
 /// one's.
 public final class PostgresLeaderLock: Sendable {
@@ -46,8 +46,12 @@ public final class PostgresLeaderLock: Sendable {
         configuration.responseTimeout = min(configuration.responseTimeout ?? .seconds(2), .seconds(2))
         configuration.statementTimeout = .seconds(2)
         configuration.applicationName = "arbiter-leader"
-        // The server notices a vanished holder within about 8 s even when no packet says so.
-        for (keyword, value) in ["keepalives": "1", "keepalives_idle": "5", "keepalives_interval": "1", "keepalives_count": "3"] {
+        // Keepalives both ways, 5 s idle then 3 probes a second apart: libpq's notice a vanished
+        // server; the server's own (this session's settings, given through libpq's `options`) free the
+        // lock of a holder that vanished without a packet saying so within about 8 s, instead of the
+        // operating system's default of two hours. A conninfo that sets a keyword keeps its value.
+        let serverKeepalives = "-c tcp_keepalives_idle=5 -c tcp_keepalives_interval=1 -c tcp_keepalives_count=3"
+        for (keyword, value) in ["keepalives": "1", "keepalives_idle": "5", "keepalives_interval": "1", "keepalives_count": "3", "options": serverKeepalives] {
             configuration.defaultParameters[keyword] = configuration.defaultParameters[keyword] ?? value
         }
         self.configuration = configuration

@@ -5,7 +5,8 @@ import Testing
 
 /// The rules see the whole cluster and steer it: every replica samples every replica (each series
 /// with its `instance`), so a rule that needs all three replicas' samples fires; the leader's pause is
-/// obeyed by every replica within a second; after the leader is SIGKILLed the breaker stays open and
+/// obeyed by every replica within a second; alerts, actions and capacity read the same on each; after
+/// the leader is SIGKILLed the breaker stays open and
 /// the alert stays firing on the replicas left. Prints its timeline.
 @Suite(.serialized, .heavy) struct ClusterSteeringTests {
     /// Fires only where the samples of three replicas are seen, and pauses `t` while it does.
@@ -30,6 +31,21 @@ import Testing
         return alerts.first { ($0["labels"] as? [String: String])?["alertname"] == alert && $0["state"] as? String == "firing" }?["activeAt"] as? String
     }
 
+    /// What replica `index` says of the firing alerts, the actions in force and the job types its
+    /// capacity plan covers, in one line.
+    static func view(_ cluster: ClusterFixture, _ index: Int) async throws -> String {
+        let data = try await cluster.json(index, "/api/v1/alerts")["data"] as? [String: Any]
+        let alerts = (data?["alerts"] as? [[String: Any]] ?? []).compactMap { alert -> String? in
+            guard let name = (alert["labels"] as? [String: String])?["alertname"], let state = alert["state"] as? String else { return nil }
+            return "\(name) \(state)"
+        }
+        let actions = (try await cluster.json(index, "/api/v1/actions")["actions"] as? [[String: Any]] ?? []).map {
+            "\($0["action"] as? String ?? "") \($0["job_type"] as? String ?? $0["worker_id"] as? String ?? "")"
+        }
+        let capacity = (try await cluster.json(index, "/api/v1/capacity")["job_types"] as? [[String: Any]] ?? []).compactMap { $0["job_type"] as? String }
+        return "alerts [\(alerts.sorted().joined(separator: ", "))], actions [\(actions.sorted().joined(separator: ", "))], capacity [\(capacity.sorted().joined(separator: ", "))]"
+    }
+
     @Test("rules see every replica; the leader's pause holds on all within 1 s and survives its SIGKILL", .enabled(if: ClusterFixture.canRun))
     func theLeadersActionsHoldEverywhereAndSurviveIt() async throws {
         let directory = try TemporaryDirectory(prefix: "cluster-rules")
@@ -39,6 +55,7 @@ import Testing
             tsdb: {sample_interval: 1s}
             rules: {evaluation_interval: 1s, builtin: false}
             rule_files: [\(rules)]
+            job_types: {c: {max_attempts: 3}}
             """
         try await ClusterFixture.with(replicas: 3, extra: extra) { cluster in
             let started = ContinuousClock.now
@@ -80,6 +97,16 @@ import Testing
             let spread = since.values.compactMap { $0 }.map { $0 - leaderSince }.max() ?? 0
             note("breaker open on every replica; the followers put the pause in force \(Int(spread * 1000)) ms after the leader")
             #expect(since.count == 3 && spread < 1, "the followers obeyed the leader's pause \(spread) s after it")
+
+            // The alerts, the actions in force and the job types capacity plans for read the same on
+            // every replica (replicated, not forwarded).
+            var views: [String] = []
+            try await Polling.until("every replica answers the same", timeout: .seconds(10), interval: .milliseconds(100)) {
+                views = []
+                for index in 0..<3 { views.append(try await Self.view(cluster, index)) }
+                return Set(views).count == 1 && views[0].hasSuffix("capacity [c]")
+            }
+            note("alerts, actions and capacity read the same on every replica: \(views[0])")
 
             cluster.servers[leader].process.signal(SIGKILL)
             note("leader r\(leader + 1) SIGKILLed")
