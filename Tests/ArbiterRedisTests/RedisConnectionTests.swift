@@ -70,17 +70,18 @@ import Testing
         let port = try FreePort.next()
         let observer = RecordingObserver()
         var configuration = try TestRedis.configuration("redis://:hunter2@127.0.0.1:\(port)")
-        // Long enough that the second call certainly comes during the backoff.
-        configuration.reconnectDelay = .seconds(30)
-        configuration.maxReconnectDelay = .seconds(30)
+        // Long enough that the second call certainly comes during the backoff, and that a call that
+        // waited it out stands apart from two refusals on a loaded machine (one took 21 s in CI).
+        configuration.reconnectDelay = .seconds(120)
+        configuration.maxReconnectDelay = .seconds(120)
         let client = RedisClient(configuration: configuration, observer: observer)
         let started = ContinuousClock.now
         let error = await #expect(throws: RedisError.self) { try await client.command(["PING"]) }
         // During the backoff the next call does not even try.
         let again = await #expect(throws: RedisError.self) { try await client.command(["PING"]) }
         await client.close()
-        // Refused at once; a call that waited out the 30 s backoff would take far longer.
-        #expect(ContinuousClock.now - started < .seconds(20))
+        // Refused at once; a call that waited out the 120 s backoff would take far longer.
+        #expect(ContinuousClock.now - started < .seconds(60))
         #expect(error?.kind == .connection)
         #expect(again?.kind == .connection)
         #expect(again?.message.contains("next attempt") == true, "\(again?.message ?? "")")
