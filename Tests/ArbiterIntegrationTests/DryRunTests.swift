@@ -45,6 +45,15 @@ import Testing
             #expect(Set(dry.compactMap { $0["id"] as? String }) == Set([ids["asked"]!, ids["typed"]!, ids["cannot opt out"]!]))
             let real = self.json(try await server.get("/api/v1/jobs?dry_run=false"))["jobs"] as? [[String: Any]] ?? []
             #expect(real.compactMap { $0["id"] as? String } == [ids["real"]!])
+            // The console's job list filters the same way and marks dry runs.
+            let session = try #require(try await server.consoleSignIn(server.adminToken))
+            let page = try await server.get("/console/jobs?dry_run=true", headers: [session.header]).text
+            #expect(page.contains(#"<span data-testid="matching">3</span>"#) && !page.contains(ids["real"]!), "\(page)")
+            #expect(page.contains("(dry run)") && page.contains(#"<option value="true" selected>"#))
+            let consoleReal = try await server.get("/console/jobs?dry_run=false", headers: [session.header]).text
+            #expect(consoleReal.contains(ids["real"]!) && !consoleReal.contains(ids["asked"]!))
+            let consoleBad = try await server.get("/console/jobs?dry_run=maybe", headers: [session.header])
+            #expect(consoleBad.text.contains("dry_run must be true or false"), "\(consoleBad.status) \(consoleBad.text.prefix(300))")
             let badFilter = try await server.get("/api/v1/jobs?dry_run=maybe")
             #expect(badFilter.status == 400 && badFilter.text.contains(#""field":"dry_run""#))
             let badField = try await server.post("/api/v1/jobs", json: #"{"type":"mail","payload":{},"dry_run":"yes"}"#)

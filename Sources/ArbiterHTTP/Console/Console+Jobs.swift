@@ -72,6 +72,9 @@ extension Console {
         let states = ([""] + JobState.allCases.map(\.rawValue)).map { state -> Markup in
             "<option value=\"\(state)\"\(fields["state"] == state ? Markup(" selected") : .empty)>\(state.isEmpty ? "any" : state)</option>"
         }
+        let dryRuns = [("", "any"), ("true", "dry runs only"), ("false", "no dry runs")].map { value, label -> Markup in
+            "<option value=\"\(value)\"\(fields["dry_run"] == value ? Markup(" selected") : .empty)>\(label)</option>"
+        }
         let types = self.scheduler.policies.keys.sorted().map { type -> Markup in "<option value=\"\(type)\">" }
         func input(_ name: String, _ label: String, _ type: String = "text", _ extra: Markup = .empty) -> Markup {
             "<label>\(label)<input name=\"\(name)\" type=\"\(type)\" value=\"\(fields[name] ?? "")\"\(extra)></label>"
@@ -82,6 +85,7 @@ extension Console {
             <label>State<select name="state">\(states)</select></label>
             \(input("type", "Type", "text", " list=\"job-types\""))<datalist id="job-types">\(types)</datalist>
             \(input("user_id", "User"))\(input("tag", "Tag"))
+            <label>Dry run<select name="dry_run">\(dryRuns)</select></label>
             \(input("created_after", "Created after (UTC)", "datetime-local"))\(input("created_before", "Created before (UTC)", "datetime-local"))
             <button type="submit" class="primary">Filter</button> <a href="/console/jobs">Clear</a></form>
             """
@@ -96,7 +100,7 @@ extension Console {
         }
         let rows = jobs.map { job -> Markup in
             """
-            <tr><td><a href="/console/jobs/\(ConsoleRequest.encode(job.id))"><code>\(job.id)</code></a></td><td>\(job.type)</td>\
+            <tr><td><a href="/console/jobs/\(ConsoleRequest.encode(job.id))"><code>\(job.id)</code></a></td><td>\(job.type)\(job.dryRun ? Markup(" <small>(dry run)</small>") : .empty)</td>\
             <td>\(ConsoleFormat.state(job.state.rawValue))</td><td class="num">\(job.attempt)/\(job.retry.maxAttempts)</td><td>\(job.userID)</td>\
             <td>\(job.tags.joined(separator: ", "))</td><td>\(ConsoleFormat.time(job.createdAt))</td><td>\(ConsoleFormat.time(job.updatedAt))</td></tr>
             """

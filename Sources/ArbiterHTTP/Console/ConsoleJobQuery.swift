@@ -4,10 +4,10 @@ import Foundation
 import HTTPTypes
 
 /// The job list's filters as the console's forms and links carry them (`q`, `state`, `type`,
-/// `user_id`, `tag`, `created_after`, `created_before`), shared by the list, the "all matching"
+/// `user_id`, `tag`, `dry_run`, `created_after`, `created_before`), shared by the list, the "all matching"
 /// confirmation and the action itself, so that all three mean the same jobs.
 struct ConsoleJobQuery {
-    static let fields = ["q", "state", "type", "user_id", "tag", "created_after", "created_before"]
+    static let fields = ["q", "state", "type", "user_id", "tag", "dry_run", "created_after", "created_before"]
 
     var values: [String: String]
     var filter = JobFilter()
@@ -31,6 +31,12 @@ struct ConsoleJobQuery {
         self.filter.type = self.values["type"]
         self.filter.userID = self.values["user_id"]
         self.filter.tag = self.values["tag"]
+        if let dryRun = self.values["dry_run"] {
+            guard dryRun == "true" || dryRun == "false" else {
+                throw APIError(.badRequest, code: "invalid_parameter", message: "dry_run must be true or false", field: "dry_run")
+            }
+            self.filter.dryRun = dryRun == "true"
+        }
         self.filter.createdAfter = try Self.time(self.values["created_after"], name: "created_after")
         self.filter.createdBefore = try Self.time(self.values["created_before"], name: "created_before")
     }
