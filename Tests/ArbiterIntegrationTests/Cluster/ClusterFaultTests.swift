@@ -8,7 +8,8 @@ import Testing
 /// its poll plus 1 s; the breaker stays open, the alert firing); a replica holding workers SIGKILLed
 /// (they connect elsewhere; what they held moves on within the lease timeout); Redis restarted, then
 /// PostgreSQL (what was acknowledged meanwhile is kept; a rate holds again within seconds); cancels
-/// made on one replica for jobs on another's workers (within 100 ms at p99). In each, every accepted
+/// made on one replica for jobs on another's workers (from the cancel's answer to the worker within
+/// 100 ms at p99). In each, every accepted
 /// job reaches a final state, none succeeds twice, and the audit chain verifies. Each prints its
 /// timeline as it goes.
 @Suite(.serialized, .heavy) struct ClusterFaultTests {
