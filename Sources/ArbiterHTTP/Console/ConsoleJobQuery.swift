@@ -31,12 +31,7 @@ struct ConsoleJobQuery {
         self.filter.type = self.values["type"]
         self.filter.userID = self.values["user_id"]
         self.filter.tag = self.values["tag"]
-        if let dryRun = self.values["dry_run"] {
-            guard dryRun == "true" || dryRun == "false" else {
-                throw APIError(.badRequest, code: "invalid_parameter", message: "dry_run must be true or false", field: "dry_run")
-            }
-            self.filter.dryRun = dryRun == "true"
-        }
+        self.filter.dryRun = try APIRequest.flag(self.values["dry_run"], name: "dry_run")
         self.filter.createdAfter = try Self.time(self.values["created_after"], name: "created_after")
         self.filter.createdBefore = try Self.time(self.values["created_before"], name: "created_before")
     }

@@ -74,6 +74,15 @@ enum APIRequest {
         }
     }
 
+    /// A `true`/`false` query parameter (`nil` when absent).
+    static func flag(_ text: String?, name: String) throws -> Bool? {
+        guard let text else { return nil }
+        guard text == "true" || text == "false" else {
+            throw APIError(.badRequest, code: "invalid_parameter", message: "\(name) must be true or false", field: name)
+        }
+        return text == "true"
+    }
+
     /// `limit`: 1 to 1000, 100 by default.
     static func pageLimit(_ query: Parameters) throws -> Int {
         guard let text = query.get("limit") else { return 100 }

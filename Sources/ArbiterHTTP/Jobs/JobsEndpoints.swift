@@ -116,12 +116,7 @@ struct JobsEndpoints: Sendable {
         }
         filter.createdAfter = try APIRequest.timestamp(query.get("created_after"), name: "created_after")
         filter.createdBefore = try APIRequest.timestamp(query.get("created_before"), name: "created_before")
-        if let dryRun = query.get("dry_run") {
-            guard dryRun == "true" || dryRun == "false" else {
-                throw APIError(.badRequest, code: "invalid_parameter", message: "dry_run must be true or false", field: "dry_run")
-            }
-            filter.dryRun = dryRun == "true"
-        }
+        filter.dryRun = try APIRequest.flag(query.get("dry_run"), name: "dry_run")
         let limit = try APIRequest.pageLimit(query)
         let page = try await self.store.list(filter, after: query.get("cursor"), limit: limit + 1)
         let jobs = page.prefix(limit)
