@@ -160,9 +160,9 @@ extension ArbiterServer {
         return token
     }
 
-    /// `POST path` with a JSON body, as the admin or with `token`.
-    public func post(_ path: String, json: String, token: String? = nil) async throws -> HTTPProbe.Response {
-        try await self.send(path, method: .POST, headers: [("Content-Type", "application/json")], body: Array(json.utf8), token: token)
+    /// `POST path` with a JSON body, as the admin or with `token`, answered within `timeout`.
+    public func post(_ path: String, json: String, token: String? = nil, timeout: Duration = .seconds(10)) async throws -> HTTPProbe.Response {
+        try await self.send(path, method: .POST, headers: [("Content-Type", "application/json")], body: Array(json.utf8), token: token, timeout: timeout)
     }
 }
 

@@ -89,14 +89,14 @@ extension ClusterFaultTests {
         var outcome = Outcome()
         // A backlog of the rate-limited type that outlasts both restarts (40 s at its rate).
         let backlog = "{\"jobs\":[" + (0..<(Self.rate * 40)).map { #"{"type":"r","payload":{"n":\#($0)}}"# }.joined(separator: ",") + "]}"
-        let submitted = try await cluster.servers[0].post("/api/v1/jobs/batch", json: backlog, token: cluster.token)
+        let submitted = try await cluster.servers[0].post("/api/v1/jobs/batch", json: backlog, token: cluster.token, timeout: Self.batchTimeout)
         #expect(submitted.status == 201, "\(submitted.text.prefix(300))")
         if submitted.status == 201 { outcome.acknowledged += Self.rate * 40 }
         timeline.note("\(Self.rate * 40) jobs of r (\(Self.rate)/s) submitted")
         await cluster.redis.halt()
         timeline.note("Redis halted with \(try await cluster.finished()) jobs finished")
         let body = "{\"jobs\":[" + (0..<100).map { #"{"type":"t","payload":{"during":"redis","n":\#($0)}}"# }.joined(separator: ",") + "]}"
-        let duringRedis = try await cluster.servers[1].post("/api/v1/jobs/batch", json: body, token: cluster.token)
+        let duringRedis = try await cluster.servers[1].post("/api/v1/jobs/batch", json: body, token: cluster.token, timeout: Self.batchTimeout)
         #expect(duringRedis.status == 201, "\(duringRedis.text.prefix(300))")
         if duringRedis.status == 201 { outcome.acknowledged += 100 }
         timeline.note("100 jobs submitted on r2 while Redis was down: \(duringRedis.status)")

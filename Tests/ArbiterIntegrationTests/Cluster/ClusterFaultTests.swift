@@ -20,6 +20,9 @@ import Testing
     static let leaderPoll: Duration = .seconds(1)
     /// The rate of type `r` in the restart course.
     static let rate = 20
+    /// A batch of 1,000 jobs is setup, not a measure: a loaded machine (the suite's start, with
+    /// hundreds of tests at once) has taken more than the usual 10 s to store one on PostgreSQL.
+    static let batchTimeout: Duration = .seconds(120)
 
     enum Fault: String, CaseIterable, CustomStringConvertible {
         case killTheLeader = "the leader SIGKILLed"
@@ -74,7 +77,7 @@ import Testing
 
             for batch in 0..<(Self.jobs / 1000) {
                 let body = "{\"jobs\":[" + (0..<1000).map { #"{"type":"t","payload":{"n":\#(batch * 1000 + $0)}}"# }.joined(separator: ",") + "]}"
-                let answer = try await cluster.servers[batch % 3].post("/api/v1/jobs/batch", json: body, token: cluster.token)
+                let answer = try await cluster.servers[batch % 3].post("/api/v1/jobs/batch", json: body, token: cluster.token, timeout: Self.batchTimeout)
                 #expect(answer.status == 201 || answer.status == 200, "\(answer.text.prefix(300))")
             }
             timeline.note("\(Self.jobs) jobs accepted")

@@ -19,7 +19,7 @@ import Testing
         var workers: [WorkerProcess] = []
         for replica in 0..<3 { workers.append(try await cluster.worker("w\(replica + 1)", on: [replica], exec: ["t": exec], concurrency: 4)) }
         let body = "{\"jobs\":[" + (0..<jobs).map { #"{"type":"t","payload":{"n":\#($0)}}"# }.joined(separator: ",") + "]}"
-        #expect(try await cluster.servers[index].post("/api/v1/jobs/batch", json: body, token: cluster.token).status == 201)
+        #expect(try await cluster.servers[index].post("/api/v1/jobs/batch", json: body, token: cluster.token, timeout: ClusterFaultTests.batchTimeout).status == 201)
         return workers
     }
 
