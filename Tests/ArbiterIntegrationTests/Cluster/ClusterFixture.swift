@@ -1,5 +1,6 @@
 import ArbiterTesting
 import Foundation
+import Synchronization
 import Testing
 
 /// Replicas in cluster mode on one PostgreSQL database and one Redis, all on loopback, sharing the
@@ -11,6 +12,17 @@ struct ClusterFixture {
     let store: ArbiterServer.Store
     let token: String
     let servers: [ArbiterServer]
+    /// The worker processes ``worker(_:on:exec:concurrency:)`` started, stopped when the fixture ends
+    /// however the test ended (one that threw left them retrying dead replicas).
+    let workers = StartedWorkers()
+
+    final class StartedWorkers: Sendable {
+        private let started = Mutex<[WorkerProcess]>([])
+        func add(_ worker: WorkerProcess) { self.started.withLock { $0.append(worker) } }
+        func stopAll() async {
+            for worker in self.started.withLock({ $0 }) { await worker.stop() }
+        }
+    }
 
     /// Whether the servers the fixture needs are there (or required).
     static var canRun: Bool { PostgresServer.shouldRun && ExternalTool.redisServer.shouldRun }
@@ -42,7 +54,13 @@ struct ClusterFixture {
                     \(extra)
                     """))
             }
-            try await body(ClusterFixture(directory: directory, redis: redis, store: store, token: token, servers: servers))
+            let fixture = ClusterFixture(directory: directory, redis: redis, store: store, token: token, servers: servers)
+            do {
+                try await body(fixture)
+            } catch {
+                Issue.record(error)
+            }
+            await fixture.workers.stopAll()
         } catch {
             Issue.record(error)
         }
@@ -75,6 +93,7 @@ struct ClusterFixture {
     func worker(_ id: String, on indexes: [Int], exec: [String: String], concurrency: Int = 1) async throws -> WorkerProcess {
         let worker = try WorkerProcess(
             server: indexes.map { self.servers[$0].baseURL }.joined(separator: ","), token: self.token, id: id, exec: exec, concurrency: concurrency)
+        self.workers.add(worker)
         let first = self.servers[indexes[0]].address
         try await worker.waitForLog { $0["msg"] == "connected" && $0["url"]?.contains(first) == true }
         return worker
