@@ -1,3 +1,4 @@
+import ArbiterCore
 import ArbiterTesting
 import Foundation
 import Testing
@@ -38,7 +39,7 @@ import Testing
             for _ in 0..<samples {
                 #expect(try await cluster.servers[1].post("/api/v1/job-types/t/pause", json: "", token: cluster.token).status == 200)
                 let id = try await cluster.submit(on: 0)
-                let resumed = ClusterFaultTests.wallMilliseconds()
+                let resumed = WallClock.nowMilliseconds()
                 #expect(try await cluster.servers[1].post("/api/v1/job-types/t/resume", json: "", token: cluster.token).status == 200)
                 try await cluster.waitForState(id, "succeeded", on: 0)
                 // Leased after the resume, in the audit chain's order: the pause held on r1 while the job

@@ -6,9 +6,6 @@ import Testing
 
 /// The fault each course of ``ClusterFaultTests`` makes, and what it checks while it happens.
 extension ClusterFaultTests {
-    /// Now, in Unix milliseconds (the clock the replicas stamp rows and logs with).
-    static func wallMilliseconds() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
-
     /// SIGKILLs the leader once the breaker for `held` is open everywhere: another replica leads
     /// within a poll of the lock plus 1 s (as `cluster_leader.since` records), and for the next five
     /// seconds, while the new leader evaluates, the breaker stays open and the alert firing on both
@@ -20,7 +17,7 @@ extension ClusterFaultTests {
             return open == 3
         }
         timeline.note("breaker for held open on every replica")
-        let killedAt = Self.wallMilliseconds()
+        let killedAt = WallClock.nowMilliseconds()
         cluster.servers[leader].process.signal(SIGKILL)
         timeline.note("leader r\(leader + 1) SIGKILLed with \(try await cluster.finished()) jobs finished")
         let next = try await ClusterLeaderTests.waitForOneLeader(cluster)
@@ -101,7 +98,7 @@ extension ClusterFaultTests {
         if duringRedis.status == 201 { outcome.acknowledged += 100 }
         timeline.note("100 jobs submitted on r2 while Redis was down: \(duringRedis.status)")
         try await cluster.redis.restart()
-        outcome.restarts.append(("Redis back", Self.wallMilliseconds()))
+        outcome.restarts.append(("Redis back", WallClock.nowMilliseconds()))
         timeline.note("Redis back")
         let redisBack = outcome.restarts[0].1
         // Long enough after Redis for the rate check to see it hold (3 s to settle, a 5 s window).
@@ -122,7 +119,7 @@ extension ClusterFaultTests {
         }
         timeline.note("a job submitted on each replica while PostgreSQL was down: \(answers)")
         try await postgres.restart()
-        outcome.restarts.append(("PostgreSQL back", Self.wallMilliseconds()))
+        outcome.restarts.append(("PostgreSQL back", WallClock.nowMilliseconds()))
         timeline.note("PostgreSQL back")
         return outcome
     }
@@ -170,9 +167,9 @@ extension ClusterFaultTests {
             let holder = try #require(try await cluster.holder(of: workerID, asking: sample % 3), "no replica lists \(workerID)")
             let worker = try #require(workers.first { $0.id == workerID })
             let canceller = (holder + 1 + sample % 2) % 3
-            let sent = Self.wallMilliseconds()
+            let sent = WallClock.nowMilliseconds()
             let cancelled = try await cluster.servers[canceller].post("/api/v1/jobs/\(id)/cancel", json: #"{"reason":"across"}"#, token: cluster.token)
-            let answered = Self.wallMilliseconds() - sent
+            let answered = WallClock.nowMilliseconds() - sent
             #expect(cancelled.status == 200, "\(cancelled.text)")
             var arrived: Int64 = 0
             try await Polling.until("\(workerID) is told of \(id)", timeout: .seconds(10), interval: .milliseconds(20)) {
